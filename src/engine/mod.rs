@@ -1,0 +1,724 @@
+//! One trial: the day loop, actors' decisions, lever effects and events.
+//!
+//! A [`Trial`] owns every buffer a trial needs, sized once from the model;
+//! [`Trial::run`] resets them and steps day by day without allocating.
+//!
+//! The phases of a day, in order (docs/model.md explains each):
+//! 1. events: scheduled events and random shocks (exogenous stream);
+//! 2. violence: each armed group's attacks and casualties; ceasefire breaks;
+//! 3. programmes: deportation drives, border closures, talks and ceasefires
+//!    running out;
+//! 4. decisions: every doctrine rule, actor by actor, in file order;
+//! 5. dynamics: recruitment, decay of pressure and tension, rungs stepping
+//!    down on calm dyads; the day's rungs are recorded.
+
+pub mod sample;
+mod trace;
+
+pub use trace::{Cause, NoTrace, TraceEvent, Tracer};
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, TriggerM};
+use crate::streams::{Purpose, StreamKeys};
+use sample::{chance, poisson};
+
+const NEVER: i64 = i64::MIN / 4;
+
+/// A finished trial: its class, its metric record and its sampled parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialOutcome {
+    /// Trial index in the run.
+    pub trial: u64,
+    /// Outcome class index (into `Model::classes`).
+    pub class: u16,
+    /// Metric values in `Model::metrics` order ([`NONE`] for an absent optional one).
+    pub metrics: Vec<u64>,
+    /// Every parameter slot's value in this trial.
+    pub params: Vec<f64>,
+}
+
+impl TrialOutcome {
+    /// An empty record sized for a model.
+    pub fn new(model: &Model) -> Self {
+        TrialOutcome { trial: 0, class: 0, metrics: vec![0; model.metrics.len()], params: vec![0.0; model.params.len()] }
+    }
+
+    /// The canonical bytes of the record: what the run digest hashes.
+    /// Little-endian trial index, class, metrics, then the bits of every sampled parameter.
+    pub fn canonical_bytes(&self, uncertain: &[usize], out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(&self.trial.to_le_bytes());
+        out.extend_from_slice(&self.class.to_le_bytes());
+        for m in &self.metrics {
+            out.extend_from_slice(&m.to_le_bytes());
+        }
+        for &k in uncertain {
+            out.extend_from_slice(&self.params[k].to_bits().to_le_bytes());
+        }
+    }
+}
+
+/// Per-day paths of a trial, for the per-day bands of reports.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// `rungs[d * horizon + t]`: dyad d's rung at the end of day t.
+    pub rungs: Vec<u8>,
+    /// `deaths[t]`: cumulative deaths (all actors) at the end of day t.
+    pub deaths: Vec<u64>,
+}
+
+/// The reusable state of one trial.
+pub struct Trial<'m> {
+    model: &'m Model,
+    h: usize,
+    v: Vec<f64>,
+    // actors
+    economy: Vec<f64>,
+    pressure: Vec<f64>,
+    refugees: Vec<f64>,
+    deport_until: Vec<i64>,
+    deport_rate: Vec<f64>,
+    deport_to: Vec<ActorIx>,
+    deport_backlash: Vec<f64>,
+    // groups
+    fighters: Vec<f64>,
+    recruit: Vec<f64>,
+    sanctuary: Vec<f64>,
+    ct: Vec<f64>,
+    talks_until: Vec<i64>,
+    talks_factor: Vec<f64>,
+    talks_chance: Vec<f64>,
+    talks_ceasefire: Vec<Option<u16>>,
+    talks_by: Vec<ActorIx>,
+    cf_until: Vec<i64>,
+    cf_factor: Vec<f64>,
+    cf_break: Vec<f64>,
+    // dyads
+    tension: Vec<f64>,
+    rung: Vec<u8>,
+    last_hostile: Vec<i64>,
+    closed_until: Vec<i64>,
+    closure_trade: Vec<f64>,
+    closure_cost: Vec<f64>,
+    // rules, levers, events
+    fired: Vec<i64>,
+    lever_used: Vec<i64>,
+    event_count: Vec<u32>,
+    // trailing-window prefix sums: cas[(actor * 4 + cat) * (h + 1) + t]
+    cas: Vec<u64>,
+    attacks_cum: Vec<u64>,
+    /// The trial's per-day paths.
+    pub paths: Paths,
+    m: Vec<u64>,
+    rngs: [ChaCha8Rng; 4],
+}
+
+impl<'m> Trial<'m> {
+    /// Allocates every buffer for `model`.
+    pub fn new(model: &'m Model) -> Self {
+        let n = model.actors.len();
+        let g = model.groups.len();
+        let d = model.dyads.len();
+        let h = model.horizon as usize;
+        let seedless = || <ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::from_seed([0; 32]);
+        Trial {
+            model,
+            h,
+            v: vec![0.0; model.params.len()],
+            economy: vec![0.0; n],
+            pressure: vec![0.0; n],
+            refugees: vec![0.0; n],
+            deport_until: vec![NEVER; n],
+            deport_rate: vec![0.0; n],
+            deport_to: vec![0; n],
+            deport_backlash: vec![0.0; n],
+            fighters: vec![0.0; g],
+            recruit: vec![0.0; g],
+            sanctuary: vec![0.0; g],
+            ct: vec![0.0; g],
+            talks_until: vec![NEVER; g],
+            talks_factor: vec![1.0; g],
+            talks_chance: vec![0.0; g],
+            talks_ceasefire: vec![None; g],
+            talks_by: vec![0; g],
+            cf_until: vec![NEVER; g],
+            cf_factor: vec![1.0; g],
+            cf_break: vec![0.0; g],
+            tension: vec![0.0; d],
+            rung: vec![0; d],
+            last_hostile: vec![NEVER; d],
+            closed_until: vec![NEVER; d],
+            closure_trade: vec![0.0; d],
+            closure_cost: vec![0.0; d],
+            fired: vec![NEVER; model.rules.len()],
+            lever_used: vec![NEVER; n * model.levers.len()],
+            event_count: vec![0; model.events.len()],
+            cas: vec![0; n * 4 * (h + 1)],
+            attacks_cum: vec![0; g * (h + 1)],
+            paths: Paths { rungs: vec![0; d * h], deaths: vec![0; h] },
+            m: vec![0; model.metrics.len()],
+            rngs: [seedless(), seedless(), seedless(), seedless()],
+        }
+    }
+
+    /// Runs trial `trial` of the run keyed by `keys`, writing into `out`.
+    pub fn run<T: Tracer>(&mut self, keys: &StreamKeys, trial: u64, out: &mut TrialOutcome, tracer: &mut T) {
+        self.reset(keys, trial);
+        for t in 0..self.h {
+            self.day(t, tracer);
+        }
+        self.finish(trial, out);
+    }
+
+    fn reset(&mut self, keys: &StreamKeys, trial: u64) {
+        let model = self.model;
+        for (k, slot) in model.params.iter().enumerate() {
+            self.v[k] = if slot.dist.is_uncertain() {
+                slot.dist.sample(&mut keys.param_rng(k, trial))
+            } else {
+                slot.dist.mean()
+            };
+        }
+        for p in [Purpose::Exogenous, Purpose::Violence, Purpose::Decisions, Purpose::Ladder] {
+            self.rngs[p as usize] = keys.rng(p, trial);
+        }
+        let v = &self.v;
+        for (i, a) in model.actors.iter().enumerate() {
+            self.economy[i] = v[a.economy as usize];
+            self.pressure[i] = v[a.domestic_pressure as usize];
+            self.refugees[i] = v[a.refugees as usize];
+        }
+        self.deport_until.fill(NEVER);
+        for (i, g) in model.groups.iter().enumerate() {
+            self.fighters[i] = v[g.fighters as usize];
+            self.recruit[i] = v[g.recruitment as usize];
+            self.sanctuary[i] = v[g.sanctuary as usize];
+        }
+        self.ct.fill(0.0);
+        self.talks_until.fill(NEVER);
+        self.cf_until.fill(NEVER);
+        for (i, d) in model.dyads.iter().enumerate() {
+            self.tension[i] = v[d.tension as usize];
+            self.rung[i] = d.rung;
+        }
+        self.last_hostile.fill(NEVER);
+        self.closed_until.fill(NEVER);
+        self.fired.fill(NEVER);
+        self.lever_used.fill(NEVER);
+        self.event_count.fill(0);
+        self.cas.fill(0);
+        self.attacks_cum.fill(0);
+        self.m.fill(0);
+        self.m[model.metrics.first_strike_day] = NONE;
+        for (i, d) in model.dyads.iter().enumerate() {
+            self.m[model.metrics.dyads[i].peak] = d.rung as u64;
+        }
+    }
+
+    #[inline]
+    fn rng(&mut self, p: Purpose) -> &mut ChaCha8Rng {
+        &mut self.rngs[p as usize]
+    }
+
+    fn day<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
+        let h1 = self.h + 1;
+        // Carry the prefix sums forward: today starts from yesterday's totals.
+        for s in 0..self.cas.len() / h1 {
+            self.cas[s * h1 + t + 1] = self.cas[s * h1 + t];
+        }
+        for g in 0..self.model.groups.len() {
+            self.attacks_cum[g * h1 + t + 1] = self.attacks_cum[g * h1 + t];
+        }
+        self.events(t, tracer);
+        self.violence(t, tracer);
+        self.programmes(t, tracer);
+        self.decisions(t, tracer);
+        self.dynamics(t, tracer);
+    }
+
+    fn events<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
+        let model = self.model;
+        for (e, ev) in model.events.iter().enumerate() {
+            let happens = match ev.trigger {
+                TriggerM::Day { day, probability } => {
+                    day as usize == t && {
+                        let p = self.v[probability as usize];
+                        chance(self.rng(Purpose::Exogenous), p)
+                    }
+                }
+                TriggerM::Hazard { per_day, from, to, max } => {
+                    (from as usize..to as usize).contains(&t) && {
+                        let p = self.v[per_day as usize];
+                        // Always draw inside the window, so shocks stay in step across policies.
+                        chance(self.rng(Purpose::Exogenous), p) && self.event_count[e] < max
+                    }
+                }
+            };
+            if !happens {
+                continue;
+            }
+            self.event_count[e] += 1;
+            tracer.record(t as u32, TraceEvent::Event { event: e as u16 });
+            match ev.action {
+                crate::model::ActionM::Lever { actor, lever, target } => {
+                    self.use_lever(t, actor, lever, target, Cause::Event(e as u16), tracer)
+                }
+                crate::model::ActionM::Attack { group, civilian, security } => {
+                    let (mc, ms) = (self.v[civilian as usize], self.v[security as usize]);
+                    let rng = self.rng(Purpose::Exogenous);
+                    let civ = poisson(rng, mc);
+                    let sec = poisson(rng, ms);
+                    self.record_attacks(t, group as usize, 1, [civ, sec, 0], tracer);
+                }
+            }
+        }
+    }
+
+    fn violence<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
+        let model = self.model;
+        let ti = t as i64;
+        for (gi, g) in model.groups.iter().enumerate() {
+            let v = &self.v;
+            let w = v[g.sanctuary_weight as usize];
+            let mut factor = 1.0;
+            if self.talks_until[gi] > ti {
+                factor *= self.talks_factor[gi];
+            }
+            if self.cf_until[gi] > ti {
+                factor *= self.cf_factor[gi];
+            }
+            let lambda = v[g.attack_rate as usize] / 1000.0
+                * self.fighters[gi]
+                * (1.0 - w + w * self.sanctuary[gi])
+                * (1.0 - self.ct[gi]).max(0.0)
+                * factor;
+            let means = [v[g.casualties[0] as usize], v[g.casualties[1] as usize], v[g.casualties[2] as usize]];
+            let rng = self.rng(Purpose::Violence);
+            let n = poisson(rng, lambda);
+            if n > 0 {
+                let nf = n as f64;
+                let deaths = [poisson(rng, nf * means[0]), poisson(rng, nf * means[1]), poisson(rng, nf * means[2])];
+                self.record_attacks(t, gi, n, deaths, tracer);
+            }
+            if self.cf_until[gi] > ti {
+                let p = self.cf_break[gi];
+                if chance(self.rng(Purpose::Violence), p) {
+                    self.cf_until[gi] = ti;
+                    self.m[model.metrics.ceasefires_broken] += 1;
+                    tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
+                }
+            }
+        }
+    }
+
+    /// Books `n` attacks by group `gi` with deaths [civilian, security, militant].
+    fn record_attacks<T: Tracer>(&mut self, t: usize, gi: usize, n: u64, deaths: [u64; 3], tracer: &mut T) {
+        let model = self.model;
+        let g = &model.groups[gi];
+        let militant = deaths[2].min(self.fighters[gi].max(0.0) as u64);
+        self.fighters[gi] -= militant as f64;
+        self.attacks_cum[gi * (self.h + 1) + t + 1] += n;
+        self.m[model.metrics.attacks] += n;
+        if let Some(s) = model.metrics.group_attacks[g.actor as usize] {
+            self.m[s] += n;
+        }
+        self.kill(t, g.target, 0, deaths[0]);
+        self.kill(t, g.target, 1, deaths[1]);
+        self.kill(t, g.actor, 2, militant);
+        if let Some(s) = model.metrics.attack_deaths[g.target as usize] {
+            self.m[s] += deaths[0] + deaths[1] + militant;
+        }
+        let harm = (deaths[0] + deaths[1]) as f64;
+        let tpd = self.v[model.dynamics.tension_per_death as usize];
+        if let Some(host) = g.host
+            && let Some(d) = model.dyad(g.target, host)
+        {
+            self.tension[d as usize] = (self.tension[d as usize] + tpd * harm).min(1.0);
+        }
+        let resolve = self.v[model.actors[g.target as usize].resolve as usize];
+        let p = &mut self.pressure[g.target as usize];
+        *p = (*p + resolve * harm / 100.0).min(1.0);
+        tracer.record(
+            t as u32,
+            TraceEvent::Attack { group: gi as u16, attacks: n as u32, deaths: [deaths[0], deaths[1], militant] },
+        );
+    }
+
+    /// Books deaths of `actor` in category `cat` (0 civilian, 1 security, 2 militant).
+    fn kill(&mut self, t: usize, actor: ActorIx, cat: usize, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let model = self.model;
+        let a = actor as usize;
+        let h1 = self.h + 1;
+        self.cas[(a * 4 + cat) * h1 + t + 1] += n;
+        self.cas[(a * 4 + 3) * h1 + t + 1] += n;
+        self.m[model.metrics.deaths] += n;
+        self.m[model.metrics.deaths_by_category[cat]] += n;
+        if let Some(s) = model.metrics.actor_deaths[a][cat] {
+            self.m[s] += n;
+        }
+    }
+
+    fn programmes<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
+        let model = self.model;
+        let ti = t as i64;
+        for a in 0..model.actors.len() {
+            if self.deport_until[a] > ti {
+                let n = self.deport_rate[a].min(self.refugees[a]).max(0.0).floor();
+                self.refugees[a] -= n;
+                self.m[model.metrics.deported] += n as u64;
+                let to = self.deport_to[a];
+                let recruits = self.deport_backlash[a] * n / 10_000.0;
+                for (gi, g) in model.groups.iter().enumerate() {
+                    if g.host == Some(to) {
+                        self.fighters[gi] += recruits;
+                    }
+                }
+            }
+        }
+        for d in 0..model.dyads.len() {
+            if self.closed_until[d] > ti {
+                self.m[model.metrics.trade_lost] += self.closure_trade[d].round() as u64;
+                self.m[model.metrics.closure_days] += 1;
+                let c = self.closure_cost[d];
+                let dy = &model.dyads[d];
+                self.economy[dy.a as usize] -= c;
+                self.economy[dy.b as usize] -= c;
+            }
+        }
+        for gi in 0..model.groups.len() {
+            if self.talks_until[gi] == ti {
+                tracer.record(t as u32, TraceEvent::TalksEnded { group: gi as u16 });
+                if let Some(cf) = self.talks_ceasefire[gi] {
+                    let p = self.talks_chance[gi];
+                    if chance(self.rng(Purpose::Decisions), p) {
+                        let by = self.talks_by[gi];
+                        let target = Some(model.groups[gi].actor);
+                        self.use_lever(t, by, cf, target, Cause::Talks, tracer);
+                    }
+                }
+            }
+        }
+    }
+
+    fn decisions<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
+        let model = self.model;
+        let ti = t as i64;
+        for (r, rule) in model.rules.iter().enumerate() {
+            if ti - self.fired[r] < rule.cooldown.max(1) as i64 {
+                continue;
+            }
+            if !self.eval(rule.cond, t) {
+                continue;
+            }
+            let p = self.v[rule.probability as usize];
+            if chance(self.rng(Purpose::Decisions), p) {
+                self.fired[r] = ti;
+                self.use_lever(t, rule.actor, rule.lever, rule.target, Cause::Rule(r as u16), tracer);
+            }
+        }
+    }
+
+    /// Sum over the trailing `window` days (including today) of a prefix-sum series.
+    #[inline]
+    fn window(series: &[u64], h1: usize, s: usize, t: usize, window: u32) -> u64 {
+        let end = t + 1;
+        let start = end.saturating_sub(window as usize);
+        series[s * h1 + end] - series[s * h1 + start]
+    }
+
+    fn eval(&self, c: u32, t: usize) -> bool {
+        let model = self.model;
+        let v = &self.v;
+        let h1 = self.h + 1;
+        match model.conds[c as usize] {
+            CondM::Always => true,
+            CondM::All { start, len } => {
+                model.cond_children[start as usize..(start + len) as usize].iter().all(|&k| self.eval(k, t))
+            }
+            CondM::Any { start, len } => {
+                model.cond_children[start as usize..(start + len) as usize].iter().any(|&k| self.eval(k, t))
+            }
+            CondM::Not(k) => !self.eval(k, t),
+            CondM::Casualties { actor, cat, window, at_least } => {
+                Self::window(&self.cas, h1, actor as usize * 4 + cat as usize, t, window) as f64 >= v[at_least as usize]
+            }
+            CondM::Attacks { group, window, at_least } => {
+                Self::window(&self.attacks_cum, h1, group as usize, t, window) as f64 >= v[at_least as usize]
+            }
+            CondM::RungAtLeast { dyad, rung } => self.rung[dyad as usize] >= rung,
+            CondM::TensionAtLeast { dyad, value } => self.tension[dyad as usize] >= v[value as usize],
+            CondM::DayAtLeast(d) => t >= d as usize,
+            CondM::EconomyBelow { actor, value } => self.economy[actor as usize] < v[value as usize],
+            CondM::RefugeesAtLeast { actor, value } => self.refugees[actor as usize] >= v[value as usize],
+            CondM::PressureAtLeast { actor, value } => self.pressure[actor as usize] >= v[value as usize],
+            CondM::LeverUsed { actor, lever, within } => {
+                let last = self.lever_used[actor as usize * model.levers.len() + lever as usize];
+                t as i64 - last < within as i64
+            }
+            CondM::Truce(g) => self.talks_until[g as usize] > t as i64 || self.cf_until[g as usize] > t as i64,
+        }
+    }
+
+    /// The dyad a lever used by `user` on `target` touches: with the target's
+    /// host when the target is a group sheltered by someone else (cross-border),
+    /// else with the target itself.
+    fn touched(&self, user: ActorIx, target: ActorIx) -> (Option<u16>, bool) {
+        let model = self.model;
+        if let Kind::Group(g) = model.actors[target as usize].kind
+            && let Some(host) = model.groups[g as usize].host
+            && host != user
+        {
+            return (model.dyad(user, host), true);
+        }
+        (model.dyad(user, target), !matches!(model.actors[target as usize].kind, Kind::Group(_)))
+    }
+
+    fn use_lever<T: Tracer>(
+        &mut self,
+        t: usize,
+        user: ActorIx,
+        lever: u16,
+        target: Option<ActorIx>,
+        cause: Cause,
+        tracer: &mut T,
+    ) {
+        let model = self.model;
+        let l = &model.levers[lever as usize];
+        let ti = t as i64;
+        let (dyad, cross_border) = match (&l.effect, target) {
+            (EffectM::Mediation { dyad, .. }, _) => (Some(*dyad), false),
+            (_, Some(x)) => self.touched(user, x),
+            (_, None) => (None, false),
+        };
+        self.economy[user as usize] -= self.v[l.cost as usize];
+        self.lever_used[user as usize * model.levers.len() + lever as usize] = ti;
+        let before = dyad.map(|d| self.rung[d as usize]);
+        if let Some(d) = dyad {
+            let d = d as usize;
+            self.tension[d] = (self.tension[d] + self.v[l.tension as usize]).clamp(0.0, 1.0);
+            if let Some(r) = l.min_rung {
+                self.rung[d] = self.rung[d].max(r);
+            }
+            if l.hostile {
+                self.last_hostile[d] = ti;
+            }
+        }
+        let group = target.and_then(|x| match model.actors[x as usize].kind {
+            Kind::Group(g) => Some(g as usize),
+            _ => None,
+        });
+        let mut deaths = [0u64; 3];
+        let v = &self.v;
+        let cap = v[model.actors[user as usize].capability as usize];
+        match l.effect {
+            EffectM::Airstrike { militants, civilians, pressure, backlash }
+            | EffectM::GroundOperation { militants, civilians, pressure, backlash, .. } => {
+                let (mm, mc, pr, bl) = (v[militants as usize] * cap, v[civilians as usize], v[pressure as usize], v[backlash as usize]);
+                let lost = match l.effect {
+                    EffectM::GroundOperation { security_lost, .. } => v[security_lost as usize],
+                    _ => 0.0,
+                };
+                let rng = &mut self.rngs[Purpose::Decisions as usize];
+                let (mil, civ, own) = (poisson(rng, mm), poisson(rng, mc), poisson(rng, lost));
+                if let Some(x) = target {
+                    match group {
+                        Some(g) => {
+                            let mil = mil.min(self.fighters[g].max(0.0) as u64);
+                            self.fighters[g] += bl * civ as f64 - mil as f64;
+                            self.ct[g] = (self.ct[g] + pr).min(1.0);
+                            let territory = match model.groups[g].host {
+                                Some(h) if h != user => h,
+                                _ => model.groups[g].target,
+                            };
+                            self.kill(t, x, 2, mil);
+                            self.kill(t, territory, 0, civ);
+                            deaths = [civ, 0, mil];
+                        }
+                        None => {
+                            self.kill(t, x, 1, mil);
+                            self.kill(t, x, 0, civ);
+                            deaths = [civ, mil, 0];
+                        }
+                    }
+                }
+                self.kill(t, user, 1, own);
+                deaths[1] += own;
+                if cross_border {
+                    self.m[model.metrics.strikes] += 1;
+                    let first = &mut self.m[model.metrics.first_strike_day];
+                    if *first == NONE {
+                        *first = t as u64;
+                    }
+                }
+            }
+            EffectM::BorderClash { security_killed, own_losses } => {
+                let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
+                let rng = &mut self.rngs[Purpose::Decisions as usize];
+                let (k, own) = (poisson(rng, a), poisson(rng, b));
+                if let Some(x) = target {
+                    self.kill(t, x, 1, k);
+                }
+                self.kill(t, user, 1, own);
+                deaths = [0, k + own, 0];
+            }
+            EffectM::Mobilization | EffectM::TradeReopening if dyad.is_none() => {}
+            EffectM::Mobilization => {}
+            EffectM::TradeReopening => {
+                let d = dyad.expect("checked") as usize;
+                self.closed_until[d] = self.closed_until[d].min(ti);
+            }
+            EffectM::Talks { attack_factor, duration, ceasefire_chance, ceasefire } => {
+                if let Some(g) = group {
+                    self.talks_until[g] = ti + v[duration as usize].round().max(1.0) as i64;
+                    self.talks_factor[g] = v[attack_factor as usize];
+                    self.talks_chance[g] = v[ceasefire_chance as usize];
+                    self.talks_ceasefire[g] = ceasefire;
+                    self.talks_by[g] = user;
+                }
+            }
+            EffectM::Ceasefire { attack_factor, duration, break_hazard } => {
+                if let Some(g) = group {
+                    self.cf_until[g] = ti + v[duration as usize].round().max(1.0) as i64;
+                    self.cf_factor[g] = v[attack_factor as usize];
+                    self.cf_break[g] = v[break_hazard as usize];
+                    self.m[model.metrics.ceasefires_made] += 1;
+                }
+            }
+            EffectM::Mediation { dyad: d, success, tension_drop, steps_down } => {
+                let (p, drop) = (v[success as usize], v[tension_drop as usize]);
+                if chance(self.rng(Purpose::Decisions), p) {
+                    let d = d as usize;
+                    self.tension[d] = (self.tension[d] - drop).max(0.0);
+                    self.rung[d] = self.rung[d].saturating_sub(steps_down);
+                }
+            }
+            EffectM::Deportation { per_day, duration, backlash } => {
+                if let Some(x) = target {
+                    let u = user as usize;
+                    self.deport_until[u] = ti + v[duration as usize].round().max(1.0) as i64;
+                    self.deport_rate[u] = v[per_day as usize];
+                    self.deport_to[u] = x;
+                    self.deport_backlash[u] = v[backlash as usize];
+                }
+            }
+            EffectM::TradeClosure { trade_per_day, duration, economy_cost } => {
+                if let Some(d) = dyad {
+                    let d = d as usize;
+                    self.closed_until[d] = self.closed_until[d].max(ti + v[duration as usize].round().max(1.0) as i64);
+                    self.closure_trade[d] = v[trade_per_day as usize];
+                    self.closure_cost[d] = v[economy_cost as usize];
+                }
+            }
+            EffectM::Sanctuary { hold } => {
+                if let Some(g) = group {
+                    self.sanctuary[g] = (self.sanctuary[g] + v[hold as usize]).min(1.0);
+                }
+            }
+            EffectM::Crackdown { hold, militants } => {
+                if let Some(g) = group {
+                    let (dh, mm) = (v[hold as usize], v[militants as usize]);
+                    self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
+                    let mil = poisson(&mut self.rngs[Purpose::Decisions as usize], mm).min(self.fighters[g].max(0.0) as u64);
+                    self.fighters[g] -= mil as f64;
+                    self.kill(t, model.groups[g].actor, 2, mil);
+                    deaths = [0, 0, mil];
+                }
+            }
+            EffectM::Sanctions { economy_cost } => {
+                if let Some(x) = target {
+                    self.economy[x as usize] -= v[economy_cost as usize];
+                }
+            }
+            EffectM::Aid { economy_gain } => {
+                if let Some(x) = target {
+                    self.economy[x as usize] += v[economy_gain as usize];
+                }
+            }
+            EffectM::ProxySupport { fighters, recruitment } => {
+                if let Some(g) = group {
+                    self.fighters[g] += v[fighters as usize];
+                    self.recruit[g] += v[recruitment as usize];
+                }
+            }
+        }
+        let rung = match (dyad, before) {
+            (Some(d), Some(b)) if self.rung[d as usize] != b => Some((d, b, self.rung[d as usize])),
+            _ => None,
+        };
+        tracer.record(t as u32, TraceEvent::Lever { actor: user, lever, target, cause, deaths, rung });
+    }
+
+    fn dynamics<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
+        let model = self.model;
+        let dy = &model.dynamics;
+        let v = &self.v;
+        let (rung_decay, tension_decay, pressure_decay) =
+            (v[dy.rung_decay as usize], v[dy.tension_decay as usize], v[dy.pressure_decay as usize]);
+        for gi in 0..model.groups.len() {
+            self.fighters[gi] = (self.fighters[gi] * (1.0 + self.recruit[gi])).max(0.0);
+            self.ct[gi] *= 1.0 - pressure_decay;
+        }
+        for p in &mut self.pressure {
+            *p *= 1.0 - tension_decay;
+        }
+        let ti = t as i64;
+        for d in 0..model.dyads.len() {
+            self.tension[d] *= 1.0 - tension_decay;
+            let calm = ti - self.last_hostile[d] >= dy.calm_days as i64;
+            let step = chance(&mut self.rngs[Purpose::Ladder as usize], rung_decay);
+            if calm && step && self.rung[d] > 0 {
+                self.rung[d] -= 1;
+                tracer.record(t as u32, TraceEvent::RungDecay { dyad: d as u16, to: self.rung[d] });
+            }
+            let r = self.rung[d];
+            let slots = &model.metrics.dyads[d];
+            self.m[slots.days_at + r as usize] += 1;
+            let peak = &mut self.m[slots.peak];
+            *peak = (*peak).max(r as u64);
+            self.paths.rungs[d * self.h + t] = r;
+        }
+        self.paths.deaths[t] = self.m[model.metrics.deaths];
+    }
+
+    fn finish(&mut self, trial: u64, out: &mut TrialOutcome) {
+        let model = self.model;
+        for (i, g) in model.groups.iter().enumerate() {
+            if let Some(s) = model.metrics.fighters_end[g.actor as usize] {
+                self.m[s] = self.fighters[i].round().max(0.0) as u64;
+            }
+        }
+        for d in 0..model.dyads.len() {
+            self.m[model.metrics.dyads[d].last] = self.rung[d] as u64;
+        }
+        out.trial = trial;
+        out.metrics.copy_from_slice(&self.m);
+        out.params.copy_from_slice(&self.v);
+        out.class = classify(model, &self.m);
+    }
+}
+
+/// The first class whose rule holds for the metric record, else the default (last).
+pub fn classify(model: &Model, metrics: &[u64]) -> u16 {
+    for (i, c) in model.classes.iter().enumerate() {
+        match &c.rule {
+            Some(r) if holds(r, metrics) => return i as u16,
+            Some(_) => {}
+            None => return i as u16,
+        }
+    }
+    (model.classes.len() - 1) as u16
+}
+
+fn holds(r: &OutcomeM, m: &[u64]) -> bool {
+    match r {
+        OutcomeM::All(rs) => rs.iter().all(|r| holds(r, m)),
+        OutcomeM::Any(rs) => rs.iter().any(|r| holds(r, m)),
+        OutcomeM::Not(r) => !holds(r, m),
+        OutcomeM::AtLeast(k, x) => m[*k] != NONE && m[*k] as f64 >= *x,
+        OutcomeM::AtMost(k, x) => m[*k] != NONE && m[*k] as f64 <= *x,
+    }
+}

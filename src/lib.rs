@@ -1,0 +1,16 @@
+//! `escalate`: an agent-based escalation scenario simulator with deterministic,
+//! parallel Monte Carlo.
+//!
+//! Data flows one way:
+//! scenario file -> [`scenario`] (parsed, validated) -> [`model`] (compiled, indexed)
+//! -> [`engine`] (one trial) -> [`montecarlo`] (many trials, in blocks)
+//! -> [`stats`] (mergeable accumulators) -> reports.
+//!
+//! The library is usable without the command line; `src/main.rs` is a thin shell.
+
+pub mod engine;
+pub mod model;
+pub mod montecarlo;
+pub mod scenario;
+pub mod stats;
+pub mod streams;

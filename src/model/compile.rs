@@ -1,0 +1,360 @@
+//! Compiles a validated scenario into a [`Model`]: the only place names are resolved.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::scenario::paths::for_each_param;
+use crate::scenario::{self, ActorKind, Category, Condition, Effect, OutcomeRule, Trigger, Validated};
+
+struct Compiler<'s> {
+    s: &'s scenario::Scenario,
+    params: BTreeMap<String, P>,
+    actors: BTreeMap<&'s str, ActorIx>,
+    levers: BTreeMap<&'s str, u16>,
+    rungs: BTreeMap<&'s str, u8>,
+    conds: Vec<CondM>,
+    cond_children: Vec<u32>,
+    max_window: u32,
+}
+
+/// Compiles a validated scenario. Never fails: validation has checked every reference.
+pub fn compile(v: &Validated) -> Model {
+    let s = v.scenario();
+    let mut slots = Vec::new();
+    let mut copy = s.clone();
+    for_each_param(&mut copy, &mut |pp, p| {
+        slots.push(ParamSlot { path: pp.path, structural: pp.structural, dist: p.clone() })
+    });
+    let mut c = Compiler {
+        s,
+        params: slots.iter().enumerate().map(|(i, p)| (p.path.clone(), i as P)).collect(),
+        actors: s.actors.iter().enumerate().map(|(i, a)| (a.id.as_str(), i as ActorIx)).collect(),
+        levers: s.levers.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u16)).collect(),
+        rungs: s.ladder.iter().enumerate().map(|(i, r)| (r.as_str(), i as u8)).collect(),
+        conds: Vec::new(),
+        cond_children: Vec::new(),
+        max_window: 1,
+    };
+    let n = s.actors.len();
+    let mut groups = Vec::new();
+    let mut actors = Vec::new();
+    for a in &s.actors {
+        let fp = format!("actors.{}", a.id);
+        let kind = match &a.kind {
+            ActorKind::State => Kind::State,
+            ActorKind::OutsidePower => Kind::OutsidePower,
+            ActorKind::ArmedGroup(g) => {
+                groups.push(GroupM {
+                    actor: c.actor(&a.id),
+                    host: g.host.as_deref().map(|h| c.actor(h)),
+                    target: c.actor(&g.targets),
+                    fighters: c.p(&format!("{fp}.fighters")),
+                    recruitment: c.p(&format!("{fp}.recruitment")),
+                    sanctuary: c.p(&format!("{fp}.sanctuary")),
+                    sanctuary_weight: c.p(&format!("{fp}.sanctuary_weight")),
+                    attack_rate: c.p(&format!("{fp}.attack_rate")),
+                    casualties: ["civilian", "security", "militant"].map(|k| c.p(&format!("{fp}.casualties.{k}"))),
+                });
+                Kind::Group(groups.len() as u16 - 1)
+            }
+        };
+        actors.push(ActorM {
+            id: a.id.clone(),
+            name: a.name.clone().unwrap_or_else(|| a.id.clone()),
+            kind,
+            capability: c.p(&format!("{fp}.capability")),
+            economy: c.p(&format!("{fp}.economy")),
+            resolve: c.p(&format!("{fp}.resolve")),
+            domestic_pressure: c.p(&format!("{fp}.domestic_pressure")),
+            refugees: c.p(&format!("{fp}.refugees")),
+        });
+    }
+    let mut dyad_of = vec![None; n * n];
+    let mut dyads = Vec::new();
+    for (i, d) in s.dyads.iter().enumerate() {
+        let (a, b) = (c.actor(&d.between.0), c.actor(&d.between.1));
+        dyad_of[a as usize * n + b as usize] = Some(i as u16);
+        dyad_of[b as usize * n + a as usize] = Some(i as u16);
+        dyads.push(DyadM {
+            a,
+            b,
+            tension: c.p(&format!("dyads.{}-{}.tension", d.between.0, d.between.1)),
+            rung: c.rungs[d.rung.as_str()],
+            label: format!("{}-{}", d.between.0, d.between.1),
+        });
+    }
+    let levers = s.levers.iter().map(|l| c.lever(l, &dyad_of, n)).collect();
+    let mut rules = Vec::new();
+    for d in &s.doctrines {
+        for (j, r) in d.rules.iter().enumerate() {
+            let fp = format!("doctrines.{}.rules[{j}]", d.actor);
+            let cond = c.condition(&r.when, &format!("{fp}.when"), &groups);
+            rules.push(RuleM {
+                actor: c.actor(&d.actor),
+                name: format!("{}/{}", d.actor, r.name),
+                lever: c.levers[r.then.as_str()],
+                target: r.on.as_deref().map(|t| c.actor(t)),
+                probability: c.p(&format!("{fp}.probability")),
+                cooldown: r.cooldown,
+                cond,
+            });
+        }
+    }
+    let events = s
+        .events
+        .iter()
+        .map(|e| {
+            let fp = format!("events.{}", e.name);
+            let trigger = match &e.trigger {
+                Trigger::Day { day, .. } => TriggerM::Day { day: *day, probability: c.p(&format!("{fp}.probability")) },
+                Trigger::Hazard { from, to, max, .. } => TriggerM::Hazard {
+                    per_day: c.p(&format!("{fp}.per_day")),
+                    from: *from,
+                    to: to.unwrap_or(s.horizon),
+                    max: *max,
+                },
+            };
+            let action = match &e.action {
+                scenario::Action::Lever { actor, lever, on } => ActionM::Lever {
+                    actor: c.actor(actor),
+                    lever: c.levers[lever.as_str()],
+                    target: on.as_deref().map(|t| c.actor(t)),
+                },
+                scenario::Action::Attack { by, .. } => ActionM::Attack {
+                    group: group_of(&groups, c.actor(by)),
+                    civilian: c.p(&format!("{fp}.civilian")),
+                    security: c.p(&format!("{fp}.security")),
+                },
+            };
+            EventM { name: e.name.clone(), trigger, action }
+        })
+        .collect();
+    let metrics = MetricLayout::new(s);
+    let mut classes: Vec<ClassM> = s
+        .outcomes
+        .classes
+        .iter()
+        .map(|k| ClassM {
+            name: k.name.clone(),
+            description: k.description.clone(),
+            rule: Some(c.outcome(&k.when, &metrics)),
+        })
+        .collect();
+    classes.push(ClassM {
+        name: s.outcomes.default.clone(),
+        description: s.outcomes.default_description.clone(),
+        rule: None,
+    });
+    let d = &s.dynamics;
+    let _ = d;
+    Model {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        horizon: s.horizon,
+        rungs: s.ladder.clone(),
+        dynamics: DynamicsM {
+            calm_days: s.dynamics.calm_days,
+            rung_decay: c.p("dynamics.rung_decay"),
+            tension_decay: c.p("dynamics.tension_decay"),
+            tension_per_death: c.p("dynamics.tension_per_death"),
+            pressure_decay: c.p("dynamics.pressure_decay"),
+        },
+        actors,
+        groups,
+        dyads,
+        dyad_of,
+        levers,
+        rules,
+        conds: c.conds,
+        cond_children: c.cond_children,
+        events,
+        classes,
+        metrics,
+        params: slots,
+        max_window: c.max_window,
+    }
+}
+
+fn group_of(groups: &[GroupM], actor: ActorIx) -> u16 {
+    groups.iter().position(|g| g.actor == actor).expect("validated: an armed group") as u16
+}
+
+impl Compiler<'_> {
+    fn p(&self, path: &str) -> P {
+        *self.params.get(path).unwrap_or_else(|| panic!("internal: no parameter slot `{path}`"))
+    }
+
+    fn actor(&self, id: &str) -> ActorIx {
+        self.actors[id]
+    }
+
+    fn lever(&self, l: &scenario::Lever, dyad_of: &[Option<u16>], n: usize) -> LeverM {
+        let fp = format!("levers.{}", l.id);
+        let p = |name: &str| self.p(&format!("{fp}.{name}"));
+        let (effect, hostile) = match &l.effect {
+            Effect::Airstrike { .. } => (
+                EffectM::Airstrike {
+                    militants: p("militants_killed"),
+                    civilians: p("civilians_killed"),
+                    pressure: p("pressure"),
+                    backlash: p("backlash"),
+                },
+                true,
+            ),
+            Effect::GroundOperation { .. } => (
+                EffectM::GroundOperation {
+                    militants: p("militants_killed"),
+                    civilians: p("civilians_killed"),
+                    security_lost: p("security_lost"),
+                    pressure: p("pressure"),
+                    backlash: p("backlash"),
+                },
+                true,
+            ),
+            Effect::BorderClash { .. } => {
+                (EffectM::BorderClash { security_killed: p("security_killed"), own_losses: p("own_losses") }, true)
+            }
+            Effect::Mobilization => (EffectM::Mobilization, true),
+            Effect::Talks { ceasefire, .. } => (
+                EffectM::Talks {
+                    attack_factor: p("attack_factor"),
+                    duration: p("duration"),
+                    ceasefire_chance: p("ceasefire_chance"),
+                    ceasefire: ceasefire.as_deref().map(|c| self.levers[c]),
+                },
+                false,
+            ),
+            Effect::Ceasefire { .. } => (
+                EffectM::Ceasefire {
+                    attack_factor: p("attack_factor"),
+                    duration: p("duration"),
+                    break_hazard: p("break_hazard"),
+                },
+                false,
+            ),
+            Effect::Mediation { between, steps_down, .. } => {
+                let (a, b) = (self.actor(&between.0), self.actor(&between.1));
+                (
+                    EffectM::Mediation {
+                        dyad: dyad_of[a as usize * n + b as usize].expect("validated dyad"),
+                        success: p("success"),
+                        tension_drop: p("tension_drop"),
+                        steps_down: *steps_down as u8,
+                    },
+                    false,
+                )
+            }
+            Effect::Deportation { .. } => (
+                EffectM::Deportation { per_day: p("per_day"), duration: p("duration"), backlash: p("backlash") },
+                true,
+            ),
+            Effect::TradeClosure { .. } => (
+                EffectM::TradeClosure {
+                    trade_per_day: p("trade_per_day"),
+                    duration: p("duration"),
+                    economy_cost: p("economy_cost"),
+                },
+                true,
+            ),
+            Effect::TradeReopening => (EffectM::TradeReopening, false),
+            Effect::Sanctuary { .. } => (EffectM::Sanctuary { hold: p("hold") }, false),
+            Effect::Crackdown { .. } => (EffectM::Crackdown { hold: p("hold"), militants: p("militants_killed") }, false),
+            Effect::Sanctions { .. } => (EffectM::Sanctions { economy_cost: p("economy_cost") }, true),
+            Effect::Aid { .. } => (EffectM::Aid { economy_gain: p("economy_gain") }, false),
+            Effect::ProxySupport { .. } => {
+                (EffectM::ProxySupport { fighters: p("fighters"), recruitment: p("recruitment") }, true)
+            }
+        };
+        LeverM {
+            id: l.id.clone(),
+            effect,
+            min_rung: l.min_rung.as_deref().map(|r| self.rungs[r]),
+            tension: p("tension"),
+            cost: p("cost"),
+            hostile,
+        }
+    }
+
+    fn dyad(&self, (a, b): &(String, String)) -> u16 {
+        let s = self.s;
+        s.dyads
+            .iter()
+            .position(|d| (&d.between.0 == a && &d.between.1 == b) || (&d.between.0 == b && &d.between.1 == a))
+            .expect("validated dyad") as u16
+    }
+
+    fn condition(&mut self, c: &Condition, fp: &str, groups: &[GroupM]) -> u32 {
+        let node = match c {
+            Condition::Always => CondM::Always,
+            Condition::All(cs) | Condition::Any(cs) => {
+                let kids: Vec<u32> =
+                    cs.iter().enumerate().map(|(k, c)| self.condition(c, &format!("{fp}[{k}]"), groups)).collect();
+                let start = self.cond_children.len() as u32;
+                self.cond_children.extend(&kids);
+                let len = kids.len() as u32;
+                if matches!(c, Condition::All(_)) { CondM::All { start, len } } else { CondM::Any { start, len } }
+            }
+            Condition::Not(inner) => CondM::Not(self.condition(inner, &format!("{fp}.not"), groups)),
+            Condition::Casualties { of, category, window, .. } => {
+                self.max_window = self.max_window.max(*window);
+                CondM::Casualties {
+                    actor: self.actor(of),
+                    cat: match category {
+                        Category::Civilian => 0,
+                        Category::Security => 1,
+                        Category::Militant => 2,
+                        Category::All => 3,
+                    },
+                    window: *window,
+                    at_least: self.p(&format!("{fp}.at_least")),
+                }
+            }
+            Condition::Attacks { by, window, .. } => {
+                self.max_window = self.max_window.max(*window);
+                CondM::Attacks {
+                    group: group_of(groups, self.actor(by)),
+                    window: *window,
+                    at_least: self.p(&format!("{fp}.at_least")),
+                }
+            }
+            Condition::RungAtLeast { between, rung } => {
+                CondM::RungAtLeast { dyad: self.dyad(between), rung: self.rungs[rung.as_str()] }
+            }
+            Condition::TensionAtLeast { between, .. } => {
+                CondM::TensionAtLeast { dyad: self.dyad(between), value: self.p(&format!("{fp}.value")) }
+            }
+            Condition::DayAtLeast(d) => CondM::DayAtLeast(*d),
+            Condition::EconomyBelow { of, .. } => {
+                CondM::EconomyBelow { actor: self.actor(of), value: self.p(&format!("{fp}.value")) }
+            }
+            Condition::RefugeesAtLeast { of, .. } => {
+                CondM::RefugeesAtLeast { actor: self.actor(of), value: self.p(&format!("{fp}.value")) }
+            }
+            Condition::PressureAtLeast { of, .. } => {
+                CondM::PressureAtLeast { actor: self.actor(of), value: self.p(&format!("{fp}.value")) }
+            }
+            Condition::LeverUsed { by, lever, within } => {
+                CondM::LeverUsed { actor: self.actor(by), lever: self.levers[lever.as_str()], within: *within }
+            }
+            Condition::Truce(g) => CondM::Truce(group_of(groups, self.actor(g))),
+        };
+        self.conds.push(node);
+        self.conds.len() as u32 - 1
+    }
+
+    fn outcome(&self, r: &OutcomeRule, m: &MetricLayout) -> OutcomeM {
+        match r {
+            OutcomeRule::All(rs) => OutcomeM::All(rs.iter().map(|r| self.outcome(r, m)).collect()),
+            OutcomeRule::Any(rs) => OutcomeM::Any(rs.iter().map(|r| self.outcome(r, m)).collect()),
+            OutcomeRule::Not(r) => OutcomeM::Not(Box::new(self.outcome(r, m))),
+            OutcomeRule::PeakAtLeast { between, rung } => {
+                OutcomeM::AtLeast(m.dyads[self.dyad(between) as usize].peak, self.rungs[rung.as_str()] as f64)
+            }
+            OutcomeRule::FinalAtMost { between, rung } => {
+                OutcomeM::AtMost(m.dyads[self.dyad(between) as usize].last, self.rungs[rung.as_str()] as f64)
+            }
+            OutcomeRule::MetricAtLeast(name, v) => OutcomeM::AtLeast(m.index(name).expect("validated metric"), *v),
+            OutcomeRule::MetricAtMost(name, v) => OutcomeM::AtMost(m.index(name).expect("validated metric"), *v),
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Scenario files: types, parsing with positions, validation, overrides,
+//! policies and the bundled library.
+//!
+//! The flow is `Source` (text) -> [`parse`] -> [`Scenario`] -> [`validate`] ->
+//! [`Validated`]. Overrides and policies are applied to a `Scenario` and the
+//! result is validated again, so the compiled model only ever sees checked input.
+
+pub mod error;
+pub mod locate;
+pub mod param;
+pub mod paths;
+pub mod types;
+pub mod validate;
+
+use miette::{NamedSource, SourceSpan};
+
+pub use error::{Problem, ScenarioError};
+pub use param::Param;
+pub use types::*;
+
+/// The text of a scenario and the name to show for it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// A path, or `bundled:NAME`.
+    pub name: String,
+    /// The RON text.
+    pub text: String,
+}
+
+/// A bundled scenario.
+pub struct Bundled {
+    /// Short name (`escalate run NAME` or the file name).
+    pub name: &'static str,
+    /// One line for `escalate list`.
+    pub summary: &'static str,
+    /// The RON text, embedded in the binary.
+    pub text: &'static str,
+}
+
+/// The scenarios shipped with escalate; the first is the flagship.
+pub const BUNDLED: &[Bundled] = &[
+    Bundled {
+        name: "pak-afghan-2024",
+        summary: "Pakistan, the Afghan Taliban, TTP, ISKP, Baloch separatists, China, the US: the March 2024 strikes and after",
+        text: include_str!("../../scenarios/pak-afghan-2024.ron"),
+    },
+    Bundled {
+        name: "minimal",
+        summary: "The smallest useful scenario: two states, one armed group, three levers (the tutorial's start)",
+        text: include_str!("../../scenarios/minimal.ron"),
+    },
+];
+
+impl Source {
+    /// Reads a file, or a bundled scenario by name (`pak-afghan-2024`, `minimal`).
+    pub fn open(path: &str) -> Result<Source, ScenarioError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Source { name: path.to_string(), text }),
+            Err(e) => {
+                let stem = path.trim_start_matches("scenarios/").trim_end_matches(".ron");
+                match BUNDLED.iter().find(|b| b.name == stem) {
+                    Some(b) if e.kind() == std::io::ErrorKind::NotFound => Ok(Source::bundled(b)),
+                    _ => Err(ScenarioError::Read { path: path.to_string(), source: e }),
+                }
+            }
+        }
+    }
+
+    /// A bundled scenario's source.
+    pub fn bundled(b: &Bundled) -> Source {
+        Source { name: format!("scenarios/{}.ron", b.name), text: b.text.to_string() }
+    }
+
+    fn named(&self) -> NamedSource<String> {
+        NamedSource::new(&self.name, self.text.clone())
+    }
+}
+
+/// A scenario that passed validation (after any policy and overrides).
+#[derive(Debug, Clone)]
+pub struct Validated {
+    scenario: Scenario,
+}
+
+impl Validated {
+    /// The checked scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+}
+
+/// Parses RON text into a scenario; syntax and shape errors carry file:line:col.
+pub fn parse(src: &Source) -> Result<Scenario, ScenarioError> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+    options.from_str::<Scenario>(&src.text).map_err(|e| {
+        let (line, col) = (e.span.start.line, e.span.start.col);
+        let start = error::offset_of(&src.text, line, col);
+        let end = error::offset_of(&src.text, e.span.end.line, e.span.end.col).max(start);
+        ScenarioError::Syntax {
+            src: src.named(),
+            span: SourceSpan::from(start..end.max(start + 1).min(src.text.len().max(start))),
+            message: format!("{}:{line}:{col}: {}", src.name, e.code),
+            help: syntax_help(&e.code),
+        }
+    })
+}
+
+fn syntax_help(code: &ron::Error) -> String {
+    use ron::Error as E;
+    match code {
+        E::NoSuchStructField { .. } => "remove the field or fix its spelling (docs/scenario-format.md lists every field)".into(),
+        E::MissingStructField { field, .. } => format!("add the field `{field}: ...`"),
+        E::DuplicateStructField { .. } => "keep one of the two".into(),
+        E::NoSuchEnumVariant { .. } => "use one of the variants listed".into(),
+        E::Message(m) if m.contains(param::PARAM_HELP) => "see docs/scenario-format.md, section Parameters".into(),
+        _ => "check brackets, commas and quotes near this point (docs/scenario-format.md shows the syntax)".into(),
+    }
+}
+
+/// Checks a parsed scenario; `Err` lists every problem with its position.
+pub fn validate(scenario: Scenario, src: &Source) -> Result<Validated, ScenarioError> {
+    let raw = validate::check(&scenario);
+    if raw.is_empty() {
+        return Ok(Validated { scenario });
+    }
+    let map = locate::SourceMap::new(&src.text);
+    let problems = raw
+        .into_iter()
+        .map(|p| {
+            let span = map.find(&p.path).map_or(0..0, |l| l.span.clone());
+            let (line, col) = error::line_col(&src.text, span.start);
+            Problem {
+                location: format!("{}:{line}:{col}", src.name),
+                path: p.path,
+                message: p.message,
+                span: SourceSpan::from(span),
+                help: p.help,
+            }
+        })
+        .collect();
+    Err(ScenarioError::Invalid { name: src.name.clone(), src: src.named(), problems })
+}
+
+/// Parses and validates a source.
+pub fn load(src: &Source) -> Result<Validated, ScenarioError> {
+    validate(parse(src)?, src)
+}
+
+/// One `--set PATH=VALUE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// The override path, e.g. `actors.TTP.fighters`.
+    pub path: String,
+    /// The new value.
+    pub value: Param,
+}
+
+impl std::str::FromStr for Override {
+    type Err = ScenarioError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |message: String| ScenarioError::Override {
+            flag: format!("--set '{s}'"),
+            message,
+            help: format!("write PATH=VALUE, e.g. actors.TTP.fighters=6000; {}", param::PARAM_HELP),
+        };
+        let (path, value) = s.split_once('=').ok_or_else(|| bad("no `=` in the override".into()))?;
+        let value: Param = ron::from_str(value.trim()).map_err(|e| bad(format!("cannot read the value `{}`: {}", value.trim(), e.code)))?;
+        Ok(Override { path: path.trim().to_string(), value })
+    }
+}
+
+impl Validated {
+    /// Applies the named policy, then the overrides, and validates again.
+    pub fn configure(&self, src: &Source, policy: Option<&str>, overrides: &[Override]) -> Result<Validated, ScenarioError> {
+        let mut s = self.scenario.clone();
+        if let Some(name) = policy {
+            apply_policy(&mut s, name)?;
+        }
+        for o in overrides {
+            apply_override(&mut s, &o.path, &o.value, &format!("--set '{}={}'", o.path, o.value))?;
+        }
+        s.policies.clear();
+        validate(s, src)
+    }
+}
+
+fn apply_override(s: &mut Scenario, path: &str, value: &Param, flag: &str) -> Result<(), ScenarioError> {
+    if let Err(e) = value.check() {
+        return Err(ScenarioError::Override { flag: flag.to_string(), message: e, help: param::PARAM_HELP.into() });
+    }
+    match paths::set_param(s, path, value.clone()) {
+        Ok(pp) => {
+            let (lo, hi) = value.support();
+            if pp.range.admits(lo, hi) {
+                Ok(())
+            } else {
+                Err(ScenarioError::Override {
+                    flag: flag.to_string(),
+                    message: format!("{value} can fall outside the range of `{path}`"),
+                    help: format!("use {}", pp.range.describe()),
+                })
+            }
+        }
+        Err(near) => Err(ScenarioError::Override {
+            flag: flag.to_string(),
+            message: format!("no parameter at `{path}`"),
+            help: format!("nearest valid paths: {} (`escalate params SCENARIO` lists them all)", near.join(", ")),
+        }),
+    }
+}
+
+/// Applies a named policy of the scenario: its rules added and disabled, its parameters set.
+pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
+    let Some(p) = s.policies.iter().find(|p| p.name == name).cloned() else {
+        let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
+        return Err(ScenarioError::UnknownPolicy {
+            name: name.to_string(),
+            scenario: s.name.clone(),
+            help: format!("policies here: {}", if names.is_empty() { "none".into() } else { names.join(", ") }),
+        });
+    };
+    for d in &p.disable {
+        if let Some((actor, rule)) = d.split_once('/') {
+            for doc in s.doctrines.iter_mut().filter(|doc| doc.actor == actor) {
+                doc.rules.retain(|r| r.name != rule);
+            }
+        }
+    }
+    for (actor, rule) in &p.add {
+        match s.doctrines.iter_mut().find(|d| &d.actor == actor) {
+            Some(d) => d.rules.push(rule.clone()),
+            None => s.doctrines.push(Doctrine { actor: actor.clone(), rules: vec![rule.clone()] }),
+        }
+    }
+    for (path, value) in &p.set {
+        apply_override(s, path, value, &format!("policy `{name}`: set {path}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,297 @@
+//! Numeric parameters: a plain number or a distribution sampled once per trial.
+//!
+//! In a scenario file (and in `--set`) a parameter is written `4000`, or one of
+//! `Uniform(lo, hi)`, `Normal(mean, sd)`, `Normal(mean, sd, min, max)` (truncated
+//! by rejection), `Beta(a, b)`, `Beta(a, b, lo, hi)` (scaled), `Triangular(min,
+//! mode, max)`, `LogNormal(mu, sigma)` (of the logarithm) or `Poisson(lambda)`.
+
+use std::fmt;
+
+use rand::Rng;
+use rand_distr::Distribution;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A parameter: fixed, or a distribution sampled once per trial.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// A fixed number.
+    Fixed(f64),
+    /// Uniform on [lo, hi).
+    Uniform(f64, f64),
+    /// Normal(mean, sd), optionally truncated to [min, max] by rejection.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+        /// Lower bound, if truncated.
+        min: f64,
+        /// Upper bound, if truncated.
+        max: f64,
+    },
+    /// Beta(a, b) scaled to [lo, hi].
+    Beta {
+        /// Shape a.
+        a: f64,
+        /// Shape b.
+        b: f64,
+        /// Lower end.
+        lo: f64,
+        /// Upper end.
+        hi: f64,
+    },
+    /// Triangular(min, mode, max).
+    Triangular(f64, f64, f64),
+    /// LogNormal(mu, sigma) of the underlying normal.
+    LogNormal(f64, f64),
+    /// Poisson(lambda).
+    Poisson(f64),
+}
+
+impl Default for Param {
+    fn default() -> Self {
+        Param::Fixed(0.0)
+    }
+}
+
+impl From<f64> for Param {
+    fn from(v: f64) -> Self {
+        Param::Fixed(v)
+    }
+}
+
+/// How many retries a truncated normal may take before clamping (keeps a trial bounded).
+const MAX_REJECTIONS: u32 = 1000;
+
+impl Param {
+    /// True when the parameter is a distribution (sampled per trial).
+    pub fn is_uncertain(&self) -> bool {
+        !matches!(self, Param::Fixed(_))
+    }
+
+    /// The smallest and largest value the parameter can take.
+    pub fn support(&self) -> (f64, f64) {
+        match *self {
+            Param::Fixed(v) => (v, v),
+            Param::Uniform(lo, hi) => (lo, hi),
+            Param::Normal { min, max, .. } => (min, max),
+            Param::Beta { lo, hi, .. } => (lo, hi),
+            Param::Triangular(lo, _, hi) => (lo, hi),
+            Param::LogNormal(..) => (0.0, f64::INFINITY),
+            Param::Poisson(_) => (0.0, f64::INFINITY),
+        }
+    }
+
+    /// The distribution's mean (for reports of "current value").
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Param::Fixed(v) => v,
+            Param::Uniform(lo, hi) => 0.5 * (lo + hi),
+            Param::Normal { mean, .. } => mean,
+            Param::Beta { a, b, lo, hi } => lo + (hi - lo) * a / (a + b),
+            Param::Triangular(lo, m, hi) => (lo + m + hi) / 3.0,
+            Param::LogNormal(mu, s) => (mu + 0.5 * s * s).exp(),
+            Param::Poisson(l) => l,
+        }
+    }
+
+    /// Checks the distribution's own arguments; returns what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        match *self {
+            Param::Fixed(v) if !v.is_finite() => Err("the number is not finite".into()),
+            Param::Uniform(lo, hi) if !(finite(&[lo, hi]) && lo <= hi) => {
+                Err(format!("Uniform({lo}, {hi}) needs lo <= hi, both finite"))
+            }
+            Param::Normal { mean, sd, min, max } => {
+                if !(mean.is_finite() && sd.is_finite() && sd >= 0.0) {
+                    Err(format!("Normal({mean}, {sd}) needs a finite mean and sd >= 0"))
+                } else if min.is_nan() || max.is_nan() || min >= max {
+                    Err(format!("Normal bounds [{min}, {max}] need min < max"))
+                } else if mean + 4.0 * sd < min || mean - 4.0 * sd > max {
+                    Err("Normal's bounds exclude almost all of its mass".into())
+                } else {
+                    Ok(())
+                }
+            }
+            Param::Beta { a, b, lo, hi } if !(a > 0.0 && b > 0.0 && finite(&[a, b, lo, hi]) && lo < hi) => {
+                Err(format!("Beta({a}, {b}, {lo}, {hi}) needs a > 0, b > 0 and lo < hi"))
+            }
+            Param::Triangular(lo, m, hi) if !(finite(&[lo, m, hi]) && lo <= m && m <= hi && lo < hi) => {
+                Err(format!("Triangular({lo}, {m}, {hi}) needs min <= mode <= max and min < max"))
+            }
+            Param::LogNormal(mu, s) if !(mu.is_finite() && s.is_finite() && s >= 0.0) => {
+                Err(format!("LogNormal({mu}, {s}) needs a finite mu and sigma >= 0"))
+            }
+            Param::Poisson(l) if !(l.is_finite() && l >= 0.0) => {
+                Err(format!("Poisson({l}) needs lambda >= 0"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Draws one value. Only call on a parameter that passed [`Param::check`].
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match *self {
+            Param::Fixed(v) => v,
+            Param::Uniform(lo, hi) => lo + (hi - lo) * unit(rng),
+            Param::Normal { mean, sd, min, max } => {
+                let n = rand_distr::Normal::new(mean, sd).expect("checked");
+                for _ in 0..MAX_REJECTIONS {
+                    let x = n.sample(rng);
+                    if x >= min && x <= max {
+                        return x;
+                    }
+                }
+                mean.clamp(min, max)
+            }
+            Param::Beta { a, b, lo, hi } => {
+                let d = rand_distr::Beta::new(a, b).expect("checked");
+                lo + (hi - lo) * d.sample(rng)
+            }
+            Param::Triangular(lo, m, hi) => {
+                rand_distr::Triangular::new(lo, hi, m).expect("checked").sample(rng)
+            }
+            Param::LogNormal(mu, s) => rand_distr::LogNormal::new(mu, s).expect("checked").sample(rng),
+            Param::Poisson(l) => {
+                if l == 0.0 {
+                    0.0
+                } else {
+                    rand_distr::Poisson::new(l).expect("checked").sample(rng)
+                }
+            }
+        }
+    }
+}
+
+/// A uniform draw on [0, 1) from 53 random bits.
+#[inline]
+pub fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Formats in the scenario file's own syntax, e.g. `Normal(4000, 800)`.
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Param::Fixed(v) => write!(f, "{v}"),
+            Param::Uniform(a, b) => write!(f, "Uniform({a}, {b})"),
+            Param::Normal { mean, sd, min, max } if min == f64::NEG_INFINITY && max == f64::INFINITY => {
+                write!(f, "Normal({mean}, {sd})")
+            }
+            Param::Normal { mean, sd, min, max } => write!(f, "Normal({mean}, {sd}, {min}, {max})"),
+            Param::Beta { a, b, lo, hi } if lo == 0.0 && hi == 1.0 => write!(f, "Beta({a}, {b})"),
+            Param::Beta { a, b, lo, hi } => write!(f, "Beta({a}, {b}, {lo}, {hi})"),
+            Param::Triangular(a, m, b) => write!(f, "Triangular({a}, {m}, {b})"),
+            Param::LogNormal(m, s) => write!(f, "LogNormal({m}, {s})"),
+            Param::Poisson(l) => write!(f, "Poisson({l})"),
+        }
+    }
+}
+
+impl Serialize for Param {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Param::Fixed(v) => s.serialize_f64(v),
+            _ => s.serialize_str(&self.to_string()),
+        }
+    }
+}
+
+/// The file's spelling: a number, or a named distribution with positional arguments.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Repr {
+    Number(f64),
+    Dist(DistRepr),
+}
+
+#[derive(Deserialize)]
+enum DistRepr {
+    Uniform(f64, f64),
+    Normal(Vec<f64>),
+    Beta(Vec<f64>),
+    Triangular(f64, f64, f64),
+    LogNormal(f64, f64),
+    Poisson(f64),
+}
+
+/// What a parameter may be written as; used in error messages.
+pub const PARAM_HELP: &str = "write a number (e.g. 4000) or a distribution: Uniform(lo, hi), \
+Normal(mean, sd), Normal(mean, sd, min, max), Beta(a, b), Beta(a, b, lo, hi), \
+Triangular(min, mode, max), LogNormal(mu, sigma), Poisson(lambda)";
+
+impl<'de> Deserialize<'de> for Param {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let repr = Repr::deserialize(d)
+            .map_err(|_| D::Error::custom(format!("expected a parameter: {PARAM_HELP}")))?;
+        Ok(match repr {
+            Repr::Number(v) => Param::Fixed(v),
+            Repr::Dist(DistRepr::Uniform(a, b)) => Param::Uniform(a, b),
+            Repr::Dist(DistRepr::Normal(v)) => match v[..] {
+                [mean, sd] => Param::Normal {
+                    mean,
+                    sd,
+                    min: f64::NEG_INFINITY,
+                    max: f64::INFINITY,
+                },
+                [mean, sd, min, max] => Param::Normal { mean, sd, min, max },
+                _ => {
+                    return Err(D::Error::custom(
+                        "Normal takes (mean, sd) or (mean, sd, min, max)",
+                    ));
+                }
+            },
+            Repr::Dist(DistRepr::Beta(v)) => match v[..] {
+                [a, b] => Param::Beta { a, b, lo: 0.0, hi: 1.0 },
+                [a, b, lo, hi] => Param::Beta { a, b, lo, hi },
+                _ => return Err(D::Error::custom("Beta takes (a, b) or (a, b, lo, hi)")),
+            },
+            Repr::Dist(DistRepr::Triangular(a, m, b)) => Param::Triangular(a, m, b),
+            Repr::Dist(DistRepr::LogNormal(m, s)) => Param::LogNormal(m, s),
+            Repr::Dist(DistRepr::Poisson(l)) => Param::Poisson(l),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Param, ron::error::SpannedError> {
+        ron::from_str(s)
+    }
+
+    #[test]
+    fn numbers_and_distributions_parse_in_file_syntax() {
+        assert_eq!(parse("4000").unwrap(), Param::Fixed(4000.0));
+        assert_eq!(parse("0.25").unwrap(), Param::Fixed(0.25));
+        assert_eq!(parse("Uniform(1, 2)").unwrap(), Param::Uniform(1.0, 2.0));
+        assert_eq!(parse("Triangular(1, 2, 3)").unwrap(), Param::Triangular(1.0, 2.0, 3.0));
+        assert_eq!(
+            parse("Normal(10, 2, 0, 20)").unwrap(),
+            Param::Normal { mean: 10.0, sd: 2.0, min: 0.0, max: 20.0 }
+        );
+        assert!(parse("Normal(1)").is_err());
+        assert!(parse("Gamma(1, 2)").is_err());
+    }
+
+    #[test]
+    fn display_round_trips_through_the_parser() {
+        for s in ["4000", "Uniform(1, 2)", "Normal(4000, 800)", "Normal(1, 2, 0, 5)", "Beta(2, 3)",
+                  "Beta(2, 3, 1, 9)", "Triangular(1, 2, 3)", "LogNormal(0.5, 1)", "Poisson(3)"] {
+            let p = parse(s).unwrap();
+            assert_eq!(parse(&p.to_string()).unwrap(), p, "{s}");
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_reported() {
+        assert!(Param::Uniform(2.0, 1.0).check().is_err());
+        assert!(Param::Poisson(-1.0).check().is_err());
+        assert!(Param::Triangular(1.0, 5.0, 3.0).check().is_err());
+        assert!(Param::Fixed(f64::NAN).check().is_err());
+        assert!(Param::Normal { mean: 0.0, sd: 1.0, min: 0.0, max: 1.0 }.check().is_ok());
+    }
+}

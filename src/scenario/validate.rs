@@ -1,0 +1,396 @@
+//! Checks a parsed scenario: every reference resolves, every number is in range.
+//! Collects all problems rather than stopping at the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::paths::{Range, for_each_param};
+use super::types::*;
+
+/// A problem before it is placed in the file: the structural path, what, how to fix.
+#[derive(Debug, Clone)]
+pub struct RawProblem {
+    /// Structural path of the offending value.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+struct Checker<'s> {
+    s: &'s Scenario,
+    actors: BTreeMap<&'s str, &'s Actor>,
+    levers: BTreeMap<&'s str, &'s Lever>,
+    rungs: BTreeSet<&'s str>,
+    dyads: BTreeSet<(&'s str, &'s str)>,
+    out: Vec<RawProblem>,
+}
+
+/// Every problem in `s`, in file order.
+pub fn check(s: &Scenario) -> Vec<RawProblem> {
+    let mut c = Checker {
+        s,
+        actors: BTreeMap::new(),
+        levers: BTreeMap::new(),
+        rungs: s.ladder.iter().map(String::as_str).collect(),
+        dyads: BTreeSet::new(),
+        out: Vec::new(),
+    };
+    c.run();
+    c.out
+}
+
+impl<'s> Checker<'s> {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>, help: impl Into<String>) {
+        self.out.push(RawProblem { path: path.into(), message: message.into(), help: help.into() });
+    }
+
+    fn actor_ids(&self) -> String {
+        self.actors.keys().copied().collect::<Vec<_>>().join(", ")
+    }
+
+    fn actor(&mut self, path: String, id: &str) -> Option<&'s Actor> {
+        let found = self.actors.get(id).copied();
+        if found.is_none() {
+            let help = format!("use one of the actor ids: {}", self.actor_ids());
+            self.problem(path, format!("unknown actor `{id}`"), help);
+        }
+        found
+    }
+
+    fn rung(&mut self, path: String, name: &str) {
+        if !self.rungs.contains(name) {
+            let help = format!("use a rung of the ladder: {}", self.s.ladder.join(", "));
+            self.problem(path, format!("unknown rung `{name}`"), help);
+        }
+    }
+
+    fn dyad(&mut self, path: String, (a, b): &(String, String)) {
+        let key = ordered(a, b);
+        if !self.dyads.contains(&key) {
+            let known: Vec<String> = self.dyads.iter().map(|(a, b)| format!("(\"{a}\", \"{b}\")")).collect();
+            self.problem(
+                path,
+                format!("no dyad between `{a}` and `{b}`"),
+                format!("add it under `dyads`, or use one of: {}", known.join(", ")),
+            );
+        }
+    }
+
+    fn lever(&mut self, path: String, id: &str) -> Option<&'s Lever> {
+        let found = self.levers.get(id).copied();
+        if found.is_none() {
+            let ids = self.levers.keys().copied().collect::<Vec<_>>().join(", ");
+            self.problem(path, format!("unknown lever `{id}`"), format!("use one of the lever ids: {ids}"));
+        }
+        found
+    }
+
+    fn run(&mut self) {
+        let s = self.s;
+        if !(1..=36_500).contains(&s.horizon) {
+            self.problem("horizon", format!("horizon of {} days is out of range", s.horizon), "use 1 to 36500 days");
+        }
+        if s.ladder.len() < 2 || s.ladder.len() > 64 {
+            self.problem("ladder", "the ladder needs 2 to 64 rungs", "list rung names from calm upward");
+        }
+        let mut seen = BTreeSet::new();
+        for (i, r) in s.ladder.iter().enumerate() {
+            if !seen.insert(r.as_str()) {
+                self.problem(format!("ladder[{i}]"), format!("rung `{r}` appears twice"), "give each rung a distinct name");
+            }
+        }
+        for (i, a) in s.actors.iter().enumerate() {
+            if a.id.is_empty() || a.id.contains(['.', '/', '[', ']', ' ', '-', ',']) {
+                self.problem(
+                    format!("actors[{i}].id"),
+                    format!("actor id `{}` is empty or holds one of . / [ ] - , or a space", a.id),
+                    "use letters, digits and underscores, e.g. \"TTP\"",
+                );
+            }
+            if self.actors.insert(&a.id, a).is_some() {
+                self.problem(format!("actors[{i}].id"), format!("actor id `{}` is used twice", a.id), "give each actor a distinct id");
+            }
+        }
+        for (i, l) in s.levers.iter().enumerate() {
+            if self.levers.insert(&l.id, l).is_some() {
+                self.problem(format!("levers[{i}].id"), format!("lever id `{}` is used twice", l.id), "give each lever a distinct id");
+            }
+        }
+        self.check_actors();
+        self.check_dyads();
+        self.check_levers();
+        self.check_doctrines();
+        self.check_events();
+        self.check_outcomes();
+        self.check_policies();
+        self.check_ranges();
+    }
+
+    fn check_actors(&mut self) {
+        for (i, a) in self.s.actors.iter().enumerate() {
+            if let ActorKind::ArmedGroup(g) = &a.kind {
+                if let Some(h) = &g.host {
+                    if h == &a.id {
+                        self.problem(format!("actors[{i}].kind.host"), "a group cannot host itself", "name the actor that gives it sanctuary, or remove `host`");
+                    } else {
+                        self.actor(format!("actors[{i}].kind.host"), h);
+                    }
+                }
+                if let Some(t) = self.actor(format!("actors[{i}].kind.targets"), &g.targets)
+                    && !matches!(t.kind, ActorKind::State)
+                {
+                    self.problem(format!("actors[{i}].kind.targets"), format!("`{}` is not a state", g.targets), "an armed group attacks a State actor");
+                }
+            }
+        }
+    }
+
+    fn check_dyads(&mut self) {
+        for (i, d) in self.s.dyads.iter().enumerate() {
+            let (a, b) = &d.between;
+            self.actor(format!("dyads[{i}].between[0]"), a);
+            self.actor(format!("dyads[{i}].between[1]"), b);
+            if a == b {
+                self.problem(format!("dyads[{i}].between"), "a dyad joins two different actors", "name two actors");
+            }
+            if !self.dyads.insert(ordered(a, b)) {
+                self.problem(format!("dyads[{i}].between"), format!("dyad `{a}`-`{b}` is listed twice"), "keep one entry per pair");
+            }
+            self.rung(format!("dyads[{i}].rung"), &d.rung);
+        }
+    }
+
+    fn check_levers(&mut self) {
+        for (i, l) in self.s.levers.iter().enumerate() {
+            if let Some(r) = &l.min_rung {
+                self.rung(format!("levers[{i}].min_rung"), r);
+            }
+            match &l.effect {
+                Effect::Mediation { between, steps_down, .. } => {
+                    self.dyad(format!("levers[{i}].effect.between"), between);
+                    if *steps_down as usize >= self.s.ladder.len() {
+                        self.problem(format!("levers[{i}].effect.steps_down"), "more steps than the ladder has rungs", "use a smaller number");
+                    }
+                }
+                Effect::Talks { ceasefire: Some(c), .. } => {
+                    if let Some(cl) = self.lever(format!("levers[{i}].effect.ceasefire"), c)
+                        && !matches!(cl.effect, Effect::Ceasefire { .. })
+                    {
+                        self.problem(format!("levers[{i}].effect.ceasefire"), format!("lever `{c}` is not a Ceasefire"), "name a lever whose effect is Ceasefire(...)");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check_rule(&mut self, path: &str, actor: &str, r: &Rule) {
+        if let Some(l) = self.lever(format!("{path}.then"), &r.then) {
+            self.check_target(path, actor, l, r.on.as_deref());
+        }
+        self.check_condition(&format!("{path}.when"), &r.when);
+    }
+
+    /// Whether a lever's target fits its kind.
+    fn check_target(&mut self, path: &str, user: &str, l: &Lever, on: Option<&str>) {
+        let needs_group = matches!(
+            l.effect,
+            Effect::Talks { .. } | Effect::Ceasefire { .. } | Effect::Sanctuary { .. } | Effect::Crackdown { .. } | Effect::ProxySupport { .. }
+        );
+        let needs_target = !matches!(l.effect, Effect::Mediation { .. });
+        let Some(on) = on else {
+            if needs_target {
+                self.problem(format!("{path}.then"), format!("lever `{}` needs a target", l.id), "add `on: \"ACTOR\"` to say whom it is used on");
+            }
+            return;
+        };
+        if on == user {
+            self.problem(format!("{path}.on"), "an actor cannot use a lever on itself", "name another actor");
+        }
+        if let Some(t) = self.actor(format!("{path}.on"), on)
+            && needs_group
+            && !matches!(t.kind, ActorKind::ArmedGroup(_))
+        {
+            self.problem(format!("{path}.on"), format!("lever `{}` acts on an armed group; `{on}` is not one", l.id), "target an ArmedGroup actor");
+        }
+    }
+
+    fn check_condition(&mut self, path: &str, c: &Condition) {
+        match c {
+            Condition::Always | Condition::DayAtLeast(_) => {}
+            Condition::All(cs) | Condition::Any(cs) => {
+                for (k, c) in cs.iter().enumerate() {
+                    self.check_condition(&format!("{path}[0][{k}]"), c);
+                }
+            }
+            Condition::Not(c) => self.check_condition(&format!("{path}[0]"), c),
+            Condition::Casualties { of, window, .. } => {
+                self.actor(format!("{path}.of"), of);
+                self.window(path, *window);
+            }
+            Condition::Attacks { by, window, .. } => {
+                self.group(format!("{path}.by"), by);
+                self.window(path, *window);
+            }
+            Condition::RungAtLeast { between, rung } => {
+                self.dyad(format!("{path}.between"), between);
+                self.rung(format!("{path}.rung"), rung);
+            }
+            Condition::TensionAtLeast { between, .. } => self.dyad(format!("{path}.between"), between),
+            Condition::EconomyBelow { of, .. } | Condition::RefugeesAtLeast { of, .. } | Condition::PressureAtLeast { of, .. } => {
+                self.actor(format!("{path}.of"), of);
+            }
+            Condition::LeverUsed { by, lever, within } => {
+                self.actor(format!("{path}.by"), by);
+                self.lever(format!("{path}.lever"), lever);
+                if *within == 0 {
+                    self.problem(format!("{path}.within"), "a window of 0 days is always empty", "use 1 or more days");
+                }
+            }
+            Condition::Truce(g) => {
+                self.group(format!("{path}[0]"), g);
+            }
+        }
+    }
+
+    fn window(&mut self, path: &str, w: u32) {
+        if w == 0 || w > self.s.horizon.max(1) {
+            self.problem(format!("{path}.window"), format!("window of {w} days"), format!("use 1 to {} days (the horizon)", self.s.horizon));
+        }
+    }
+
+    fn group(&mut self, path: String, id: &str) {
+        if let Some(a) = self.actor(path.clone(), id)
+            && !matches!(a.kind, ActorKind::ArmedGroup(_))
+        {
+            self.problem(path, format!("`{id}` is not an armed group"), "name an ArmedGroup actor");
+        }
+    }
+
+    fn check_doctrines(&mut self) {
+        let mut seen = BTreeSet::new();
+        for (i, d) in self.s.doctrines.iter().enumerate() {
+            self.actor(format!("doctrines[{i}].actor"), &d.actor);
+            if !seen.insert(d.actor.as_str()) {
+                self.problem(format!("doctrines[{i}].actor"), format!("`{}` has two doctrines", d.actor), "merge its rules into one doctrine");
+            }
+            let mut names = BTreeSet::new();
+            for (j, r) in d.rules.iter().enumerate() {
+                if !names.insert(r.name.as_str()) {
+                    self.problem(format!("doctrines[{i}].rules[{j}].name"), format!("rule name `{}` is used twice", r.name), "give each rule of an actor a distinct name");
+                }
+                self.check_rule(&format!("doctrines[{i}].rules[{j}]"), &d.actor, r);
+            }
+        }
+    }
+
+    fn check_events(&mut self) {
+        for (i, e) in self.s.events.iter().enumerate() {
+            match &e.trigger {
+                Trigger::Day { day, .. } if *day >= self.s.horizon => {
+                    self.problem(format!("events[{i}].trigger.day"), format!("day {day} is past the horizon"), format!("use a day below {}", self.s.horizon));
+                }
+                Trigger::Hazard { from, to, .. } if to.is_some_and(|t| t <= *from) => {
+                    self.problem(format!("events[{i}].trigger.to"), "`to` must be after `from`", "make the window non-empty");
+                }
+                _ => {}
+            }
+            match &e.action {
+                Action::Lever { actor, lever, on } => {
+                    self.actor(format!("events[{i}].action.actor"), actor);
+                    if let Some(l) = self.lever(format!("events[{i}].action.lever"), lever) {
+                        self.check_target(&format!("events[{i}].action"), actor, l, on.as_deref());
+                    }
+                }
+                Action::Attack { by, .. } => self.group(format!("events[{i}].action.by"), by),
+            }
+        }
+    }
+
+    fn check_outcomes(&mut self) {
+        let metrics: BTreeSet<String> = crate::model::metric_names(self.s).into_iter().collect();
+        let mut names = BTreeSet::new();
+        for (i, c) in self.s.outcomes.classes.iter().enumerate() {
+            if !names.insert(c.name.as_str()) || c.name == self.s.outcomes.default {
+                self.problem(format!("outcomes.classes[{i}].name"), format!("class `{}` is defined twice", c.name), "give each class a distinct name");
+            }
+            self.check_outcome_rule(&format!("outcomes.classes[{i}].when"), &c.when, &metrics);
+        }
+    }
+
+    fn check_outcome_rule(&mut self, path: &str, r: &OutcomeRule, metrics: &BTreeSet<String>) {
+        match r {
+            OutcomeRule::All(rs) | OutcomeRule::Any(rs) => {
+                for (k, r) in rs.iter().enumerate() {
+                    self.check_outcome_rule(&format!("{path}[0][{k}]"), r, metrics);
+                }
+            }
+            OutcomeRule::Not(r) => self.check_outcome_rule(&format!("{path}[0]"), r, metrics),
+            OutcomeRule::PeakAtLeast { between, rung } | OutcomeRule::FinalAtMost { between, rung } => {
+                self.dyad(format!("{path}.between"), between);
+                self.rung(format!("{path}.rung"), rung);
+            }
+            OutcomeRule::MetricAtLeast(m, _) | OutcomeRule::MetricAtMost(m, _) => {
+                if !metrics.contains(m) {
+                    let all: Vec<String> = metrics.iter().cloned().collect();
+                    let near = super::paths::nearest(m, &all);
+                    self.problem(format!("{path}[0]"), format!("unknown metric `{m}`"), format!("did you mean one of: {}", near.join(", ")));
+                }
+            }
+        }
+    }
+
+    fn check_policies(&mut self) {
+        let mut names = BTreeSet::new();
+        for (i, p) in self.s.policies.iter().enumerate() {
+            if !names.insert(p.name.as_str()) {
+                self.problem(format!("policies[{i}].name"), format!("policy `{}` is defined twice", p.name), "give each policy a distinct name");
+            }
+            for (k, (actor, rule)) in p.add.iter().enumerate() {
+                if self.actor(format!("policies[{i}].add[{k}][0]"), actor).is_some() {
+                    self.check_rule(&format!("policies[{i}].add[{k}][1]"), actor, rule);
+                }
+            }
+            for (k, d) in p.disable.iter().enumerate() {
+                let ok = d.split_once('/').is_some_and(|(a, r)| {
+                    self.s.doctrines.iter().any(|doc| doc.actor == a && doc.rules.iter().any(|x| x.name == r))
+                });
+                if !ok {
+                    self.problem(format!("policies[{i}].disable[{k}]"), format!("no rule `{d}`"), "write \"Actor/rule-name\" of a rule in `doctrines`");
+                }
+            }
+            for (k, (path, _)) in p.set.iter().enumerate() {
+                let mut copy = self.s.clone();
+                if let Err(near) = super::paths::set_param(&mut copy, path, Default::default()) {
+                    self.problem(format!("policies[{i}].set[{k}][0]"), format!("no parameter at `{path}`"), format!("nearest valid paths: {}", near.join(", ")));
+                }
+            }
+        }
+    }
+
+    fn check_ranges(&mut self) {
+        let mut copy = self.s.clone();
+        let mut found = Vec::new();
+        for_each_param(&mut copy, &mut |pp, p| {
+            if let Err(e) = p.check() {
+                found.push(RawProblem { path: pp.structural, message: e, help: super::param::PARAM_HELP.to_string() });
+            } else {
+                let (lo, hi) = p.support();
+                if !pp.range.admits(lo, hi) {
+                    found.push(RawProblem {
+                        path: pp.structural,
+                        message: format!("`{}` is {p}, which can fall outside its range", pp.path),
+                        help: format!("use {} (a distribution must stay within it too)", pp.range.describe()),
+                    });
+                }
+            }
+        });
+        self.out.extend(found);
+        let _ = Range::Any;
+    }
+}
+
+fn ordered<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    if a <= b { (a, b) } else { (b, a) }
+}

@@ -1,0 +1,273 @@
+//! Mergeable accumulators: what a run keeps of its trials.
+//!
+//! A [`Summary`] holds only integers: class counts, per-metric counts, sums,
+//! sums of squares and log-linear histograms, per-day rung counts, and the
+//! digest as a sum modulo 2^256. Merging two summaries is integer addition,
+//! so a run's summary has the same bits however its trials were split into
+//! blocks, threads or shards, and in whatever order the parts are merged.
+
+pub mod histogram;
+
+use std::ops::AddAssign;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Paths, TrialOutcome};
+use crate::model::{Model, NONE};
+pub use histogram::Histogram;
+
+/// One metric's accumulator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricStats {
+    /// Trials in which the metric had a value.
+    pub present: u64,
+    /// Sum of values.
+    pub sum: u128,
+    /// Sum of squared values.
+    pub sum_sq: u128,
+    /// Smallest value (u64::MAX when none).
+    pub min: u64,
+    /// Largest value.
+    pub max: u64,
+    /// Distribution.
+    pub hist: Histogram,
+}
+
+impl MetricStats {
+    fn new() -> Self {
+        MetricStats { min: u64::MAX, ..Default::default() }
+    }
+
+    #[inline]
+    fn add(&mut self, v: u64) {
+        if v == NONE {
+            return;
+        }
+        self.present += 1;
+        self.sum += v as u128;
+        self.sum_sq += (v as u128) * (v as u128);
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        self.hist.add(v);
+    }
+
+    fn merge(&mut self, o: &MetricStats) {
+        self.present += o.present;
+        self.sum += o.sum;
+        self.sum_sq += o.sum_sq;
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+        self.hist.merge(&o.hist);
+    }
+
+    /// Mean over trials where present.
+    pub fn mean(&self) -> Option<f64> {
+        (self.present > 0).then(|| self.sum as f64 / self.present as f64)
+    }
+
+    /// Sample standard deviation.
+    pub fn sd(&self) -> Option<f64> {
+        if self.present < 2 {
+            return None;
+        }
+        let n = self.present as f64;
+        let mean = self.sum as f64 / n;
+        let var = (self.sum_sq as f64 - n * mean * mean) / (n - 1.0);
+        Some(var.max(0.0).sqrt())
+    }
+
+    /// Monte Carlo standard error of the mean.
+    pub fn std_error(&self) -> Option<f64> {
+        self.sd().map(|s| s / (self.present as f64).sqrt())
+    }
+
+    /// The q-quantile.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.hist.quantile(q)
+    }
+}
+
+/// The run digest as it accumulates: the sum modulo 2^256 of SHA-256 of each
+/// trial's canonical record (which includes the trial's index). Addition
+/// commutes, so any split of a run sums to the same value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestSum(pub [u64; 4]);
+
+impl DigestSum {
+    /// Adds one trial's canonical bytes.
+    pub fn add_record(&mut self, bytes: &[u8]) {
+        let h: [u8; 32] = Sha256::digest(bytes).into();
+        let mut limbs = [0u64; 4];
+        for (k, l) in limbs.iter_mut().enumerate() {
+            *l = u64::from_le_bytes(h[k * 8..k * 8 + 8].try_into().expect("8 bytes"));
+        }
+        self.add(&DigestSum(limbs));
+    }
+
+    fn add(&mut self, o: &DigestSum) {
+        let mut carry = 0u128;
+        for k in 0..4 {
+            let s = self.0[k] as u128 + o.0[k] as u128 + carry;
+            self.0[k] = s as u64;
+            carry = s >> 64;
+        }
+    }
+
+    /// The hex digest of a run of `trials` trials.
+    pub fn finish(&self, trials: u64) -> String {
+        let mut h = Sha256::new();
+        h.update(b"escalate/digest/v1\0");
+        h.update(trials.to_le_bytes());
+        for l in self.0 {
+            h.update(l.to_le_bytes());
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Everything a run keeps of its trials. Merge with `+=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Trials counted.
+    pub trials: u64,
+    /// Trials per outcome class (model order).
+    pub classes: Vec<u64>,
+    /// Per metric (model order).
+    pub metrics: Vec<MetricStats>,
+    /// Horizon in days.
+    pub horizon: u32,
+    /// Rungs on the ladder.
+    pub rungs: u32,
+    /// `rung_days[(d * horizon + t) * rungs + r]`: trials with dyad d at rung r at the end of day t.
+    pub rung_days: Vec<u64>,
+    /// The days (0-based) at which cumulative deaths are kept: every 7th day and the last.
+    pub band_days: Vec<u32>,
+    /// Cumulative deaths at the end of each of `band_days`, one histogram each.
+    pub deaths_by_day: Vec<Histogram>,
+    /// The digest accumulator.
+    pub digest: DigestSum,
+}
+
+impl Summary {
+    /// An empty summary for a model.
+    pub fn new(model: &Model) -> Self {
+        let h = model.horizon as usize;
+        Summary {
+            trials: 0,
+            classes: vec![0; model.classes.len()],
+            metrics: vec![MetricStats::new(); model.metrics.len()],
+            horizon: model.horizon,
+            rungs: model.rungs.len() as u32,
+            rung_days: vec![0; model.dyads.len() * h * model.rungs.len()],
+            band_days: band_days(model.horizon),
+            deaths_by_day: vec![Histogram::default(); band_days(model.horizon).len()],
+            digest: DigestSum::default(),
+        }
+    }
+
+    /// Counts one trial: its outcome, its per-day paths and its canonical bytes.
+    pub fn add_trial(&mut self, o: &TrialOutcome, paths: &Paths, canonical: &[u8]) {
+        self.trials += 1;
+        self.classes[o.class as usize] += 1;
+        for (m, &v) in self.metrics.iter_mut().zip(&o.metrics) {
+            m.add(v);
+        }
+        let r = self.rungs as usize;
+        for (k, &rung) in paths.rungs.iter().enumerate() {
+            self.rung_days[k * r + rung as usize] += 1;
+        }
+        for (h, &t) in self.deaths_by_day.iter_mut().zip(&self.band_days) {
+            h.add(paths.deaths[t as usize]);
+        }
+        self.digest.add_record(canonical);
+    }
+
+    /// The run digest (hex SHA-256).
+    pub fn digest(&self) -> String {
+        self.digest.finish(self.trials)
+    }
+
+    /// Share of trials at or above rung `r` for dyad `d` on day `t`.
+    pub fn share_at_least(&self, d: usize, t: usize, r: usize) -> f64 {
+        let rungs = self.rungs as usize;
+        let base = (d * self.horizon as usize + t) * rungs;
+        let n: u64 = self.rung_days[base + r..base + rungs].iter().sum();
+        n as f64 / self.trials.max(1) as f64
+    }
+}
+
+impl AddAssign<&Summary> for Summary {
+    fn add_assign(&mut self, o: &Summary) {
+        self.trials += o.trials;
+        for (a, b) in self.classes.iter_mut().zip(&o.classes) {
+            *a += b;
+        }
+        for (a, b) in self.metrics.iter_mut().zip(&o.metrics) {
+            a.merge(b);
+        }
+        for (a, b) in self.rung_days.iter_mut().zip(&o.rung_days) {
+            *a += b;
+        }
+        for (a, b) in self.deaths_by_day.iter_mut().zip(&o.deaths_by_day) {
+            a.merge(b);
+        }
+        self.digest.add(&o.digest);
+    }
+}
+
+/// The days at which per-day distributions are kept: 6, 13, 20, ... and the last day.
+pub fn band_days(horizon: u32) -> Vec<u32> {
+    let mut days: Vec<u32> = (6..horizon).step_by(7).collect();
+    if days.last() != Some(&(horizon - 1)) {
+        days.push(horizon - 1);
+    }
+    days
+}
+
+/// Standard normal quantile for a two-sided 95% interval.
+pub const Z95: f64 = 1.959964;
+
+/// Wilson score interval for k successes in n trials at normal quantile z.
+/// The lower bound is exactly 0 when k = 0 and the upper exactly 1 when k = n.
+pub fn wilson(k: u64, n: u64, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    let lo = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    (lo, hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference values: shared/notes/reference-values.md (Wilson score interval, 95%).
+    #[test]
+    fn wilson_matches_reference_values() {
+        let close = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
+        assert!(close(wilson(0, 10, Z95), (0.0, 0.277533)), "{:?}", wilson(0, 10, Z95));
+        assert!(close(wilson(5, 10, Z95), (0.236593, 0.763407)), "{:?}", wilson(5, 10, Z95));
+        assert!(close(wilson(50, 100, Z95), (0.403832, 0.596168)), "{:?}", wilson(50, 100, Z95));
+        assert_eq!(wilson(0, 10, Z95).0, 0.0);
+    }
+
+    #[test]
+    fn digest_sum_is_order_independent() {
+        let recs: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i, i.wrapping_mul(7), 3]).collect();
+        let mut fwd = DigestSum::default();
+        recs.iter().for_each(|r| fwd.add_record(r));
+        let mut rev = DigestSum::default();
+        recs.iter().rev().for_each(|r| rev.add_record(r));
+        assert_eq!(fwd, rev);
+        assert_eq!(fwd.finish(50), rev.finish(50));
+        assert_ne!(fwd.finish(50), fwd.finish(51));
+    }
+}
