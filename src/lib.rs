@@ -8,9 +8,14 @@
 //!
 //! The library is usable without the command line; `src/main.rs` is a thin shell.
 
+// Errors are cold-path values that carry the source text for diagnostics;
+// their size does not matter for speed.
+#![allow(clippy::result_large_err)]
+
 pub mod engine;
 pub mod model;
 pub mod montecarlo;
+pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod streams;

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::engine::{NoTrace, Trial, TrialOutcome, Tracer};
+use crate::engine::{NoTrace, Tracer, Trial, TrialOutcome};
 use crate::model::Model;
 use crate::stats::Summary;
 use crate::streams::StreamKeys;
@@ -58,12 +58,22 @@ struct BlockResult {
     records: Vec<TrialOutcome>,
 }
 
-fn run_block(model: &Model, keys: &StreamKeys, uncertain: &[usize], range: Range<u64>, keep: bool) -> BlockResult {
+fn run_block(
+    model: &Model,
+    keys: &StreamKeys,
+    uncertain: &[usize],
+    range: Range<u64>,
+    keep: bool,
+) -> BlockResult {
     let mut trial = Trial::new(model);
     let mut out = TrialOutcome::new(model);
     let mut summary = Summary::new(model);
     let mut bytes = Vec::with_capacity(16 + 8 * (model.metrics.len() + uncertain.len()));
-    let mut records = Vec::with_capacity(if keep { (range.end - range.start) as usize } else { 0 });
+    let mut records = Vec::with_capacity(if keep {
+        (range.end - range.start) as usize
+    } else {
+        0
+    });
     for i in range {
         trial.run(keys, i, &mut out, &mut NoTrace);
         out.canonical_bytes(uncertain, &mut bytes);
@@ -77,11 +87,17 @@ fn run_block(model: &Model, keys: &StreamKeys, uncertain: &[usize], range: Range
 
 /// Runs the trials of `spec` and returns their summary.
 pub fn run(model: &Model, spec: &RunSpec, mut hooks: Hooks<'_>) -> Result<Summary, RunError> {
-    let threads = spec.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let threads = spec
+        .threads
+        .unwrap_or_else(rayon::current_num_threads)
+        .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| RunError::Threads { threads, message: e.to_string() })?;
+        .map_err(|e| RunError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
     let keys = StreamKeys::new(spec.seed, model);
     let uncertain: Vec<usize> = model.uncertain_params().collect();
     let blocks: Vec<Range<u64>> = blocks(spec.trials.clone()).collect();
@@ -90,13 +106,15 @@ pub fn run(model: &Model, spec: &RunSpec, mut hooks: Hooks<'_>) -> Result<Summar
     let mut done = 0;
     for wave in blocks.chunks(threads * 4) {
         let results: Vec<BlockResult> = pool.install(|| {
-            wave.par_iter().map(|r| run_block(model, &keys, &uncertain, r.clone(), keep)).collect()
+            wave.par_iter()
+                .map(|r| run_block(model, &keys, &uncertain, r.clone(), keep))
+                .collect()
         });
         for r in results {
             total += &r.summary;
             done += r.summary.trials;
             if let Some(f) = hooks.per_trial.as_mut() {
-                r.records.iter().for_each(|o| f(o));
+                r.records.iter().for_each(&mut *f);
             }
         }
         if let Some(p) = hooks.progress.as_mut() {

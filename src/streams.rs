@@ -64,7 +64,11 @@ impl StreamKeys {
         StreamKeys {
             seed,
             purposes: PURPOSES.map(|p| key(seed, "purpose", p)),
-            params: model.params.iter().map(|p| key(seed, "param", &p.path)).collect(),
+            params: model
+                .params
+                .iter()
+                .map(|p| key(seed, "param", &p.path))
+                .collect(),
         }
     }
 

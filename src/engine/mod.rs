@@ -41,7 +41,12 @@ pub struct TrialOutcome {
 impl TrialOutcome {
     /// An empty record sized for a model.
     pub fn new(model: &Model) -> Self {
-        TrialOutcome { trial: 0, class: 0, metrics: vec![0; model.metrics.len()], params: vec![0.0; model.params.len()] }
+        TrialOutcome {
+            trial: 0,
+            class: 0,
+            metrics: vec![0; model.metrics.len()],
+            params: vec![0.0; model.params.len()],
+        }
     }
 
     /// The canonical bytes of the record: what the run digest hashes.
@@ -156,14 +161,23 @@ impl<'m> Trial<'m> {
             event_count: vec![0; model.events.len()],
             cas: vec![0; n * 4 * (h + 1)],
             attacks_cum: vec![0; g * (h + 1)],
-            paths: Paths { rungs: vec![0; d * h], deaths: vec![0; h] },
+            paths: Paths {
+                rungs: vec![0; d * h],
+                deaths: vec![0; h],
+            },
             m: vec![0; model.metrics.len()],
             rngs: [seedless(), seedless(), seedless(), seedless()],
         }
     }
 
     /// Runs trial `trial` of the run keyed by `keys`, writing into `out`.
-    pub fn run<T: Tracer>(&mut self, keys: &StreamKeys, trial: u64, out: &mut TrialOutcome, tracer: &mut T) {
+    pub fn run<T: Tracer>(
+        &mut self,
+        keys: &StreamKeys,
+        trial: u64,
+        out: &mut TrialOutcome,
+        tracer: &mut T,
+    ) {
         self.reset(keys, trial);
         for t in 0..self.h {
             self.day(t, tracer);
@@ -180,7 +194,12 @@ impl<'m> Trial<'m> {
                 slot.dist.mean()
             };
         }
-        for p in [Purpose::Exogenous, Purpose::Violence, Purpose::Decisions, Purpose::Ladder] {
+        for p in [
+            Purpose::Exogenous,
+            Purpose::Violence,
+            Purpose::Decisions,
+            Purpose::Ladder,
+        ] {
             self.rngs[p as usize] = keys.rng(p, trial);
         }
         let v = &self.v;
@@ -247,7 +266,12 @@ impl<'m> Trial<'m> {
                         chance(self.rng(Purpose::Exogenous), p)
                     }
                 }
-                TriggerM::Hazard { per_day, from, to, max } => {
+                TriggerM::Hazard {
+                    per_day,
+                    from,
+                    to,
+                    max,
+                } => {
                     (from as usize..to as usize).contains(&t) && {
                         let p = self.v[per_day as usize];
                         // Always draw inside the window, so shocks stay in step across policies.
@@ -261,10 +285,16 @@ impl<'m> Trial<'m> {
             self.event_count[e] += 1;
             tracer.record(t as u32, TraceEvent::Event { event: e as u16 });
             match ev.action {
-                crate::model::ActionM::Lever { actor, lever, target } => {
-                    self.use_lever(t, actor, lever, target, Cause::Event(e as u16), tracer)
-                }
-                crate::model::ActionM::Attack { group, civilian, security } => {
+                crate::model::ActionM::Lever {
+                    actor,
+                    lever,
+                    target,
+                } => self.use_lever(t, actor, lever, target, Cause::Event(e as u16), tracer),
+                crate::model::ActionM::Attack {
+                    group,
+                    civilian,
+                    security,
+                } => {
                     let (mc, ms) = (self.v[civilian as usize], self.v[security as usize]);
                     let rng = self.rng(Purpose::Exogenous);
                     let civ = poisson(rng, mc);
@@ -293,12 +323,20 @@ impl<'m> Trial<'m> {
                 * (1.0 - w + w * self.sanctuary[gi])
                 * (1.0 - self.ct[gi]).max(0.0)
                 * factor;
-            let means = [v[g.casualties[0] as usize], v[g.casualties[1] as usize], v[g.casualties[2] as usize]];
+            let means = [
+                v[g.casualties[0] as usize],
+                v[g.casualties[1] as usize],
+                v[g.casualties[2] as usize],
+            ];
             let rng = self.rng(Purpose::Violence);
             let n = poisson(rng, lambda);
             if n > 0 {
                 let nf = n as f64;
-                let deaths = [poisson(rng, nf * means[0]), poisson(rng, nf * means[1]), poisson(rng, nf * means[2])];
+                let deaths = [
+                    poisson(rng, nf * means[0]),
+                    poisson(rng, nf * means[1]),
+                    poisson(rng, nf * means[2]),
+                ];
                 self.record_attacks(t, gi, n, deaths, tracer);
             }
             if self.cf_until[gi] > ti {
@@ -313,7 +351,14 @@ impl<'m> Trial<'m> {
     }
 
     /// Books `n` attacks by group `gi` with deaths [civilian, security, militant].
-    fn record_attacks<T: Tracer>(&mut self, t: usize, gi: usize, n: u64, deaths: [u64; 3], tracer: &mut T) {
+    fn record_attacks<T: Tracer>(
+        &mut self,
+        t: usize,
+        gi: usize,
+        n: u64,
+        deaths: [u64; 3],
+        tracer: &mut T,
+    ) {
         let model = self.model;
         let g = &model.groups[gi];
         let militant = deaths[2].min(self.fighters[gi].max(0.0) as u64);
@@ -341,7 +386,11 @@ impl<'m> Trial<'m> {
         *p = (*p + resolve * harm / 100.0).min(1.0);
         tracer.record(
             t as u32,
-            TraceEvent::Attack { group: gi as u16, attacks: n as u32, deaths: [deaths[0], deaths[1], militant] },
+            TraceEvent::Attack {
+                group: gi as u16,
+                attacks: n as u32,
+                deaths: [deaths[0], deaths[1], militant],
+            },
         );
     }
 
@@ -417,7 +466,14 @@ impl<'m> Trial<'m> {
             let p = self.v[rule.probability as usize];
             if chance(self.rng(Purpose::Decisions), p) {
                 self.fired[r] = ti;
-                self.use_lever(t, rule.actor, rule.lever, rule.target, Cause::Rule(r as u16), tracer);
+                self.use_lever(
+                    t,
+                    rule.actor,
+                    rule.lever,
+                    rule.target,
+                    Cause::Rule(r as u16),
+                    tracer,
+                );
             }
         }
     }
@@ -436,30 +492,57 @@ impl<'m> Trial<'m> {
         let h1 = self.h + 1;
         match model.conds[c as usize] {
             CondM::Always => true,
-            CondM::All { start, len } => {
-                model.cond_children[start as usize..(start + len) as usize].iter().all(|&k| self.eval(k, t))
-            }
-            CondM::Any { start, len } => {
-                model.cond_children[start as usize..(start + len) as usize].iter().any(|&k| self.eval(k, t))
-            }
+            CondM::All { start, len } => model.cond_children
+                [start as usize..(start + len) as usize]
+                .iter()
+                .all(|&k| self.eval(k, t)),
+            CondM::Any { start, len } => model.cond_children
+                [start as usize..(start + len) as usize]
+                .iter()
+                .any(|&k| self.eval(k, t)),
             CondM::Not(k) => !self.eval(k, t),
-            CondM::Casualties { actor, cat, window, at_least } => {
-                Self::window(&self.cas, h1, actor as usize * 4 + cat as usize, t, window) as f64 >= v[at_least as usize]
+            CondM::Casualties {
+                actor,
+                cat,
+                window,
+                at_least,
+            } => {
+                Self::window(&self.cas, h1, actor as usize * 4 + cat as usize, t, window) as f64
+                    >= v[at_least as usize]
             }
-            CondM::Attacks { group, window, at_least } => {
-                Self::window(&self.attacks_cum, h1, group as usize, t, window) as f64 >= v[at_least as usize]
+            CondM::Attacks {
+                group,
+                window,
+                at_least,
+            } => {
+                Self::window(&self.attacks_cum, h1, group as usize, t, window) as f64
+                    >= v[at_least as usize]
             }
             CondM::RungAtLeast { dyad, rung } => self.rung[dyad as usize] >= rung,
-            CondM::TensionAtLeast { dyad, value } => self.tension[dyad as usize] >= v[value as usize],
+            CondM::TensionAtLeast { dyad, value } => {
+                self.tension[dyad as usize] >= v[value as usize]
+            }
             CondM::DayAtLeast(d) => t >= d as usize,
-            CondM::EconomyBelow { actor, value } => self.economy[actor as usize] < v[value as usize],
-            CondM::RefugeesAtLeast { actor, value } => self.refugees[actor as usize] >= v[value as usize],
-            CondM::PressureAtLeast { actor, value } => self.pressure[actor as usize] >= v[value as usize],
-            CondM::LeverUsed { actor, lever, within } => {
+            CondM::EconomyBelow { actor, value } => {
+                self.economy[actor as usize] < v[value as usize]
+            }
+            CondM::RefugeesAtLeast { actor, value } => {
+                self.refugees[actor as usize] >= v[value as usize]
+            }
+            CondM::PressureAtLeast { actor, value } => {
+                self.pressure[actor as usize] >= v[value as usize]
+            }
+            CondM::LeverUsed {
+                actor,
+                lever,
+                within,
+            } => {
                 let last = self.lever_used[actor as usize * model.levers.len() + lever as usize];
                 t as i64 - last < within as i64
             }
-            CondM::Truce(g) => self.talks_until[g as usize] > t as i64 || self.cf_until[g as usize] > t as i64,
+            CondM::Truce(g) => {
+                self.talks_until[g as usize] > t as i64 || self.cf_until[g as usize] > t as i64
+            }
         }
     }
 
@@ -474,7 +557,10 @@ impl<'m> Trial<'m> {
         {
             return (model.dyad(user, host), true);
         }
-        (model.dyad(user, target), !matches!(model.actors[target as usize].kind, Kind::Group(_)))
+        (
+            model.dyad(user, target),
+            !matches!(model.actors[target as usize].kind, Kind::Group(_)),
+        )
     }
 
     fn use_lever<T: Tracer>(
@@ -515,9 +601,25 @@ impl<'m> Trial<'m> {
         let v = &self.v;
         let cap = v[model.actors[user as usize].capability as usize];
         match l.effect {
-            EffectM::Airstrike { militants, civilians, pressure, backlash }
-            | EffectM::GroundOperation { militants, civilians, pressure, backlash, .. } => {
-                let (mm, mc, pr, bl) = (v[militants as usize] * cap, v[civilians as usize], v[pressure as usize], v[backlash as usize]);
+            EffectM::Airstrike {
+                militants,
+                civilians,
+                pressure,
+                backlash,
+            }
+            | EffectM::GroundOperation {
+                militants,
+                civilians,
+                pressure,
+                backlash,
+                ..
+            } => {
+                let (mm, mc, pr, bl) = (
+                    v[militants as usize] * cap,
+                    v[civilians as usize],
+                    v[pressure as usize],
+                    v[backlash as usize],
+                );
                 let lost = match l.effect {
                     EffectM::GroundOperation { security_lost, .. } => v[security_lost as usize],
                     _ => 0.0,
@@ -555,7 +657,10 @@ impl<'m> Trial<'m> {
                     }
                 }
             }
-            EffectM::BorderClash { security_killed, own_losses } => {
+            EffectM::BorderClash {
+                security_killed,
+                own_losses,
+            } => {
                 let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
                 let rng = &mut self.rngs[Purpose::Decisions as usize];
                 let (k, own) = (poisson(rng, a), poisson(rng, b));
@@ -571,7 +676,12 @@ impl<'m> Trial<'m> {
                 let d = dyad.expect("checked") as usize;
                 self.closed_until[d] = self.closed_until[d].min(ti);
             }
-            EffectM::Talks { attack_factor, duration, ceasefire_chance, ceasefire } => {
+            EffectM::Talks {
+                attack_factor,
+                duration,
+                ceasefire_chance,
+                ceasefire,
+            } => {
                 if let Some(g) = group {
                     self.talks_until[g] = ti + v[duration as usize].round().max(1.0) as i64;
                     self.talks_factor[g] = v[attack_factor as usize];
@@ -580,7 +690,11 @@ impl<'m> Trial<'m> {
                     self.talks_by[g] = user;
                 }
             }
-            EffectM::Ceasefire { attack_factor, duration, break_hazard } => {
+            EffectM::Ceasefire {
+                attack_factor,
+                duration,
+                break_hazard,
+            } => {
                 if let Some(g) = group {
                     self.cf_until[g] = ti + v[duration as usize].round().max(1.0) as i64;
                     self.cf_factor[g] = v[attack_factor as usize];
@@ -588,7 +702,12 @@ impl<'m> Trial<'m> {
                     self.m[model.metrics.ceasefires_made] += 1;
                 }
             }
-            EffectM::Mediation { dyad: d, success, tension_drop, steps_down } => {
+            EffectM::Mediation {
+                dyad: d,
+                success,
+                tension_drop,
+                steps_down,
+            } => {
                 let (p, drop) = (v[success as usize], v[tension_drop as usize]);
                 if chance(self.rng(Purpose::Decisions), p) {
                     let d = d as usize;
@@ -596,7 +715,11 @@ impl<'m> Trial<'m> {
                     self.rung[d] = self.rung[d].saturating_sub(steps_down);
                 }
             }
-            EffectM::Deportation { per_day, duration, backlash } => {
+            EffectM::Deportation {
+                per_day,
+                duration,
+                backlash,
+            } => {
                 if let Some(x) = target {
                     let u = user as usize;
                     self.deport_until[u] = ti + v[duration as usize].round().max(1.0) as i64;
@@ -605,10 +728,15 @@ impl<'m> Trial<'m> {
                     self.deport_backlash[u] = v[backlash as usize];
                 }
             }
-            EffectM::TradeClosure { trade_per_day, duration, economy_cost } => {
+            EffectM::TradeClosure {
+                trade_per_day,
+                duration,
+                economy_cost,
+            } => {
                 if let Some(d) = dyad {
                     let d = d as usize;
-                    self.closed_until[d] = self.closed_until[d].max(ti + v[duration as usize].round().max(1.0) as i64);
+                    self.closed_until[d] =
+                        self.closed_until[d].max(ti + v[duration as usize].round().max(1.0) as i64);
                     self.closure_trade[d] = v[trade_per_day as usize];
                     self.closure_cost[d] = v[economy_cost as usize];
                 }
@@ -622,7 +750,8 @@ impl<'m> Trial<'m> {
                 if let Some(g) = group {
                     let (dh, mm) = (v[hold as usize], v[militants as usize]);
                     self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
-                    let mil = poisson(&mut self.rngs[Purpose::Decisions as usize], mm).min(self.fighters[g].max(0.0) as u64);
+                    let mil = poisson(&mut self.rngs[Purpose::Decisions as usize], mm)
+                        .min(self.fighters[g].max(0.0) as u64);
                     self.fighters[g] -= mil as f64;
                     self.kill(t, model.groups[g].actor, 2, mil);
                     deaths = [0, 0, mil];
@@ -638,7 +767,10 @@ impl<'m> Trial<'m> {
                     self.economy[x as usize] += v[economy_gain as usize];
                 }
             }
-            EffectM::ProxySupport { fighters, recruitment } => {
+            EffectM::ProxySupport {
+                fighters,
+                recruitment,
+            } => {
                 if let Some(g) = group {
                     self.fighters[g] += v[fighters as usize];
                     self.recruit[g] += v[recruitment as usize];
@@ -649,15 +781,28 @@ impl<'m> Trial<'m> {
             (Some(d), Some(b)) if self.rung[d as usize] != b => Some((d, b, self.rung[d as usize])),
             _ => None,
         };
-        tracer.record(t as u32, TraceEvent::Lever { actor: user, lever, target, cause, deaths, rung });
+        tracer.record(
+            t as u32,
+            TraceEvent::Lever {
+                actor: user,
+                lever,
+                target,
+                cause,
+                deaths,
+                rung,
+            },
+        );
     }
 
     fn dynamics<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
         let model = self.model;
         let dy = &model.dynamics;
         let v = &self.v;
-        let (rung_decay, tension_decay, pressure_decay) =
-            (v[dy.rung_decay as usize], v[dy.tension_decay as usize], v[dy.pressure_decay as usize]);
+        let (rung_decay, tension_decay, pressure_decay) = (
+            v[dy.rung_decay as usize],
+            v[dy.tension_decay as usize],
+            v[dy.pressure_decay as usize],
+        );
         for gi in 0..model.groups.len() {
             self.fighters[gi] = (self.fighters[gi] * (1.0 + self.recruit[gi])).max(0.0);
             self.ct[gi] *= 1.0 - pressure_decay;
@@ -672,7 +817,13 @@ impl<'m> Trial<'m> {
             let step = chance(&mut self.rngs[Purpose::Ladder as usize], rung_decay);
             if calm && step && self.rung[d] > 0 {
                 self.rung[d] -= 1;
-                tracer.record(t as u32, TraceEvent::RungDecay { dyad: d as u16, to: self.rung[d] });
+                tracer.record(
+                    t as u32,
+                    TraceEvent::RungDecay {
+                        dyad: d as u16,
+                        to: self.rung[d],
+                    },
+                );
             }
             let r = self.rung[d];
             let slots = &model.metrics.dyads[d];

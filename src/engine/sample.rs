@@ -49,8 +49,14 @@ mod tests {
             let mean = xs.iter().sum::<f64>() / n as f64;
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
             // Standard error of the mean is sqrt(lambda / n); allow 5 of them.
-            assert!((mean - lambda).abs() < 5.0 * (lambda / n as f64).sqrt(), "mean {mean} for {lambda}");
-            assert!((var / lambda - 1.0).abs() < 0.05, "variance {var} for {lambda}");
+            assert!(
+                (mean - lambda).abs() < 5.0 * (lambda / n as f64).sqrt(),
+                "mean {mean} for {lambda}"
+            );
+            assert!(
+                (var / lambda - 1.0).abs() < 0.05,
+                "variance {var} for {lambda}"
+            );
         }
     }
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::scenario::paths::for_each_param;
-use crate::scenario::{self, ActorKind, Category, Condition, Effect, OutcomeRule, Trigger, Validated};
+use crate::scenario::{
+    self, ActorKind, Category, Condition, Effect, OutcomeRule, Trigger, Validated,
+};
 
 struct Compiler<'s> {
     s: &'s scenario::Scenario,
@@ -23,14 +25,37 @@ pub fn compile(v: &Validated) -> Model {
     let mut slots = Vec::new();
     let mut copy = s.clone();
     for_each_param(&mut copy, &mut |pp, p| {
-        slots.push(ParamSlot { path: pp.path, structural: pp.structural, dist: p.clone() })
+        slots.push(ParamSlot {
+            path: pp.path,
+            structural: pp.structural,
+            dist: p.clone(),
+        })
     });
     let mut c = Compiler {
         s,
-        params: slots.iter().enumerate().map(|(i, p)| (p.path.clone(), i as P)).collect(),
-        actors: s.actors.iter().enumerate().map(|(i, a)| (a.id.as_str(), i as ActorIx)).collect(),
-        levers: s.levers.iter().enumerate().map(|(i, l)| (l.id.as_str(), i as u16)).collect(),
-        rungs: s.ladder.iter().enumerate().map(|(i, r)| (r.as_str(), i as u8)).collect(),
+        params: slots
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.clone(), i as P))
+            .collect(),
+        actors: s
+            .actors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i as ActorIx))
+            .collect(),
+        levers: s
+            .levers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i as u16))
+            .collect(),
+        rungs: s
+            .ladder
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), i as u8))
+            .collect(),
         conds: Vec::new(),
         cond_children: Vec::new(),
         max_window: 1,
@@ -53,7 +78,8 @@ pub fn compile(v: &Validated) -> Model {
                     sanctuary: c.p(&format!("{fp}.sanctuary")),
                     sanctuary_weight: c.p(&format!("{fp}.sanctuary_weight")),
                     attack_rate: c.p(&format!("{fp}.attack_rate")),
-                    casualties: ["civilian", "security", "militant"].map(|k| c.p(&format!("{fp}.casualties.{k}"))),
+                    casualties: ["civilian", "security", "militant"]
+                        .map(|k| c.p(&format!("{fp}.casualties.{k}"))),
                 });
                 Kind::Group(groups.len() as u16 - 1)
             }
@@ -106,7 +132,10 @@ pub fn compile(v: &Validated) -> Model {
         .map(|e| {
             let fp = format!("events.{}", e.name);
             let trigger = match &e.trigger {
-                Trigger::Day { day, .. } => TriggerM::Day { day: *day, probability: c.p(&format!("{fp}.probability")) },
+                Trigger::Day { day, .. } => TriggerM::Day {
+                    day: *day,
+                    probability: c.p(&format!("{fp}.probability")),
+                },
                 Trigger::Hazard { from, to, max, .. } => TriggerM::Hazard {
                     per_day: c.p(&format!("{fp}.per_day")),
                     from: *from,
@@ -126,7 +155,11 @@ pub fn compile(v: &Validated) -> Model {
                     security: c.p(&format!("{fp}.security")),
                 },
             };
-            EventM { name: e.name.clone(), trigger, action }
+            EventM {
+                name: e.name.clone(),
+                trigger,
+                action,
+            }
         })
         .collect();
     let metrics = MetricLayout::new(s);
@@ -176,12 +209,18 @@ pub fn compile(v: &Validated) -> Model {
 }
 
 fn group_of(groups: &[GroupM], actor: ActorIx) -> u16 {
-    groups.iter().position(|g| g.actor == actor).expect("validated: an armed group") as u16
+    groups
+        .iter()
+        .position(|g| g.actor == actor)
+        .expect("validated: an armed group") as u16
 }
 
 impl Compiler<'_> {
     fn p(&self, path: &str) -> P {
-        *self.params.get(path).unwrap_or_else(|| panic!("internal: no parameter slot `{path}`"))
+        *self
+            .params
+            .get(path)
+            .unwrap_or_else(|| panic!("internal: no parameter slot `{path}`"))
     }
 
     fn actor(&self, id: &str) -> ActorIx {
@@ -211,9 +250,13 @@ impl Compiler<'_> {
                 },
                 true,
             ),
-            Effect::BorderClash { .. } => {
-                (EffectM::BorderClash { security_killed: p("security_killed"), own_losses: p("own_losses") }, true)
-            }
+            Effect::BorderClash { .. } => (
+                EffectM::BorderClash {
+                    security_killed: p("security_killed"),
+                    own_losses: p("own_losses"),
+                },
+                true,
+            ),
             Effect::Mobilization => (EffectM::Mobilization, true),
             Effect::Talks { ceasefire, .. } => (
                 EffectM::Talks {
@@ -232,7 +275,11 @@ impl Compiler<'_> {
                 },
                 false,
             ),
-            Effect::Mediation { between, steps_down, .. } => {
+            Effect::Mediation {
+                between,
+                steps_down,
+                ..
+            } => {
                 let (a, b) = (self.actor(&between.0), self.actor(&between.1));
                 (
                     EffectM::Mediation {
@@ -245,7 +292,11 @@ impl Compiler<'_> {
                 )
             }
             Effect::Deportation { .. } => (
-                EffectM::Deportation { per_day: p("per_day"), duration: p("duration"), backlash: p("backlash") },
+                EffectM::Deportation {
+                    per_day: p("per_day"),
+                    duration: p("duration"),
+                    backlash: p("backlash"),
+                },
                 true,
             ),
             Effect::TradeClosure { .. } => (
@@ -258,12 +309,32 @@ impl Compiler<'_> {
             ),
             Effect::TradeReopening => (EffectM::TradeReopening, false),
             Effect::Sanctuary { .. } => (EffectM::Sanctuary { hold: p("hold") }, false),
-            Effect::Crackdown { .. } => (EffectM::Crackdown { hold: p("hold"), militants: p("militants_killed") }, false),
-            Effect::Sanctions { .. } => (EffectM::Sanctions { economy_cost: p("economy_cost") }, true),
-            Effect::Aid { .. } => (EffectM::Aid { economy_gain: p("economy_gain") }, false),
-            Effect::ProxySupport { .. } => {
-                (EffectM::ProxySupport { fighters: p("fighters"), recruitment: p("recruitment") }, true)
-            }
+            Effect::Crackdown { .. } => (
+                EffectM::Crackdown {
+                    hold: p("hold"),
+                    militants: p("militants_killed"),
+                },
+                false,
+            ),
+            Effect::Sanctions { .. } => (
+                EffectM::Sanctions {
+                    economy_cost: p("economy_cost"),
+                },
+                true,
+            ),
+            Effect::Aid { .. } => (
+                EffectM::Aid {
+                    economy_gain: p("economy_gain"),
+                },
+                false,
+            ),
+            Effect::ProxySupport { .. } => (
+                EffectM::ProxySupport {
+                    fighters: p("fighters"),
+                    recruitment: p("recruitment"),
+                },
+                true,
+            ),
         };
         LeverM {
             id: l.id.clone(),
@@ -279,7 +350,9 @@ impl Compiler<'_> {
         let s = self.s;
         s.dyads
             .iter()
-            .position(|d| (&d.between.0 == a && &d.between.1 == b) || (&d.between.0 == b && &d.between.1 == a))
+            .position(|d| {
+                (&d.between.0 == a && &d.between.1 == b) || (&d.between.0 == b && &d.between.1 == a)
+            })
             .expect("validated dyad") as u16
     }
 
@@ -287,15 +360,29 @@ impl Compiler<'_> {
         let node = match c {
             Condition::Always => CondM::Always,
             Condition::All(cs) | Condition::Any(cs) => {
-                let kids: Vec<u32> =
-                    cs.iter().enumerate().map(|(k, c)| self.condition(c, &format!("{fp}[{k}]"), groups)).collect();
+                let kids: Vec<u32> = cs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| self.condition(c, &format!("{fp}[{k}]"), groups))
+                    .collect();
                 let start = self.cond_children.len() as u32;
                 self.cond_children.extend(&kids);
                 let len = kids.len() as u32;
-                if matches!(c, Condition::All(_)) { CondM::All { start, len } } else { CondM::Any { start, len } }
+                if matches!(c, Condition::All(_)) {
+                    CondM::All { start, len }
+                } else {
+                    CondM::Any { start, len }
+                }
             }
-            Condition::Not(inner) => CondM::Not(self.condition(inner, &format!("{fp}.not"), groups)),
-            Condition::Casualties { of, category, window, .. } => {
+            Condition::Not(inner) => {
+                CondM::Not(self.condition(inner, &format!("{fp}.not"), groups))
+            }
+            Condition::Casualties {
+                of,
+                category,
+                window,
+                ..
+            } => {
                 self.max_window = self.max_window.max(*window);
                 CondM::Casualties {
                     actor: self.actor(of),
@@ -317,25 +404,32 @@ impl Compiler<'_> {
                     at_least: self.p(&format!("{fp}.at_least")),
                 }
             }
-            Condition::RungAtLeast { between, rung } => {
-                CondM::RungAtLeast { dyad: self.dyad(between), rung: self.rungs[rung.as_str()] }
-            }
-            Condition::TensionAtLeast { between, .. } => {
-                CondM::TensionAtLeast { dyad: self.dyad(between), value: self.p(&format!("{fp}.value")) }
-            }
+            Condition::RungAtLeast { between, rung } => CondM::RungAtLeast {
+                dyad: self.dyad(between),
+                rung: self.rungs[rung.as_str()],
+            },
+            Condition::TensionAtLeast { between, .. } => CondM::TensionAtLeast {
+                dyad: self.dyad(between),
+                value: self.p(&format!("{fp}.value")),
+            },
             Condition::DayAtLeast(d) => CondM::DayAtLeast(*d),
-            Condition::EconomyBelow { of, .. } => {
-                CondM::EconomyBelow { actor: self.actor(of), value: self.p(&format!("{fp}.value")) }
-            }
-            Condition::RefugeesAtLeast { of, .. } => {
-                CondM::RefugeesAtLeast { actor: self.actor(of), value: self.p(&format!("{fp}.value")) }
-            }
-            Condition::PressureAtLeast { of, .. } => {
-                CondM::PressureAtLeast { actor: self.actor(of), value: self.p(&format!("{fp}.value")) }
-            }
-            Condition::LeverUsed { by, lever, within } => {
-                CondM::LeverUsed { actor: self.actor(by), lever: self.levers[lever.as_str()], within: *within }
-            }
+            Condition::EconomyBelow { of, .. } => CondM::EconomyBelow {
+                actor: self.actor(of),
+                value: self.p(&format!("{fp}.value")),
+            },
+            Condition::RefugeesAtLeast { of, .. } => CondM::RefugeesAtLeast {
+                actor: self.actor(of),
+                value: self.p(&format!("{fp}.value")),
+            },
+            Condition::PressureAtLeast { of, .. } => CondM::PressureAtLeast {
+                actor: self.actor(of),
+                value: self.p(&format!("{fp}.value")),
+            },
+            Condition::LeverUsed { by, lever, within } => CondM::LeverUsed {
+                actor: self.actor(by),
+                lever: self.levers[lever.as_str()],
+                within: *within,
+            },
             Condition::Truce(g) => CondM::Truce(group_of(groups, self.actor(g))),
         };
         self.conds.push(node);
@@ -347,14 +441,20 @@ impl Compiler<'_> {
             OutcomeRule::All(rs) => OutcomeM::All(rs.iter().map(|r| self.outcome(r, m)).collect()),
             OutcomeRule::Any(rs) => OutcomeM::Any(rs.iter().map(|r| self.outcome(r, m)).collect()),
             OutcomeRule::Not(r) => OutcomeM::Not(Box::new(self.outcome(r, m))),
-            OutcomeRule::PeakAtLeast { between, rung } => {
-                OutcomeM::AtLeast(m.dyads[self.dyad(between) as usize].peak, self.rungs[rung.as_str()] as f64)
+            OutcomeRule::PeakAtLeast { between, rung } => OutcomeM::AtLeast(
+                m.dyads[self.dyad(between) as usize].peak,
+                self.rungs[rung.as_str()] as f64,
+            ),
+            OutcomeRule::FinalAtMost { between, rung } => OutcomeM::AtMost(
+                m.dyads[self.dyad(between) as usize].last,
+                self.rungs[rung.as_str()] as f64,
+            ),
+            OutcomeRule::MetricAtLeast(name, v) => {
+                OutcomeM::AtLeast(m.index(name).expect("validated metric"), *v)
             }
-            OutcomeRule::FinalAtMost { between, rung } => {
-                OutcomeM::AtMost(m.dyads[self.dyad(between) as usize].last, self.rungs[rung.as_str()] as f64)
+            OutcomeRule::MetricAtMost(name, v) => {
+                OutcomeM::AtMost(m.index(name).expect("validated metric"), *v)
             }
-            OutcomeRule::MetricAtLeast(name, v) => OutcomeM::AtLeast(m.index(name).expect("validated metric"), *v),
-            OutcomeRule::MetricAtMost(name, v) => OutcomeM::AtMost(m.index(name).expect("validated metric"), *v),
         }
     }
 }

@@ -78,13 +78,34 @@ impl MetricLayout {
     pub fn new(s: &Scenario) -> Self {
         let mut defs = Vec::new();
         let mut add = |name: String, description: String, unit: &'static str, optional: bool| {
-            defs.push(MetricDef { name, description, unit, optional });
+            defs.push(MetricDef {
+                name,
+                description,
+                unit,
+                optional,
+            });
             defs.len() - 1
         };
-        let attacks = add("attacks".into(), "attacks by all armed groups".into(), "attacks", false);
-        let deaths = add("deaths".into(), "deaths of all actors, all categories".into(), "people", false);
-        let deaths_by_category =
-            CATEGORIES.map(|c| add(format!("deaths.{c}"), format!("{c} deaths, all actors"), "people", false));
+        let attacks = add(
+            "attacks".into(),
+            "attacks by all armed groups".into(),
+            "attacks",
+            false,
+        );
+        let deaths = add(
+            "deaths".into(),
+            "deaths of all actors, all categories".into(),
+            "people",
+            false,
+        );
+        let deaths_by_category = CATEGORIES.map(|c| {
+            add(
+                format!("deaths.{c}"),
+                format!("{c} deaths, all actors"),
+                "people",
+                false,
+            )
+        });
         let mut actor_deaths = Vec::new();
         let mut attack_deaths = Vec::new();
         let mut group_attacks = Vec::new();
@@ -95,43 +116,110 @@ impl MetricLayout {
             let mut slots = [None; 3];
             for (k, c) in CATEGORIES.iter().enumerate() {
                 if (k == 2) == group {
-                    slots[k] = Some(add(format!("deaths.{}.{c}", a.id), format!("{c} deaths of {}", a.id), "people", false));
+                    slots[k] = Some(add(
+                        format!("deaths.{}.{c}", a.id),
+                        format!("{c} deaths of {}", a.id),
+                        "people",
+                        false,
+                    ));
                 }
             }
             actor_deaths.push(slots);
             attack_deaths.push(state.then(|| {
                 add(
                     format!("attack_deaths.{}", a.id),
-                    format!("deaths in armed-group attacks on {} (its people and the attackers)", a.id),
+                    format!(
+                        "deaths in armed-group attacks on {} (its people and the attackers)",
+                        a.id
+                    ),
                     "people",
                     false,
                 )
             }));
-            group_attacks.push(group.then(|| add(format!("attacks.{}", a.id), format!("attacks by {}", a.id), "attacks", false)));
+            group_attacks.push(group.then(|| {
+                add(
+                    format!("attacks.{}", a.id),
+                    format!("attacks by {}", a.id),
+                    "attacks",
+                    false,
+                )
+            }));
             fighters_end.push(group.then(|| {
-                add(format!("fighters_end.{}", a.id), format!("fighters of {} on the last day", a.id), "fighters", false)
+                add(
+                    format!("fighters_end.{}", a.id),
+                    format!("fighters of {} on the last day", a.id),
+                    "fighters",
+                    false,
+                )
             }));
         }
-        let strikes = add("strikes".into(), "cross-border strikes and operations".into(), "strikes", false);
-        let first_strike_day =
-            add("first_strike_day".into(), "day of the first cross-border strike (absent if none)".into(), "day", true);
+        let strikes = add(
+            "strikes".into(),
+            "cross-border strikes and operations".into(),
+            "strikes",
+            false,
+        );
+        let first_strike_day = add(
+            "first_strike_day".into(),
+            "day of the first cross-border strike (absent if none)".into(),
+            "day",
+            true,
+        );
         let deported = add("deported".into(), "people deported".into(), "people", false);
-        let trade_lost = add("trade_lost".into(), "trade lost to border closures".into(), "thousand USD", false);
-        let closure_days = add("closure_days".into(), "days borders were closed, summed over dyads".into(), "days", false);
-        let ceasefires_made = add("ceasefires_made".into(), "ceasefires agreed".into(), "ceasefires", false);
-        let ceasefires_broken =
-            add("ceasefires_broken".into(), "ceasefires broken before they ran out".into(), "ceasefires", false);
+        let trade_lost = add(
+            "trade_lost".into(),
+            "trade lost to border closures".into(),
+            "thousand USD",
+            false,
+        );
+        let closure_days = add(
+            "closure_days".into(),
+            "days borders were closed, summed over dyads".into(),
+            "days",
+            false,
+        );
+        let ceasefires_made = add(
+            "ceasefires_made".into(),
+            "ceasefires agreed".into(),
+            "ceasefires",
+            false,
+        );
+        let ceasefires_broken = add(
+            "ceasefires_broken".into(),
+            "ceasefires broken before they ran out".into(),
+            "ceasefires",
+            false,
+        );
         let mut dyads = Vec::new();
         for d in &s.dyads {
             let key = format!("{}-{}", d.between.0, d.between.1);
-            let peak = add(format!("peak_rung.{key}"), format!("highest rung reached by {key}"), "rung", false);
-            let last = add(format!("final_rung.{key}"), format!("rung of {key} on the last day"), "rung", false);
+            let peak = add(
+                format!("peak_rung.{key}"),
+                format!("highest rung reached by {key}"),
+                "rung",
+                false,
+            );
+            let last = add(
+                format!("final_rung.{key}"),
+                format!("rung of {key} on the last day"),
+                "rung",
+                false,
+            );
             let mut days_at = usize::MAX;
             for r in &s.ladder {
-                let slot = add(format!("days_at.{key}.{r}"), format!("days {key} spent at `{r}`"), "days", false);
+                let slot = add(
+                    format!("days_at.{key}.{r}"),
+                    format!("days {key} spent at `{r}`"),
+                    "days",
+                    false,
+                );
                 days_at = days_at.min(slot);
             }
-            dyads.push(DyadSlots { peak, last, days_at });
+            dyads.push(DyadSlots {
+                peak,
+                last,
+                days_at,
+            });
         }
         MetricLayout {
             defs,
@@ -171,5 +259,9 @@ impl MetricLayout {
 
 /// The metric names of a scenario, in record order.
 pub fn metric_names(s: &Scenario) -> Vec<String> {
-    MetricLayout::new(s).defs.into_iter().map(|d| d.name).collect()
+    MetricLayout::new(s)
+        .defs
+        .into_iter()
+        .map(|d| d.name)
+        .collect()
 }

@@ -100,21 +100,69 @@ pub struct DyadM {
 #[derive(Debug, Clone)]
 #[allow(missing_docs)]
 pub enum EffectM {
-    Airstrike { militants: P, civilians: P, pressure: P, backlash: P },
-    GroundOperation { militants: P, civilians: P, security_lost: P, pressure: P, backlash: P },
-    BorderClash { security_killed: P, own_losses: P },
+    Airstrike {
+        militants: P,
+        civilians: P,
+        pressure: P,
+        backlash: P,
+    },
+    GroundOperation {
+        militants: P,
+        civilians: P,
+        security_lost: P,
+        pressure: P,
+        backlash: P,
+    },
+    BorderClash {
+        security_killed: P,
+        own_losses: P,
+    },
     Mobilization,
-    Talks { attack_factor: P, duration: P, ceasefire_chance: P, ceasefire: Option<u16> },
-    Ceasefire { attack_factor: P, duration: P, break_hazard: P },
-    Mediation { dyad: u16, success: P, tension_drop: P, steps_down: u8 },
-    Deportation { per_day: P, duration: P, backlash: P },
-    TradeClosure { trade_per_day: P, duration: P, economy_cost: P },
+    Talks {
+        attack_factor: P,
+        duration: P,
+        ceasefire_chance: P,
+        ceasefire: Option<u16>,
+    },
+    Ceasefire {
+        attack_factor: P,
+        duration: P,
+        break_hazard: P,
+    },
+    Mediation {
+        dyad: u16,
+        success: P,
+        tension_drop: P,
+        steps_down: u8,
+    },
+    Deportation {
+        per_day: P,
+        duration: P,
+        backlash: P,
+    },
+    TradeClosure {
+        trade_per_day: P,
+        duration: P,
+        economy_cost: P,
+    },
     TradeReopening,
-    Sanctuary { hold: P },
-    Crackdown { hold: P, militants: P },
-    Sanctions { economy_cost: P },
-    Aid { economy_gain: P },
-    ProxySupport { fighters: P, recruitment: P },
+    Sanctuary {
+        hold: P,
+    },
+    Crackdown {
+        hold: P,
+        militants: P,
+    },
+    Sanctions {
+        economy_cost: P,
+    },
+    Aid {
+        economy_gain: P,
+    },
+    ProxySupport {
+        fighters: P,
+        recruitment: P,
+    },
 }
 
 /// A compiled lever.
@@ -162,35 +210,85 @@ pub type Cat = u8;
 pub enum CondM {
     Always,
     /// Children are `cond_children[start..start + len]`.
-    All { start: u32, len: u32 },
-    Any { start: u32, len: u32 },
+    All {
+        start: u32,
+        len: u32,
+    },
+    Any {
+        start: u32,
+        len: u32,
+    },
     Not(u32),
-    Casualties { actor: ActorIx, cat: Cat, window: u32, at_least: P },
-    Attacks { group: u16, window: u32, at_least: P },
-    RungAtLeast { dyad: u16, rung: u8 },
-    TensionAtLeast { dyad: u16, value: P },
+    Casualties {
+        actor: ActorIx,
+        cat: Cat,
+        window: u32,
+        at_least: P,
+    },
+    Attacks {
+        group: u16,
+        window: u32,
+        at_least: P,
+    },
+    RungAtLeast {
+        dyad: u16,
+        rung: u8,
+    },
+    TensionAtLeast {
+        dyad: u16,
+        value: P,
+    },
     DayAtLeast(u32),
-    EconomyBelow { actor: ActorIx, value: P },
-    RefugeesAtLeast { actor: ActorIx, value: P },
-    LeverUsed { actor: ActorIx, lever: u16, within: u32 },
+    EconomyBelow {
+        actor: ActorIx,
+        value: P,
+    },
+    RefugeesAtLeast {
+        actor: ActorIx,
+        value: P,
+    },
+    LeverUsed {
+        actor: ActorIx,
+        lever: u16,
+        within: u32,
+    },
     Truce(u16),
-    PressureAtLeast { actor: ActorIx, value: P },
+    PressureAtLeast {
+        actor: ActorIx,
+        value: P,
+    },
 }
 
 /// When a compiled event happens.
 #[derive(Debug, Clone)]
 #[allow(missing_docs)]
 pub enum TriggerM {
-    Day { day: u32, probability: P },
-    Hazard { per_day: P, from: u32, to: u32, max: u32 },
+    Day {
+        day: u32,
+        probability: P,
+    },
+    Hazard {
+        per_day: P,
+        from: u32,
+        to: u32,
+        max: u32,
+    },
 }
 
 /// What a compiled event does.
 #[derive(Debug, Clone)]
 #[allow(missing_docs)]
 pub enum ActionM {
-    Lever { actor: ActorIx, lever: u16, target: Option<ActorIx> },
-    Attack { group: u16, civilian: P, security: P },
+    Lever {
+        actor: ActorIx,
+        lever: u16,
+        target: Option<ActorIx>,
+    },
+    Attack {
+        group: u16,
+        civilian: P,
+        security: P,
+    },
 }
 
 /// A compiled event.
@@ -287,6 +385,10 @@ impl Model {
 
     /// Indices of the uncertain (sampled) parameters.
     pub fn uncertain_params(&self) -> impl Iterator<Item = usize> + '_ {
-        self.params.iter().enumerate().filter(|(_, p)| p.dist.is_uncertain()).map(|(i, _)| i)
+        self.params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.dist.is_uncertain())
+            .map(|(i, _)| i)
     }
 }

@@ -9,7 +9,10 @@ use thiserror::Error;
 pub enum ScenarioError {
     /// The file could not be read.
     #[error("cannot read scenario {path}: {source}")]
-    #[diagnostic(code(escalate::read), help("check the path; `escalate list` names the bundled scenarios"))]
+    #[diagnostic(
+        code(escalate::read),
+        help("check the path; `escalate list` names the bundled scenarios")
+    )]
     Read {
         /// The path given.
         path: String,
@@ -34,7 +37,10 @@ pub enum ScenarioError {
     },
     /// The scenario parsed but breaks rules: every problem is listed.
     #[error("{name}: {} problem{} found", problems.len(), if problems.len() == 1 { "" } else { "s" })]
-    #[diagnostic(code(escalate::invalid), help("fix each problem listed; `escalate validate FILE` re-checks"))]
+    #[diagnostic(
+        code(escalate::invalid),
+        help("fix each problem listed; `escalate validate FILE` re-checks")
+    )]
     Invalid {
         /// The file's name.
         name: String,
@@ -93,7 +99,10 @@ pub struct Problem {
 pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset.min(src.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, col)
 }
 

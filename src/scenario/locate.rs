@@ -29,7 +29,12 @@ pub struct SourceMap {
 impl SourceMap {
     /// Indexes `src`. Unparseable tails are ignored (ron reports those itself).
     pub fn new(src: &str) -> Self {
-        let mut s = Scanner { src: src.as_bytes(), text: src, pos: 0, map: BTreeMap::new() };
+        let mut s = Scanner {
+            src: src.as_bytes(),
+            text: src,
+            pos: 0,
+            map: BTreeMap::new(),
+        };
         s.skip_trivia();
         // Inner attributes such as #![enable(implicit_some)].
         while s.peek() == Some(b'#') {
@@ -170,8 +175,16 @@ impl Scanner<'_> {
             }
         }
         let end = self.pos;
-        let comment = self.trailing_comment(end).or_else(|| self.leading_comment(field_start));
-        self.map.insert(path.to_string(), Located { span: start..end, comment });
+        let comment = self
+            .trailing_comment(end)
+            .or_else(|| self.leading_comment(field_start));
+        self.map.insert(
+            path.to_string(),
+            Located {
+                span: start..end,
+                comment,
+            },
+        );
         Some(())
     }
 
@@ -284,8 +297,12 @@ impl Scanner<'_> {
     fn trailing_comment(&self, end: usize) -> Option<String> {
         let rest = &self.text[end..];
         let line = rest.split('\n').next().unwrap_or("");
-        let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ')' || c == ']');
-        trimmed.strip_prefix("//").map(|c| c.trim().to_string()).filter(|c| !c.is_empty())
+        let trimmed = line
+            .trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ')' || c == ']');
+        trimmed
+            .strip_prefix("//")
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
     }
 
     /// The run of `//` comment lines directly above the line where `start` is.
@@ -319,9 +336,15 @@ mod tests {
         let name = m.get("name").unwrap();
         assert_eq!(&src[name.span.clone()], "\"x\"");
         assert_eq!(name.comment.as_deref(), Some("the name"));
-        assert_eq!(m.get("actors").unwrap().comment.as_deref(), Some("where it comes from"));
+        assert_eq!(
+            m.get("actors").unwrap().comment.as_deref(),
+            Some("where it comes from")
+        );
         let f = m.get("actors[0].kind.fighters").unwrap();
         assert_eq!(&src[f.span.clone()], "Normal(1, 2)");
-        assert_eq!(m.find("actors[0].kind.fighters[7].nothing").unwrap().span, f.span);
+        assert_eq!(
+            m.find("actors[0].kind.fighters[7].nothing").unwrap().span,
+            f.span
+        );
     }
 }

@@ -55,12 +55,20 @@ impl Source {
     /// Reads a file, or a bundled scenario by name (`pak-afghan-2024`, `minimal`).
     pub fn open(path: &str) -> Result<Source, ScenarioError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Source { name: path.to_string(), text }),
+            Ok(text) => Ok(Source {
+                name: path.to_string(),
+                text,
+            }),
             Err(e) => {
-                let stem = path.trim_start_matches("scenarios/").trim_end_matches(".ron");
+                let stem = path
+                    .trim_start_matches("scenarios/")
+                    .trim_end_matches(".ron");
                 match BUNDLED.iter().find(|b| b.name == stem) {
                     Some(b) if e.kind() == std::io::ErrorKind::NotFound => Ok(Source::bundled(b)),
-                    _ => Err(ScenarioError::Read { path: path.to_string(), source: e }),
+                    _ => Err(ScenarioError::Read {
+                        path: path.to_string(),
+                        source: e,
+                    }),
                 }
             }
         }
@@ -68,7 +76,10 @@ impl Source {
 
     /// A bundled scenario's source.
     pub fn bundled(b: &Bundled) -> Source {
-        Source { name: format!("scenarios/{}.ron", b.name), text: b.text.to_string() }
+        Source {
+            name: format!("scenarios/{}.ron", b.name),
+            text: b.text.to_string(),
+        }
     }
 
     fn named(&self) -> NamedSource<String> {
@@ -91,7 +102,10 @@ impl Validated {
 
 /// Parses RON text into a scenario; syntax and shape errors carry file:line:col.
 pub fn parse(src: &Source) -> Result<Scenario, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
     options.from_str::<Scenario>(&src.text).map_err(|e| {
         let (line, col) = (e.span.start.line, e.span.start.col);
         let start = error::offset_of(&src.text, line, col);
@@ -138,7 +152,11 @@ pub fn validate(scenario: Scenario, src: &Source) -> Result<Validated, ScenarioE
             }
         })
         .collect();
-    Err(ScenarioError::Invalid { name: src.name.clone(), src: src.named(), problems })
+    Err(ScenarioError::Invalid {
+        name: src.name.clone(),
+        src: src.named(),
+        problems,
+    })
 }
 
 /// Parses and validates a source.
@@ -161,32 +179,74 @@ impl std::str::FromStr for Override {
         let bad = |message: String| ScenarioError::Override {
             flag: format!("--set '{s}'"),
             message,
-            help: format!("write PATH=VALUE, e.g. actors.TTP.fighters=6000; {}", param::PARAM_HELP),
+            help: format!(
+                "write PATH=VALUE, e.g. actors.TTP.fighters=6000; {}",
+                param::PARAM_HELP
+            ),
         };
-        let (path, value) = s.split_once('=').ok_or_else(|| bad("no `=` in the override".into()))?;
-        let value: Param = ron::from_str(value.trim()).map_err(|e| bad(format!("cannot read the value `{}`: {}", value.trim(), e.code)))?;
-        Ok(Override { path: path.trim().to_string(), value })
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| bad("no `=` in the override".into()))?;
+        let value: Param = ron::from_str(value.trim()).map_err(|e| {
+            bad(format!(
+                "cannot read the value `{}`: {}",
+                value.trim(),
+                e.code
+            ))
+        })?;
+        Ok(Override {
+            path: path.trim().to_string(),
+            value,
+        })
     }
 }
 
 impl Validated {
     /// Applies the named policy, then the overrides, and validates again.
-    pub fn configure(&self, src: &Source, policy: Option<&str>, overrides: &[Override]) -> Result<Validated, ScenarioError> {
+    pub fn configure(
+        &self,
+        src: &Source,
+        policy: Option<&str>,
+        overrides: &[Override],
+    ) -> Result<Validated, ScenarioError> {
         let mut s = self.scenario.clone();
         if let Some(name) = policy {
             apply_policy(&mut s, name)?;
         }
         for o in overrides {
-            apply_override(&mut s, &o.path, &o.value, &format!("--set '{}={}'", o.path, o.value))?;
+            apply_override(
+                &mut s,
+                &o.path,
+                &o.value,
+                &format!("--set '{}={}'", o.path, o.value),
+            )?;
         }
         s.policies.clear();
         validate(s, src)
     }
 }
 
-fn apply_override(s: &mut Scenario, path: &str, value: &Param, flag: &str) -> Result<(), ScenarioError> {
+impl Validated {
+    /// The same scenario with another horizon, validated again.
+    pub fn with_horizon(&self, horizon: u32, src: &Source) -> Result<Validated, ScenarioError> {
+        let mut s = self.scenario.clone();
+        s.horizon = horizon;
+        validate(s, src)
+    }
+}
+
+fn apply_override(
+    s: &mut Scenario,
+    path: &str,
+    value: &Param,
+    flag: &str,
+) -> Result<(), ScenarioError> {
     if let Err(e) = value.check() {
-        return Err(ScenarioError::Override { flag: flag.to_string(), message: e, help: param::PARAM_HELP.into() });
+        return Err(ScenarioError::Override {
+            flag: flag.to_string(),
+            message: e,
+            help: param::PARAM_HELP.into(),
+        });
     }
     match paths::set_param(s, path, value.clone()) {
         Ok(pp) => {
@@ -204,7 +264,10 @@ fn apply_override(s: &mut Scenario, path: &str, value: &Param, flag: &str) -> Re
         Err(near) => Err(ScenarioError::Override {
             flag: flag.to_string(),
             message: format!("no parameter at `{path}`"),
-            help: format!("nearest valid paths: {} (`escalate params SCENARIO` lists them all)", near.join(", ")),
+            help: format!(
+                "nearest valid paths: {} (`escalate params SCENARIO` lists them all)",
+                near.join(", ")
+            ),
         }),
     }
 }
@@ -216,7 +279,14 @@ pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
         return Err(ScenarioError::UnknownPolicy {
             name: name.to_string(),
             scenario: s.name.clone(),
-            help: format!("policies here: {}", if names.is_empty() { "none".into() } else { names.join(", ") }),
+            help: format!(
+                "policies here: {}",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
         });
     };
     for d in &p.disable {
@@ -229,7 +299,10 @@ pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
     for (actor, rule) in &p.add {
         match s.doctrines.iter_mut().find(|d| &d.actor == actor) {
             Some(d) => d.rules.push(rule.clone()),
-            None => s.doctrines.push(Doctrine { actor: actor.clone(), rules: vec![rule.clone()] }),
+            None => s.doctrines.push(Doctrine {
+                actor: actor.clone(),
+                rules: vec![rule.clone()],
+            }),
         }
     }
     for (path, value) in &p.set {

@@ -105,7 +105,9 @@ impl Param {
             }
             Param::Normal { mean, sd, min, max } => {
                 if !(mean.is_finite() && sd.is_finite() && sd >= 0.0) {
-                    Err(format!("Normal({mean}, {sd}) needs a finite mean and sd >= 0"))
+                    Err(format!(
+                        "Normal({mean}, {sd}) needs a finite mean and sd >= 0"
+                    ))
                 } else if min.is_nan() || max.is_nan() || min >= max {
                     Err(format!("Normal bounds [{min}, {max}] need min < max"))
                 } else if mean + 4.0 * sd < min || mean - 4.0 * sd > max {
@@ -114,15 +116,23 @@ impl Param {
                     Ok(())
                 }
             }
-            Param::Beta { a, b, lo, hi } if !(a > 0.0 && b > 0.0 && finite(&[a, b, lo, hi]) && lo < hi) => {
-                Err(format!("Beta({a}, {b}, {lo}, {hi}) needs a > 0, b > 0 and lo < hi"))
+            Param::Beta { a, b, lo, hi }
+                if !(a > 0.0 && b > 0.0 && finite(&[a, b, lo, hi]) && lo < hi) =>
+            {
+                Err(format!(
+                    "Beta({a}, {b}, {lo}, {hi}) needs a > 0, b > 0 and lo < hi"
+                ))
             }
-            Param::Triangular(lo, m, hi) if !(finite(&[lo, m, hi]) && lo <= m && m <= hi && lo < hi) => {
-                Err(format!("Triangular({lo}, {m}, {hi}) needs min <= mode <= max and min < max"))
+            Param::Triangular(lo, m, hi)
+                if !(finite(&[lo, m, hi]) && lo <= m && m <= hi && lo < hi) =>
+            {
+                Err(format!(
+                    "Triangular({lo}, {m}, {hi}) needs min <= mode <= max and min < max"
+                ))
             }
-            Param::LogNormal(mu, s) if !(mu.is_finite() && s.is_finite() && s >= 0.0) => {
-                Err(format!("LogNormal({mu}, {s}) needs a finite mu and sigma >= 0"))
-            }
+            Param::LogNormal(mu, s) if !(mu.is_finite() && s.is_finite() && s >= 0.0) => Err(
+                format!("LogNormal({mu}, {s}) needs a finite mu and sigma >= 0"),
+            ),
             Param::Poisson(l) if !(l.is_finite() && l >= 0.0) => {
                 Err(format!("Poisson({l}) needs lambda >= 0"))
             }
@@ -149,10 +159,12 @@ impl Param {
                 let d = rand_distr::Beta::new(a, b).expect("checked");
                 lo + (hi - lo) * d.sample(rng)
             }
-            Param::Triangular(lo, m, hi) => {
-                rand_distr::Triangular::new(lo, hi, m).expect("checked").sample(rng)
-            }
-            Param::LogNormal(mu, s) => rand_distr::LogNormal::new(mu, s).expect("checked").sample(rng),
+            Param::Triangular(lo, m, hi) => rand_distr::Triangular::new(lo, hi, m)
+                .expect("checked")
+                .sample(rng),
+            Param::LogNormal(mu, s) => rand_distr::LogNormal::new(mu, s)
+                .expect("checked")
+                .sample(rng),
             Param::Poisson(l) => {
                 if l == 0.0 {
                     0.0
@@ -176,7 +188,9 @@ impl fmt::Display for Param {
         match *self {
             Param::Fixed(v) => write!(f, "{v}"),
             Param::Uniform(a, b) => write!(f, "Uniform({a}, {b})"),
-            Param::Normal { mean, sd, min, max } if min == f64::NEG_INFINITY && max == f64::INFINITY => {
+            Param::Normal { mean, sd, min, max }
+                if min == f64::NEG_INFINITY && max == f64::INFINITY =>
+            {
                 write!(f, "Normal({mean}, {sd})")
             }
             Param::Normal { mean, sd, min, max } => write!(f, "Normal({mean}, {sd}, {min}, {max})"),
@@ -244,7 +258,12 @@ impl<'de> Deserialize<'de> for Param {
                 }
             },
             Repr::Dist(DistRepr::Beta(v)) => match v[..] {
-                [a, b] => Param::Beta { a, b, lo: 0.0, hi: 1.0 },
+                [a, b] => Param::Beta {
+                    a,
+                    b,
+                    lo: 0.0,
+                    hi: 1.0,
+                },
                 [a, b, lo, hi] => Param::Beta { a, b, lo, hi },
                 _ => return Err(D::Error::custom("Beta takes (a, b) or (a, b, lo, hi)")),
             },
@@ -268,10 +287,18 @@ mod tests {
         assert_eq!(parse("4000").unwrap(), Param::Fixed(4000.0));
         assert_eq!(parse("0.25").unwrap(), Param::Fixed(0.25));
         assert_eq!(parse("Uniform(1, 2)").unwrap(), Param::Uniform(1.0, 2.0));
-        assert_eq!(parse("Triangular(1, 2, 3)").unwrap(), Param::Triangular(1.0, 2.0, 3.0));
+        assert_eq!(
+            parse("Triangular(1, 2, 3)").unwrap(),
+            Param::Triangular(1.0, 2.0, 3.0)
+        );
         assert_eq!(
             parse("Normal(10, 2, 0, 20)").unwrap(),
-            Param::Normal { mean: 10.0, sd: 2.0, min: 0.0, max: 20.0 }
+            Param::Normal {
+                mean: 10.0,
+                sd: 2.0,
+                min: 0.0,
+                max: 20.0
+            }
         );
         assert!(parse("Normal(1)").is_err());
         assert!(parse("Gamma(1, 2)").is_err());
@@ -279,8 +306,17 @@ mod tests {
 
     #[test]
     fn display_round_trips_through_the_parser() {
-        for s in ["4000", "Uniform(1, 2)", "Normal(4000, 800)", "Normal(1, 2, 0, 5)", "Beta(2, 3)",
-                  "Beta(2, 3, 1, 9)", "Triangular(1, 2, 3)", "LogNormal(0.5, 1)", "Poisson(3)"] {
+        for s in [
+            "4000",
+            "Uniform(1, 2)",
+            "Normal(4000, 800)",
+            "Normal(1, 2, 0, 5)",
+            "Beta(2, 3)",
+            "Beta(2, 3, 1, 9)",
+            "Triangular(1, 2, 3)",
+            "LogNormal(0.5, 1)",
+            "Poisson(3)",
+        ] {
             let p = parse(s).unwrap();
             assert_eq!(parse(&p.to_string()).unwrap(), p, "{s}");
         }
@@ -292,6 +328,15 @@ mod tests {
         assert!(Param::Poisson(-1.0).check().is_err());
         assert!(Param::Triangular(1.0, 5.0, 3.0).check().is_err());
         assert!(Param::Fixed(f64::NAN).check().is_err());
-        assert!(Param::Normal { mean: 0.0, sd: 1.0, min: 0.0, max: 1.0 }.check().is_ok());
+        assert!(
+            Param::Normal {
+                mean: 0.0,
+                sd: 1.0,
+                min: 0.0,
+                max: 1.0
+            }
+            .check()
+            .is_ok()
+        );
     }
 }

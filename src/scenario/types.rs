@@ -107,7 +107,7 @@ pub enum ActorKind {
     /// An outside power (China, the US): acts through levers only.
     OutsidePower,
     /// A non-state armed group with fighters that attack a target state.
-    ArmedGroup(ArmedGroup),
+    ArmedGroup(Box<ArmedGroup>),
 }
 
 /// Attributes of a non-state armed group.

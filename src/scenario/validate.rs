@@ -41,8 +41,17 @@ pub fn check(s: &Scenario) -> Vec<RawProblem> {
 }
 
 impl<'s> Checker<'s> {
-    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>, help: impl Into<String>) {
-        self.out.push(RawProblem { path: path.into(), message: message.into(), help: help.into() });
+    fn problem(
+        &mut self,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.out.push(RawProblem {
+            path: path.into(),
+            message: message.into(),
+            help: help.into(),
+        });
     }
 
     fn actor_ids(&self) -> String {
@@ -68,7 +77,11 @@ impl<'s> Checker<'s> {
     fn dyad(&mut self, path: String, (a, b): &(String, String)) {
         let key = ordered(a, b);
         if !self.dyads.contains(&key) {
-            let known: Vec<String> = self.dyads.iter().map(|(a, b)| format!("(\"{a}\", \"{b}\")")).collect();
+            let known: Vec<String> = self
+                .dyads
+                .iter()
+                .map(|(a, b)| format!("(\"{a}\", \"{b}\")"))
+                .collect();
             self.problem(
                 path,
                 format!("no dyad between `{a}` and `{b}`"),
@@ -81,7 +94,11 @@ impl<'s> Checker<'s> {
         let found = self.levers.get(id).copied();
         if found.is_none() {
             let ids = self.levers.keys().copied().collect::<Vec<_>>().join(", ");
-            self.problem(path, format!("unknown lever `{id}`"), format!("use one of the lever ids: {ids}"));
+            self.problem(
+                path,
+                format!("unknown lever `{id}`"),
+                format!("use one of the lever ids: {ids}"),
+            );
         }
         found
     }
@@ -89,32 +106,55 @@ impl<'s> Checker<'s> {
     fn run(&mut self) {
         let s = self.s;
         if !(1..=36_500).contains(&s.horizon) {
-            self.problem("horizon", format!("horizon of {} days is out of range", s.horizon), "use 1 to 36500 days");
+            self.problem(
+                "horizon",
+                format!("horizon of {} days is out of range", s.horizon),
+                "use 1 to 36500 days",
+            );
         }
         if s.ladder.len() < 2 || s.ladder.len() > 64 {
-            self.problem("ladder", "the ladder needs 2 to 64 rungs", "list rung names from calm upward");
+            self.problem(
+                "ladder",
+                "the ladder needs 2 to 64 rungs",
+                "list rung names from calm upward",
+            );
         }
         let mut seen = BTreeSet::new();
         for (i, r) in s.ladder.iter().enumerate() {
             if !seen.insert(r.as_str()) {
-                self.problem(format!("ladder[{i}]"), format!("rung `{r}` appears twice"), "give each rung a distinct name");
+                self.problem(
+                    format!("ladder[{i}]"),
+                    format!("rung `{r}` appears twice"),
+                    "give each rung a distinct name",
+                );
             }
         }
         for (i, a) in s.actors.iter().enumerate() {
             if a.id.is_empty() || a.id.contains(['.', '/', '[', ']', ' ', '-', ',']) {
                 self.problem(
                     format!("actors[{i}].id"),
-                    format!("actor id `{}` is empty or holds one of . / [ ] - , or a space", a.id),
+                    format!(
+                        "actor id `{}` is empty or holds one of . / [ ] - , or a space",
+                        a.id
+                    ),
                     "use letters, digits and underscores, e.g. \"TTP\"",
                 );
             }
             if self.actors.insert(&a.id, a).is_some() {
-                self.problem(format!("actors[{i}].id"), format!("actor id `{}` is used twice", a.id), "give each actor a distinct id");
+                self.problem(
+                    format!("actors[{i}].id"),
+                    format!("actor id `{}` is used twice", a.id),
+                    "give each actor a distinct id",
+                );
             }
         }
         for (i, l) in s.levers.iter().enumerate() {
             if self.levers.insert(&l.id, l).is_some() {
-                self.problem(format!("levers[{i}].id"), format!("lever id `{}` is used twice", l.id), "give each lever a distinct id");
+                self.problem(
+                    format!("levers[{i}].id"),
+                    format!("lever id `{}` is used twice", l.id),
+                    "give each lever a distinct id",
+                );
             }
         }
         self.check_actors();
@@ -132,7 +172,11 @@ impl<'s> Checker<'s> {
             if let ActorKind::ArmedGroup(g) = &a.kind {
                 if let Some(h) = &g.host {
                     if h == &a.id {
-                        self.problem(format!("actors[{i}].kind.host"), "a group cannot host itself", "name the actor that gives it sanctuary, or remove `host`");
+                        self.problem(
+                            format!("actors[{i}].kind.host"),
+                            "a group cannot host itself",
+                            "name the actor that gives it sanctuary, or remove `host`",
+                        );
                     } else {
                         self.actor(format!("actors[{i}].kind.host"), h);
                     }
@@ -140,7 +184,11 @@ impl<'s> Checker<'s> {
                 if let Some(t) = self.actor(format!("actors[{i}].kind.targets"), &g.targets)
                     && !matches!(t.kind, ActorKind::State)
                 {
-                    self.problem(format!("actors[{i}].kind.targets"), format!("`{}` is not a state", g.targets), "an armed group attacks a State actor");
+                    self.problem(
+                        format!("actors[{i}].kind.targets"),
+                        format!("`{}` is not a state", g.targets),
+                        "an armed group attacks a State actor",
+                    );
                 }
             }
         }
@@ -152,10 +200,18 @@ impl<'s> Checker<'s> {
             self.actor(format!("dyads[{i}].between[0]"), a);
             self.actor(format!("dyads[{i}].between[1]"), b);
             if a == b {
-                self.problem(format!("dyads[{i}].between"), "a dyad joins two different actors", "name two actors");
+                self.problem(
+                    format!("dyads[{i}].between"),
+                    "a dyad joins two different actors",
+                    "name two actors",
+                );
             }
             if !self.dyads.insert(ordered(a, b)) {
-                self.problem(format!("dyads[{i}].between"), format!("dyad `{a}`-`{b}` is listed twice"), "keep one entry per pair");
+                self.problem(
+                    format!("dyads[{i}].between"),
+                    format!("dyad `{a}`-`{b}` is listed twice"),
+                    "keep one entry per pair",
+                );
             }
             self.rung(format!("dyads[{i}].rung"), &d.rung);
         }
@@ -167,17 +223,31 @@ impl<'s> Checker<'s> {
                 self.rung(format!("levers[{i}].min_rung"), r);
             }
             match &l.effect {
-                Effect::Mediation { between, steps_down, .. } => {
+                Effect::Mediation {
+                    between,
+                    steps_down,
+                    ..
+                } => {
                     self.dyad(format!("levers[{i}].effect.between"), between);
                     if *steps_down as usize >= self.s.ladder.len() {
-                        self.problem(format!("levers[{i}].effect.steps_down"), "more steps than the ladder has rungs", "use a smaller number");
+                        self.problem(
+                            format!("levers[{i}].effect.steps_down"),
+                            "more steps than the ladder has rungs",
+                            "use a smaller number",
+                        );
                     }
                 }
-                Effect::Talks { ceasefire: Some(c), .. } => {
+                Effect::Talks {
+                    ceasefire: Some(c), ..
+                } => {
                     if let Some(cl) = self.lever(format!("levers[{i}].effect.ceasefire"), c)
                         && !matches!(cl.effect, Effect::Ceasefire { .. })
                     {
-                        self.problem(format!("levers[{i}].effect.ceasefire"), format!("lever `{c}` is not a Ceasefire"), "name a lever whose effect is Ceasefire(...)");
+                        self.problem(
+                            format!("levers[{i}].effect.ceasefire"),
+                            format!("lever `{c}` is not a Ceasefire"),
+                            "name a lever whose effect is Ceasefire(...)",
+                        );
                     }
                 }
                 _ => {}
@@ -196,23 +266,39 @@ impl<'s> Checker<'s> {
     fn check_target(&mut self, path: &str, user: &str, l: &Lever, on: Option<&str>) {
         let needs_group = matches!(
             l.effect,
-            Effect::Talks { .. } | Effect::Ceasefire { .. } | Effect::Sanctuary { .. } | Effect::Crackdown { .. } | Effect::ProxySupport { .. }
+            Effect::Talks { .. }
+                | Effect::Ceasefire { .. }
+                | Effect::Sanctuary { .. }
+                | Effect::Crackdown { .. }
+                | Effect::ProxySupport { .. }
         );
         let needs_target = !matches!(l.effect, Effect::Mediation { .. });
         let Some(on) = on else {
             if needs_target {
-                self.problem(format!("{path}.then"), format!("lever `{}` needs a target", l.id), "add `on: \"ACTOR\"` to say whom it is used on");
+                self.problem(
+                    format!("{path}.then"),
+                    format!("lever `{}` needs a target", l.id),
+                    "add `on: \"ACTOR\"` to say whom it is used on",
+                );
             }
             return;
         };
         if on == user {
-            self.problem(format!("{path}.on"), "an actor cannot use a lever on itself", "name another actor");
+            self.problem(
+                format!("{path}.on"),
+                "an actor cannot use a lever on itself",
+                "name another actor",
+            );
         }
         if let Some(t) = self.actor(format!("{path}.on"), on)
             && needs_group
             && !matches!(t.kind, ActorKind::ArmedGroup(_))
         {
-            self.problem(format!("{path}.on"), format!("lever `{}` acts on an armed group; `{on}` is not one", l.id), "target an ArmedGroup actor");
+            self.problem(
+                format!("{path}.on"),
+                format!("lever `{}` acts on an armed group; `{on}` is not one", l.id),
+                "target an ArmedGroup actor",
+            );
         }
     }
 
@@ -237,15 +323,23 @@ impl<'s> Checker<'s> {
                 self.dyad(format!("{path}.between"), between);
                 self.rung(format!("{path}.rung"), rung);
             }
-            Condition::TensionAtLeast { between, .. } => self.dyad(format!("{path}.between"), between),
-            Condition::EconomyBelow { of, .. } | Condition::RefugeesAtLeast { of, .. } | Condition::PressureAtLeast { of, .. } => {
+            Condition::TensionAtLeast { between, .. } => {
+                self.dyad(format!("{path}.between"), between)
+            }
+            Condition::EconomyBelow { of, .. }
+            | Condition::RefugeesAtLeast { of, .. }
+            | Condition::PressureAtLeast { of, .. } => {
                 self.actor(format!("{path}.of"), of);
             }
             Condition::LeverUsed { by, lever, within } => {
                 self.actor(format!("{path}.by"), by);
                 self.lever(format!("{path}.lever"), lever);
                 if *within == 0 {
-                    self.problem(format!("{path}.within"), "a window of 0 days is always empty", "use 1 or more days");
+                    self.problem(
+                        format!("{path}.within"),
+                        "a window of 0 days is always empty",
+                        "use 1 or more days",
+                    );
                 }
             }
             Condition::Truce(g) => {
@@ -256,7 +350,11 @@ impl<'s> Checker<'s> {
 
     fn window(&mut self, path: &str, w: u32) {
         if w == 0 || w > self.s.horizon.max(1) {
-            self.problem(format!("{path}.window"), format!("window of {w} days"), format!("use 1 to {} days (the horizon)", self.s.horizon));
+            self.problem(
+                format!("{path}.window"),
+                format!("window of {w} days"),
+                format!("use 1 to {} days (the horizon)", self.s.horizon),
+            );
         }
     }
 
@@ -264,7 +362,11 @@ impl<'s> Checker<'s> {
         if let Some(a) = self.actor(path.clone(), id)
             && !matches!(a.kind, ActorKind::ArmedGroup(_))
         {
-            self.problem(path, format!("`{id}` is not an armed group"), "name an ArmedGroup actor");
+            self.problem(
+                path,
+                format!("`{id}` is not an armed group"),
+                "name an ArmedGroup actor",
+            );
         }
     }
 
@@ -273,12 +375,20 @@ impl<'s> Checker<'s> {
         for (i, d) in self.s.doctrines.iter().enumerate() {
             self.actor(format!("doctrines[{i}].actor"), &d.actor);
             if !seen.insert(d.actor.as_str()) {
-                self.problem(format!("doctrines[{i}].actor"), format!("`{}` has two doctrines", d.actor), "merge its rules into one doctrine");
+                self.problem(
+                    format!("doctrines[{i}].actor"),
+                    format!("`{}` has two doctrines", d.actor),
+                    "merge its rules into one doctrine",
+                );
             }
             let mut names = BTreeSet::new();
             for (j, r) in d.rules.iter().enumerate() {
                 if !names.insert(r.name.as_str()) {
-                    self.problem(format!("doctrines[{i}].rules[{j}].name"), format!("rule name `{}` is used twice", r.name), "give each rule of an actor a distinct name");
+                    self.problem(
+                        format!("doctrines[{i}].rules[{j}].name"),
+                        format!("rule name `{}` is used twice", r.name),
+                        "give each rule of an actor a distinct name",
+                    );
                 }
                 self.check_rule(&format!("doctrines[{i}].rules[{j}]"), &d.actor, r);
             }
@@ -289,10 +399,18 @@ impl<'s> Checker<'s> {
         for (i, e) in self.s.events.iter().enumerate() {
             match &e.trigger {
                 Trigger::Day { day, .. } if *day >= self.s.horizon => {
-                    self.problem(format!("events[{i}].trigger.day"), format!("day {day} is past the horizon"), format!("use a day below {}", self.s.horizon));
+                    self.problem(
+                        format!("events[{i}].trigger.day"),
+                        format!("day {day} is past the horizon"),
+                        format!("use a day below {}", self.s.horizon),
+                    );
                 }
                 Trigger::Hazard { from, to, .. } if to.is_some_and(|t| t <= *from) => {
-                    self.problem(format!("events[{i}].trigger.to"), "`to` must be after `from`", "make the window non-empty");
+                    self.problem(
+                        format!("events[{i}].trigger.to"),
+                        "`to` must be after `from`",
+                        "make the window non-empty",
+                    );
                 }
                 _ => {}
             }
@@ -313,7 +431,11 @@ impl<'s> Checker<'s> {
         let mut names = BTreeSet::new();
         for (i, c) in self.s.outcomes.classes.iter().enumerate() {
             if !names.insert(c.name.as_str()) || c.name == self.s.outcomes.default {
-                self.problem(format!("outcomes.classes[{i}].name"), format!("class `{}` is defined twice", c.name), "give each class a distinct name");
+                self.problem(
+                    format!("outcomes.classes[{i}].name"),
+                    format!("class `{}` is defined twice", c.name),
+                    "give each class a distinct name",
+                );
             }
             self.check_outcome_rule(&format!("outcomes.classes[{i}].when"), &c.when, &metrics);
         }
@@ -327,7 +449,8 @@ impl<'s> Checker<'s> {
                 }
             }
             OutcomeRule::Not(r) => self.check_outcome_rule(&format!("{path}[0]"), r, metrics),
-            OutcomeRule::PeakAtLeast { between, rung } | OutcomeRule::FinalAtMost { between, rung } => {
+            OutcomeRule::PeakAtLeast { between, rung }
+            | OutcomeRule::FinalAtMost { between, rung } => {
                 self.dyad(format!("{path}.between"), between);
                 self.rung(format!("{path}.rung"), rung);
             }
@@ -335,7 +458,11 @@ impl<'s> Checker<'s> {
                 if !metrics.contains(m) {
                     let all: Vec<String> = metrics.iter().cloned().collect();
                     let near = super::paths::nearest(m, &all);
-                    self.problem(format!("{path}[0]"), format!("unknown metric `{m}`"), format!("did you mean one of: {}", near.join(", ")));
+                    self.problem(
+                        format!("{path}[0]"),
+                        format!("unknown metric `{m}`"),
+                        format!("did you mean one of: {}", near.join(", ")),
+                    );
                 }
             }
         }
@@ -345,25 +472,43 @@ impl<'s> Checker<'s> {
         let mut names = BTreeSet::new();
         for (i, p) in self.s.policies.iter().enumerate() {
             if !names.insert(p.name.as_str()) {
-                self.problem(format!("policies[{i}].name"), format!("policy `{}` is defined twice", p.name), "give each policy a distinct name");
+                self.problem(
+                    format!("policies[{i}].name"),
+                    format!("policy `{}` is defined twice", p.name),
+                    "give each policy a distinct name",
+                );
             }
             for (k, (actor, rule)) in p.add.iter().enumerate() {
-                if self.actor(format!("policies[{i}].add[{k}][0]"), actor).is_some() {
+                if self
+                    .actor(format!("policies[{i}].add[{k}][0]"), actor)
+                    .is_some()
+                {
                     self.check_rule(&format!("policies[{i}].add[{k}][1]"), actor, rule);
                 }
             }
             for (k, d) in p.disable.iter().enumerate() {
                 let ok = d.split_once('/').is_some_and(|(a, r)| {
-                    self.s.doctrines.iter().any(|doc| doc.actor == a && doc.rules.iter().any(|x| x.name == r))
+                    self.s
+                        .doctrines
+                        .iter()
+                        .any(|doc| doc.actor == a && doc.rules.iter().any(|x| x.name == r))
                 });
                 if !ok {
-                    self.problem(format!("policies[{i}].disable[{k}]"), format!("no rule `{d}`"), "write \"Actor/rule-name\" of a rule in `doctrines`");
+                    self.problem(
+                        format!("policies[{i}].disable[{k}]"),
+                        format!("no rule `{d}`"),
+                        "write \"Actor/rule-name\" of a rule in `doctrines`",
+                    );
                 }
             }
             for (k, (path, _)) in p.set.iter().enumerate() {
                 let mut copy = self.s.clone();
                 if let Err(near) = super::paths::set_param(&mut copy, path, Default::default()) {
-                    self.problem(format!("policies[{i}].set[{k}][0]"), format!("no parameter at `{path}`"), format!("nearest valid paths: {}", near.join(", ")));
+                    self.problem(
+                        format!("policies[{i}].set[{k}][0]"),
+                        format!("no parameter at `{path}`"),
+                        format!("nearest valid paths: {}", near.join(", ")),
+                    );
                 }
             }
         }
@@ -374,14 +519,21 @@ impl<'s> Checker<'s> {
         let mut found = Vec::new();
         for_each_param(&mut copy, &mut |pp, p| {
             if let Err(e) = p.check() {
-                found.push(RawProblem { path: pp.structural, message: e, help: super::param::PARAM_HELP.to_string() });
+                found.push(RawProblem {
+                    path: pp.structural,
+                    message: e,
+                    help: super::param::PARAM_HELP.to_string(),
+                });
             } else {
                 let (lo, hi) = p.support();
                 if !pp.range.admits(lo, hi) {
                     found.push(RawProblem {
                         path: pp.structural,
                         message: format!("`{}` is {p}, which can fall outside its range", pp.path),
-                        help: format!("use {} (a distribution must stay within it too)", pp.range.describe()),
+                        help: format!(
+                            "use {} (a distribution must stay within it too)",
+                            pp.range.describe()
+                        ),
                     });
                 }
             }

@@ -80,7 +80,11 @@ impl Histogram {
             seen += c;
             if seen >= rank {
                 let (lo, hi) = bucket_range(b);
-                return Some(if hi - lo == 1 { lo as f64 } else { (lo + (hi - lo) / 2) as f64 });
+                return Some(if hi - lo == 1 {
+                    lo as f64
+                } else {
+                    (lo + (hi - lo) / 2) as f64
+                });
             }
         }
         None
@@ -88,10 +92,14 @@ impl Histogram {
 
     /// Non-empty buckets as (low value, first value past, count), in order.
     pub fn buckets(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
-        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(b, &c)| {
-            let (lo, hi) = bucket_range(b);
-            (lo, hi, c)
-        })
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(b, &c)| {
+                let (lo, hi) = bucket_range(b);
+                (lo, hi, c)
+            })
     }
 
     /// Counts in `bins` equal-width bins over [lo, hi] (values above go in the last).
@@ -136,10 +144,18 @@ mod tests {
 
     #[test]
     fn merge_equals_adding_everything_to_one() {
-        let (mut a, mut b, mut all) = (Histogram::default(), Histogram::default(), Histogram::default());
+        let (mut a, mut b, mut all) = (
+            Histogram::default(),
+            Histogram::default(),
+            Histogram::default(),
+        );
         for v in 0..5000u64 {
             let x = v * v % 7919;
-            if v % 3 == 0 { a.add(x) } else { b.add(x) }
+            if v % 3 == 0 {
+                a.add(x)
+            } else {
+                b.add(x)
+            }
             all.add(x);
         }
         let mut ab = a.clone();

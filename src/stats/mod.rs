@@ -36,7 +36,10 @@ pub struct MetricStats {
 
 impl MetricStats {
     fn new() -> Self {
-        MetricStats { min: u64::MAX, ..Default::default() }
+        MetricStats {
+            min: u64::MAX,
+            ..Default::default()
+        }
     }
 
     #[inline]
@@ -240,8 +243,16 @@ pub fn wilson(k: u64, n: u64, z: f64) -> (f64, f64) {
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    let lo = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
-    let hi = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    let lo = if k == 0.0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     (lo, hi)
 }
 
@@ -252,10 +263,23 @@ mod tests {
     /// Reference values: shared/notes/reference-values.md (Wilson score interval, 95%).
     #[test]
     fn wilson_matches_reference_values() {
-        let close = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
-        assert!(close(wilson(0, 10, Z95), (0.0, 0.277533)), "{:?}", wilson(0, 10, Z95));
-        assert!(close(wilson(5, 10, Z95), (0.236593, 0.763407)), "{:?}", wilson(5, 10, Z95));
-        assert!(close(wilson(50, 100, Z95), (0.403832, 0.596168)), "{:?}", wilson(50, 100, Z95));
+        let close =
+            |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
+        assert!(
+            close(wilson(0, 10, Z95), (0.0, 0.277533)),
+            "{:?}",
+            wilson(0, 10, Z95)
+        );
+        assert!(
+            close(wilson(5, 10, Z95), (0.236593, 0.763407)),
+            "{:?}",
+            wilson(5, 10, Z95)
+        );
+        assert!(
+            close(wilson(50, 100, Z95), (0.403832, 0.596168)),
+            "{:?}",
+            wilson(50, 100, Z95)
+        );
         assert_eq!(wilson(0, 10, Z95).0, 0.0);
     }
 

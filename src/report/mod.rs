@@ -1,0 +1,349 @@
+//! Reports: what a run's summary means, in forms people read and programs load.
+//!
+//! [`RunReport`] is the one result structure; its fields, each documented, are
+//! the JSON schema (docs/json-schema.md). The terminal report, the JSON file and
+//! the HTML page are all rendered from it, so they cannot disagree.
+
+pub mod json;
+pub mod output;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::stats::{Summary, Z95, wilson};
+
+/// The quantiles every metric reports.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// Days at which the escalation table reports each dyad's rungs (the last day is added).
+pub const ESCALATION_DAYS: [u32; 3] = [30, 90, 180];
+
+/// What identifies a run: enough to reproduce it exactly.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// escalate's version.
+    pub escalate_version: String,
+    /// Scenario file as given (or `scenarios/NAME.ron` for a bundled one).
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file's text.
+    pub scenario_sha256: String,
+    /// The policy run, if any.
+    pub policy: Option<String>,
+    /// Overrides, as `PATH=VALUE`, in the order given.
+    pub overrides: Vec<String>,
+    /// The seed.
+    pub seed: u64,
+    /// Trials in the run.
+    pub trials: u64,
+    /// Days per trial.
+    pub horizon: u32,
+}
+
+impl RunInfo {
+    /// The command line that reproduces this run's results.
+    pub fn command(&self) -> String {
+        let mut c = format!(
+            "escalate run {} --trials {} --seed {} --horizon {}",
+            self.scenario_file, self.trials, self.seed, self.horizon
+        );
+        if let Some(p) = &self.policy {
+            c.push_str(&format!(" --policy {p}"));
+        }
+        for o in &self.overrides {
+            c.push_str(&format!(" --set '{o}'"));
+        }
+        c
+    }
+}
+
+/// The whole result of a run: the JSON written by `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// SHA-256 digest of every trial's canonical outcome (see docs/determinism.md).
+    pub digest: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// Number of trials.
+    pub trials: u64,
+    /// The scenario: name, description, file and its hash.
+    pub scenario: ScenarioInfo,
+    /// Everything that identifies the run, and the command that reproduces it.
+    pub run: RunInfo,
+    /// `escalate run ...` that reproduces these results.
+    pub command: String,
+    /// One entry per outcome class, in the scenario's order (the default last).
+    pub outcomes: Vec<OutcomeReport>,
+    /// One entry per metric, in the scenario's order.
+    pub metrics: Vec<MetricReport>,
+    /// Per dyad: share of trials at or above each rung on selected days.
+    pub escalation: Vec<EscalationReport>,
+    /// Per-day bands: rung distributions per dyad and quantiles of cumulative deaths.
+    pub bands: Bands,
+    /// Uncertain parameters of the scenario, as sampled per trial.
+    pub parameters: Vec<ParameterReport>,
+}
+
+/// The scenario behind a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioInfo {
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Rung names, calm first.
+    pub ladder: Vec<String>,
+}
+
+/// One outcome class's estimate.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeReport {
+    /// Class name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Trials in the class.
+    pub count: u64,
+    /// count / trials.
+    pub probability: f64,
+    /// 95% Wilson score interval of the probability, [low, high].
+    pub ci95: [f64; 2],
+}
+
+/// One metric's distribution over trials.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricReport {
+    /// Metric name.
+    pub name: String,
+    /// What it counts.
+    pub description: String,
+    /// Unit.
+    pub unit: String,
+    /// Trials in which it had a value (fewer than `trials` only for optional metrics).
+    pub present: u64,
+    /// Mean (null when never present).
+    pub mean: Option<f64>,
+    /// Monte Carlo standard error of the mean.
+    pub std_error: Option<f64>,
+    /// Standard deviation across trials.
+    pub sd: Option<f64>,
+    /// Smallest value.
+    pub min: Option<u64>,
+    /// Largest value.
+    pub max: Option<u64>,
+    /// Quantiles 5, 25, 50, 75, 95 (exact below 1,024; within 0.8% above).
+    pub quantiles: Quantiles,
+    /// Histogram: 20 equal-width bins over [min, max] as counts.
+    pub histogram: Vec<u64>,
+}
+
+/// Five quantiles.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quantiles {
+    /// 5th percentile.
+    pub p5: Option<f64>,
+    /// 25th percentile.
+    pub p25: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 75th percentile.
+    pub p75: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+}
+
+/// A dyad's escalation over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationReport {
+    /// `A-B`.
+    pub dyad: String,
+    /// Per reported day.
+    pub days: Vec<EscalationDay>,
+}
+
+/// Shares of trials at or above each rung on one day.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationDay {
+    /// Day (1-based: day 30 is the end of the 30th day).
+    pub day: u32,
+    /// `at_least[r]`: share of trials at rung r or above.
+    pub at_least: Vec<f64>,
+}
+
+/// Per-day bands for fan charts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bands {
+    /// Per dyad: for every day, quantiles 5/25/50/75/95 of the rung.
+    pub rungs: Vec<DyadBand>,
+    /// Cumulative deaths (all actors) on sampled days.
+    pub deaths: Vec<DayQuantiles>,
+}
+
+/// A dyad's rung quantiles per day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DyadBand {
+    /// `A-B`.
+    pub dyad: String,
+    /// One entry per day, day 1 first.
+    pub days: Vec<DayQuantiles>,
+}
+
+/// Quantiles of a quantity on one day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayQuantiles {
+    /// Day (1-based).
+    pub day: u32,
+    /// Quantiles 5, 25, 50, 75, 95.
+    pub q: [f64; 5],
+}
+
+/// An uncertain parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParameterReport {
+    /// Override path.
+    pub path: String,
+    /// Its distribution, in the scenario file's syntax.
+    pub distribution: String,
+}
+
+impl RunReport {
+    /// Builds the report of a run.
+    pub fn new(model: &Model, summary: &Summary, run: RunInfo) -> Self {
+        let n = summary.trials;
+        let outcomes = model
+            .classes
+            .iter()
+            .zip(&summary.classes)
+            .map(|(c, &k)| OutcomeReport {
+                name: c.name.clone(),
+                description: c.description.clone(),
+                count: k,
+                probability: k as f64 / n.max(1) as f64,
+                ci95: wilson(k, n, Z95).into(),
+            })
+            .collect();
+        let metrics = model
+            .metrics
+            .defs
+            .iter()
+            .zip(&summary.metrics)
+            .map(|(d, m)| {
+                let q = |p| m.quantile(p);
+                MetricReport {
+                    name: d.name.clone(),
+                    description: d.description.clone(),
+                    unit: d.unit.to_string(),
+                    present: m.present,
+                    mean: m.mean(),
+                    std_error: m.std_error(),
+                    sd: m.sd(),
+                    min: (m.present > 0).then_some(m.min),
+                    max: (m.present > 0).then_some(m.max),
+                    quantiles: Quantiles {
+                        p5: q(0.05),
+                        p25: q(0.25),
+                        p50: q(0.5),
+                        p75: q(0.75),
+                        p95: q(0.95),
+                    },
+                    histogram: if m.present > 0 {
+                        m.hist.rebin(m.min, m.max.max(m.min + 1), 20)
+                    } else {
+                        vec![]
+                    },
+                }
+            })
+            .collect();
+        let h = summary.horizon;
+        let mut days: Vec<u32> = ESCALATION_DAYS.iter().copied().filter(|&d| d < h).collect();
+        days.push(h);
+        let rungs = model.rungs.len();
+        let escalation = model
+            .dyads
+            .iter()
+            .enumerate()
+            .map(|(d, dy)| EscalationReport {
+                dyad: dy.label.clone(),
+                days: days
+                    .iter()
+                    .map(|&day| EscalationDay {
+                        day,
+                        at_least: (0..rungs)
+                            .map(|r| summary.share_at_least(d, day as usize - 1, r))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let bands = Bands {
+            rungs: model
+                .dyads
+                .iter()
+                .enumerate()
+                .map(|(d, dy)| DyadBand {
+                    dyad: dy.label.clone(),
+                    days: (0..h as usize)
+                        .map(|t| DayQuantiles {
+                            day: t as u32 + 1,
+                            q: rung_quantiles(summary, d, t),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            deaths: summary
+                .band_days
+                .iter()
+                .zip(&summary.deaths_by_day)
+                .map(|(&t, hist)| DayQuantiles {
+                    day: t + 1,
+                    q: QUANTILES.map(|p| hist.quantile(p).unwrap_or(0.0)),
+                })
+                .collect(),
+        };
+        let parameters = model
+            .params
+            .iter()
+            .filter(|p| p.dist.is_uncertain())
+            .map(|p| ParameterReport {
+                path: p.path.clone(),
+                distribution: p.dist.to_string(),
+            })
+            .collect();
+        RunReport {
+            digest: summary.digest(),
+            seed: run.seed,
+            trials: n,
+            scenario: ScenarioInfo {
+                name: model.name.clone(),
+                description: model.description.clone(),
+                ladder: model.rungs.clone(),
+            },
+            command: run.command(),
+            run,
+            outcomes,
+            metrics,
+            escalation,
+            bands,
+            parameters,
+        }
+    }
+}
+
+/// Quantiles of dyad d's rung on day t, from the per-day rung counts.
+fn rung_quantiles(s: &Summary, d: usize, t: usize) -> [f64; 5] {
+    let rungs = s.rungs as usize;
+    let base = (d * s.horizon as usize + t) * rungs;
+    let counts = &s.rung_days[base..base + rungs];
+    let n: u64 = counts.iter().sum();
+    QUANTILES.map(|p| {
+        let rank = ((p * n as f64).ceil() as u64).clamp(1, n.max(1));
+        let mut seen = 0;
+        for (r, &c) in counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return r as f64;
+            }
+        }
+        0.0
+    })
+}
