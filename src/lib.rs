@@ -13,9 +13,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod engine;
+pub mod identity;
 pub mod model;
 pub mod montecarlo;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
+pub mod shard;
 pub mod stats;
 pub mod streams;

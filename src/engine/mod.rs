@@ -230,6 +230,7 @@ impl<'m> Trial<'m> {
         self.attacks_cum.fill(0);
         self.m.fill(0);
         self.m[model.metrics.first_strike_day] = NONE;
+        self.m[model.metrics.first_strike_toll] = NONE;
         for (i, d) in model.dyads.iter().enumerate() {
             self.m[model.metrics.dyads[i].peak] = d.rung as u64;
         }
@@ -577,6 +578,7 @@ impl<'m> Trial<'m> {
         let ti = t as i64;
         let (dyad, cross_border) = match (&l.effect, target) {
             (EffectM::Mediation { dyad, .. }, _) => (Some(*dyad), false),
+            (_, Some(x)) if l.domestic => (model.dyad(user, x), false),
             (_, Some(x)) => self.touched(user, x),
             (_, None) => (None, false),
         };
@@ -633,7 +635,7 @@ impl<'m> Trial<'m> {
                             self.fighters[g] += bl * civ as f64 - mil as f64;
                             self.ct[g] = (self.ct[g] + pr).min(1.0);
                             let territory = match model.groups[g].host {
-                                Some(h) if h != user => h,
+                                Some(h) if h != user && !l.domestic => h,
                                 _ => model.groups[g].target,
                             };
                             self.kill(t, x, 2, mil);
@@ -651,9 +653,9 @@ impl<'m> Trial<'m> {
                 deaths[1] += own;
                 if cross_border {
                     self.m[model.metrics.strikes] += 1;
-                    let first = &mut self.m[model.metrics.first_strike_day];
-                    if *first == NONE {
-                        *first = t as u64;
+                    if self.m[model.metrics.first_strike_day] == NONE {
+                        self.m[model.metrics.first_strike_day] = t as u64;
+                        self.m[model.metrics.first_strike_toll] = deaths.iter().sum();
                     }
                 }
             }

@@ -343,6 +343,7 @@ impl Compiler<'_> {
             tension: p("tension"),
             cost: p("cost"),
             hostile,
+            domestic: l.domestic,
         }
     }
 

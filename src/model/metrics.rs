@@ -57,6 +57,8 @@ pub struct MetricLayout {
     pub strikes: usize,
     /// Day of the first cross-border strike (optional).
     pub first_strike_day: usize,
+    /// Deaths caused by the first cross-border strike (optional).
+    pub first_strike_toll: usize,
     /// People deported.
     pub deported: usize,
     /// Trade lost, thousands of US dollars.
@@ -165,6 +167,12 @@ impl MetricLayout {
             "day",
             true,
         );
+        let first_strike_toll = add(
+            "first_strike_toll".into(),
+            "deaths caused by the first cross-border strike (absent if none)".into(),
+            "people",
+            true,
+        );
         let deported = add("deported".into(), "people deported".into(), "people", false);
         let trade_lost = add(
             "trade_lost".into(),
@@ -232,6 +240,7 @@ impl MetricLayout {
             fighters_end,
             strikes,
             first_strike_day,
+            first_strike_toll,
             deported,
             trade_lost,
             closure_days,

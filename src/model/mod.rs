@@ -180,6 +180,8 @@ pub struct LeverM {
     pub cost: P,
     /// Whether using it resets the touched dyad's calm clock.
     pub hostile: bool,
+    /// Acts inside the user's own territory.
+    pub domestic: bool,
 }
 
 /// A compiled doctrine rule.

@@ -6,6 +6,7 @@
 
 pub mod json;
 pub mod output;
+pub mod svg;
 pub mod text;
 
 use serde::Serialize;

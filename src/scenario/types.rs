@@ -180,6 +180,10 @@ pub struct Lever {
     /// Economy index the user loses per use.
     #[serde(default)]
     pub cost: Param,
+    /// Acts inside the user's own territory (a counter-terror operation at
+    /// home): touches no dyad with the target's host and is not cross-border.
+    #[serde(default)]
+    pub domestic: bool,
 }
 
 /// The typed lever actions. Counts are means of Poisson draws made when the lever is used.

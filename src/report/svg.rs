@@ -1,0 +1,718 @@
+//! Reusable SVG chart primitives for the HTML reports: a linear [`Scale`],
+//! round [`nice_ticks`], axes ([`x_axis`], [`y_axis`]), bars with interval
+//! whiskers ([`bar_with_whisker`], [`interval_bars`]), a [`histogram`] and a
+//! [`fan_chart`] (median with 50% and 90% bands over time).
+//!
+//! Every chart function returns one complete, self-contained `<svg>` element
+//! (no script, no external reference, no `xmlns` needed inside HTML5), sized
+//! by its `viewBox` so it scales to the page width. Colours and fonts come
+//! from CSS classes; a page includes [`CSS`] in its `<style>` once. All text
+//! passed in is escaped here with [`escape`], so scenario text cannot inject
+//! markup.
+//!
+//! The functions are deterministic: equal inputs give equal bytes.
+
+use std::fmt::Write;
+
+/// The chart styles every page that uses these charts includes once in its `<style>`.
+///
+/// Tones: `t-bad` (escalation, red), `t-mid` (amber), `t-good` (calm, green),
+/// `t-neutral` (blue); series `s0`..`s7` for comparisons (colour-blind-safe palette).
+pub const CSS: &str = r#"
+svg.chart { display: block; width: 100%; height: auto; font-family: inherit; }
+svg.chart text { font-size: 12px; fill: #222; }
+svg.chart .title { font-size: 13px; font-weight: 600; }
+svg.chart .axis-label { font-size: 11px; fill: #555; }
+svg.chart .tick text { font-size: 11px; fill: #444; }
+svg.chart .tick line, svg.chart .axis-line { stroke: #888; stroke-width: 1; }
+svg.chart .grid { stroke: #e3e3e3; stroke-width: 1; }
+svg.chart .whisker { stroke: #111; stroke-width: 1.5; }
+svg.chart .note { font-size: 12px; fill: #333; }
+svg.chart .hist { fill: #4a78b5; }
+svg.chart .band90 { fill: #4a78b5; fill-opacity: 0.18; stroke: none; }
+svg.chart .band50 { fill: #4a78b5; fill-opacity: 0.38; stroke: none; }
+svg.chart .median { fill: none; stroke: #1d3f73; stroke-width: 2; }
+svg.chart .t-bad { fill: #c0392b; }
+svg.chart .t-mid { fill: #d68910; }
+svg.chart .t-good { fill: #239b56; }
+svg.chart .t-neutral { fill: #4a78b5; }
+svg.chart .s0 { fill: #0072b2; } svg.chart .s1 { fill: #e69f00; }
+svg.chart .s2 { fill: #009e73; } svg.chart .s3 { fill: #cc79a7; }
+svg.chart .s4 { fill: #56b4e9; } svg.chart .s5 { fill: #d55e00; }
+svg.chart .s6 { fill: #7f7f7f; } svg.chart .s7 { fill: #f0e442; }
+@media print { svg.chart { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
+"#;
+
+/// Escapes text for HTML/SVG text content and attribute values (`& < > " '`).
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// A linear map from a data interval (domain) to a pixel interval (range).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    /// Domain start.
+    pub d0: f64,
+    /// Domain end.
+    pub d1: f64,
+    /// Pixel position of `d0`.
+    pub r0: f64,
+    /// Pixel position of `d1`.
+    pub r1: f64,
+}
+
+impl Scale {
+    /// A scale from `domain` to `range`; an empty domain is widened by one unit.
+    pub fn new(domain: (f64, f64), range: (f64, f64)) -> Self {
+        let (d0, mut d1) = domain;
+        if d1.partial_cmp(&d0) != Some(std::cmp::Ordering::Greater) {
+            d1 = d0 + 1.0;
+        }
+        Scale {
+            d0,
+            d1,
+            r0: range.0,
+            r1: range.1,
+        }
+    }
+
+    /// The pixel position of a data value (not clamped).
+    pub fn map(&self, v: f64) -> f64 {
+        self.r0 + (v - self.d0) / (self.d1 - self.d0) * (self.r1 - self.r0)
+    }
+}
+
+/// Where a chart's plot area sits inside its `width` x `height` box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Total width in pixels (the `viewBox` width).
+    pub width: f64,
+    /// Total height in pixels.
+    pub height: f64,
+    /// Margin left of the plot area (y tick labels go here).
+    pub left: f64,
+    /// Margin right of the plot area.
+    pub right: f64,
+    /// Margin above the plot area (title, legend).
+    pub top: f64,
+    /// Margin below the plot area (x tick labels, axis label).
+    pub bottom: f64,
+}
+
+impl Frame {
+    /// Left and right pixel edges of the plot area.
+    pub fn x_range(&self) -> (f64, f64) {
+        (self.left, self.width - self.right)
+    }
+
+    /// Bottom and top pixel edges of the plot area (bottom first: y grows upward in data).
+    pub fn y_range(&self) -> (f64, f64) {
+        (self.height - self.bottom, self.top)
+    }
+}
+
+/// About `n` round tick values (1, 2 or 5 times a power of ten apart, never
+/// closer than `min_step`) inside [lo, hi]. Use `min_step` 1 for integer data.
+pub fn nice_ticks(lo: f64, hi: f64, n: usize, min_step: f64) -> Vec<f64> {
+    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+        return vec![lo];
+    }
+    let raw = ((hi - lo) / n.max(1) as f64).max(min_step);
+    let mag = 10f64.powf(raw.log10().floor());
+    // The round step nearest to the raw one (by ratio), never below min_step.
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .filter(|s| *s >= min_step * (1.0 - 1e-9))
+        .min_by(|a, b| (a / raw).ln().abs().total_cmp(&(b / raw).ln().abs()))
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// A tick label: integers with thousands separators, others with the fewest
+/// decimals that tell neighbouring ticks apart (`step` is the tick spacing).
+pub fn tick_label(v: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 || step <= 0.0 {
+        0
+    } else {
+        (-step.log10().floor()) as usize
+    };
+    if decimals == 0 {
+        let r = v.round() as i64;
+        let s = r.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if r < 0 { format!("-{out}") } else { out }
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
+/// Ticks with labels from [`nice_ticks`] and [`tick_label`].
+pub fn labelled_ticks(lo: f64, hi: f64, n: usize, min_step: f64) -> Vec<(f64, String)> {
+    let t = nice_ticks(lo, hi, n, min_step);
+    let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
+    t.iter().map(|&v| (v, tick_label(v, step))).collect()
+}
+
+/// Opens a chart: `<svg class="chart" viewBox=...>` with an accessible `<title>`.
+/// Close it with `</svg>`.
+pub fn svg_open(width: f64, height: f64, title: &str) -> String {
+    format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" \
+         preserveAspectRatio=\"xMinYMin meet\" style=\"max-width:{width:.0}px\">\
+         <title>{}</title>",
+        escape(title)
+    )
+}
+
+/// A horizontal axis along the bottom of `frame`: a baseline, ticks at
+/// `ticks` (value, label) placed by `x`, and `label` centred below.
+/// With `grid`, faint vertical lines cross the plot area at each tick.
+pub fn x_axis(
+    frame: &Frame,
+    x: &Scale,
+    ticks: &[(f64, String)],
+    label: &str,
+    grid: bool,
+) -> String {
+    let (x0, x1) = frame.x_range();
+    let (y0, y1) = frame.y_range();
+    let mut o = String::new();
+    for (v, t) in ticks {
+        let px = x.map(*v);
+        if grid {
+            let _ = write!(
+                o,
+                "<line class=\"grid\" x1=\"{px:.1}\" y1=\"{y0:.1}\" x2=\"{px:.1}\" y2=\"{y1:.1}\"/>"
+            );
+        }
+        let _ = write!(
+            o,
+            "<g class=\"tick\"><line x1=\"{px:.1}\" y1=\"{y0:.1}\" x2=\"{px:.1}\" y2=\"{:.1}\"/>\
+             <text x=\"{px:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></g>",
+            y0 + 4.0,
+            y0 + 16.0,
+            escape(t)
+        );
+    }
+    let _ = write!(
+        o,
+        "<line class=\"axis-line\" x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y0:.1}\"/>"
+    );
+    if !label.is_empty() {
+        let _ = write!(
+            o,
+            "<text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            (x0 + x1) / 2.0,
+            y0 + 31.0,
+            escape(label)
+        );
+    }
+    o
+}
+
+/// A vertical axis along the left of `frame`: ticks at `ticks` placed by `y`,
+/// labels right-aligned left of the axis, `label` (if any) rotated alongside.
+/// With `grid`, faint horizontal lines cross the plot area at each tick.
+pub fn y_axis(
+    frame: &Frame,
+    y: &Scale,
+    ticks: &[(f64, String)],
+    label: &str,
+    grid: bool,
+) -> String {
+    let (x0, x1) = frame.x_range();
+    let (y0, y1) = frame.y_range();
+    let mut o = String::new();
+    for (v, t) in ticks {
+        let py = y.map(*v);
+        if grid {
+            let _ = write!(
+                o,
+                "<line class=\"grid\" x1=\"{x0:.1}\" y1=\"{py:.1}\" x2=\"{x1:.1}\" y2=\"{py:.1}\"/>"
+            );
+        }
+        let _ = write!(
+            o,
+            "<g class=\"tick\"><line x1=\"{:.1}\" y1=\"{py:.1}\" x2=\"{x0:.1}\" y2=\"{py:.1}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text></g>",
+            x0 - 4.0,
+            x0 - 7.0,
+            py + 4.0,
+            escape(t)
+        );
+    }
+    let _ = write!(
+        o,
+        "<line class=\"axis-line\" x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x0:.1}\" y2=\"{y1:.1}\"/>"
+    );
+    if !label.is_empty() {
+        let cx = 12.0;
+        let cy = (y0 + y1) / 2.0;
+        let _ = write!(
+            o,
+            "<text class=\"axis-label\" x=\"{cx:.1}\" y=\"{cy:.1}\" text-anchor=\"middle\" \
+             transform=\"rotate(-90 {cx:.1} {cy:.1})\">{}</text>",
+            escape(label)
+        );
+    }
+    o
+}
+
+/// Colour of a bar, as a CSS class of [`CSS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Escalation (red).
+    Bad,
+    /// In between (amber).
+    Mid,
+    /// Calm (green).
+    Good,
+    /// No judgement (blue).
+    Neutral,
+    /// The i-th series of a comparison (cycles through 8 colours).
+    Series(usize),
+}
+
+impl Tone {
+    /// The CSS class.
+    pub fn class(self) -> String {
+        match self {
+            Tone::Bad => "t-bad".into(),
+            Tone::Mid => "t-mid".into(),
+            Tone::Good => "t-good".into(),
+            Tone::Neutral => "t-neutral".into(),
+            Tone::Series(i) => format!("s{}", i % 8),
+        }
+    }
+}
+
+/// One horizontal bar from the domain start to `value`, with a whisker from
+/// `low` to `high`, centred on pixel row `y` with thickness `h` (an SVG fragment).
+pub fn bar_with_whisker(
+    x: &Scale,
+    y: f64,
+    h: f64,
+    value: f64,
+    low: f64,
+    high: f64,
+    tone: Tone,
+) -> String {
+    let x0 = x.map(x.d0);
+    let xv = x.map(value);
+    let (xl, xh) = (x.map(low), x.map(high));
+    let cap = h * 0.35;
+    format!(
+        "<rect class=\"{}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"/>\
+         <path class=\"whisker\" d=\"M{xl:.1} {y:.1}H{xh:.1}M{xl:.1} {:.1}V{:.1}M{xh:.1} {:.1}V{:.1}\"/>",
+        tone.class(),
+        y - h / 2.0,
+        (xv - x0).max(0.0),
+        y - cap,
+        y + cap,
+        y - cap,
+        y + cap,
+    )
+}
+
+/// One row of [`interval_bars`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalBar {
+    /// Row label, left of the bar.
+    pub label: String,
+    /// Bar length (data units).
+    pub value: f64,
+    /// Whisker start.
+    pub low: f64,
+    /// Whisker end.
+    pub high: f64,
+    /// Colour.
+    pub tone: Tone,
+    /// Text right of the plot (e.g. `42.0% (40.1–44.0%)`).
+    pub note: String,
+}
+
+/// Options of [`interval_bars`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarOptions {
+    /// Chart title (accessible title, drawn at the top when non-empty).
+    pub title: String,
+    /// Total width in pixels.
+    pub width: f64,
+    /// Domain end (1 for probabilities); the domain starts at 0.
+    pub max: f64,
+    /// Tick labels as percentages of 1.
+    pub percent: bool,
+    /// Width reserved for row labels.
+    pub label_width: f64,
+    /// Width reserved for notes right of the plot.
+    pub note_width: f64,
+}
+
+/// Horizontal bars with interval whiskers, one row per bar, gridlines and an
+/// x axis (a complete `<svg>`). Used for outcome-class probabilities.
+pub fn interval_bars(bars: &[IntervalBar], opt: &BarOptions) -> String {
+    let row = 30.0;
+    let top = if opt.title.is_empty() { 8.0 } else { 28.0 };
+    let frame = Frame {
+        width: opt.width,
+        height: top + row * bars.len() as f64 + 40.0,
+        left: opt.label_width,
+        right: opt.note_width,
+        top,
+        bottom: 40.0,
+    };
+    let x = Scale::new((0.0, opt.max), frame.x_range());
+    let mut ticks = labelled_ticks(0.0, opt.max, 4, 0.0);
+    if opt.percent {
+        ticks = nice_ticks(0.0, opt.max, 4, 0.0)
+            .into_iter()
+            .map(|v| (v, format!("{}%", tick_label(100.0 * v, 1.0))))
+            .collect();
+    }
+    let mut o = svg_open(frame.width, frame.height, &opt.title);
+    if !opt.title.is_empty() {
+        let _ = write!(
+            o,
+            "<text class=\"title\" x=\"0\" y=\"16\">{}</text>",
+            escape(&opt.title)
+        );
+    }
+    o.push_str(&x_axis(&frame, &x, &ticks, "", true));
+    for (i, b) in bars.iter().enumerate() {
+        let cy = top + row * (i as f64 + 0.5);
+        let _ = write!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            opt.label_width - 8.0,
+            cy + 4.0,
+            escape(&b.label)
+        );
+        o.push_str(&bar_with_whisker(
+            &x,
+            cy,
+            row * 0.6,
+            b.value,
+            b.low,
+            b.high,
+            b.tone,
+        ));
+        let _ = write!(
+            o,
+            "<text class=\"note\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            opt.width - opt.note_width + 10.0,
+            cy + 4.0,
+            escape(&b.note)
+        );
+    }
+    o.push_str("</svg>");
+    o
+}
+
+/// Options of [`histogram`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistOptions {
+    /// Chart title, drawn at the top.
+    pub title: String,
+    /// Label of the x axis (the quantity and its unit).
+    pub x_label: String,
+    /// Total width in pixels.
+    pub width: f64,
+    /// Total height in pixels.
+    pub height: f64,
+    /// The data are integers (ticks at whole numbers only).
+    pub integer: bool,
+    /// Small multiple: fewer ticks, no y axis label.
+    pub compact: bool,
+}
+
+/// A histogram of `counts` in equal-width bins spanning [lo, hi] (a complete
+/// `<svg>`). Bar heights are shares of all counted trials, in percent.
+pub fn histogram(counts: &[u64], lo: f64, hi: f64, opt: &HistOptions) -> String {
+    let total: u64 = counts.iter().sum();
+    let top = if opt.title.is_empty() { 8.0 } else { 24.0 };
+    let frame = Frame {
+        width: opt.width,
+        height: opt.height,
+        left: if opt.compact { 34.0 } else { 48.0 },
+        right: 12.0,
+        top,
+        bottom: if opt.x_label.is_empty() { 24.0 } else { 38.0 },
+    };
+    let share = |c: u64| 100.0 * c as f64 / total.max(1) as f64;
+    let peak = counts.iter().map(|&c| share(c)).fold(0.0, f64::max);
+    let y_max = nice_ticks(0.0, peak.max(1e-9), 3, 0.0)
+        .last()
+        .copied()
+        .filter(|&t| t >= peak)
+        .unwrap_or(peak)
+        .max(peak);
+    let x = Scale::new((lo, hi), frame.x_range());
+    let y = Scale::new((0.0, y_max.max(1e-9)), frame.y_range());
+    let n_x = if opt.compact { 3 } else { 5 };
+    let x_ticks = labelled_ticks(x.d0, x.d1, n_x, if opt.integer { 1.0 } else { 0.0 });
+    let y_ticks: Vec<(f64, String)> = {
+        let t = nice_ticks(0.0, y_max, if opt.compact { 2 } else { 3 }, 0.0);
+        let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
+        t.iter()
+            .map(|&v| (v, format!("{}%", tick_label(v, step))))
+            .collect()
+    };
+    let mut o = svg_open(frame.width, frame.height, &opt.title);
+    if !opt.title.is_empty() {
+        let _ = write!(
+            o,
+            "<text class=\"title\" x=\"0\" y=\"15\">{}</text>",
+            escape(&opt.title)
+        );
+    }
+    o.push_str(&y_axis(&frame, &y, &y_ticks, "", true));
+    let n = counts.len().max(1) as f64;
+    let w = (x.d1 - x.d0) / n;
+    let (_, base) = (0, y.map(0.0));
+    for (k, &c) in counts.iter().enumerate() {
+        if c == 0 {
+            continue;
+        }
+        let a = x.map(x.d0 + w * k as f64);
+        let b = x.map(x.d0 + w * (k as f64 + 1.0));
+        let top_px = y.map(share(c));
+        let _ = write!(
+            o,
+            "<rect class=\"hist\" x=\"{:.1}\" y=\"{top_px:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>",
+            a + 0.5,
+            (b - a - 1.0).max(0.8),
+            (base - top_px).max(0.5)
+        );
+    }
+    o.push_str(&x_axis(&frame, &x, &x_ticks, &opt.x_label, false));
+    o.push_str("</svg>");
+    o
+}
+
+/// One point of a [`fan_chart`]: an x value and the quantiles 5, 25, 50, 75, 95 there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FanPoint {
+    /// Position on the x axis (e.g. the day).
+    pub x: f64,
+    /// Quantiles 5, 25, 50, 75 and 95 of the quantity at `x`.
+    pub q: [f64; 5],
+}
+
+/// Options of [`fan_chart`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanOptions {
+    /// Chart title, drawn at the top.
+    pub title: String,
+    /// Label of the x axis.
+    pub x_label: String,
+    /// Label of the y axis.
+    pub y_label: String,
+    /// Total width in pixels.
+    pub width: f64,
+    /// Total height in pixels.
+    pub height: f64,
+    /// Left margin (room for long y tick labels such as rung names).
+    pub left: f64,
+    /// Fixed y domain; `None` spans 0 to the largest 95th percentile.
+    pub y_domain: Option<(f64, f64)>,
+    /// Fixed y ticks (value, label), e.g. rung names; `None` picks round numbers.
+    pub y_ticks: Option<Vec<(f64, String)>>,
+}
+
+/// A fan chart (a complete `<svg>`): the 90% band (5th to 95th percentile),
+/// the 50% band (25th to 75th) and the median line over x, with a legend.
+pub fn fan_chart(points: &[FanPoint], opt: &FanOptions) -> String {
+    let frame = Frame {
+        width: opt.width,
+        height: opt.height,
+        left: opt.left,
+        right: 16.0,
+        top: 44.0,
+        bottom: 40.0,
+    };
+    let x_lo = points.first().map_or(0.0, |p| p.x);
+    let x_hi = points.last().map_or(1.0, |p| p.x);
+    let (y_lo, y_hi) = opt.y_domain.unwrap_or_else(|| {
+        let m = points.iter().map(|p| p.q[4]).fold(0.0, f64::max);
+        let t = nice_ticks(0.0, m.max(1.0), 4, 1.0);
+        (
+            0.0,
+            t.last().copied().filter(|&v| v >= m).unwrap_or(m).max(1.0),
+        )
+    });
+    let x = Scale::new((x_lo, x_hi), frame.x_range());
+    let y = Scale::new((y_lo, y_hi), frame.y_range());
+    let y_ticks = opt
+        .y_ticks
+        .clone()
+        .unwrap_or_else(|| labelled_ticks(y_lo, y_hi, 4, 1.0));
+    let x_ticks = labelled_ticks(x_lo, x_hi, 6, 1.0);
+    let mut o = svg_open(frame.width, frame.height, &opt.title);
+    let _ = write!(
+        o,
+        "<text class=\"title\" x=\"0\" y=\"15\">{}</text>",
+        escape(&opt.title)
+    );
+    // Legend.
+    let lx = frame.left;
+    let _ = write!(
+        o,
+        "<rect class=\"band90\" x=\"{lx:.1}\" y=\"24\" width=\"18\" height=\"10\"/>\
+         <text class=\"axis-label\" x=\"{:.1}\" y=\"33\">90% of trials</text>\
+         <rect class=\"band50\" x=\"{:.1}\" y=\"24\" width=\"18\" height=\"10\"/>\
+         <text class=\"axis-label\" x=\"{:.1}\" y=\"33\">50% of trials</text>\
+         <path class=\"median\" d=\"M{:.1} 29h18\"/>\
+         <text class=\"axis-label\" x=\"{:.1}\" y=\"33\">median</text>",
+        lx + 24.0,
+        lx + 112.0,
+        lx + 136.0,
+        lx + 224.0,
+        lx + 248.0,
+    );
+    o.push_str(&y_axis(&frame, &y, &y_ticks, &opt.y_label, true));
+    if !points.is_empty() {
+        let band = |lo: usize, hi: usize| {
+            let mut d = String::new();
+            for (i, p) in points.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{:.1} {:.1}",
+                    if i == 0 { "M" } else { "L" },
+                    x.map(p.x),
+                    y.map(p.q[hi])
+                );
+            }
+            for p in points.iter().rev() {
+                let _ = write!(d, "L{:.1} {:.1}", x.map(p.x), y.map(p.q[lo]));
+            }
+            d.push('Z');
+            d
+        };
+        let _ = write!(o, "<path class=\"band90\" d=\"{}\"/>", band(0, 4));
+        let _ = write!(o, "<path class=\"band50\" d=\"{}\"/>", band(1, 3));
+        let mut d = String::new();
+        for (i, p) in points.iter().enumerate() {
+            let _ = write!(
+                d,
+                "{}{:.1} {:.1}",
+                if i == 0 { "M" } else { "L" },
+                x.map(p.x),
+                y.map(p.q[2])
+            );
+        }
+        let _ = write!(o, "<path class=\"median\" d=\"{d}\"/>");
+    }
+    o.push_str(&x_axis(&frame, &x, &x_ticks, &opt.x_label, false));
+    o.push_str("</svg>");
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn nice_ticks_are_round_and_inside() {
+        let t = nice_ticks(0.0, 1.0, 4, 0.0);
+        assert_eq!(t.len(), 6);
+        for (a, b) in t.iter().zip([0.0, 0.2, 0.4, 0.6, 0.8, 1.0]) {
+            assert!((a - b).abs() < 1e-12, "{t:?}");
+        }
+        assert_eq!(
+            nice_ticks(1.0, 365.0, 6, 1.0),
+            vec![50.0, 100.0, 150.0, 200.0, 250.0, 300.0, 350.0]
+        );
+        assert_eq!(nice_ticks(0.0, 3.0, 5, 1.0), vec![0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(nice_ticks(5.0, 5.0, 5, 1.0), vec![5.0]);
+    }
+
+    #[test]
+    fn tick_labels_group_thousands_and_keep_needed_decimals() {
+        assert_eq!(tick_label(12_000.0, 2000.0), "12,000");
+        assert_eq!(tick_label(0.25, 0.05), "0.25");
+        assert_eq!(tick_label(0.4, 0.2), "0.4");
+    }
+
+    #[test]
+    fn scale_maps_ends_and_widens_empty_domains() {
+        let s = Scale::new((0.0, 10.0), (100.0, 200.0));
+        assert_eq!(s.map(0.0), 100.0);
+        assert_eq!(s.map(5.0), 150.0);
+        let e = Scale::new((3.0, 3.0), (0.0, 10.0));
+        assert_eq!(e.map(4.0), 10.0);
+    }
+
+    #[test]
+    fn charts_are_single_svg_elements_with_escaped_text() {
+        let h = histogram(
+            &[1, 2, 3],
+            0.0,
+            3.0,
+            &HistOptions {
+                title: "a<b".into(),
+                x_label: "days".into(),
+                width: 300.0,
+                height: 150.0,
+                integer: true,
+                compact: false,
+            },
+        );
+        assert!(h.starts_with("<svg") && h.ends_with("</svg>"));
+        assert_eq!(h.matches("<svg").count(), 1);
+        assert_eq!(h.matches("class=\"hist\"").count(), 3);
+        assert!(h.contains("a&lt;b") && !h.contains("a<b"));
+        let f = fan_chart(
+            &[
+                FanPoint {
+                    x: 1.0,
+                    q: [0.0, 1.0, 2.0, 3.0, 4.0],
+                },
+                FanPoint {
+                    x: 2.0,
+                    q: [1.0, 2.0, 3.0, 4.0, 5.0],
+                },
+            ],
+            &FanOptions {
+                title: "t".into(),
+                x_label: "day".into(),
+                y_label: "deaths".into(),
+                width: 600.0,
+                height: 300.0,
+                left: 60.0,
+                y_domain: None,
+                y_ticks: None,
+            },
+        );
+        assert_eq!(f.matches("<svg").count(), 1);
+        assert_eq!(f.matches("class=\"band90\"").count(), 2); // legend + band
+        assert_eq!(f.matches("class=\"median\"").count(), 2);
+    }
+}

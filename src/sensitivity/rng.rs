@@ -1,0 +1,71 @@
+//! Seeded random draws for designs and bootstraps: a ChaCha8 stream plus fixed,
+//! documented conversions from raw `u64` words, so results do not depend on
+//! `rand` distribution code.
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+
+/// A deterministic stream of uniform draws from `ChaCha8Rng::seed_from_u64(seed)`.
+pub(crate) struct Stream {
+    rng: ChaCha8Rng,
+}
+
+impl Stream {
+    /// Starts the stream for `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
+    }
+
+    /// A uniform `f64` in `[0, 1)`: the top 53 bits of one `u64`, times 2^-53.
+    pub(crate) fn unit(&mut self) -> f64 {
+        (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A uniform integer in `0..n` (`n >= 1`) by Lemire's multiply-and-reject
+    /// method on `u64` words (unbiased).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        debug_assert!(n >= 1);
+        let n = n as u64;
+        let threshold = n.wrapping_neg() % n; // (2^64 - n) mod n
+        loop {
+            let m = u128::from(self.rng.next_u64()) * u128::from(n);
+            if (m as u64) >= threshold {
+                return (m >> 64) as usize;
+            }
+        }
+    }
+
+    /// A fair coin.
+    pub(crate) fn coin(&mut self) -> bool {
+        self.rng.next_u64() >> 63 == 1
+    }
+
+    /// Fisher-Yates shuffle (Durstenfeld, from the back).
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_stays_in_range_and_unit_is_half_open() {
+        let mut s = Stream::new(7);
+        for n in [1usize, 2, 3, 10, 1000] {
+            for _ in 0..200 {
+                assert!(s.below(n) < n);
+            }
+        }
+        for _ in 0..1000 {
+            let u = s.unit();
+            assert!((0.0..1.0).contains(&u));
+        }
+    }
+}

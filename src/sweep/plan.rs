@@ -1,0 +1,457 @@
+//! A sweep's plan: the request checked against the scenario, its factors, the
+//! design in the unit hypercube, the overrides of every design point, the
+//! outputs that get indices, and the sweep's identity (fingerprint and
+//! `sweep.json`).
+//!
+//! Everything here is decided before anything is run or written, so a bad
+//! request fails with a clear message and leaves no files behind: every design
+//! point is configured (policy and overrides applied, then validated) once up
+//! front.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{self, Model};
+use crate::scenario::{self, Override, Param, Source, Validated, paths};
+use crate::sensitivity::{self, Design};
+
+use super::SweepError;
+use super::factor::{Factor, FactorKind, SetSpec, Value};
+
+/// The experimental designs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DesignKind {
+    /// Full factorial: `--points` levels per input.
+    Grid,
+    /// Latin hypercube of `--points` points.
+    Lhs,
+    /// Saltelli design on the Sobol sequence: `--points` base samples, N (k + 2) points.
+    Sobol,
+    /// Morris trajectories: `--points` trajectories of k + 1 points on `--levels` levels.
+    Morris,
+}
+
+impl DesignKind {
+    /// The name as written on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DesignKind::Grid => "grid",
+            DesignKind::Lhs => "lhs",
+            DesignKind::Sobol => "sobol",
+            DesignKind::Morris => "morris",
+        }
+    }
+}
+
+/// What the user asked for: the command line of `escalate sweep`, unparsed values.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// Scenario file or bundled name, as given.
+    pub scenario: String,
+    /// The design.
+    pub design: DesignKind,
+    /// `--points`: levels per input (grid), points (lhs), base samples (sobol), trajectories (morris).
+    pub points: Option<usize>,
+    /// `--levels`: Morris grid levels p.
+    pub levels: usize,
+    /// Every `--set`, as given.
+    pub sets: Vec<String>,
+    /// Every `--policy`, as given.
+    pub policies: Vec<String>,
+    /// Trials per design point.
+    pub trials: u64,
+    /// The seed: of every point's trials (common random numbers), of the LHS and
+    /// Morris designs, and of the bootstrap.
+    pub seed: u64,
+    /// Days per trial (None: the scenario's horizon).
+    pub horizon: Option<u32>,
+}
+
+/// Bootstrap resamples of the Sobol index intervals.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+
+/// An output that gets sensitivity indices: a column of `points.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputDef {
+    /// Column name: `prob_CLASS` or `METRIC_mean`.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+}
+
+/// A checked sweep, ready to run.
+#[derive(Debug)]
+pub struct Plan {
+    /// The request.
+    pub spec: SweepSpec,
+    /// The scenario text.
+    pub source: Source,
+    /// The scenario as loaded (no policy, no overrides).
+    pub base: Validated,
+    /// `--set PATH=VALUE` with a number: the same at every point.
+    pub fixed: Vec<Override>,
+    /// The policy of every point when there is one `--policy`.
+    pub policy: Option<String>,
+    /// The inputs, in design column order: `--set` factors as given, then `policy`.
+    pub factors: Vec<Factor>,
+    /// The design in the unit hypercube: one row per point, one column per factor.
+    pub unit: Design,
+    /// Outcome class names, model order.
+    pub classes: Vec<String>,
+    /// Metric names, model order.
+    pub metrics: Vec<String>,
+    /// The outputs that get indices: every class probability, then every metric mean.
+    pub outputs: Vec<OutputDef>,
+    /// Hex SHA-256 of the sweep's identity: what must match to resume.
+    pub fingerprint: String,
+    /// Days per trial.
+    pub horizon: u32,
+}
+
+/// What identifies a sweep's results; hashed into the fingerprint.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Identity {
+    /// escalate's version.
+    pub escalate_version: String,
+    /// SHA-256 of the scenario text.
+    pub scenario_sha256: String,
+    /// The design.
+    pub design: DesignKind,
+    /// `--points`.
+    pub points_arg: Option<usize>,
+    /// `--levels` (Morris only; null otherwise).
+    pub levels: Option<usize>,
+    /// Rows of the design.
+    pub design_points: usize,
+    /// Trials per point.
+    pub trials: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Days per trial.
+    pub horizon: u32,
+    /// Fixed overrides, `PATH=VALUE`.
+    pub fixed: Vec<String>,
+    /// The fixed policy, if one.
+    pub policy: Option<String>,
+    /// Factors, `NAME=SPEC`.
+    pub factors: Vec<String>,
+}
+
+/// Turns a library error into a design error with advice.
+fn design_error(e: sensitivity::SensitivityError, spec: &SweepSpec) -> SweepError {
+    use sensitivity::SensitivityError as E;
+    let help = match (&e, spec.design) {
+        (E::DesignTooLarge { .. }, _) => "use fewer --points or fewer factors".to_string(),
+        (E::TooFewSamples { .. }, DesignKind::Morris) => "use --points 2 or more".into(),
+        (E::TooFewLevels { .. }, _) => "use --points 2 or more (levels per input)".into(),
+        (E::TooManyDimensions { .. }, _) => "sweep at most 80 factors with sobol".into(),
+        _ => "see docs/sweeps.md for the sizes each design takes".into(),
+    };
+    SweepError::Design {
+        message: format!("--design {}: {e}", spec.design.name()),
+        help,
+    }
+}
+
+impl Plan {
+    /// Checks a request against its scenario and builds the design.
+    pub fn new(spec: SweepSpec) -> Result<Plan, SweepError> {
+        if spec.trials == 0 {
+            return Err(SweepError::Options {
+                message: "--trials 0: nothing to run".into(),
+                help: "use --trials 1 or more (1000 is a good start)".into(),
+            });
+        }
+        let source = Source::open(&spec.scenario)?;
+        let base = scenario::load(&source)?;
+        let known: Vec<(paths::ParamPath, Param)> = paths::list_params(base.scenario());
+        let all_paths: Vec<String> = known.iter().map(|(pp, _)| pp.path.clone()).collect();
+        let mut fixed = Vec::new();
+        let mut factors: Vec<Factor> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for s in &spec.sets {
+            let flag = format!("--set '{s}'");
+            let parsed = SetSpec::parse(s).map_err(|e| SweepError::Set {
+                flag: flag.clone(),
+                message: e.message,
+                help: e.help,
+            })?;
+            let path = match &parsed {
+                SetSpec::Fixed(o) => o.path.clone(),
+                SetSpec::Factor(f) => f.name.clone(),
+            };
+            let Some((pp, _)) = known.iter().find(|(pp, _)| pp.path == path) else {
+                return Err(SweepError::UnknownPath {
+                    flag,
+                    path: path.clone(),
+                    help: format!(
+                        "nearest valid paths: {} (`escalate params {}` lists them all)",
+                        paths::nearest(&path, &all_paths).join(", "),
+                        spec.scenario
+                    ),
+                });
+            };
+            if seen.contains(&path) {
+                return Err(SweepError::Set {
+                    flag,
+                    message: format!("`{path}` is set twice"),
+                    help: "give each path one --set".into(),
+                });
+            }
+            seen.push(path.clone());
+            let (lo, hi) = match &parsed {
+                SetSpec::Fixed(o) => o.value.support(),
+                SetSpec::Factor(f) => f.bounds(),
+            };
+            if !pp.range.admits(lo, hi) {
+                return Err(SweepError::Set {
+                    flag,
+                    message: format!("values from {lo} to {hi} fall outside the range of `{path}`"),
+                    help: format!("`{path}` takes {}", pp.range.describe()),
+                });
+            }
+            match parsed {
+                SetSpec::Fixed(o) => fixed.push(o),
+                SetSpec::Factor(f) => factors.push(f),
+            }
+        }
+        let policy_names: Vec<&str> = base
+            .scenario()
+            .policies
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        for (i, p) in spec.policies.iter().enumerate() {
+            if p != "baseline" && !policy_names.contains(&p.as_str()) {
+                return Err(SweepError::Options {
+                    message: format!("--policy {p}: no policy of that name in {}", source.name),
+                    help: format!("policies here: baseline, {}", policy_names.join(", ")),
+                });
+            }
+            if spec.policies[..i].contains(p) {
+                return Err(SweepError::Options {
+                    message: format!("--policy {p} is given twice"),
+                    help: "name each policy once".into(),
+                });
+            }
+        }
+        let policy = match spec.policies.len() {
+            0 => None,
+            1 => Some(spec.policies[0].clone()),
+            _ => {
+                factors.push(Factor {
+                    name: "policy".into(),
+                    kind: FactorKind::Policies(spec.policies.clone()),
+                });
+                None
+            }
+        };
+        if factors.is_empty() {
+            return Err(SweepError::Options {
+                message: "nothing to sweep: no --set with a range, distribution or list, and fewer than two --policy".into(),
+                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params SCENARIO`)".into(),
+            });
+        }
+        let k = factors.len();
+        let needs_points = spec.design != DesignKind::Grid
+            || factors
+                .iter()
+                .any(|f| matches!(f.kind, FactorKind::Range { .. } | FactorKind::Dist(_)));
+        let points = match spec.points {
+            Some(0) => {
+                return Err(SweepError::Options {
+                    message: "--points 0".into(),
+                    help: "use --points 1 or more (see docs/sweeps.md for sizes)".into(),
+                });
+            }
+            Some(n) => n,
+            None if needs_points => {
+                return Err(SweepError::Options {
+                    message: format!("--design {} needs --points N", spec.design.name()),
+                    help: "grid: levels per input; lhs: points; sobol: base samples (N (k + 2) points); morris: trajectories".into(),
+                });
+            }
+            None => 2,
+        };
+        if spec.design == DesignKind::Morris && spec.levels < 2 {
+            return Err(SweepError::Options {
+                message: format!("--levels {}: Morris needs at least 2 levels", spec.levels),
+                help: "use --levels 4 (the usual choice) or another even number".into(),
+            });
+        }
+        let unit = match spec.design {
+            DesignKind::Grid => {
+                let levels: Vec<usize> = factors.iter().map(|f| f.grid_levels(points)).collect();
+                sensitivity::grid_design(&levels)
+            }
+            DesignKind::Lhs => sensitivity::latin_hypercube(points, k, spec.seed),
+            DesignKind::Sobol => sensitivity::saltelli_design(points, k),
+            DesignKind::Morris => sensitivity::morris_design(points, k, spec.levels, spec.seed),
+        }
+        .map_err(|e| design_error(e, &spec))?;
+        let mut plan = Plan {
+            source,
+            base,
+            fixed,
+            policy,
+            factors,
+            unit,
+            classes: vec![],
+            metrics: vec![],
+            outputs: vec![],
+            fingerprint: String::new(),
+            horizon: 0,
+            spec,
+        };
+        // Configure every point now: a bad value fails before anything runs or is written.
+        for j in 0..plan.unit.len() {
+            plan.configure(j)?;
+        }
+        let m = plan.model(0)?;
+        plan.horizon = m.horizon;
+        plan.classes = m.classes.iter().map(|c| c.name.clone()).collect();
+        plan.metrics = m.metrics.defs.iter().map(|d| d.name.clone()).collect();
+        plan.outputs = m
+            .classes
+            .iter()
+            .map(|c| OutputDef {
+                name: format!("prob_{}", c.name),
+                description: format!("probability of the class `{}`", c.name),
+            })
+            .chain(m.metrics.defs.iter().map(|d| OutputDef {
+                name: format!("{}_mean", d.name),
+                description: format!("mean of `{}` ({})", d.name, d.unit),
+            }))
+            .collect();
+        let id = serde_json::to_vec(&plan.identity()).expect("serializable");
+        plan.fingerprint = hex(&Sha256::digest(&id));
+        Ok(plan)
+    }
+
+    /// Number of design points.
+    pub fn len(&self) -> usize {
+        self.unit.len()
+    }
+
+    /// True when the design has no points (never, for a built plan).
+    pub fn is_empty(&self) -> bool {
+        self.unit.is_empty()
+    }
+
+    /// The factors' values at point `j`, in factor order.
+    pub fn values(&self, j: usize) -> Vec<Value> {
+        self.factors
+            .iter()
+            .zip(&self.unit[j])
+            .map(|(f, &u)| f.value(u))
+            .collect()
+    }
+
+    /// The policy and overrides of point `j`: fixed overrides first, then the factors'.
+    pub fn setup(&self, j: usize) -> (Option<String>, Vec<Override>) {
+        let mut policy = self.policy.clone();
+        let mut overrides = self.fixed.clone();
+        for (f, v) in self.factors.iter().zip(self.values(j)) {
+            match v {
+                Value::Number(x) => overrides.push(Override {
+                    path: f.name.clone(),
+                    value: Param::Fixed(x),
+                }),
+                Value::Policy(p) => policy = Some(p),
+            }
+        }
+        if policy.as_deref() == Some("baseline")
+            && !self
+                .base
+                .scenario()
+                .policies
+                .iter()
+                .any(|p| p.name == "baseline")
+        {
+            policy = None;
+        }
+        (policy, overrides)
+    }
+
+    /// Point `j`'s scenario: policy and overrides applied, validated.
+    pub fn configure(&self, j: usize) -> Result<Validated, SweepError> {
+        let (policy, overrides) = self.setup(j);
+        let mut v = self
+            .base
+            .configure(&self.source, policy.as_deref(), &overrides)?;
+        if let Some(h) = self.spec.horizon {
+            if !(1..=36_500).contains(&h) {
+                return Err(SweepError::Options {
+                    message: format!("--horizon {h}: out of range"),
+                    help: "use 1 to 36500 days".into(),
+                });
+            }
+            v = v.with_horizon(h, &self.source)?;
+        }
+        Ok(v)
+    }
+
+    /// Point `j`'s compiled model (compiled once per point, before its trials).
+    pub fn model(&self, j: usize) -> Result<Model, SweepError> {
+        Ok(model::compile(&self.configure(j)?))
+    }
+
+    /// What identifies the sweep's results.
+    pub fn identity(&self) -> Identity {
+        Identity {
+            escalate_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_sha256: hex(&Sha256::digest(self.source.text.as_bytes())),
+            design: self.spec.design,
+            points_arg: self.spec.points,
+            levels: (self.spec.design == DesignKind::Morris).then_some(self.spec.levels),
+            design_points: self.unit.len(),
+            trials: self.spec.trials,
+            seed: self.spec.seed,
+            horizon: self.horizon,
+            fixed: self
+                .fixed
+                .iter()
+                .map(|o| format!("{}={}", o.path, o.value))
+                .collect(),
+            policy: self.policy.clone(),
+            factors: self
+                .factors
+                .iter()
+                .map(|f| format!("{}={}", f.name, f.spec()))
+                .collect(),
+        }
+    }
+
+    /// The command that reproduces the sweep (add `--out DIR`; `--threads` does not change results).
+    pub fn command(&self) -> String {
+        let s = &self.spec;
+        let mut c = format!(
+            "escalate sweep {} --design {}",
+            self.source.name,
+            s.design.name()
+        );
+        if let Some(n) = s.points {
+            c.push_str(&format!(" --points {n}"));
+        }
+        if s.design == DesignKind::Morris {
+            c.push_str(&format!(" --levels {}", s.levels));
+        }
+        for set in &s.sets {
+            c.push_str(&format!(" --set '{}'", set.trim()));
+        }
+        for p in &s.policies {
+            c.push_str(&format!(" --policy {p}"));
+        }
+        c.push_str(&format!(" --trials {} --seed {}", s.trials, s.seed));
+        if let Some(h) = s.horizon {
+            c.push_str(&format!(" --horizon {h}"));
+        }
+        c
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
