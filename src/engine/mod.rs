@@ -110,7 +110,7 @@ pub struct Trial<'m> {
     fired: Vec<i64>,
     lever_used: Vec<i64>,
     event_count: Vec<u32>,
-    // trailing-window prefix sums: cas[(actor * 4 + cat) * (h + 1) + t]
+    // trailing-window prefix sums, day-major: cas[t * (4 * actors) + actor * 4 + cat]
     cas: Vec<u64>,
     attacks_cum: Vec<u64>,
     /// The trial's per-day paths.
@@ -242,14 +242,11 @@ impl<'m> Trial<'m> {
     }
 
     fn day<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
-        let h1 = self.h + 1;
         // Carry the prefix sums forward: today starts from yesterday's totals.
-        for s in 0..self.cas.len() / h1 {
-            self.cas[s * h1 + t + 1] = self.cas[s * h1 + t];
-        }
-        for g in 0..self.model.groups.len() {
-            self.attacks_cum[g * h1 + t + 1] = self.attacks_cum[g * h1 + t];
-        }
+        let s = 4 * self.model.actors.len();
+        self.cas.copy_within(t * s..(t + 1) * s, (t + 1) * s);
+        let g = self.model.groups.len();
+        self.attacks_cum.copy_within(t * g..(t + 1) * g, (t + 1) * g);
         self.events(t, tracer);
         self.violence(t, tracer);
         self.programmes(t, tracer);
@@ -364,7 +361,7 @@ impl<'m> Trial<'m> {
         let g = &model.groups[gi];
         let militant = deaths[2].min(self.fighters[gi].max(0.0) as u64);
         self.fighters[gi] -= militant as f64;
-        self.attacks_cum[gi * (self.h + 1) + t + 1] += n;
+        self.attacks_cum[(t + 1) * model.groups.len() + gi] += n;
         self.m[model.metrics.attacks] += n;
         if let Some(s) = model.metrics.group_attacks[g.actor as usize] {
             self.m[s] += n;
@@ -402,9 +399,9 @@ impl<'m> Trial<'m> {
         }
         let model = self.model;
         let a = actor as usize;
-        let h1 = self.h + 1;
-        self.cas[(a * 4 + cat) * h1 + t + 1] += n;
-        self.cas[(a * 4 + 3) * h1 + t + 1] += n;
+        let row = (t + 1) * 4 * model.actors.len() + a * 4;
+        self.cas[row + cat] += n;
+        self.cas[row + 3] += n;
         self.m[model.metrics.deaths] += n;
         self.m[model.metrics.deaths_by_category[cat]] += n;
         if let Some(s) = model.metrics.actor_deaths[a][cat] {
@@ -481,16 +478,16 @@ impl<'m> Trial<'m> {
 
     /// Sum over the trailing `window` days (including today) of a prefix-sum series.
     #[inline]
-    fn window(series: &[u64], h1: usize, s: usize, t: usize, window: u32) -> u64 {
+    fn window(series: &[u64], stride: usize, s: usize, t: usize, window: u32) -> u64 {
         let end = t + 1;
         let start = end.saturating_sub(window as usize);
-        series[s * h1 + end] - series[s * h1 + start]
+        series[end * stride + s] - series[start * stride + s]
     }
 
     fn eval(&self, c: u32, t: usize) -> bool {
         let model = self.model;
         let v = &self.v;
-        let h1 = self.h + 1;
+        let (cas_stride, groups) = (4 * model.actors.len(), model.groups.len());
         match model.conds[c as usize] {
             CondM::Always => true,
             CondM::All { start, len } => model.cond_children
@@ -508,7 +505,7 @@ impl<'m> Trial<'m> {
                 window,
                 at_least,
             } => {
-                Self::window(&self.cas, h1, actor as usize * 4 + cat as usize, t, window) as f64
+                Self::window(&self.cas, cas_stride, actor as usize * 4 + cat as usize, t, window) as f64
                     >= v[at_least as usize]
             }
             CondM::Attacks {
@@ -516,7 +513,7 @@ impl<'m> Trial<'m> {
                 window,
                 at_least,
             } => {
-                Self::window(&self.attacks_cum, h1, group as usize, t, window) as f64
+                Self::window(&self.attacks_cum, groups, group as usize, t, window) as f64
                     >= v[at_least as usize]
             }
             CondM::RungAtLeast { dyad, rung } => self.rung[dyad as usize] >= rung,
