@@ -38,13 +38,26 @@ show_logs() {
 die() { log "ERROR: $*"; show_logs; exit 1; }
 
 alive() {
-  local comm
+  local comm stat
   [ -n "$1" ] && [ -r "/proc/$1/comm" ] || return 1
-  comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
-  [ "$comm" = "$2" ]
+  read -r comm 2>/dev/null <"/proc/$1/comm" || return 1
+  [ "$comm" = "$2" ] || return 1
+  # A zombie (state Z, e.g. the daemon's exited fork parent) counts as gone.
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
 }
 
 pidfile_pid() { tr -dc '0-9' 2>/dev/null <"$1" || true; }
+
+# pids_of NAME: live (non-zombie) processes whose command name is NAME.
+pids_of() {
+  local d
+  for d in /proc/[0-9]*; do
+    alive "${d#/proc/}" "$1" && echo "${d#/proc/}"
+  done
+  return 0
+}
 
 [ "$(id -u)" -eq 0 ] || { log "ERROR: must run as root"; exit 1; }
 for cmd in munged munge unmunge slurmctld slurmd sinfo scontrol runuser; do
@@ -62,17 +75,17 @@ conf="$DIR/slurm.conf"
 bash "$here/stop.sh" --slurm-only || log "WARNING: stop.sh reported a problem; continuing"
 for name in slurmd slurmctld; do
   # A daemon from another state dir would hold the ports: stop it as well.
-  for pid in $(pgrep -x "$name" || true); do
+  for pid in $(pids_of "$name"); do
     log "stopping stray $name (pid $pid, not from $DIR)"
     kill -TERM "$pid" 2>/dev/null || true
   done
 done
 for ((i = 0; i < 150; i++)); do
-  pgrep -x slurmd >/dev/null || pgrep -x slurmctld >/dev/null || break
+  [ -z "$(pids_of slurmd)$(pids_of slurmctld)" ] && break
   sleep 0.2
 done
-if pgrep -x slurmd >/dev/null || pgrep -x slurmctld >/dev/null; then
-  log "ERROR: old slurmctld/slurmd did not exit: $(pgrep -a -x 'slurmctld|slurmd' | tr '\n' ';')"
+if [ -n "$(pids_of slurmd)$(pids_of slurmctld)" ]; then
+  log "ERROR: old slurmctld/slurmd did not exit: $(pids_of slurmctld) $(pids_of slurmd)"
   exit 1
 fi
 

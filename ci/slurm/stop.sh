@@ -25,10 +25,14 @@ log() { printf '[slurm/stop] %s\n' "$*" >&2; }
 # alive PID NAME: true if PID is a live process whose command name is NAME
 # (guards against a stale pid file pointing at a recycled PID).
 alive() {
-  local comm
+  local comm stat
   [ -n "$1" ] && [ -r "/proc/$1/comm" ] || return 1
-  comm=$(cat "/proc/$1/comm" 2>/dev/null) || return 1
-  [ "$comm" = "$2" ]
+  read -r comm 2>/dev/null <"/proc/$1/comm" || return 1
+  [ "$comm" = "$2" ] || return 1
+  # A zombie (state Z, e.g. the daemon's exited fork parent) counts as gone.
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
 }
 
 # stop_pid NAME PID: SIGTERM, wait up to STOP_WAIT s, then SIGKILL.
