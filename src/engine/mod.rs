@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, TriggerM};
 use crate::streams::{Purpose, StreamKeys};
-use sample::{chance, poisson};
+use sample::{chance, poisson, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
 
@@ -226,8 +226,11 @@ impl<'m> Trial<'m> {
         self.fired.fill(NEVER);
         self.lever_used.fill(NEVER);
         self.event_count.fill(0);
-        self.cas.fill(0);
-        self.attacks_cum.fill(0);
+        // Prefix sums: day 0's row is zero; every later row is copied from the
+        // day before at the start of each day, so only row 0 needs clearing.
+        let (s, g) = (4 * model.actors.len(), model.groups.len());
+        self.cas[..s].fill(0);
+        self.attacks_cum[..g].fill(0);
         self.m.fill(0);
         self.m[model.metrics.first_strike_day] = NONE;
         self.m[model.metrics.first_strike_toll] = NONE;
@@ -326,20 +329,23 @@ impl<'m> Trial<'m> {
                 v[g.casualties[1] as usize],
                 v[g.casualties[2] as usize],
             ];
+            // Five uniforms per group and day, used or not: each group's draws
+            // stay in step across policies (common random numbers).
             let rng = self.rng(Purpose::Violence);
-            let n = poisson(rng, lambda);
+            let u: [f64; 5] = std::array::from_fn(|_| sample::unit(rng));
+            let n = poisson_at(u[0], lambda);
             if n > 0 {
                 let nf = n as f64;
                 let deaths = [
-                    poisson(rng, nf * means[0]),
-                    poisson(rng, nf * means[1]),
-                    poisson(rng, nf * means[2]),
+                    poisson_at(u[1], nf * means[0]),
+                    poisson_at(u[2], nf * means[1]),
+                    poisson_at(u[3], nf * means[2]),
                 ];
                 self.record_attacks(t, gi, n, deaths, tracer);
             }
             if self.cf_until[gi] > ti {
                 let p = self.cf_break[gi];
-                if chance(self.rng(Purpose::Violence), p) {
+                if u[4] < p {
                     self.cf_until[gi] = ti;
                     self.m[model.metrics.ceasefires_broken] += 1;
                     tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
@@ -458,7 +464,7 @@ impl<'m> Trial<'m> {
             if ti - self.fired[r] < rule.cooldown.max(1) as i64 {
                 continue;
             }
-            if !self.eval(rule.cond, t) {
+            if !self.eval_node(&model.conds[rule.cond as usize], t) {
                 continue;
             }
             let p = self.v[rule.probability as usize];
@@ -484,21 +490,36 @@ impl<'m> Trial<'m> {
         series[end * stride + s] - series[start * stride + s]
     }
 
+    /// Evaluates condition node `c` on day `t`.
     fn eval(&self, c: u32, t: usize) -> bool {
+        self.eval_node(&self.model.conds[c as usize], t)
+    }
+
+    /// Evaluates a rule's root condition: a leaf inline, a tree by recursion.
+    #[inline(always)]
+    fn eval_node(&self, c: &CondM, t: usize) -> bool {
         let model = self.model;
-        let v = &self.v;
-        let (cas_stride, groups) = (4 * model.actors.len(), model.groups.len());
-        match model.conds[c as usize] {
-            CondM::Always => true,
-            CondM::All { start, len } => model.cond_children
-                [start as usize..(start + len) as usize]
+        match *c {
+            CondM::All { start, len } => model.cond_children[start as usize..(start + len) as usize]
                 .iter()
                 .all(|&k| self.eval(k, t)),
-            CondM::Any { start, len } => model.cond_children
-                [start as usize..(start + len) as usize]
+            CondM::Any { start, len } => model.cond_children[start as usize..(start + len) as usize]
                 .iter()
                 .any(|&k| self.eval(k, t)),
             CondM::Not(k) => !self.eval(k, t),
+            ref leaf => self.leaf(leaf, t),
+        }
+    }
+
+    /// Evaluates a leaf condition (not All, Any or Not) on day `t`.
+    #[inline(always)]
+    fn leaf(&self, c: &CondM, t: usize) -> bool {
+        let model = self.model;
+        let v = &self.v;
+        let (cas_stride, groups) = (4 * model.actors.len(), model.groups.len());
+        match *c {
+            CondM::Always => true,
+            CondM::All { .. } | CondM::Any { .. } | CondM::Not(_) => unreachable!("handled by eval_node"),
             CondM::Casualties {
                 actor,
                 cat,

@@ -19,18 +19,42 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
         return 0;
     }
     if lambda < 30.0 {
-        let u = unit(rng);
-        let mut p = exp_neg(lambda);
-        let mut cdf = p;
-        let mut k = 0u64;
-        while u > cdf && k < 1000 {
-            k += 1;
-            p *= lambda / k as f64;
-            cdf += p;
-        }
-        k
+        invert_poisson(unit(rng), lambda)
     } else {
         rand_distr::Poisson::new(lambda).map_or(0, |d| d.sample(rng) as u64)
+    }
+}
+
+/// Poisson(lambda) by inversion of the uniform `u` (for lambda < 30).
+#[inline]
+fn invert_poisson(u: f64, lambda: f64) -> u64 {
+    let mut p = exp_neg(lambda);
+    let mut cdf = p;
+    let mut k = 0u64;
+    while u > cdf && k < 1000 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
+}
+
+/// Poisson(lambda) from a uniform `u` drawn by the caller: the same value as
+/// [`poisson`] on that uniform below 30 (inversion), and above it PTRS on a
+/// generator seeded from `u`. A caller that always draws its uniforms keeps its
+/// stream in step whatever the means are, so the trial i of two policies
+/// shares its draws (common random numbers; inversion also couples the counts
+/// monotonically: a lower mean never gives a higher count on the same `u`).
+#[inline]
+pub fn poisson_at(u: f64, lambda: f64) -> u64 {
+    if lambda <= 0.0 {
+        0
+    } else if lambda < 30.0 {
+        invert_poisson(u, lambda)
+    } else {
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(u.to_bits());
+        rand_distr::Poisson::new(lambda).map_or(0, |d| d.sample(&mut rng) as u64)
     }
 }
 
