@@ -12,13 +12,19 @@
 // their size does not matter for speed.
 #![allow(clippy::result_large_err)]
 
+pub mod compare;
 pub mod engine;
 pub mod identity;
 pub mod model;
 pub mod montecarlo;
+pub mod policy_file;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;
 pub mod shard;
+pub mod slurm;
 pub mod stats;
 pub mod streams;
+pub mod trace_codes;
+pub mod tracelog;
+pub mod sweep;

@@ -266,7 +266,7 @@ impl Part {
             return Err(ShardError::Truncated {
                 path,
                 detail: format!(
-                    "its header promises {len} bytes of data and the file holds {}",
+                    "its header promises {len} bytes of data and the file holds only {}",
                     payload.len()
                 ),
             });
@@ -384,21 +384,22 @@ impl Merger {
             scenario_text: part.scenario_text.clone(),
             scenario_file: part.scenario_file.clone(),
         });
+        let (here, there) = (path.display(), first.path.display());
         let mut diffs: Vec<String> = part
             .identity
             .differences(&first.identity)
             .into_iter()
-            .map(|d| format!("{}: {} here, {} there", d.field, d.ours, d.theirs))
+            .map(|d| format!("{} {} in {here}, {} in {there}", d.field, d.ours, d.theirs))
             .collect();
         if part.shard.count != first.count {
             diffs.push(format!(
-                "shard count: {} here, {} there",
+                "shard count {} in {here}, {} in {there}",
                 part.shard.count, first.count
             ));
         }
         if part.kind != first.kind {
             diffs.push(format!(
-                "kind: {:?} here, {:?} there",
+                "kind {:?} in {here}, {:?} in {there}",
                 part.kind, first.kind
             ));
         }
@@ -453,9 +454,18 @@ impl Merger {
             .filter(|k| !self.seen.contains_key(k))
             .collect();
         if !missing.is_empty() {
+            // Parts written by `escalate slurm` live in DIR/parts beside DIR/job.sbatch.
+            let job = first
+                .path
+                .parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("job.sbatch"))
+                .filter(|j| j.is_file())
+                .map_or_else(|| "DIR/job.sbatch".to_string(), |j| j.display().to_string());
             return Err(ShardError::Missing {
                 message: missing_message(&missing, first.count),
                 array: slurm_array(&missing),
+                job,
             });
         }
         Ok(Merged {
@@ -503,8 +513,15 @@ impl Merged {
             .identity
             .parsed_overrides()
             .map_err(|reason| ShardError::Rebuild { reason })?;
-        let configured = scenario::load(&source)?
-            .configure(&source, self.identity.policy.as_deref(), &overrides)?
+        let base = scenario::load(&source)?;
+        let policy = self.identity.policy.as_deref();
+        if let Some(p) = policy.filter(|p| is_policy_file(&base, p)) {
+            return Err(ShardError::PolicyFile { path: p.into() });
+        }
+        let resolved = crate::policy_file::resolve(&base, &source, policy)?;
+        let configured = resolved
+            .scenario
+            .configure(&source, resolved.policy.as_deref(), &overrides)?
             .with_horizon(self.identity.horizon, &source)?;
         let model = model::compile(&configured);
         if shape(&Summary::new(&model)) != shape(&self.summary) {
@@ -525,6 +542,23 @@ impl Merged {
             self.identity.run_info(&self.scenario_file),
         ))
     }
+}
+
+/// Whether a `--policy` argument names a policy file rather than a policy of
+/// the scenario (the rule of [`crate::policy_file::resolve`]).
+pub fn is_policy_file(base: &scenario::Validated, arg: &str) -> bool {
+    !base.scenario().policies.iter().any(|p| p.name == arg) && Path::new(arg).is_file()
+}
+
+/// Refuses to shard a run whose policy comes from a file: the identity does
+/// not hold the file's contents, so its parts could not be checked or merged.
+pub fn check_shardable(source: &Source, policy: Option<&str>) -> Result<(), ShardError> {
+    if let Some(p) = policy {
+        if is_policy_file(&scenario::load(source)?, p) {
+            return Err(ShardError::PolicyFile { path: p.into() });
+        }
+    }
+    Ok(())
 }
 
 /// Groups sorted indices into runs: `[(3, 3), (5, 9)]`.
@@ -564,17 +598,15 @@ pub fn missing_message(missing: &[u64], count: u64) -> String {
 
 /// Slurm's `--array` spelling of a set of sorted indices: `3,7` or `0-4,9`.
 pub fn slurm_array(sorted: &[u64]) -> String {
-    runs(sorted)
-        .into_iter()
-        .map(|(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}-{b}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut items: Vec<String> = Vec::new();
+    for (a, b) in runs(sorted) {
+        if b - a >= 2 {
+            items.push(format!("{a}-{b}"));
+        } else {
+            items.extend((a..=b).map(|k| k.to_string()));
+        }
+    }
+    items.join(",")
 }
 
 /// What can go wrong with shards and parts.
@@ -662,7 +694,7 @@ pub enum ShardError {
         found: String,
     },
     /// Two parts of different runs.
-    #[error("{} and {} are parts of different runs ({details})", path.display(), other.display())]
+    #[error("{} and {} are parts of different runs: {details}", path.display(), other.display())]
     #[diagnostic(
         code(escalate::part::different_runs),
         help(
@@ -674,7 +706,7 @@ pub enum ShardError {
         path: PathBuf,
         /// The first part merged.
         other: PathBuf,
-        /// Each differing field, `name: value here, value there`.
+        /// Each differing field: `seed 8 in a.esc, 7 in b.esc`.
         details: String,
     },
     /// The same shard twice.
@@ -693,7 +725,7 @@ pub enum ShardError {
     #[diagnostic(
         code(escalate::part::missing),
         help(
-            "run the missing shards (`escalate run ... --shard K/N --out FILE`; on Slurm: `sbatch --array={array} DIR/job.sbatch`), then merge all the parts"
+            "run the missing shards (`escalate run ... --shard K/N --out FILE`; on Slurm: `sbatch --array={array} {job}`), then merge all the parts"
         )
     )]
     Missing {
@@ -701,6 +733,8 @@ pub enum ShardError {
         message: String,
         /// The missing shards in Slurm's `--array` syntax.
         array: String,
+        /// The job script that runs them (`DIR/job.sbatch` when not found beside the parts).
+        job: String,
     },
     /// No part given.
     #[error("no parts to merge")]
@@ -715,6 +749,16 @@ pub enum ShardError {
     Rebuild {
         /// Why.
         reason: String,
+    },
+    /// A policy from a file, which shards cannot carry yet.
+    #[error("--policy {path}: a policy file cannot be sharded or merged yet")]
+    #[diagnostic(
+        code(escalate::part::policy_file),
+        help("add the policy to the scenario's `policies` and pass its name to --policy, or run unsharded")
+    )]
+    PolicyFile {
+        /// The policy file.
+        path: String,
     },
     /// The parts' scenario does not load (with this build).
     #[error(transparent)]
@@ -797,5 +841,6 @@ mod tests {
         );
         assert_eq!(slurm_array(&[0, 1, 2, 3, 4, 9, 12]), "0-4,9,12");
         assert_eq!(slurm_array(&[7]), "7");
+        assert_eq!(slurm_array(&[1, 2, 5]), "1,2,5");
     }
 }

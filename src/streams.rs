@@ -6,10 +6,11 @@
 //! not depend on which other trials run, on how many threads run them, or on
 //! how a run is split into shards.
 //!
-//! Each trial has five purposes, each its own generator, so that what one part
+//! Each trial has four purposes and one key per uncertain parameter, each its own generator, so that what one part
 //! of the model draws never shifts another part's draws:
 //! - every uncertain parameter has its own key, derived from the seed and the
-//!   parameter's override path: two policies (or two sweep points) draw the
+//!   parameter's override path (a doctrine rule's parameters by the rule's
+//!   name, see [`stable_label`]): two policies (or two sweep points) draw the
 //!   same value for a parameter they share, whatever else differs;
 //! - `exogenous`: scheduled events and random shocks; its draws per day do not
 //!   depend on the trial's state, so every policy sees the same shocks;
@@ -58,6 +59,27 @@ fn key(seed: u64, label: &str, name: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The label a parameter's key is derived from: its override path, except that
+/// a doctrine rule is named by its name, not its position
+/// (`doctrines.A.rules[1].probability` becomes `doctrines.A.rule:answer.probability`).
+/// A policy that disables or adds a rule shifts the positions of the rules after
+/// it; with names, every rule two policies share keeps its own draws (common
+/// random numbers).
+pub fn stable_label(model: &Model, path: &str) -> String {
+    let mut nth = vec![0usize; model.actors.len()];
+    for r in &model.rules {
+        let a = r.actor as usize;
+        let id = &model.actors[a].id;
+        let prefix = format!("doctrines.{id}.rules[{}].", nth[a]);
+        nth[a] += 1;
+        if let Some(rest) = path.strip_prefix(&prefix) {
+            let name = r.name.strip_prefix(&format!("{id}/")).unwrap_or(&r.name);
+            return format!("doctrines.{id}.rule:{name}.{rest}");
+        }
+    }
+    path.to_string()
+}
+
 impl StreamKeys {
     /// Derives every key of a run once, before any trial.
     pub fn new(seed: u64, model: &Model) -> Self {
@@ -67,7 +89,7 @@ impl StreamKeys {
             params: model
                 .params
                 .iter()
-                .map(|p| key(seed, "param", &p.path))
+                .map(|p| key(seed, "param", &stable_label(model, &p.path)))
                 .collect(),
         }
     }

@@ -23,6 +23,16 @@ pub struct Cli {
 pub enum Command {
     /// Run trials of a scenario and report outcome distributions.
     Run(RunArgs),
+    /// Merge the part files of a sharded run into its report (same bytes as one run).
+    Merge(super::merge::MergeArgs),
+    /// Write (and optionally submit) Slurm job-array scripts for a sharded run.
+    Slurm(super::slurm::SlurmArgs),
+    /// Sweep parameters over a design (grid, lhs, sobol, morris); sensitivity indices.
+    Sweep(super::sweep::SweepArgs),
+    /// Compare policies on common random numbers: trial i of every policy draws the same numbers.
+    Compare(super::compare::CompareArgs),
+    /// Replay one trial of a run and tell its story, event by event.
+    Trace(super::trace::TraceArgs),
     /// Check a scenario file and list every problem in it.
     Validate {
         /// The scenario file.
@@ -74,6 +84,13 @@ fn parse_override(s: &str) -> Result<Override, String> {
     })
 }
 
+fn parse_shard(s: &str) -> Result<escalate::shard::Shard, String> {
+    s.parse().map_err(|e| match e {
+        escalate::shard::ShardError::Spec { message, .. } => message,
+        other => other.to_string(),
+    })
+}
+
 /// `escalate run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -86,7 +103,20 @@ pub struct RunArgs {
     /// Write the whole summary as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report (charts and tables; open it in any browser).
+    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    pub html: Option<PathBuf>,
+    /// Write one CSV row per trial: trial, outcome, every metric, every sampled parameter.
+    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    pub csv: Option<PathBuf>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
     #[arg(long, value_name = "HEX")]
     pub expect_digest: Option<String>,
+    /// Run only shard K of N (K from 0): trials floor(K*T/N) to floor((K+1)*T/N)-1; needs --out.
+    #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["json", "expect_digest"],
+          value_parser = parse_shard)]
+    pub shard: Option<escalate::shard::Shard>,
+    /// With --shard: the part file to write (merge parts with `escalate merge`).
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub out: Option<PathBuf>,
 }

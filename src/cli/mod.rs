@@ -2,9 +2,15 @@
 //! calls (high level). Each subcommand lives in its own file.
 
 mod args;
+mod compare;
 mod info;
+mod merge;
 mod prepare;
 mod run;
+mod shard;
+mod slurm;
+mod trace;
+mod sweep;
 
 use std::io::IsTerminal;
 
@@ -27,6 +33,11 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     use args::Command;
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Compare(a) => compare::compare(a),
+        Command::Trace(a) => trace::trace(a),
+        Command::Merge(a) => merge::merge(a),
+        Command::Slurm(a) => slurm::slurm(a),
+        Command::Sweep(a) => sweep::sweep(a),
         Command::Validate { file } => info::validate(&file),
         Command::List { scenario } => info::list(scenario.as_deref()),
         Command::Params { scenario } => info::params(&scenario),

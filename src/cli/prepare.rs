@@ -27,7 +27,10 @@ pub fn prepare(c: &CommonRun, policy: Option<&str>) -> Result<Prepared, Error> {
         .unwrap_or_else(|| BUNDLED[0].name.to_string());
     let source = Source::open(&name)?;
     let base = scenario::load(&source)?;
-    let mut configured = base.configure(&source, policy, &c.set)?;
+    let resolved = escalate::policy_file::resolve(&base, &source, policy)?;
+    let mut configured = resolved
+        .scenario
+        .configure(&source, resolved.policy.as_deref(), &c.set)?;
     if let Some(h) = c.horizon {
         if !(1..=36_500).contains(&h) {
             miette::bail!(miette::miette!(

@@ -1,15 +1,31 @@
 //! `escalate run`: trials of one scenario (or one policy), the terminal report,
-//! `--json`, and `--expect-digest` for CI.
+//! `--json`, `--html`, `--csv`, and `--expect-digest` for CI.
+//!
+//! Output files: every file asked for is opened first, as a temporary file
+//! beside its target, so a bad path fails before any trial runs. The CSV is
+//! streamed into its temporary file during the run; JSON and HTML are written
+//! after it. Only when the run and every file's contents succeeded are the
+//! temporary files renamed over their targets; on any error they are removed
+//! and existing files are left as they were. `--expect-digest` mismatches
+//! still write the files (the run itself succeeded; they help find the cause).
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 use miette::IntoDiagnostic;
 
 use super::args::RunArgs;
 use super::prepare::{prepare, progress_bar};
 use super::{Error, Outcome};
+use escalate::engine::TrialOutcome;
 use escalate::montecarlo::{self, Hooks, RunSpec};
-use escalate::report::{self, RunReport, text::Colour};
+use escalate::report::output::{AtomicFile, WriteError};
+use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
+
+/// A run still going after this long shows its progress bar.
+const SHOW_BAR_AFTER: Duration = Duration::from_secs(1);
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     if a.common.trials == 0 {
@@ -25,28 +41,81 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         ));
     }
     let p = prepare(&a.common, a.policy.as_deref())?;
+    if let Some(shard) = a.shard {
+        return super::shard::run_shard(&a, p, shard);
+    }
     let spec = RunSpec {
         seed: a.common.seed,
         trials: 0..a.common.trials,
         threads: a.common.threads,
     };
+    check_outputs(&[
+        ("--json", a.json.as_deref()),
+        ("--html", a.html.as_deref()),
+        ("--csv", a.csv.as_deref()),
+    ])?;
+    // Open every output before running (see the module doc).
+    let mut csv_file = a.csv.as_deref().map(AtomicFile::create).transpose()?;
+    let mut json_file = a.json.as_deref().map(AtomicFile::create).transpose()?;
+    let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
     let bar = progress_bar(a.common.trials, a.common.quiet);
     let mut progress = |done: u64| {
         if let Some(b) = &bar {
             b.set_position(done)
         }
     };
-    let hooks = Hooks {
-        per_trial: None,
-        progress: Some(&mut progress),
+    let summary = {
+        let mut csv = match (&mut csv_file, &a.csv) {
+            (Some(f), Some(path)) => {
+                Some(TrialCsv::new(&p.model, f.writer()).map_err(|e| write_error(path, e))?)
+            }
+            _ => None,
+        };
+        let mut csv_failed: Option<std::io::Error> = None;
+        let streaming = csv.is_some();
+        let mut per_trial = |t: &TrialOutcome| {
+            if csv_failed.is_none()
+                && let Some(w) = csv.as_mut()
+                && let Err(e) = w.write(t)
+            {
+                csv_failed = Some(e);
+            }
+        };
+        let hooks = Hooks {
+            per_trial: if streaming {
+                Some(&mut per_trial)
+            } else {
+                None
+            },
+            progress: Some(&mut progress),
+        };
+        let summary = with_delayed_bar(bar.as_ref(), || montecarlo::run(&p.model, &spec, hooks))?;
+        if let (Some(path), Some(e)) = (&a.csv, csv_failed) {
+            return Err(write_error(path, e).into());
+        }
+        if let (Some(path), Some(w)) = (&a.csv, csv) {
+            w.finish().map_err(|e| write_error(path, e))?;
+        }
+        summary
     };
-    let summary = montecarlo::run(&p.model, &spec, hooks)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let report = RunReport::new(&p.model, &summary, p.info);
-    if let Some(path) = &a.json {
-        report::output::write_atomic(path, report::json::to_json(&report).as_bytes())?;
+    if let Some(f) = &mut json_file {
+        let json = report::json::to_json(&report);
+        f.writer()
+            .write_all(json.as_bytes())
+            .map_err(|e| f.err(e))?;
+    }
+    if let Some(f) = &mut html_file {
+        let html = report::html::render(&report);
+        f.writer()
+            .write_all(html.as_bytes())
+            .map_err(|e| f.err(e))?;
+    }
+    for f in [csv_file, json_file, html_file].into_iter().flatten() {
+        f.commit()?;
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
     let mut out = std::io::stdout().lock();
@@ -55,7 +124,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     Ok(check_digest(&report.digest, a.expect_digest.as_deref()))
 }
 
-fn check_digest(actual: &str, expected: Option<&str>) -> Outcome {
+pub(super) fn check_digest(actual: &str, expected: Option<&str>) -> Outcome {
     match expected {
         Some(e) if !e.trim().eq_ignore_ascii_case(actual) => Outcome::Differs(format!(
             "digest differs: expected {} got {actual}",
@@ -63,4 +132,80 @@ fn check_digest(actual: &str, expected: Option<&str>) -> Outcome {
         )),
         _ => Outcome::Ok,
     }
+}
+
+/// Refuses outputs that could only fail at the final rename, after other
+/// files were already replaced: a directory as a target, or one file named by
+/// two flags.
+fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), Error> {
+    let named: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p)))
+        .collect();
+    for (flag, p) in &named {
+        if p.is_dir() {
+            let help = format!(
+                "name a file, e.g. {}",
+                p.join(format!("report.{}", flag.trim_start_matches('-')))
+                    .display()
+            );
+            miette::bail!(miette::miette!(
+                help = help,
+                "{flag} {}: is a directory",
+                p.display()
+            ));
+        }
+    }
+    for (i, (fa, pa)) in named.iter().enumerate() {
+        for (fb, pb) in &named[i + 1..] {
+            if pa == pb {
+                miette::bail!(miette::miette!(
+                    help = "give each output flag its own file",
+                    "{fa} and {fb} both name {}",
+                    pa.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> WriteError {
+    WriteError {
+        path: PathBuf::from(path),
+        source,
+    }
+}
+
+/// Runs `f` with `bar` (if any) hidden at first and drawn only once the run
+/// has lasted [`SHOW_BAR_AFTER`]: a watcher thread waits on a channel that is
+/// closed when `f` returns. The timing only decides what is drawn on stderr;
+/// it never reaches results.
+/// The bar fills the terminal's width after the counts, so it never wraps, and
+/// shows the rate in whole trials per second.
+fn with_delayed_bar<T>(bar: Option<&indicatif::ProgressBar>, f: impl FnOnce() -> T) -> T {
+    let Some(bar) = bar else { return f() };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{human_pos}/{human_len} trials · {rate} · {eta} left {wide_bar}",
+    ) {
+        bar.set_style(style.with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", indicatif::HumanCount(s.per_sec() as u64));
+            },
+        ));
+    }
+    let (done, wait) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            if let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(SHOW_BAR_AFTER) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(200));
+            }
+        });
+        let out = f();
+        drop(done);
+        out
+    })
 }

@@ -117,6 +117,10 @@ pub struct Trial<'m> {
     pub paths: Paths,
     m: Vec<u64>,
     rngs: [ChaCha8Rng; 4],
+    /// 1 while doctrines decide (after today's violence and programmes), so a
+    /// programme a rule starts today runs its full length from tomorrow; 0 in
+    /// the events phase, before today's violence and programmes.
+    start_offset: i64,
 }
 
 impl<'m> Trial<'m> {
@@ -167,6 +171,7 @@ impl<'m> Trial<'m> {
             },
             m: vec![0; model.metrics.len()],
             rngs: [seedless(), seedless(), seedless(), seedless()],
+            start_offset: 0,
         }
     }
 
@@ -250,8 +255,10 @@ impl<'m> Trial<'m> {
         self.cas.copy_within(t * s..(t + 1) * s, (t + 1) * s);
         let g = self.model.groups.len();
         self.attacks_cum.copy_within(t * g..(t + 1) * g, (t + 1) * g);
+        self.start_offset = 0;
         self.events(t, tracer);
         self.violence(t, tracer);
+        self.start_offset = 1;
         self.programmes(t, tracer);
         self.decisions(t, tracer);
         self.dynamics(t, tracer);
@@ -608,6 +615,10 @@ impl<'m> Trial<'m> {
             self.tension[d] = (self.tension[d] + self.v[l.tension as usize]).clamp(0.0, 1.0);
             if let Some(r) = l.min_rung {
                 self.rung[d] = self.rung[d].max(r);
+                // The peak counts rungs reached during the day, even if
+                // mediation brings the dyad down before the day ends.
+                let peak = &mut self.m[model.metrics.dyads[d].peak];
+                *peak = (*peak).max(self.rung[d] as u64);
             }
             if l.hostile {
                 self.last_hostile[d] = ti;
@@ -703,7 +714,7 @@ impl<'m> Trial<'m> {
                 ceasefire,
             } => {
                 if let Some(g) = group {
-                    self.talks_until[g] = ti + v[duration as usize].round().max(1.0) as i64;
+                    self.talks_until[g] = ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
                     self.talks_factor[g] = v[attack_factor as usize];
                     self.talks_chance[g] = v[ceasefire_chance as usize];
                     self.talks_ceasefire[g] = ceasefire;
@@ -716,7 +727,7 @@ impl<'m> Trial<'m> {
                 break_hazard,
             } => {
                 if let Some(g) = group {
-                    self.cf_until[g] = ti + v[duration as usize].round().max(1.0) as i64;
+                    self.cf_until[g] = ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
                     self.cf_factor[g] = v[attack_factor as usize];
                     self.cf_break[g] = v[break_hazard as usize];
                     self.m[model.metrics.ceasefires_made] += 1;
@@ -742,7 +753,7 @@ impl<'m> Trial<'m> {
             } => {
                 if let Some(x) = target {
                     let u = user as usize;
-                    self.deport_until[u] = ti + v[duration as usize].round().max(1.0) as i64;
+                    self.deport_until[u] = ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
                     self.deport_rate[u] = v[per_day as usize];
                     self.deport_to[u] = x;
                     self.deport_backlash[u] = v[backlash as usize];
@@ -756,7 +767,7 @@ impl<'m> Trial<'m> {
                 if let Some(d) = dyad {
                     let d = d as usize;
                     self.closed_until[d] =
-                        self.closed_until[d].max(ti + v[duration as usize].round().max(1.0) as i64);
+                        self.closed_until[d].max(ti + self.start_offset + v[duration as usize].round().max(1.0) as i64);
                     self.closure_trade[d] = v[trade_per_day as usize];
                     self.closure_cost[d] = v[economy_cost as usize];
                 }

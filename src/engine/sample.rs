@@ -11,7 +11,7 @@ pub fn chance<R: Rng + ?Sized>(rng: &mut R, p: f64) -> bool {
     unit(rng) < p
 }
 
-/// Poisson(lambda): inversion from one uniform for small means, the PTRS
+/// Poisson(lambda): inversion from one uniform for small means, the
 /// sampler of `rand_distr` above that.
 #[inline]
 pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
@@ -40,7 +40,7 @@ fn invert_poisson(u: f64, lambda: f64) -> u64 {
 }
 
 /// Poisson(lambda) from a uniform `u` drawn by the caller: the same value as
-/// [`poisson`] on that uniform below 30 (inversion), and above it PTRS on a
+/// [`poisson`] on that uniform below 30 (inversion), and above it `rand_distr`'s sampler (Ahrens-Dieter) on a
 /// generator seeded from `u`. A caller that always draws its uniforms keeps its
 /// stream in step whatever the means are, so the trial i of two policies
 /// shares its draws (common random numbers; inversion also couples the counts
@@ -58,7 +58,7 @@ pub fn poisson_at(u: f64, lambda: f64) -> u64 {
     }
 }
 
-/// e^(-x) for 0 <= x < 700, to within 2 ulp: escalate's own, so the engine's
+/// e^(-x) for 0 <= x < 700, with relative error below 4 x f64::EPSILON: escalate's own, so the engine's
 /// draws do not depend on the C library's `exp` (which differs between libm
 /// versions) and cost a few nanoseconds.
 #[inline]
@@ -113,7 +113,10 @@ mod tests {
         let mut x = 0.0;
         while x < 700.0 {
             let (a, b) = (super::exp_neg(x), (-x).exp());
-            assert!(((a - b) / b).abs() < 4.0 * f64::EPSILON, "x = {x}: {a} vs {b}");
+            assert!(
+                ((a - b) / b).abs() < 4.0 * f64::EPSILON,
+                "x = {x}: {a} vs {b}"
+            );
             x += 0.013_7;
         }
         assert_eq!(super::exp_neg(0.0), 1.0);

@@ -22,14 +22,18 @@ use crate::model::{Model, NONE};
 pub fn header(model: &Model) -> Vec<String> {
     let mut h = vec!["trial".to_string(), "outcome".to_string()];
     h.extend(model.metrics.defs.iter().map(|d| d.name.clone()));
-    h.extend(model.uncertain_params().map(|i| model.params[i].path.clone()));
+    h.extend(
+        model
+            .uncertain_params()
+            .map(|i| model.params[i].path.clone()),
+    );
     h
 }
 
 /// A CSV writer of trial records: writes the header on creation, then one
 /// row per [`TrialCsv::write`]. Reuses its buffers: no allocation per row.
 pub struct TrialCsv<W: Write> {
-    out: csv::Writer<W>,
+    out: ::csv::Writer<W>,
     classes: Vec<String>,
     uncertain: Vec<usize>,
     cell: String,
@@ -38,8 +42,8 @@ pub struct TrialCsv<W: Write> {
 impl<W: Write> TrialCsv<W> {
     /// Starts a CSV for `model`'s trials on `out` and writes the header row.
     pub fn new(model: &Model, out: W) -> std::io::Result<Self> {
-        let mut out = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
+        let mut out = ::csv::WriterBuilder::new()
+            .terminator(::csv::Terminator::Any(b'\n'))
             .from_writer(out);
         out.write_record(header(model))?;
         Ok(TrialCsv {

@@ -1,9 +1,14 @@
 //! Reports: what a run's summary means, in forms people read and programs load.
 //!
 //! [`RunReport`] is the one result structure; its fields, each documented, are
-//! the JSON schema (docs/json-schema.md). The terminal report, the JSON file and
+//! the JSON schema (docs/reports.md). The terminal report, the JSON file and
 //! the HTML page are all rendered from it, so they cannot disagree.
 
+pub mod compare_html;
+pub mod compare_report;
+pub mod compare_text;
+pub mod csv;
+pub mod html;
 pub mod json;
 pub mod output;
 pub mod svg;

@@ -173,6 +173,23 @@ pub fn labelled_ticks(lo: f64, hi: f64, n: usize, min_step: f64) -> Vec<(f64, St
     t.iter().map(|&v| (v, tick_label(v, step))).collect()
 }
 
+/// Like [`labelled_ticks`], but with fewer ticks while their labels (about
+/// 6.5 pixels a character plus a gap) would not fit side by side in `pixels`.
+pub fn fitted_ticks(lo: f64, hi: f64, n: usize, min_step: f64, pixels: f64) -> Vec<(f64, String)> {
+    let mut n = n.max(1);
+    loop {
+        let t = labelled_ticks(lo, hi, n, min_step);
+        let need: f64 = t
+            .iter()
+            .map(|(_, l)| l.chars().count() as f64 * 6.5 + 12.0)
+            .sum();
+        if need <= pixels || n == 1 {
+            return t;
+        }
+        n -= 1;
+    }
+}
+
 /// Opens a chart: `<svg class="chart" viewBox=...>` with an accessible `<title>`.
 /// Close it with `</svg>`.
 pub fn svg_open(width: f64, height: f64, title: &str) -> String {
@@ -469,7 +486,13 @@ pub fn histogram(counts: &[u64], lo: f64, hi: f64, opt: &HistOptions) -> String 
     let x = Scale::new((lo, hi), frame.x_range());
     let y = Scale::new((0.0, y_max.max(1e-9)), frame.y_range());
     let n_x = if opt.compact { 3 } else { 5 };
-    let x_ticks = labelled_ticks(x.d0, x.d1, n_x, if opt.integer { 1.0 } else { 0.0 });
+    let x_ticks = fitted_ticks(
+        x.d0,
+        x.d1,
+        n_x,
+        if opt.integer { 1.0 } else { 0.0 },
+        frame.x_range().1 - frame.x_range().0,
+    );
     let y_ticks: Vec<(f64, String)> = {
         let t = nice_ticks(0.0, y_max, if opt.compact { 2 } else { 3 }, 0.0);
         let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
@@ -566,7 +589,7 @@ pub fn fan_chart(points: &[FanPoint], opt: &FanOptions) -> String {
         .y_ticks
         .clone()
         .unwrap_or_else(|| labelled_ticks(y_lo, y_hi, 4, 1.0));
-    let x_ticks = labelled_ticks(x_lo, x_hi, 6, 1.0);
+    let x_ticks = fitted_ticks(x_lo, x_hi, 6, 1.0, frame.x_range().1 - frame.x_range().0);
     let mut o = svg_open(frame.width, frame.height, &opt.title);
     let _ = write!(
         o,
@@ -659,6 +682,14 @@ mod tests {
         assert_eq!(tick_label(12_000.0, 2000.0), "12,000");
         assert_eq!(tick_label(0.25, 0.05), "0.25");
         assert_eq!(tick_label(0.4, 0.2), "0.4");
+    }
+
+    #[test]
+    fn fitted_ticks_thin_out_wide_labels() {
+        let t = fitted_ticks(0.0, 140_000.0, 5, 1.0, 200.0);
+        let need: f64 = t.iter().map(|(_, l)| l.len() as f64 * 6.5 + 12.0).sum();
+        assert!(need <= 200.0 && t.len() >= 2, "{t:?}");
+        assert!(fitted_ticks(0.0, 100.0, 5, 1.0, 1000.0).len() >= 5);
     }
 
     #[test]

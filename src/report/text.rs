@@ -9,7 +9,8 @@ use super::{MetricReport, RunReport};
 /// Width the report fits in.
 pub const WIDTH: usize = 100;
 
-/// Whether to colour the report (by meaning: escalation red, calm green).
+/// Whether to colour the report (bold headings, blue bars; one colour for
+/// every class, since a class's place in the list says nothing about good or bad).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Colour {
     /// Plain text.
@@ -63,7 +64,8 @@ fn group(v: i64) -> String {
     if v < 0 { format!("-{out}") } else { out }
 }
 
-fn pct(p: f64) -> String {
+/// A share as a percentage with one decimal: `42.0%`.
+pub fn pct(p: f64) -> String {
     format!("{:.1}%", 100.0 * p)
 }
 
@@ -93,6 +95,48 @@ fn bar(p: f64, width: usize) -> String {
     )
 }
 
+/// Word-wraps `text` to `width` columns; lines after the first start with
+/// `indent` spaces. A word longer than a line is cut into pieces.
+pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0; // columns used on the current line
+    let mut words = 0; // words on the current line
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let sep = usize::from(words > 0);
+            if len + sep + word.len() <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                len += sep + word.len();
+                words += 1;
+                break;
+            }
+            if words == 0 {
+                // A word longer than a whole line: cut it.
+                let cut = width.saturating_sub(len).max(1);
+                line.extend(word.drain(..cut.min(word.len())));
+                if word.is_empty() {
+                    len = width;
+                    words = 1;
+                    break;
+                }
+            }
+            lines.push(std::mem::take(&mut line));
+            line = " ".repeat(indent);
+            len = indent;
+            words = 0;
+        }
+    }
+    if words > 0 {
+        lines.push(line);
+    }
+    lines
+}
+
 fn fit(name: &str, width: usize) -> String {
     let n = name.chars().count();
     if n <= width {
@@ -108,7 +152,9 @@ fn fit(name: &str, width: usize) -> String {
 pub fn render(r: &RunReport, colour: Colour) -> String {
     let mut o = String::new();
     let title = format!("escalate {} · {}", r.run.escalate_version, r.scenario.name);
-    let _ = writeln!(o, "{}", colour.paint("1", &title));
+    for l in wrap(&title, WIDTH, 2) {
+        let _ = writeln!(o, "{}", colour.paint("1", &l));
+    }
     let mut line = format!(
         "{} trials · seed {} · {} days",
         group(r.trials as i64),
@@ -121,7 +167,9 @@ pub fn render(r: &RunReport, colour: Colour) -> String {
     if !r.run.overrides.is_empty() {
         line.push_str(&format!(" · {} override(s)", r.run.overrides.len()));
     }
-    let _ = writeln!(o, "{line}");
+    for l in wrap(&line, WIDTH, 2) {
+        let _ = writeln!(o, "{l}");
+    }
     let _ = writeln!(o, "digest {}", r.digest);
     outcomes(&mut o, r, colour);
     metrics(&mut o, r);
@@ -132,20 +180,8 @@ pub fn render(r: &RunReport, colour: Colour) -> String {
 
 fn outcomes(o: &mut String, r: &RunReport, colour: Colour) {
     let _ = writeln!(o, "\n{}", colour.paint("1", "Outcome classes"));
-    let _ = writeln!(
-        o,
-        "  {:<24} {:>7}  {:<17}",
-        "class", "prob.", "95% interval"
-    );
-    let last = r.outcomes.len().saturating_sub(1);
-    for (i, c) in r.outcomes.iter().enumerate() {
-        let code = if i == last {
-            "32"
-        } else if i == 0 {
-            "31"
-        } else {
-            "33"
-        };
+    let _ = writeln!(o, "  {:<24} {:>7}  95% interval", "class", "prob.");
+    for c in &r.outcomes {
         let interval = format!("[{}, {}]", pct(c.ci95[0]), pct(c.ci95[1]));
         let _ = writeln!(
             o,
@@ -153,21 +189,19 @@ fn outcomes(o: &mut String, r: &RunReport, colour: Colour) {
             fit(&c.name, 24),
             pct(c.probability),
             interval,
-            colour.paint(code, &bar(c.probability, 30))
+            colour.paint("34", &bar(c.probability, 30))
         );
     }
     for c in &r.outcomes {
         if !c.description.is_empty() {
-            let _ = writeln!(
-                o,
-                "  {}",
-                fit(&format!("{}: {}", c.name, c.description), WIDTH - 2).trim_end()
-            );
+            for l in wrap(&format!("{}: {}", c.name, c.description), WIDTH - 2, 4) {
+                let _ = writeln!(o, "  {l}");
+            }
         }
     }
 }
 
-fn metric_row(m: &MetricReport) -> String {
+fn metric_row(m: &MetricReport, label: &str) -> String {
     let q = &m.quantiles;
     let cell = |x: Option<f64>| x.map_or("–".to_string(), num);
     let mean = match (m.mean, m.std_error) {
@@ -176,8 +210,8 @@ fn metric_row(m: &MetricReport) -> String {
         _ => "–".into(),
     };
     format!(
-        "  {} {:>15} {:>7} {:>7} {:>7} {:>7} {:>7} {}",
-        fit(&m.name, 32),
+        "  {} {:>14} {:>7} {:>7} {:>7} {:>7} {:>7} {}",
+        fit(label, 32),
         mean,
         cell(q.p5),
         cell(q.p25),
@@ -186,6 +220,8 @@ fn metric_row(m: &MetricReport) -> String {
         cell(q.p95),
         sparkline(&compress(&m.histogram, 10))
     )
+    .trim_end()
+    .to_string()
 }
 
 fn compress(h: &[u64], width: usize) -> Vec<u64> {
@@ -203,11 +239,11 @@ fn metrics(o: &mut String, r: &RunReport) {
     );
     let _ = writeln!(
         o,
-        "  {:<32} {:>15} {:>7} {:>7} {:>7} {:>7} {:>7} histogram",
+        "  {:<32} {:>14} {:>7} {:>7} {:>7} {:>7} {:>7} histogram",
         "metric", "mean ± se", "p5", "p25", "p50", "p75", "p95"
     );
     for m in r.metrics.iter().filter(|m| !m.name.starts_with("days_at.")) {
-        let _ = writeln!(o, "{}", metric_row(m));
+        let _ = writeln!(o, "{}", metric_row(m, &m.name));
         if m.present < r.trials && m.present > 0 {
             let _ = writeln!(
                 o,
@@ -222,11 +258,26 @@ fn metrics(o: &mut String, r: &RunReport) {
         .iter()
         .filter(|m| m.name.starts_with("days_at."))
         .collect();
-    if !days.is_empty() {
-        let _ = writeln!(o, "  days at each rung:");
-        for m in days {
-            let _ = writeln!(o, "{}", metric_row(m));
+    // days_at.DYAD.RUNG, grouped under a line per dyad.
+    let mut shown = vec![false; days.len()];
+    for e in &r.escalation {
+        let prefix = format!("days_at.{}.", e.dyad);
+        let mut head = false;
+        for (i, m) in days.iter().enumerate() {
+            if let Some(rung) = m.name.strip_prefix(&prefix) {
+                if !head {
+                    let title =
+                        format!("  days at each rung, {} (days_at.{}.RUNG):", e.dyad, e.dyad);
+                    let _ = writeln!(o, "{}", fit(&title, WIDTH).trim_end());
+                    head = true;
+                }
+                let _ = writeln!(o, "{}", metric_row(m, &format!("  {rung}")));
+                shown[i] = true;
+            }
         }
+    }
+    for (m, _) in days.iter().zip(&shown).filter(|(_, s)| !**s) {
+        let _ = writeln!(o, "{}", metric_row(m, &m.name));
     }
 }
 
@@ -253,13 +304,14 @@ fn escalation(o: &mut String, r: &RunReport, colour: Colour) {
     }
     let _ = writeln!(o, "{}", line.trim_end_matches(','));
     for e in &r.escalation {
-        let mut head = format!("  {:<26} {:>5}", fit(&e.dyad, 26), "day");
+        let _ = writeln!(o, "  {}", fit(&e.dyad, WIDTH - 2).trim_end());
+        let mut head = format!("  {:>5}", "day");
         for i in 1..ladder.len() {
             head.push_str(&format!(" {:>6}", format!("≥{i}")));
         }
         let _ = writeln!(o, "{head}");
         for d in &e.days {
-            let mut row = format!("  {:<26} {:>5}", "", d.day);
+            let mut row = format!("  {:>5}", d.day);
             for p in d.at_least.iter().skip(1) {
                 row.push_str(&format!(" {:>6}", pct(*p)));
             }
@@ -268,21 +320,30 @@ fn escalation(o: &mut String, r: &RunReport, colour: Colour) {
     }
 }
 
-fn sufficiency(o: &mut String, r: &RunReport) {
-    if let Some(w) = r
+/// The sufficiency sentence: the widest 95% interval on a class probability,
+/// and how many trials would halve it (interval width shrinks as 1/sqrt(trials),
+/// so four times as many).
+pub fn sufficiency_sentence(r: &RunReport) -> Option<String> {
+    let w = r
         .outcomes
         .iter()
-        .max_by(|a, b| (a.ci95[1] - a.ci95[0]).total_cmp(&(b.ci95[1] - b.ci95[0])))
-    {
-        let width = w.ci95[1] - w.ci95[0];
-        let _ = writeln!(
-            o,
-            "\nSufficiency: the widest 95% interval on a class probability is {:.1} points ({}); \
-             about {} trials would halve it.",
-            100.0 * width,
-            w.name,
-            group(4 * r.trials as i64)
-        );
+        .max_by(|a, b| (a.ci95[1] - a.ci95[0]).total_cmp(&(b.ci95[1] - b.ci95[0])))?;
+    let width = w.ci95[1] - w.ci95[0];
+    Some(format!(
+        "Sufficiency: the widest 95% interval on a class probability is {:.1} percentage points \
+         ({}); about {} trials would halve it.",
+        100.0 * width,
+        w.name,
+        group(4 * r.trials as i64)
+    ))
+}
+
+fn sufficiency(o: &mut String, r: &RunReport) {
+    if let Some(s) = sufficiency_sentence(r) {
+        let _ = writeln!(o);
+        for l in wrap(&s, WIDTH, 2) {
+            let _ = writeln!(o, "{l}");
+        }
     }
 }
 
@@ -308,6 +369,25 @@ mod tests {
         assert_eq!(num(1234.0), "1,234");
         assert_eq!(num(0.5), "0.50");
         assert_eq!(num(1_400_000.0), "1.40M");
+    }
+
+    #[test]
+    fn wrap_keeps_lines_within_width() {
+        let text = "Sufficiency: the widest 95% interval on a class probability is 1.8 \
+                    percentage points (strikes); about 8,000 trials would halve it.";
+        let lines = wrap(text, 40, 2);
+        assert!(lines.len() >= 3, "{lines:?}");
+        for l in &lines {
+            assert!(l.chars().count() <= 40, "{l:?}");
+        }
+        assert!(lines[1].starts_with("  ") && !lines[1].starts_with("   "));
+        assert_eq!(
+            lines.join(" ").split_whitespace().collect::<Vec<_>>(),
+            text.split_whitespace().collect::<Vec<_>>()
+        );
+        let long = wrap(&"x".repeat(25), 10, 2);
+        assert!(long.iter().all(|l| l.chars().count() <= 10), "{long:?}");
+        assert_eq!(long.concat().replace(' ', ""), "x".repeat(25));
     }
 
     #[test]

@@ -293,16 +293,26 @@ impl Scanner<'_> {
         }
     }
 
-    /// The `//` comment after `end` on the same line, skipping a `,` and `)`.
+    /// The `//` comment at the end of the line where the value ends: it
+    /// documents every value on that line that has no comment of its own.
     fn trailing_comment(&self, end: usize) -> Option<String> {
-        let rest = &self.text[end..];
-        let line = rest.split('\n').next().unwrap_or("");
-        let trimmed = line
-            .trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ')' || c == ']');
-        trimmed
-            .strip_prefix("//")
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
+        let line = self.text[end..].split('\n').next().unwrap_or("");
+        let bytes = line.as_bytes();
+        let mut in_string = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' if in_string => i += 1,
+                b'"' => in_string = !in_string,
+                b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => {
+                    let c = line[i + 2..].trim();
+                    return (!c.is_empty()).then(|| c.to_string());
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
     }
 
     /// The run of `//` comment lines directly above the line where `start` is.

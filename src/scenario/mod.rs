@@ -289,6 +289,15 @@ pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
             ),
         });
     };
+    apply_policy_rules(s, &p);
+    for (path, value) in &p.set {
+        apply_override(s, path, value, &format!("policy `{name}`: set {path}"))?;
+    }
+    Ok(())
+}
+
+/// Applies a policy's rule changes: rules disabled first, then rules added.
+pub fn apply_policy_rules(s: &mut Scenario, p: &Policy) {
     for d in &p.disable {
         if let Some((actor, rule)) = d.split_once('/') {
             for doc in s.doctrines.iter_mut().filter(|doc| doc.actor == actor) {
@@ -305,8 +314,4 @@ pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
             }),
         }
     }
-    for (path, value) in &p.set {
-        apply_override(s, path, value, &format!("policy `{name}`: set {path}"))?;
-    }
-    Ok(())
 }

@@ -61,7 +61,7 @@ pub struct Dynamics {
     pub calm_days: u32,
     /// Daily probability that a calm dyad steps one rung down.
     pub rung_decay: Param,
-    /// Fraction of a dyad's tension lost each day (0..1).
+    /// Fraction of a dyad's tension, and of every actor's domestic pressure, lost each day (0..1).
     pub tension_decay: Param,
     /// Tension added to (target, host) per death an armed group hosted by
     /// `host` causes to `target`.
@@ -81,7 +81,8 @@ pub struct Actor {
     pub name: Option<String>,
     /// What kind of actor, with the armed-group attributes where relevant.
     pub kind: ActorKind,
-    /// Military capability, 0..1: scales the casualties its strikes inflict.
+    /// Military capability, 0..1: scales the militants its strikes and operations
+    /// kill and the security personnel its border clashes kill.
     #[serde(default = "one")]
     pub capability: Param,
     /// Economy index (1 = its pre-crisis level); levers cost and restore it.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::paths::{Range, for_each_param};
+use super::paths::for_each_param;
 use super::types::*;
 
 /// A problem before it is placed in the file: the structural path, what, how to fix.
@@ -149,6 +149,7 @@ impl<'s> Checker<'s> {
             }
         }
         for (i, l) in s.levers.iter().enumerate() {
+            self.path_safe(format!("levers[{i}].id"), &l.id);
             if self.levers.insert(&l.id, l).is_some() {
                 self.problem(
                     format!("levers[{i}].id"),
@@ -348,6 +349,17 @@ impl<'s> Checker<'s> {
         }
     }
 
+    /// Ids that appear inside override paths must not hold path punctuation.
+    fn path_safe(&mut self, path: String, id: &str) {
+        if id.is_empty() || id.contains(['.', '[', ']', ' ', '=']) {
+            self.problem(
+                path,
+                format!("`{id}` is empty or holds one of . [ ] = or a space"),
+                "use letters, digits, `_` and `-`: the name appears in override paths",
+            );
+        }
+    }
+
     fn window(&mut self, path: &str, w: u32) {
         if w == 0 || w > self.s.horizon.max(1) {
             self.problem(
@@ -396,7 +408,16 @@ impl<'s> Checker<'s> {
     }
 
     fn check_events(&mut self) {
+        let mut names = BTreeSet::new();
         for (i, e) in self.s.events.iter().enumerate() {
+            if !names.insert(e.name.as_str()) {
+                self.problem(
+                    format!("events[{i}].name"),
+                    format!("event name `{}` is used twice", e.name),
+                    "give each event a distinct name (it names the event's parameters)",
+                );
+            }
+            self.path_safe(format!("events[{i}].name"), &e.name);
             match &e.trigger {
                 Trigger::Day { day, .. } if *day >= self.s.horizon => {
                     self.problem(
@@ -501,15 +522,45 @@ impl<'s> Checker<'s> {
                     );
                 }
             }
-            for (k, (path, _)) in p.set.iter().enumerate() {
-                let mut copy = self.s.clone();
-                if let Err(near) = super::paths::set_param(&mut copy, path, Default::default()) {
-                    self.problem(
-                        format!("policies[{i}].set[{k}][0]"),
-                        format!("no parameter at `{path}`"),
-                        format!("nearest valid paths: {}", near.join(", ")),
-                    );
+            self.check_policy_as_applied(i, p);
+        }
+    }
+
+    /// Checks policy `i` as it will run: its rules added and removed, its
+    /// `set` values in range on that scenario, and the whole result valid.
+    fn check_policy_as_applied(&mut self, i: usize, p: &Policy) {
+        let mut with = self.s.clone();
+        with.policies.clear();
+        let base: BTreeSet<String> = check(&with).into_iter().map(|p| p.message).collect();
+        super::apply_policy_rules(&mut with, p);
+        for (k, (path, value)) in p.set.iter().enumerate() {
+            match super::paths::set_param(&mut with, path, value.clone()) {
+                Err(near) => self.problem(
+                    format!("policies[{i}].set[{k}][0]"),
+                    format!("no parameter at `{path}`"),
+                    format!("nearest valid paths: {}", near.join(", ")),
+                ),
+                Ok(pp) => {
+                    let (lo, hi) = value.support();
+                    if let Err(e) = value.check() {
+                        self.problem(format!("policies[{i}].set[{k}][1]"), e, super::param::PARAM_HELP);
+                    } else if !pp.range.admits(lo, hi) {
+                        self.problem(
+                            format!("policies[{i}].set[{k}][1]"),
+                            format!("{value} is outside the range of `{path}`"),
+                            format!("use {}", pp.range.describe()),
+                        );
+                    }
                 }
+            }
+        }
+        for problem in check(&with) {
+            if !base.contains(&problem.message) {
+                self.problem(
+                    format!("policies[{i}]"),
+                    format!("with policy `{}` applied: {}", p.name, problem.message),
+                    problem.help,
+                );
             }
         }
     }
@@ -529,7 +580,11 @@ impl<'s> Checker<'s> {
                 if !pp.range.admits(lo, hi) {
                     found.push(RawProblem {
                         path: pp.structural,
-                        message: format!("`{}` is {p}, which can fall outside its range", pp.path),
+                        message: if p.is_uncertain() {
+                            format!("`{}` is {p}, which can fall outside its range", pp.path)
+                        } else {
+                            format!("`{}` is {p}, outside its range", pp.path)
+                        },
                         help: format!(
                             "use {} (a distribution must stay within it too)",
                             pp.range.describe()
@@ -539,7 +594,6 @@ impl<'s> Checker<'s> {
             }
         });
         self.out.extend(found);
-        let _ = Range::Any;
     }
 }
 

@@ -10,9 +10,10 @@
 //! Poisson returns the smallest `k` with `P(X <= k) >= u`, found by bisection
 //! on the regularized upper incomplete gamma function.
 //!
-//! Where a distribution's support is unbounded on a side, `u` is clamped to
-//! [`TAIL`]..`1 - TAIL` on that side, so grid and Morris levels at 0 and 1 give
-//! finite values (the 0.1% and 99.9% quantiles).
+//! Where a distribution's support is unbounded on a side (and on both sides of
+//! LogNormal, whose 0 is never reached), `u` is clamped to [`TAIL`]..`1 - TAIL`
+//! on that side, so grid and Morris levels at 0 and 1 give finite values (the
+//! 0.1% and 99.9% quantiles).
 
 use crate::scenario::Param;
 
@@ -24,7 +25,11 @@ pub const TAIL: f64 = 0.001;
 /// `p` must have passed [`Param::check`].
 pub fn quantile(p: &Param, u: f64) -> f64 {
     let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
-    let (lo, hi) = p.support();
+    let (lo, hi) = match p {
+        // exp of a Normal: both tails are open (0 is never reached).
+        Param::LogNormal(..) => (f64::NEG_INFINITY, f64::INFINITY),
+        _ => p.support(),
+    };
     let u = match (lo.is_finite(), hi.is_finite()) {
         (true, true) => u,
         (true, false) => u.min(1.0 - TAIL),
@@ -76,6 +81,8 @@ fn truncated_std_normal(za: f64, zb: f64, u: f64) -> f64 {
 }
 
 /// Standard normal quantile, Wichura (1988), Algorithm AS241 (PPND16).
+// The coefficients are written as published.
+#[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
 pub fn normal_quantile(p: f64) -> f64 {
     if p <= 0.0 {
         return f64::NEG_INFINITY;
@@ -185,6 +192,7 @@ pub fn normal_cdf(x: f64) -> f64 {
 }
 
 /// `ln Gamma(x)` for `x > 0` (Lanczos, g = 7, n = 9; relative error ~1e-15).
+#[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
 fn ln_gamma(x: f64) -> f64 {
     const G: [f64; 9] = [
         0.999_999_999_999_809_93,

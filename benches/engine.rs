@@ -1,0 +1,187 @@
+//! Engine speed: one trial of the flagship, a 10,000-trial run on 1 and 2
+//! threads, and a bare ChaCha8 draw for reference.
+//!
+//! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`.
+//!
+//! Before timing, the bench prints the random draws a flagship trial makes.
+//! The engine's generators are private to `Trial` (and adding a counter to the
+//! hot path is not wanted), so the count is reconstructed from the model and
+//! each trial's trace: every draw the day loop makes is either
+//! state-independent (one per dyad per day for rung decay, one per group per
+//! day for attacks, one per day in a shock's window, one per scheduled event,
+//! one or more per uncertain parameter) or follows an event the trace records
+//! (three casualty draws on a day with attacks, the draws of each lever's
+//! effect, one per rule that fires). What the trace cannot show is a rule whose
+//! condition held but whose dice said no, and the daily break draw of a
+//! ceasefire in force: the low figure leaves those out, the high one counts a
+//! draw for every rule on every day.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use escalate::engine::{Cause, NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
+use escalate::model::{self, ActionM, EffectM, Model, TriggerM};
+use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::scenario::{self, Source};
+use escalate::streams::StreamKeys;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+
+/// The flagship as bundled (falls back to the minimal scenario if it does not load).
+fn flagship() -> Model {
+    for name in ["pak-afghan-2024", "minimal"] {
+        let src = Source::open(name).expect("bundled");
+        if let Ok(v) = scenario::load(&src) {
+            eprintln!("bench scenario: {name}");
+            return model::compile(&v);
+        }
+    }
+    panic!("no bundled scenario loads");
+}
+
+/// Counts what the draw estimate needs from one trial's trace.
+#[derive(Default)]
+struct DrawCount {
+    /// Draws that follow recorded events.
+    observed: u64,
+    /// Events that were attacks (their casualty draws are made by the event).
+    event_attack_pending: bool,
+}
+
+struct Counter<'m> {
+    model: &'m Model,
+    c: DrawCount,
+}
+
+impl Tracer for Counter<'_> {
+    fn record(&mut self, _day: u32, e: TraceEvent) {
+        match e {
+            TraceEvent::Event { event } => {
+                if let ActionM::Attack { .. } = self.model.events[event as usize].action {
+                    // Two casualty draws, made by the event; its Attack record follows.
+                    self.c.observed += 2;
+                    self.c.event_attack_pending = true;
+                }
+            }
+            TraceEvent::Attack { .. } => {
+                if self.c.event_attack_pending {
+                    self.c.event_attack_pending = false;
+                } else {
+                    self.c.observed += 3; // civilian, security, militant
+                }
+            }
+            TraceEvent::Lever { lever, cause, .. } => {
+                if let Cause::Rule(_) = cause {
+                    self.c.observed += 1; // the rule's dice
+                }
+                self.c.observed += match self.model.levers[lever as usize].effect {
+                    EffectM::Airstrike { .. } | EffectM::GroundOperation { .. } => 3,
+                    EffectM::BorderClash { .. } => 2,
+                    EffectM::Crackdown { .. } | EffectM::Mediation { .. } => 1,
+                    _ => 0,
+                };
+            }
+            TraceEvent::TalksEnded { .. } => self.c.observed += 1, // ceasefire chance (at most)
+            TraceEvent::CeasefireBroken { .. } | TraceEvent::RungDecay { .. } => {}
+        }
+    }
+}
+
+/// (low, high) draws per trial, averaged over `n` trials.
+fn draws_per_trial(model: &Model, n: u64) -> (f64, f64) {
+    let h = model.horizon as u64;
+    let uncertain = model.uncertain_params().count() as u64;
+    let mut fixed = uncertain; // at least one draw per sampled parameter
+    fixed += model.dyads.len() as u64 * h; // rung decay
+    fixed += model.groups.len() as u64 * h; // attacks per group per day
+    for e in &model.events {
+        fixed += match e.trigger {
+            TriggerM::Day { .. } => 1,
+            TriggerM::Hazard { from, to, .. } => (to.min(model.horizon) - from) as u64,
+        };
+    }
+    let keys = StreamKeys::new(1, model);
+    let mut trial = Trial::new(model);
+    let mut out = TrialOutcome::new(model);
+    let mut observed = 0;
+    for i in 0..n {
+        let mut c = Counter {
+            model,
+            c: DrawCount::default(),
+        };
+        trial.run(&keys, i, &mut out, &mut c);
+        observed += c.c.observed;
+    }
+    let low = fixed as f64 + observed as f64 / n as f64;
+    let high = low + (model.rules.len() as u64 * h) as f64;
+    (low, high)
+}
+
+fn benches(c: &mut Criterion) {
+    let model = flagship();
+    let (low, high) = draws_per_trial(&model, 1000);
+    eprintln!(
+        "random draws per trial: {low:.0} to {high:.0} ({} uncertain parameters, {} dyads, {} groups, {} rules, {} days)",
+        model.uncertain_params().count(),
+        model.dyads.len(),
+        model.groups.len(),
+        model.rules.len(),
+        model.horizon
+    );
+    eprintln!(
+        "generators created per trial: {} (4 purposes + 1 per uncertain parameter)",
+        4 + model.uncertain_params().count()
+    );
+
+    let mut g = c.benchmark_group("trial");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("flagship one trial", |b| {
+        let keys = StreamKeys::new(20240318, &model);
+        let mut trial = Trial::new(&model);
+        let mut out = TrialOutcome::new(&model);
+        let mut i = 0u64;
+        b.iter(|| {
+            trial.run(&keys, i, &mut out, &mut NoTrace);
+            i += 1;
+            black_box(&out);
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("run");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    for threads in [1, 2] {
+        g.bench_function(format!("flagship 10000 trials {threads} thread(s)"), |b| {
+            let spec = RunSpec {
+                seed: 20240318,
+                trials: 0..10_000,
+                threads: Some(threads),
+            };
+            b.iter(|| black_box(montecarlo::run(&model, &spec, Hooks::default()).expect("run")))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("chacha8");
+    g.throughput(Throughput::Elements(1));
+    let mut rng = ChaCha8Rng::from_seed([7; 32]);
+    g.bench_function("next_u64", |b| b.iter(|| black_box(rng.next_u64())));
+    g.bench_function("unit f64", |b| {
+        b.iter(|| black_box(escalate::engine::sample::unit(&mut rng)))
+    });
+    g.bench_function("new generator (key + stream)", |b| {
+        let keys = StreamKeys::new(3, &model);
+        let mut i = 0u64;
+        b.iter(|| {
+            i += 1;
+            let mut r = keys.rng(escalate::streams::Purpose::Violence, i);
+            black_box(r.next_u64())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

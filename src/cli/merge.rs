@@ -1,0 +1,58 @@
+//! `escalate merge`: part files of a sharded run into the run's report.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use miette::IntoDiagnostic;
+
+use super::run::check_digest;
+use super::{Error, Outcome};
+use escalate::report::{self, text::Colour};
+use escalate::shard;
+
+/// `escalate merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part files written by `escalate run --shard K/N --out FILE`, in any order.
+    #[arg(required = true, value_name = "PARTS")]
+    pub parts: Vec<PathBuf>,
+    /// Write the whole summary as JSON (the same bytes as the unsharded run's --json).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the self-contained HTML report (as `escalate run --html`).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Not available for merged runs: parts hold accumulators, not per-trial rows.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Exit 1 (with a one-line diff) unless the merged digest equals HEX.
+    #[arg(long, value_name = "HEX")]
+    pub expect_digest: Option<String>,
+}
+
+pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
+    if let Some(csv) = &a.csv {
+        miette::bail!(miette::miette!(
+            help = "per-trial rows come from an unsharded run: `escalate run ... --csv FILE` \
+                    (a trial's row is the same in any run with the same seed); \
+                    use --json for the merged summary",
+            "--csv {}: a merged run has no per-trial rows (part files keep accumulators, \
+             not trials, so their size does not grow with the number of trials)",
+            csv.display()
+        ));
+    }
+    let merged = shard::merge_files(&a.parts)?;
+    let report = merged.report()?;
+    if let Some(path) = &a.json {
+        report::output::write_atomic(path, report::json::to_json(&report).as_bytes())?;
+    }
+    if let Some(path) = &a.html {
+        report::output::write_atomic(path, report::html::render(&report).as_bytes())?;
+    }
+    let colour = Colour::detect(std::io::stdout().is_terminal());
+    let mut out = std::io::stdout().lock();
+    out.write_all(report::text::render(&report, colour).as_bytes())
+        .into_diagnostic()?;
+    Ok(check_digest(&report.digest, a.expect_digest.as_deref()))
+}

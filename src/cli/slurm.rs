@@ -1,0 +1,247 @@
+//! `escalate slurm`: writes a study directory with a Slurm job array (one task
+//! per shard) and a merge job, prints the command that submits both, and with
+//! `--submit` runs it.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use miette::IntoDiagnostic;
+
+use super::args::CommonRun;
+use super::prepare::prepare;
+use super::{Error, Outcome};
+use escalate::report::output::write_atomic;
+use escalate::shard::Shard;
+use escalate::slurm::{JobSpec, Resources, check_value};
+
+/// `escalate slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// What to run (--threads sets each task's --cpus-per-task; default 1).
+    #[command(flatten)]
+    pub common: CommonRun,
+    /// A named policy of the scenario.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
+    #[arg(long, value_name = "N")]
+    pub shards: u64,
+    /// Slurm partition for the jobs.
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Slurm time limit per task, e.g. 2:00:00.
+    #[arg(long, value_name = "T")]
+    pub time: Option<String>,
+    /// Slurm memory per task, e.g. 2G.
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// Study directory: scripts, scenario copy, parts/, logs/, result.json, report.txt.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Submit the array and the merge job now (runs the printed command).
+    #[arg(long)]
+    pub submit: bool,
+}
+
+pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
+    let c = &a.common;
+    if c.trials == 0 {
+        miette::bail!(miette::miette!(
+            help = "use --trials 1 or more",
+            "--trials 0: nothing to run"
+        ));
+    }
+    if a.shards == 0 || a.shards > c.trials {
+        miette::bail!(miette::miette!(
+            help = format!("use --shards 1 to {} (at most one shard per trial)", c.trials),
+            "--shards {}: out of range",
+            a.shards
+        ));
+    }
+    if c.threads == Some(0) {
+        miette::bail!(miette::miette!(
+            help = "use --threads 1 or more (CPUs per task), or leave it out for 1",
+            "--threads 0"
+        ));
+    }
+    for (flag, v) in [
+        ("--partition", &a.partition),
+        ("--time", &a.time),
+        ("--mem", &a.mem),
+    ] {
+        if let Some(v) = v {
+            check_value(flag, v)?;
+        }
+    }
+    let p = prepare(c, a.policy.as_deref())?;
+    escalate::shard::check_shardable(&p.source, a.policy.as_deref())?;
+    let exe = std::env::current_exe()
+        .and_then(|e| e.canonicalize())
+        .into_diagnostic()?;
+    let dir = make_dir(&a.dir)?;
+    refuse_old_parts(&dir.join("parts"))?;
+    for sub in ["parts", "logs"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join(sub).display()))?;
+    }
+
+    // The scenario: a copy in DIR, which the jobs read; a bundled scenario is
+    // named as given (the binary holds its text), so reports name it as a local run would.
+    let given = c
+        .scenario
+        .clone()
+        .unwrap_or_else(|| p.source.name.clone());
+    let copy = dir.join("scenario.ron");
+    write_atomic(&copy, p.source.text.as_bytes())?;
+    let bundled = !Path::new(&given).is_file();
+    let scenario_arg = if bundled {
+        given
+    } else {
+        copy.to_string_lossy().into_owned()
+    };
+
+    let info = &p.info;
+    let mut args = vec![
+        "run".to_string(),
+        scenario_arg.clone(),
+        "--trials".into(),
+        info.trials.to_string(),
+        "--seed".into(),
+        info.seed.to_string(),
+        "--horizon".into(),
+        info.horizon.to_string(),
+    ];
+    if let Some(pol) = &info.policy {
+        args.extend(["--policy".to_string(), pol.clone()]);
+    }
+    for o in &info.overrides {
+        args.extend(["--set".to_string(), o.clone()]);
+    }
+    let n = a.shards;
+    let first = Shard::new(0, n)?.range(info.trials);
+    let last = Shard::new(n - 1, n)?.range(info.trials);
+    let description = vec![
+        format!(
+            "Run: {} (sha256 {}), {} trials, seed {}, horizon {} days, policy {}{}.",
+            p.source.name,
+            &info.scenario_sha256[..16],
+            info.trials,
+            info.seed,
+            info.horizon,
+            info.policy.as_deref().unwrap_or("(none)"),
+            if info.overrides.is_empty() {
+                String::new()
+            } else {
+                format!(", overrides {}", info.overrides.join(" "))
+            }
+        ),
+        format!(
+            "Shard K of {n} runs trials floor(K*{t}/{n}) to floor((K+1)*{t}/{n})-1: \
+             shard 0 runs {} to {}, shard {} runs {} to {}.",
+            first.start,
+            first.end - 1,
+            n - 1,
+            last.start,
+            last.end - 1,
+            t = info.trials
+        ),
+    ];
+    let stem = Path::new(&p.source.name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name: String = format!("escalate-{stem}")
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let job = JobSpec {
+        name,
+        exe,
+        dir: dir.clone(),
+        shards: n,
+        shard_args: args,
+        description,
+        resources: Resources {
+            partition: a.partition.clone(),
+            time: a.time.clone(),
+            mem: a.mem.clone(),
+            cpus: c.threads.unwrap_or(1) as u32,
+        },
+    };
+    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
+    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+
+    eprintln!("wrote {}", job.job_path().display());
+    eprintln!(
+        "  a job array of {n} tasks: task K runs shard K/{n} into {}/part-K.esc",
+        job.parts_dir().display()
+    );
+    eprintln!("wrote {}", job.merge_path().display());
+    eprintln!(
+        "  merges the parts into {} and {}",
+        job.result_path().display(),
+        job.report_path().display()
+    );
+    if bundled {
+        eprintln!(
+            "wrote {} (a copy; the jobs run the bundled `{scenario_arg}`, which this escalate holds)",
+            copy.display()
+        );
+    } else {
+        eprintln!("wrote {} (the scenario the jobs run)", copy.display());
+    }
+    eprintln!("logs go to {}/", job.logs_dir().display());
+    eprintln!(
+        "a failed shard K runs again with: sbatch --array=K {}",
+        job.job_path().display()
+    );
+    if a.submit {
+        let (array, merge) = job.submit()?;
+        eprintln!("submitted job array {array} ({n} tasks) and merge job {merge} (runs after every task succeeds)");
+        eprintln!("watch with: squeue -j {array},{merge}");
+        println!("{array} {merge}");
+    } else {
+        eprintln!("submit both with:");
+        println!("{}", job.submit_command());
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Creates the study directory and returns its absolute path.
+fn make_dir(dir: &Path) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(dir)
+        .and_then(|_| dir.canonicalize())
+        .map_err(|e| {
+            miette::miette!(
+                help = "choose a directory you can write, on a file system the compute nodes share",
+                "--dir {}: {e}",
+                dir.display()
+            )
+        })
+}
+
+/// Refuses a study directory that already holds parts (of this or another run).
+fn refuse_old_parts(parts: &Path) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(parts) else {
+        return Ok(()); // not there yet
+    };
+    let old = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "esc"))
+        .count();
+    if old > 0 {
+        miette::bail!(miette::miette!(
+            help = "use a new --dir for a new run; to re-run failed shards of this one, \
+                    use `sbatch --array=K DIR/job.sbatch`",
+            "{} already holds {old} part files of an earlier run; nothing was written",
+            parts.display()
+        ));
+    }
+    Ok(())
+}

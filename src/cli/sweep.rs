@@ -1,0 +1,227 @@
+//! `escalate sweep`: parses the flags, plans and runs the sweep with the
+//! library ([`escalate::sweep`]), shows a progress bar over design points on a
+//! terminal, and prints where the files are and which inputs matter most.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::args::DEFAULT_SEED;
+use super::{Error, Outcome};
+use escalate::shard::Shard;
+use escalate::sweep::analysis::{InputIndices, OutputIndices};
+use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
+
+/// The designs, as typed.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DesignArg {
+    /// Full factorial grid: --points levels per input.
+    Grid,
+    /// Latin hypercube: --points points.
+    Lhs,
+    /// Saltelli design on the Sobol sequence: --points base samples N, N*(k+2) points.
+    Sobol,
+    /// Morris trajectories: --points trajectories r, r*(k+1) points, --levels p.
+    Morris,
+}
+
+/// `escalate sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file, or a bundled scenario's name.
+    pub scenario: String,
+    /// The design.
+    #[arg(long, value_enum)]
+    pub design: DesignArg,
+    /// Levels per input (grid), points (lhs), base samples N (sobol), trajectories r (morris).
+    #[arg(long, value_name = "N")]
+    pub points: Option<usize>,
+    /// A factor: PATH=LO..HI, PATH=DISTRIBUTION (e.g. Normal(10, 2)) or PATH=[v1, v2, ...];
+    /// or a fixed override PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=RANGE")]
+    pub set: Vec<String>,
+    /// A policy; two or more make a categorical factor `policy` (`baseline`: none).
+    #[arg(long)]
+    pub policy: Vec<String>,
+    /// Trials per design point.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: u64,
+    /// Seed of every point's trials (common random numbers), of the design and bootstrap.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Levels p of the Morris grid.
+    #[arg(long, default_value_t = 4)]
+    pub levels: usize,
+    /// Days per trial (default: the scenario's horizon).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only the design points of shard K of N (K from 0); shards may share --out.
+    #[arg(long, value_name = "K/N",
+          value_parser = |s: &str| s.parse::<Shard>().map_err(|e| e.to_string()))]
+    pub shard: Option<Shard>,
+    /// Output directory (created; an unfinished sweep there is resumed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
+    if a.threads == Some(0) {
+        miette::bail!(miette::miette!(
+            help = "use --threads 1 or more, or leave it out",
+            "--threads 0"
+        ));
+    }
+    let spec = SweepSpec {
+        scenario: a.scenario.clone(),
+        design: match a.design {
+            DesignArg::Grid => DesignKind::Grid,
+            DesignArg::Lhs => DesignKind::Lhs,
+            DesignArg::Sobol => DesignKind::Sobol,
+            DesignArg::Morris => DesignKind::Morris,
+        },
+        points: a.points,
+        levels: a.levels,
+        sets: a.set.clone(),
+        policies: a.policy.clone(),
+        trials: a.trials,
+        seed: a.seed,
+        horizon: a.horizon,
+    };
+    let plan = Plan::new(spec)?;
+    let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} points · {per_sec} · {eta} left",
+            )
+            .expect("valid template"),
+        );
+        b
+    });
+    let mut progress = |done: usize, of: usize| {
+        if let Some(b) = &bar {
+            if b.length() != Some(of as u64) {
+                b.set_length(of as u64);
+                b.set_position(done as u64);
+                b.reset_eta();
+            }
+            b.set_position(done as u64);
+        }
+    };
+    let mut warn = |w: String| {
+        if let Some(b) = &bar {
+            b.suspend(|| eprintln!("warning: {w}"));
+        } else {
+            eprintln!("warning: {w}");
+        }
+    };
+    let result = sweep::run(
+        &plan,
+        &a.out,
+        RunOptions {
+            threads: a.threads,
+            shard: a.shard,
+            progress: Some(&mut progress),
+            warn: Some(&mut warn),
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let r = result?;
+    let dir = a.out.display();
+    println!(
+        "escalate sweep · {} · {} design, {} points · {} trials per point · seed {}",
+        plan.source.name,
+        plan.spec.design.name(),
+        r.points,
+        plan.spec.trials,
+        plan.spec.seed
+    );
+    for f in &plan.factors {
+        println!("  input {} = {} ({})", f.name, f.spec(), f.kind_name());
+    }
+    let shard = a.shard.map(|s| format!("shard {s}: ")).unwrap_or_default();
+    println!(
+        "{shard}{} of {} points run now, {} found done in {dir}",
+        r.ran, r.mine, r.resumed
+    );
+    let Some(indices) = r.indices else {
+        println!(
+            "the outputs are written when every design point is done: run the shards left \
+             (into {dir}, or copy their points/ files there), then this command without --shard"
+        );
+        return Ok(Outcome::Ok);
+    };
+    print_top(&plan, &indices);
+    println!("wrote:");
+    for f in sweep::OUTPUTS {
+        println!("  {}", a.out.join(f).display());
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The three strongest inputs of the charted outputs, one line each.
+fn print_top(plan: &Plan, indices: &[OutputIndices]) {
+    let what = match plan.spec.design {
+        DesignKind::Sobol => "total index ST [95% interval], first-order S1",
+        DesignKind::Morris => "mu* (mean absolute effect per input range), mu, sigma",
+        DesignKind::Grid | DesignKind::Lhs => "PRCC, SRC (R^2 of the linear fit)",
+    };
+    println!("\nStrongest inputs ({what}); sensitivity.csv has every output:");
+    let mut charted: Vec<&OutputIndices> = indices[..plan.classes.len()].iter().collect();
+    charted.extend(
+        indices
+            .iter()
+            .filter(|o| o.output == "attacks_mean" || o.output == "deaths_mean"),
+    );
+    let width = plan
+        .factors
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(44);
+    for o in charted {
+        match &o.note {
+            Some(n) => println!("  {}: {n}", o.output),
+            None => {
+                let r2 = o
+                    .r_squared
+                    .map(|r| format!(" (R^2 {r:.2})"))
+                    .unwrap_or_default();
+                println!("  {}{r2}", o.output);
+            }
+        }
+        let mut rows: Vec<_> = o.inputs.iter().collect();
+        rows.sort_by_key(|r| r.rank);
+        for r in rows.iter().take(3) {
+            let v = match r.indices {
+                InputIndices::Sobol { s1, st, st_ci, .. } => format!(
+                    "ST {st:>6.3} [{:>6.3}, {:>6.3}]  S1 {s1:>6.3}",
+                    st_ci[0], st_ci[1]
+                ),
+                InputIndices::Morris { mu_star, mu, sigma } => {
+                    format!("mu* {mu_star:>9.4}  mu {mu:>9.4}  sigma {sigma:>9.4}")
+                }
+                InputIndices::Regression { src, prcc } => {
+                    format!("PRCC {:>6.3}  SRC {:>6.3}", z(prcc), z(src))
+                }
+            };
+            println!("    {}. {:<width$}  {v}", r.rank, r.input);
+        }
+    }
+    println!();
+}
+
+/// Values that print as 0 at three decimals, as 0 (no `-0.000`).
+fn z(v: f64) -> f64 {
+    if v.abs() < 0.0005 { 0.0 } else { v }
+}

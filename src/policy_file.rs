@@ -1,0 +1,194 @@
+//! Policies from files, and what `--policy ARG` means.
+//!
+//! `--policy` takes a policy's name in the scenario, `baseline` (no policy,
+//! unless the scenario defines one by that name), or the path of a RON file
+//! holding one `Policy(...)`. A file's policy is checked like the scenario's
+//! own policies (actors, rules, levers, conditions, parameter paths and
+//! ranges); every problem points into the policy file with file:line:col.
+
+use miette::{NamedSource, SourceSpan};
+
+use crate::scenario::{
+    self, Policy, Problem, ScenarioError, Source, Validated, error, locate, param, paths, validate,
+};
+
+/// The name meaning "no policy" (unless the scenario defines a policy by that name).
+pub const BASELINE: &str = "baseline";
+
+/// What a `--policy` argument resolved to.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The scenario, with the file's policy added when the argument was a file.
+    pub scenario: Validated,
+    /// The policy to apply by name (None: the scenario as written).
+    pub policy: Option<String>,
+    /// The name to show for it: the policy's name (`baseline` for none).
+    pub label: String,
+}
+
+/// Resolves a `--policy` argument against a loaded scenario (see the module docs).
+pub fn resolve(
+    base: &Validated,
+    src: &Source,
+    arg: Option<&str>,
+) -> Result<Resolved, ScenarioError> {
+    let Some(arg) = arg else {
+        return Ok(Resolved {
+            scenario: base.clone(),
+            policy: None,
+            label: BASELINE.to_string(),
+        });
+    };
+    let has = |name: &str| base.scenario().policies.iter().any(|p| p.name == name);
+    if !has(arg) && std::path::Path::new(arg).is_file() {
+        let (policy, psrc) = read_policy(arg)?;
+        let name = policy.name.clone();
+        let scenario = add_policy(base, src, policy, &psrc)?;
+        return Ok(Resolved {
+            scenario,
+            policy: Some(name.clone()),
+            label: name,
+        });
+    }
+    if arg == BASELINE && !has(arg) {
+        return Ok(Resolved {
+            scenario: base.clone(),
+            policy: None,
+            label: BASELINE.to_string(),
+        });
+    }
+    Ok(Resolved {
+        scenario: base.clone(),
+        policy: Some(arg.to_string()),
+        label: arg.to_string(),
+    })
+}
+
+/// Reads and parses a policy file (syntax errors with file:line:col).
+pub fn read_policy(path: &str) -> Result<(Policy, Source), ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+        path: path.to_string(),
+        source: e,
+    })?;
+    let src = Source {
+        name: path.to_string(),
+        text,
+    };
+    let options = ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    );
+    let policy = options.from_str::<Policy>(&src.text).map_err(|e| {
+        let (line, col) = (e.span.start.line, e.span.start.col);
+        let start = error::offset_of(&src.text, line, col);
+        let end = error::offset_of(&src.text, e.span.end.line, e.span.end.col).max(start);
+        ScenarioError::Syntax {
+            src: NamedSource::new(&src.name, src.text.clone()),
+            span: SourceSpan::from(start..end.max(start + 1).min(src.text.len().max(start))),
+            message: format!("{}:{line}:{col}: {}", src.name, e.code),
+            help:
+                "a policy file holds one `Policy(name: \"...\", description: \"...\", add: [...], \
+                   disable: [...], set: [...])`; docs/compare-and-trace.md shows one"
+                    .into(),
+        }
+    })?;
+    Ok((policy, src))
+}
+
+/// Adds a file's policy to a scenario after checking it; problems point into the policy file.
+pub fn add_policy(
+    base: &Validated,
+    src: &Source,
+    policy: Policy,
+    psrc: &Source,
+) -> Result<Validated, ScenarioError> {
+    let mut s = base.scenario().clone();
+    let k = s.policies.len();
+    s.policies.push(policy.clone());
+    let prefix = format!("policies[{k}]");
+    // (path inside the policy file, message, help)
+    let mut raw: Vec<(String, String, String)> = Vec::new();
+    for p in validate::check(&s) {
+        if let Some(rest) = p.path.strip_prefix(&prefix) {
+            raw.push((rest.trim_start_matches('.').to_string(), p.message, p.help));
+        }
+    }
+    // A problem found with the policy applied repeats one found in its parts.
+    if raw.iter().any(|(path, ..)| !path.is_empty()) {
+        raw.retain(|(path, ..)| !path.is_empty());
+    }
+    // Values set: admissible for their parameter.
+    for (i, (path, value)) in policy.set.iter().enumerate() {
+        let mut copy = s.clone();
+        let bad = match (
+            value.check(),
+            paths::set_param(&mut copy, path, value.clone()),
+        ) {
+            (Err(e), _) => Some((e, param::PARAM_HELP.to_string())),
+            (Ok(()), Ok(pp)) => {
+                let (lo, hi) = value.support();
+                (!pp.range.admits(lo, hi)).then(|| {
+                    (
+                        format!("{value} can fall outside the range of `{path}`"),
+                        format!("use {}", pp.range.describe()),
+                    )
+                })
+            }
+            (Ok(()), Err(_)) => None, // reported by the check above
+        };
+        if let Some((message, help)) = bad {
+            raw.push((format!("set[{i}][1]"), message, help));
+        }
+    }
+    // The rules added, once in place: their numbers in range.
+    if raw.is_empty() {
+        let mut applied = s.clone();
+        scenario::apply_policy(&mut applied, &policy.name)?;
+        for p in validate::check(&applied) {
+            if let Some(mapped) = added_rule_path(&applied, &policy, &p.path) {
+                raw.push((mapped, p.message, p.help));
+            }
+        }
+    }
+    if raw.is_empty() {
+        return scenario::validate(s, src);
+    }
+    let map = locate::SourceMap::new(&psrc.text);
+    let problems = raw
+        .into_iter()
+        .map(|(path, message, help)| {
+            let span = map.find(&path).map_or(0..0, |l| l.span.clone());
+            let (line, col) = error::line_col(&psrc.text, span.start);
+            Problem {
+                location: format!("{}:{line}:{col}", psrc.name),
+                path,
+                message,
+                span: SourceSpan::from(span),
+                help,
+            }
+        })
+        .collect();
+    Err(ScenarioError::Invalid {
+        name: psrc.name.clone(),
+        src: NamedSource::new(&psrc.name, psrc.text.clone()),
+        problems,
+    })
+}
+
+/// Maps `doctrines[i].rules[j]...` of a rule the policy added to `add[k][1]...`.
+fn added_rule_path(applied: &scenario::Scenario, policy: &Policy, path: &str) -> Option<String> {
+    for (k, (actor, rule)) in policy.add.iter().enumerate() {
+        let i = applied.doctrines.iter().position(|d| &d.actor == actor)?;
+        let j = applied.doctrines[i]
+            .rules
+            .iter()
+            .rposition(|r| r.name == rule.name)?;
+        let prefix = format!("doctrines[{i}].rules[{j}]");
+        if let Some(rest) = path.strip_prefix(&prefix)
+            && (rest.is_empty() || rest.starts_with(['.', '[']))
+        {
+            return Some(format!("add[{k}][1]{rest}"));
+        }
+    }
+    None
+}

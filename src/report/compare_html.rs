@@ -1,0 +1,471 @@
+//! The HTML page of a comparison (`escalate compare --html FILE`): one
+//! self-contained page rendered from a [`CompareReport`], inline SVG and CSS,
+//! no script and nothing from the network.
+//!
+//! Sections: the policies (names, descriptions, digests); outcome classes side
+//! by side (each policy's probability with its 95% interval, drawn with
+//! [`svg::interval_bars`]) and their paired differences to the reference;
+//! the headline metrics' paired differences; the full metric table; what
+//! common random numbers bought (variance reduction); how to reproduce.
+//!
+//! A difference chart ([`difference_chart`], written here on the shared
+//! [`svg`] primitives) draws each policy's difference to the reference as a
+//! point with its 95% interval around a zero line. Every piece of scenario
+//! text is escaped; equal reports give equal bytes.
+
+use std::fmt::Write;
+
+use super::compare_report::{CompareReport, MetricComparison};
+use super::svg::{
+    self, BarOptions, Frame, IntervalBar, Scale, Tone, escape, labelled_ticks, svg_open, x_axis,
+};
+use super::text::num;
+use crate::compare::Direction;
+
+const PAGE_CSS: &str = r#"
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f6f4; color: #1b1b1b;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 15px; line-height: 1.45; }
+main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+h1 { font-size: 26px; margin: 0 0 6px; }
+h2 { font-size: 20px; margin: 32px 0 6px; padding-top: 10px; border-top: 2px solid #e4e4e0; }
+h3 { font-size: 16px; margin: 18px 0 4px; }
+p { margin: 6px 0 10px; }
+.meta { color: #555; font-size: 14px; }
+.explain { color: #444; font-size: 14px; max-width: 62em; }
+table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13.5px; }
+th, td { padding: 3px 9px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
+th { background: #f3f3f1; font-weight: 600; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.good { color: #1e7d45; font-weight: 600; }
+td.bad { color: #b03a2e; font-weight: 600; }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
+pre { background: #f3f3f1; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
+.pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 4px 24px; }
+.swatch { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; }
+svg.chart .diff-point { stroke: #111; stroke-width: 1; }
+svg.chart .zero { stroke: #333; stroke-width: 1.5; stroke-dasharray: 4 3; }
+@media print { main { max-width: none; padding: 0; } }
+"#;
+
+const SWATCH: [&str; 8] = [
+    "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f7f7f", "#f0e442",
+];
+
+/// One row of a [`difference_chart`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffRow {
+    /// Row label (the policy).
+    pub label: String,
+    /// The difference.
+    pub value: f64,
+    /// Interval low.
+    pub low: f64,
+    /// Interval high.
+    pub high: f64,
+    /// Colour of the point.
+    pub tone: Tone,
+    /// Text right of the plot.
+    pub note: String,
+}
+
+/// Points with 95% intervals around a dashed zero line, one row per policy
+/// (a complete `<svg>`). `percent`: values are probabilities, ticks in points.
+pub fn difference_chart(rows: &[DiffRow], title: &str, percent: bool, width: f64) -> String {
+    let row = 26.0;
+    let top = 26.0;
+    let frame = Frame {
+        width,
+        height: top + row * rows.len() as f64 + 40.0,
+        left: 90.0,
+        right: 235.0,
+        top,
+        bottom: 40.0,
+    };
+    let mut lo = rows.iter().map(|r| r.low).fold(0.0, f64::min);
+    let mut hi = rows.iter().map(|r| r.high).fold(0.0, f64::max);
+    let pad = (hi - lo).max(if percent { 0.01 } else { 1e-9 }) * 0.08;
+    lo -= pad;
+    hi += pad;
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        (lo, hi) = (-1.0, 1.0);
+    }
+    let x = Scale::new((lo, hi), frame.x_range());
+    let ticks: Vec<(f64, String)> = if percent {
+        labelled_ticks(100.0 * lo, 100.0 * hi, 4, 0.0)
+            .into_iter()
+            .map(|(v, l)| (v / 100.0, l))
+            .collect()
+    } else {
+        labelled_ticks(lo, hi, 4, 0.0)
+    };
+    let mut o = svg_open(frame.width, frame.height, title);
+    let _ = write!(
+        o,
+        "<text class=\"title\" x=\"0\" y=\"16\">{}</text>",
+        escape(title)
+    );
+    o.push_str(&x_axis(&frame, &x, &ticks, "", true));
+    let (y0, y1) = frame.y_range();
+    let zx = x.map(0.0);
+    let _ = write!(
+        o,
+        "<line class=\"zero\" x1=\"{zx:.1}\" y1=\"{y0:.1}\" x2=\"{zx:.1}\" y2=\"{y1:.1}\"/>"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let cy = top + row * (i as f64 + 0.5);
+        let (xl, xh, xv) = (x.map(r.low), x.map(r.high), x.map(r.value));
+        let cap = row * 0.22;
+        let _ = write!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+             <path class=\"whisker\" d=\"M{xl:.1} {cy:.1}H{xh:.1}M{xl:.1} {:.1}V{:.1}M{xh:.1} {:.1}V{:.1}\"/>\
+             <circle class=\"{} diff-point\" cx=\"{xv:.1}\" cy=\"{cy:.1}\" r=\"5\"/>\
+             <text class=\"note\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            frame.left - 8.0,
+            cy + 4.0,
+            escape(&r.label),
+            cy - cap,
+            cy + cap,
+            cy - cap,
+            cy + cap,
+            r.tone.class(),
+            frame.width - frame.right + 10.0,
+            cy + 4.0,
+            escape(&r.note)
+        );
+    }
+    o.push_str("</svg>");
+    o
+}
+
+fn pts(x: f64) -> String {
+    format!("{:+.1}", 100.0 * x)
+}
+
+fn signed(x: f64) -> String {
+    if x > 0.0 {
+        format!("+{}", num(x))
+    } else {
+        num(x)
+    }
+}
+
+/// Renders the comparison as one self-contained HTML page.
+pub fn render(r: &CompareReport) -> String {
+    let mut o = String::with_capacity(64 * 1024);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"escalate {}\">\n\
+         <title>{} · policies compared · escalate</title>\n<style>{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
+        escape(&r.run.escalate_version),
+        escape(&r.scenario.name),
+        svg::CSS
+    );
+    header(&mut o, r);
+    classes(&mut o, r);
+    headline(&mut o, r);
+    table(&mut o, r);
+    crn(&mut o, r);
+    let _ = writeln!(
+        o,
+        "<h2>Reproduce</h2>\n<pre>{}</pre>\n<p class=\"meta\">escalate {} · scenario SHA-256 <code>{}</code></p>",
+        escape(&r.command),
+        escape(&r.run.escalate_version),
+        escape(&r.run.scenario_sha256)
+    );
+    o.push_str("</main>\n</body>\n</html>\n");
+    o
+}
+
+fn header(o: &mut String, r: &CompareReport) {
+    let _ = writeln!(
+        o,
+        "<header>\n<h1>{}: policies compared</h1>",
+        escape(&r.scenario.name)
+    );
+    if !r.scenario.description.is_empty() {
+        let _ = writeln!(o, "<p>{}</p>", escape(&r.scenario.description));
+    }
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\">{} trials per policy, {} days each · seed {} · every policy runs the \
+         same trials on common random numbers: trial <i>i</i> of each policy draws the same \
+         uncertain parameters and the same shocks, so differences come from the policies, not \
+         from luck.</p>\n</header>",
+        num(r.trials as f64),
+        r.run.horizon,
+        r.seed
+    );
+    let _ = writeln!(
+        o,
+        "<h2>Policies</h2>\n<table>\n<tr><th>policy</th><th>what it is</th><th>digest</th></tr>"
+    );
+    for (k, p) in r.policies.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span><b>{}</b>{}</td>\
+             <td>{}</td><td><code>{}…</code></td></tr>",
+            SWATCH[k % 8],
+            escape(&p.name),
+            if k == 0 { " (reference)" } else { "" },
+            escape(&p.description),
+            escape(&p.digest[..16])
+        );
+    }
+    o.push_str("</table>\n");
+}
+
+fn classes(o: &mut String, r: &CompareReport) {
+    let _ = writeln!(
+        o,
+        "<h2>How trials ended</h2>\n<p class=\"explain\">Left: each policy's probability of \
+         the class with its 95% interval. Right: the paired difference to <b>{}</b> in \
+         percentage points with its 95% interval (Newcombe's method for paired proportions); \
+         an interval that does not cross the dashed zero line is a difference the trials \
+         establish.</p>",
+        escape(&r.reference)
+    );
+    for (c, cl) in r.classes.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<h3>{}</h3>\n<p class=\"explain\">{}</p>\n<div class=\"pair\">",
+            escape(&cl.name),
+            escape(&cl.description)
+        );
+        let bars: Vec<IntervalBar> = r
+            .policies
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let oc = &p.outcomes[c];
+                IntervalBar {
+                    label: p.name.clone(),
+                    value: oc.probability,
+                    low: oc.ci95[0],
+                    high: oc.ci95[1],
+                    tone: Tone::Series(k),
+                    note: format!("{:.1}%", 100.0 * oc.probability),
+                }
+            })
+            .collect();
+        let max = bars.iter().map(|b| b.high).fold(0.0, f64::max);
+        let max = if max <= 0.0 {
+            0.05
+        } else {
+            (max * 1.1).min(1.0)
+        };
+        o.push_str(&svg::interval_bars(
+            &bars,
+            &BarOptions {
+                title: format!("{}: probability", cl.name),
+                width: 520.0,
+                max,
+                percent: true,
+                label_width: 120.0,
+                note_width: 70.0,
+            },
+        ));
+        let rows: Vec<DiffRow> = cl
+            .policies
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, d)| DiffRow {
+                label: d.policy.clone(),
+                value: d.difference,
+                low: d.ci95[0],
+                high: d.ci95[1],
+                tone: Tone::Series(k),
+                note: format!(
+                    "{} [{}, {}] pts",
+                    pts(d.difference),
+                    pts(d.ci95[0]),
+                    pts(d.ci95[1])
+                ),
+            })
+            .collect();
+        o.push_str(&difference_chart(
+            &rows,
+            &format!("{}: difference to {}, points", cl.name, r.reference),
+            true,
+            520.0,
+        ));
+        o.push_str("</div>\n");
+    }
+}
+
+/// The metrics drawn as charts: totals people ask about first.
+fn is_headline(m: &MetricComparison) -> bool {
+    matches!(
+        m.name.as_str(),
+        "attacks"
+            | "deaths"
+            | "deaths.civilian"
+            | "deaths.security"
+            | "strikes"
+            | "deported"
+            | "trade_lost"
+    ) || m.name.starts_with("peak_rung.")
+}
+
+fn headline(o: &mut String, r: &CompareReport) {
+    let _ = writeln!(
+        o,
+        "<h2>Headline metrics: paired differences</h2>\n<p class=\"explain\">Mean over trials of \
+         (policy − {ref_}) on the same draws, with its 95% interval. The note gives the share of \
+         trials in which the policy did better / worse than {ref_} in that very trial.</p>\n\
+         <div class=\"pair\">",
+        ref_ = escape(&r.reference)
+    );
+    for m in r.metrics.iter().filter(|m| is_headline(m)) {
+        let rows: Vec<DiffRow> = m
+            .policies
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter_map(|(k, p)| {
+                let (d, ci) = (p.difference?, p.ci95?);
+                Some(DiffRow {
+                    label: p.policy.clone(),
+                    value: d,
+                    low: ci[0],
+                    high: ci[1],
+                    tone: Tone::Series(k),
+                    note: match m.direction {
+                        Direction::Neither => signed(d),
+                        _ => format!(
+                            "{} · better {:.0}% / worse {:.0}%",
+                            signed(d),
+                            100.0 * p.better,
+                            100.0 * p.worse
+                        ),
+                    },
+                })
+            })
+            .collect();
+        if rows
+            .iter()
+            .all(|d| d.value == 0.0 && d.low == 0.0 && d.high == 0.0)
+        {
+            continue;
+        }
+        let dir = match m.direction {
+            Direction::Lower => " (lower is better)",
+            Direction::Higher => " (higher is better)",
+            Direction::Neither => "",
+        };
+        o.push_str(&difference_chart(
+            &rows,
+            &format!("{}{dir}, {}", m.name, m.unit),
+            false,
+            560.0,
+        ));
+    }
+    o.push_str("</div>\n");
+}
+
+fn table(o: &mut String, r: &CompareReport) {
+    let _ = writeln!(
+        o,
+        "<h2>Every metric</h2>\n<p class=\"explain\">Green: the interval lies on the better side \
+         of zero; red: on the worse side. VR: variance reduction, var(A) + var(B) over the \
+         measured var(B − A).</p>\n<table>\n<tr><th>metric</th><th>policy</th><th class=\"n\">mean</th>\
+         <th class=\"n\">difference</th><th class=\"n\">95% interval</th><th class=\"n\">better</th>\
+         <th class=\"n\">worse</th><th class=\"n\">VR</th></tr>"
+    );
+    for m in &r.metrics {
+        if m.name.starts_with("days_at.")
+            || m.policies.iter().all(|p| p.mean.is_none_or(|x| x == 0.0))
+        {
+            continue;
+        }
+        for (k, p) in m.policies.iter().enumerate() {
+            let name = if k == 0 {
+                format!("<b>{}</b>", escape(&m.name))
+            } else {
+                String::new()
+            };
+            let mean = p.mean.map_or("–".into(), num);
+            if k == 0 {
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{name}</td><td>{}</td><td class=\"n\">{mean}</td><td></td><td></td><td></td><td></td><td></td></tr>",
+                    escape(&p.policy)
+                );
+                continue;
+            }
+            let class = match (m.direction, p.ci95) {
+                (Direction::Lower, Some(ci)) if ci[1] < 0.0 => "good",
+                (Direction::Lower, Some(ci)) if ci[0] > 0.0 => "bad",
+                (Direction::Higher, Some(ci)) if ci[0] > 0.0 => "good",
+                (Direction::Higher, Some(ci)) if ci[1] < 0.0 => "bad",
+                _ => "",
+            };
+            let (b, w) = match m.direction {
+                Direction::Neither => ("–".to_string(), "–".to_string()),
+                _ => (
+                    format!("{:.1}%", 100.0 * p.better),
+                    format!("{:.1}%", 100.0 * p.worse),
+                ),
+            };
+            let _ = writeln!(
+                o,
+                "<tr><td></td><td>{}</td><td class=\"n\">{mean}</td><td class=\"n {class}\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{b}</td><td class=\"n\">{w}</td><td class=\"n\">{}</td></tr>",
+                escape(&p.policy),
+                p.difference.map_or("–".into(), signed),
+                p.ci95.map_or("–".into(), |c| format!(
+                    "[{}, {}]",
+                    signed(c[0]),
+                    signed(c[1])
+                )),
+                match (p.variance_reduction, p.variance_paired) {
+                    (Some(v), _) => format!("×{}", num(v)),
+                    (None, Some(0.0)) => "exact".into(),
+                    _ => "–".into(),
+                }
+            );
+        }
+    }
+    o.push_str("</table>\n");
+}
+
+fn crn(o: &mut String, r: &CompareReport) {
+    let mut vr: Vec<(f64, &str, &str)> = r
+        .metrics
+        .iter()
+        .filter(|m| is_headline(m))
+        .flat_map(|m| {
+            m.policies.iter().skip(1).filter_map(move |p| {
+                p.variance_reduction
+                    .map(|v| (v, m.name.as_str(), p.policy.as_str()))
+            })
+        })
+        .collect();
+    vr.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let _ = writeln!(
+        o,
+        "<h2>What common random numbers bought</h2>\n<p class=\"explain\">Had each policy run on \
+         its own independent streams, the variance of a difference would be var(A) + var(B). On \
+         common random numbers it is var(B − A), measured here. Their ratio is how many \
+         independent trials one paired trial is worth."
+    );
+    if let (Some(lo), Some(hi)) = (vr.first(), vr.last()) {
+        let _ = write!(
+            o,
+            " Over the headline metrics it ranges from ×{} ({}, {}) to ×{} ({}, {}); \
+             docs/compare-and-trace.md explains why some differences gain little.",
+            num(lo.0),
+            escape(lo.1),
+            escape(lo.2),
+            num(hi.0),
+            escape(hi.1),
+            escape(hi.2)
+        );
+    }
+    o.push_str("</p>\n");
+}

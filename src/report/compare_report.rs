@@ -1,0 +1,285 @@
+//! The result of `escalate compare`: [`CompareReport`], whose documented
+//! fields are the JSON written by `--json` (docs/compare-and-trace.md). The
+//! terminal and HTML reports are rendered from it.
+
+use serde::Serialize;
+
+use super::{MetricReport, OutcomeReport, RunInfo, RunReport, ScenarioInfo};
+use crate::compare::{Comparison, Direction, reduction};
+use crate::model::Model;
+use crate::stats::Z95;
+
+/// What identifies a comparison: enough to reproduce it exactly.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareInfo {
+    /// escalate's version.
+    pub escalate_version: String,
+    /// Scenario file as given (or `scenarios/NAME.ron` for a bundled one).
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file's text.
+    pub scenario_sha256: String,
+    /// The `--policy` arguments, in order (names, `baseline`, or policy files).
+    pub policies: Vec<String>,
+    /// Overrides, as `PATH=VALUE`, applied to every policy.
+    pub overrides: Vec<String>,
+    /// The seed (shared by every policy: common random numbers).
+    pub seed: u64,
+    /// Trials per policy (the same indices for every policy).
+    pub trials: u64,
+    /// Days per trial.
+    pub horizon: u32,
+}
+
+impl CompareInfo {
+    /// The command line that reproduces this comparison.
+    pub fn command(&self) -> String {
+        let mut c = format!(
+            "escalate compare {} --trials {} --seed {} --horizon {}",
+            self.scenario_file, self.trials, self.seed, self.horizon
+        );
+        for p in &self.policies {
+            c.push_str(&format!(" --policy {p}"));
+        }
+        for o in &self.overrides {
+            c.push_str(&format!(" --set '{o}'"));
+        }
+        c
+    }
+}
+
+/// One policy's own results (what `escalate run --policy P` reports).
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyReport {
+    /// Its name (`baseline`: the scenario as written).
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// The digest of its trials: equal to `escalate run --policy P`'s digest.
+    pub digest: String,
+    /// `escalate run ...` that reproduces this policy's results alone.
+    pub command: String,
+    /// Outcome classes, as in the run report.
+    pub outcomes: Vec<OutcomeReport>,
+    /// Metrics, as in the run report.
+    pub metrics: Vec<MetricReport>,
+}
+
+/// One class's probability under one policy and its paired difference to the reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassDiff {
+    /// The policy.
+    pub policy: String,
+    /// Probability of the class under the policy.
+    pub probability: f64,
+    /// Probability under the policy minus under the reference (0 for the reference).
+    pub difference: f64,
+    /// 95% interval of the difference: Newcombe's square-and-add method for paired proportions.
+    pub ci95: [f64; 2],
+    /// Share of trials in the class under the policy but not under the reference.
+    pub entered: f64,
+    /// Share of trials in the class under the reference but not under the policy.
+    pub left: f64,
+}
+
+/// One outcome class across the policies.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassComparison {
+    /// Class name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// One entry per policy, in order (the reference first).
+    pub policies: Vec<ClassDiff>,
+}
+
+/// One metric under one policy and its paired difference to the reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricDiff {
+    /// The policy.
+    pub policy: String,
+    /// Mean of the metric under the policy (over trials where present; null if never).
+    pub mean: Option<f64>,
+    /// Trials in which both the policy and the reference had a value (the pairs).
+    pub pairs: u64,
+    /// Mean over the pairs of (policy - reference); null with fewer than 2 pairs.
+    pub difference: Option<f64>,
+    /// 95% normal interval of the mean difference, from the paired variance.
+    pub ci95: Option<[f64; 2]>,
+    /// Share of trials in which the policy did better than the reference (per `direction`).
+    pub better: f64,
+    /// Share of trials in which it did worse.
+    pub worse: f64,
+    /// Share of trials with equal values.
+    pub equal: f64,
+    /// Variance of the difference per pair, as measured on common random numbers.
+    pub variance_paired: Option<f64>,
+    /// var(reference) + var(policy): the variance of the difference on independent streams.
+    pub variance_independent: Option<f64>,
+    /// variance_independent / variance_paired: how many independent trials one
+    /// paired trial is worth for this difference. Null when undefined (no
+    /// variance at all, or a paired variance of exactly 0).
+    pub variance_reduction: Option<f64>,
+}
+
+/// One metric across the policies.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricComparison {
+    /// Metric name.
+    pub name: String,
+    /// What it counts.
+    pub description: String,
+    /// Unit.
+    pub unit: String,
+    /// Which way is better: `lower`, `higher` or `neither` (better/worse then 0).
+    pub direction: Direction,
+    /// One entry per policy, in order (the reference first).
+    pub policies: Vec<MetricDiff>,
+}
+
+/// The whole result of a comparison: the JSON written by `escalate compare --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareReport {
+    /// The seed shared by every policy.
+    pub seed: u64,
+    /// Trials per policy.
+    pub trials: u64,
+    /// The scenario.
+    pub scenario: ScenarioInfo,
+    /// Everything that identifies the comparison.
+    pub run: CompareInfo,
+    /// `escalate compare ...` that reproduces these results.
+    pub command: String,
+    /// The reference policy (the first given): every difference is against it.
+    pub reference: String,
+    /// Each policy's own results, in order.
+    pub policies: Vec<PolicyReport>,
+    /// Per outcome class: probabilities and paired differences.
+    pub classes: Vec<ClassComparison>,
+    /// Per metric: means, paired differences, shares better/worse, variance reduction.
+    pub metrics: Vec<MetricComparison>,
+}
+
+/// A policy's name and description, for the report.
+#[derive(Debug, Clone)]
+pub struct PolicyLabel {
+    /// Name shown.
+    pub name: String,
+    /// Description shown.
+    pub description: String,
+    /// The `--policy` argument as given.
+    pub arg: String,
+}
+
+impl CompareReport {
+    /// Builds the report of a comparison; `models[k]` and `labels[k]` belong to policy k.
+    pub fn new(
+        models: &[&Model],
+        labels: &[PolicyLabel],
+        cmp: &Comparison,
+        run: CompareInfo,
+    ) -> Self {
+        let model = models[0];
+        let n = cmp.paired.trials.max(1) as f64;
+        let policies: Vec<PolicyReport> = models
+            .iter()
+            .zip(labels)
+            .zip(&cmp.summaries)
+            .map(|((m, l), s)| {
+                let info = RunInfo {
+                    escalate_version: run.escalate_version.clone(),
+                    scenario_file: run.scenario_file.clone(),
+                    scenario_sha256: run.scenario_sha256.clone(),
+                    policy: Some(l.arg.clone()),
+                    overrides: run.overrides.clone(),
+                    seed: run.seed,
+                    trials: run.trials,
+                    horizon: run.horizon,
+                };
+                let r = RunReport::new(m, s, info);
+                PolicyReport {
+                    name: l.name.clone(),
+                    description: l.description.clone(),
+                    digest: r.digest,
+                    command: r.command,
+                    outcomes: r.outcomes,
+                    metrics: r.metrics,
+                }
+            })
+            .collect();
+        let classes = model
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(c, cl)| ClassComparison {
+                name: cl.name.clone(),
+                description: cl.description.clone(),
+                policies: labels
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| {
+                        let t = &cmp.paired.classes[k][c];
+                        let (difference, ci95) = t.difference(Z95);
+                        ClassDiff {
+                            policy: l.name.clone(),
+                            probability: (t.both + t.policy_only) as f64 / n,
+                            difference,
+                            ci95,
+                            entered: t.policy_only as f64 / n,
+                            left: t.reference_only as f64 / n,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let metrics = model
+            .metrics
+            .defs
+            .iter()
+            .enumerate()
+            .map(|(m, d)| MetricComparison {
+                name: d.name.clone(),
+                description: d.description.clone(),
+                unit: d.unit.to_string(),
+                direction: cmp.paired.directions[m],
+                policies: labels
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| {
+                        let p = &cmp.paired.metrics[k][m];
+                        let e = p.estimate(Z95);
+                        MetricDiff {
+                            policy: l.name.clone(),
+                            mean: cmp.summaries[k].metrics[m].mean(),
+                            pairs: p.pairs,
+                            difference: e.map(|e| e.mean),
+                            ci95: e.map(|e| e.ci95),
+                            better: p.better as f64 / n,
+                            worse: p.worse as f64 / n,
+                            equal: p.equal as f64 / n,
+                            variance_paired: e.map(|e| e.var_paired),
+                            variance_independent: e.map(|e| e.var_independent),
+                            variance_reduction: e
+                                .and_then(|e| reduction(&e))
+                                .filter(|r| r.is_finite()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        CompareReport {
+            seed: run.seed,
+            trials: cmp.paired.trials,
+            scenario: ScenarioInfo {
+                name: model.name.clone(),
+                description: model.description.clone(),
+                ladder: model.rungs.clone(),
+            },
+            command: run.command(),
+            reference: labels[0].name.clone(),
+            run,
+            policies,
+            classes,
+            metrics,
+        }
+    }
+}

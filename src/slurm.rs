@@ -1,0 +1,347 @@
+//! Slurm job scripts for a sharded run: a job array with one task per shard,
+//! and a merge job that runs after it.
+//!
+//! A study directory DIR holds everything a job needs, so jobs depend neither
+//! on the working directory nor on files elsewhere:
+//!
+//! ```text
+//! DIR/job.sbatch     the job array: task K runs shard K/N into DIR/parts/part-K.esc
+//! DIR/merge.sbatch   merges DIR/parts/*.esc into DIR/result.json and DIR/report.txt
+//! DIR/scenario.ron   a copy of the scenario
+//! DIR/parts/         the part files
+//! DIR/logs/          shard-K.log per task, merge.log
+//! ```
+//!
+//! [`JobSpec`] is independent of what a shard computes: its `shard_args` are the
+//! escalate arguments of the whole run (`run SCENARIO --trials ...`), to which
+//! each task adds `--shard K/N --out DIR/parts/part-K.esc`. A sharded sweep
+//! gives `sweep ...` arguments instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Resources asked of Slurm for every task (and for the merge job).
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    /// `--partition`.
+    pub partition: Option<String>,
+    /// `--time` (e.g. `1:00:00`).
+    pub time: Option<String>,
+    /// `--mem` (e.g. `2G`).
+    pub mem: Option<String>,
+    /// `--cpus-per-task`, passed to escalate as `--threads`.
+    pub cpus: u32,
+}
+
+/// A sharded piece of work, ready to be written as Slurm scripts.
+#[derive(Debug, Clone)]
+pub struct JobSpec {
+    /// Job name (shown by `squeue`); the merge job adds `-merge`.
+    pub name: String,
+    /// The escalate binary, absolute.
+    pub exe: PathBuf,
+    /// The study directory, absolute.
+    pub dir: PathBuf,
+    /// N.
+    pub shards: u64,
+    /// escalate's arguments for the whole run, e.g. `run /DIR/scenario.ron --trials 1000000 ...`.
+    pub shard_args: Vec<String>,
+    /// Comment lines for the top of the job script (what runs, how shards map to items).
+    pub description: Vec<String>,
+    /// What to ask of Slurm.
+    pub resources: Resources,
+}
+
+/// Errors writing or submitting job scripts.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SlurmError {
+    /// A value that cannot go into an `#SBATCH` line.
+    #[error("{flag} {value:?}: {message}")]
+    #[diagnostic(
+        code(escalate::slurm::value),
+        help("give a plain Slurm value, e.g. --time 2:00:00, --mem 4G, --partition short")
+    )]
+    Value {
+        /// The flag.
+        flag: String,
+        /// Its value.
+        value: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// sbatch could not be run or refused the job.
+    #[error("{command} failed: {message}")]
+    #[diagnostic(
+        code(escalate::slurm::sbatch),
+        help("check that Slurm's client tools are on PATH and the cluster answers (`sinfo`); the scripts are written, so you can also submit them by hand")
+    )]
+    Submit {
+        /// The command line.
+        command: String,
+        /// Its error output or the reason it did not start.
+        message: String,
+    },
+}
+
+/// Checks a value for an `#SBATCH` line: non-empty, no spaces, quotes or control characters.
+pub fn check_value(flag: &str, value: &str) -> Result<(), SlurmError> {
+    let bad = value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "'\"`$\\;#".contains(c));
+    if bad {
+        return Err(SlurmError::Value {
+            flag: flag.to_string(),
+            value: value.to_string(),
+            message: "must be one word without spaces, quotes or shell characters".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Quotes a word for bash: unchanged when it is plainly safe, single-quoted otherwise.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn quote_path(p: &Path) -> String {
+    shell_quote(&p.to_string_lossy())
+}
+
+impl JobSpec {
+    /// DIR/job.sbatch.
+    pub fn job_path(&self) -> PathBuf {
+        self.dir.join("job.sbatch")
+    }
+
+    /// DIR/merge.sbatch.
+    pub fn merge_path(&self) -> PathBuf {
+        self.dir.join("merge.sbatch")
+    }
+
+    /// DIR/parts.
+    pub fn parts_dir(&self) -> PathBuf {
+        self.dir.join("parts")
+    }
+
+    /// DIR/logs.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+
+    /// DIR/result.json.
+    pub fn result_path(&self) -> PathBuf {
+        self.dir.join("result.json")
+    }
+
+    /// DIR/report.txt.
+    pub fn report_path(&self) -> PathBuf {
+        self.dir.join("report.txt")
+    }
+
+    fn sbatch_lines(&self, out: &mut String) {
+        let r = &self.resources;
+        out.push_str("#SBATCH --ntasks=1\n");
+        out.push_str(&format!("#SBATCH --cpus-per-task={}\n", r.cpus.max(1)));
+        for (flag, v) in [
+            ("partition", &r.partition),
+            ("time", &r.time),
+            ("mem", &r.mem),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!("#SBATCH --{flag}={v}\n"));
+            }
+        }
+        out.push_str(&format!("#SBATCH --chdir={}\n", self.dir.display()));
+        out.push_str("#SBATCH --open-mode=append\n");
+    }
+
+    /// The job array script: task K runs shard K/N.
+    pub fn job_script(&self) -> String {
+        let n = self.shards;
+        let mut s = String::from("#!/bin/bash\n");
+        s.push_str(&format!(
+            "# Written by `escalate slurm` (escalate {}): one array task per shard.\n",
+            crate::identity::VERSION
+        ));
+        for line in &self.description {
+            s.push_str(&format!("# {line}\n"));
+        }
+        s.push_str(&format!(
+            "# Re-run one failed shard K:   sbatch --array=K {}\n",
+            self.job_path().display()
+        ));
+        s.push_str(&format!("#SBATCH --job-name={}\n", self.name));
+        s.push_str(&format!("#SBATCH --array=0-{}\n", n - 1));
+        s.push_str(&format!(
+            "#SBATCH --output={}/shard-%a.log\n",
+            self.logs_dir().display()
+        ));
+        self.sbatch_lines(&mut s);
+        s.push_str("set -euo pipefail\n");
+        s.push_str(
+            "K=${SLURM_ARRAY_TASK_ID:?run this script as a Slurm array task: sbatch --array=K job.sbatch}\n",
+        );
+        s.push_str(&format!(
+            "echo \"== shard $K/{n}: job ${{SLURM_ARRAY_JOB_ID:-?}}_$K on $(hostname)\"\n"
+        ));
+        let mut cmd = vec![quote_path(&self.exe)];
+        cmd.extend(self.shard_args.iter().map(|a| shell_quote(a)));
+        s.push_str(&format!(
+            "{} \\\n  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet \\\n  --shard \"$K/{n}\" --out {}/part-\"$K\".esc\n",
+            cmd.join(" "),
+            quote_path(&self.parts_dir())
+        ));
+        s
+    }
+
+    /// The merge script: all parts into DIR/result.json, the report into DIR/report.txt.
+    pub fn merge_script(&self) -> String {
+        let mut s = String::from("#!/bin/bash\n");
+        s.push_str(&format!(
+            "# Written by `escalate slurm` (escalate {}): merges the {} parts once the array is done.\n",
+            crate::identity::VERSION,
+            self.shards
+        ));
+        s.push_str(&format!("#SBATCH --job-name={}-merge\n", self.name));
+        s.push_str(&format!(
+            "#SBATCH --output={}/merge.log\n",
+            self.logs_dir().display()
+        ));
+        self.sbatch_lines(&mut s);
+        s.push_str("set -euo pipefail\n");
+        let report = quote_path(&self.report_path());
+        s.push_str(&format!(
+            "{} merge {}/part-*.esc --json {} > {report}.tmp\n",
+            quote_path(&self.exe),
+            quote_path(&self.parts_dir()),
+            quote_path(&self.result_path()),
+        ));
+        s.push_str(&format!("mv {report}.tmp {report}\n"));
+        s.push_str(&format!("echo \"merged into {}\"\n", self.dir.display()));
+        s
+    }
+
+    /// The one shell command that submits the array and then the merge job.
+    pub fn submit_command(&self) -> String {
+        format!(
+            "J=$(sbatch --parsable {}) && sbatch --dependency=afterok:${{J%%;*}} {}",
+            quote_path(&self.job_path()),
+            quote_path(&self.merge_path())
+        )
+    }
+
+    /// Submits the array, then the merge job depending on it; returns both job ids.
+    pub fn submit(&self) -> Result<(String, String), SlurmError> {
+        let array = sbatch(&[
+            "--parsable".into(),
+            self.job_path().to_string_lossy().into_owned(),
+        ])?;
+        let merge = sbatch(&[
+            "--parsable".into(),
+            format!("--dependency=afterok:{array}"),
+            self.merge_path().to_string_lossy().into_owned(),
+        ])?;
+        Ok((array, merge))
+    }
+}
+
+/// Runs `sbatch ARGS` and returns the job id it prints (`--parsable`).
+fn sbatch(args: &[String]) -> Result<String, SlurmError> {
+    let command = format!("sbatch {}", args.join(" "));
+    let out = Command::new("sbatch")
+        .args(args)
+        .output()
+        .map_err(|e| SlurmError::Submit {
+            command: command.clone(),
+            message: e.to_string(),
+        })?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let id = stdout.trim().split(';').next().unwrap_or("").to_string();
+    if !out.status.success() || id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(SlurmError::Submit {
+            command,
+            message: format!(
+                "{} {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> JobSpec {
+        JobSpec {
+            name: "escalate-minimal".into(),
+            exe: "/opt/esc/escalate".into(),
+            dir: "/scratch/my study".into(),
+            shards: 16,
+            shard_args: vec![
+                "run".into(),
+                "/scratch/my study/scenario.ron".into(),
+                "--set".into(),
+                "a.b=Normal(1, 2)".into(),
+            ],
+            description: vec!["hello".into()],
+            resources: Resources {
+                partition: Some("short".into()),
+                time: Some("1:00:00".into()),
+                mem: None,
+                cpus: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn job_script_runs_one_shard_per_array_task() {
+        let s = spec().job_script();
+        assert!(s.starts_with("#!/bin/bash\n"));
+        assert!(s.contains("#SBATCH --array=0-15\n"));
+        assert!(s.contains("#SBATCH --partition=short\n"));
+        assert!(s.contains("#SBATCH --time=1:00:00\n"));
+        assert!(!s.contains("--mem"));
+        assert!(s.contains("#SBATCH --cpus-per-task=2\n"));
+        assert!(s.contains("K=${SLURM_ARRAY_TASK_ID:?"));
+        assert!(s.contains(
+            "/opt/esc/escalate run '/scratch/my study/scenario.ron' --set 'a.b=Normal(1, 2)'"
+        ));
+        assert!(s.contains("--shard \"$K/16\" --out '/scratch/my study/parts'/part-\"$K\".esc"));
+        // every #SBATCH line comes before the first command
+        let first_cmd = s.find("set -euo").unwrap();
+        assert!(s.rfind("#SBATCH").unwrap() < first_cmd);
+    }
+
+    #[test]
+    fn merge_script_and_submit_command() {
+        let j = spec();
+        let m = j.merge_script();
+        assert!(m.contains("/opt/esc/escalate merge '/scratch/my study/parts'/part-*.esc --json '/scratch/my study/result.json'"));
+        assert!(!m.contains("--array"));
+        assert_eq!(
+            j.submit_command(),
+            "J=$(sbatch --parsable '/scratch/my study/job.sbatch') && sbatch --dependency=afterok:${J%%;*} '/scratch/my study/merge.sbatch'"
+        );
+    }
+
+    #[test]
+    fn quoting_and_values() {
+        assert_eq!(shell_quote("a/b.ron"), "a/b.ron");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert!(check_value("--time", "2:00:00").is_ok());
+        assert!(check_value("--mem", "4G\n#SBATCH --x").is_err());
+        assert!(check_value("--partition", "").is_err());
+    }
+}

@@ -1,0 +1,279 @@
+//! Sensitivity indices of a finished sweep: for every output that gets
+//! indices (each class probability, each metric mean: [`super::plan::OutputDef`]),
+//! the estimator that fits the design, from [`crate::sensitivity`]:
+//!
+//! - `sobol`: first-order `S1` (Saltelli et al. 2010) and total `ST` (Jansen
+//!   1999) indices with 95% bootstrap intervals ([`BOOTSTRAP_RESAMPLES`]
+//!   resamples, seeded with the sweep's seed);
+//! - `morris`: `mu*`, `mu` and `sigma` of the elementary effects, in output
+//!   units per whole input range (unit scale, Campolongo et al. 2007);
+//! - `grid`, `lhs`: standardized regression coefficients (SRC, with the fit's
+//!   R^2) and partial rank correlation coefficients (PRCC), on the factors'
+//!   values (a policy factor by its position in the `--policy` list).
+//!
+//! An output that is constant over the design (or undefined at some point, like
+//! the mean of a metric that never happened) gets no indices and a note.
+
+use serde::Serialize;
+
+use crate::sensitivity::{self, Interval};
+
+use super::plan::{BOOTSTRAP_RESAMPLES, DesignKind, Plan};
+
+/// One input's indices for one output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum InputIndices {
+    /// Sobol indices.
+    Sobol {
+        /// First-order index.
+        #[serde(rename = "S1")]
+        s1: f64,
+        /// Its 95% bootstrap interval.
+        #[serde(rename = "S1_ci95")]
+        s1_ci: [f64; 2],
+        /// Total index.
+        #[serde(rename = "ST")]
+        st: f64,
+        /// Its 95% bootstrap interval.
+        #[serde(rename = "ST_ci95")]
+        st_ci: [f64; 2],
+    },
+    /// Morris statistics.
+    Morris {
+        /// Mean absolute elementary effect.
+        mu_star: f64,
+        /// Mean elementary effect.
+        mu: f64,
+        /// Standard deviation of the elementary effects.
+        sigma: f64,
+    },
+    /// Regression measures.
+    Regression {
+        /// Standardized regression coefficient.
+        src: f64,
+        /// Partial rank correlation coefficient.
+        prcc: f64,
+    },
+}
+
+impl InputIndices {
+    /// The measure inputs are ranked by: ST, mu*, or |PRCC|.
+    pub fn importance(&self) -> f64 {
+        match *self {
+            InputIndices::Sobol { st, .. } => st,
+            InputIndices::Morris { mu_star, .. } => mu_star,
+            InputIndices::Regression { prcc, .. } => prcc.abs(),
+        }
+    }
+}
+
+/// One input's row for one output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputRow {
+    /// Factor name.
+    pub input: String,
+    /// Rank by importance among the inputs, 1 = most important.
+    pub rank: usize,
+    /// The indices.
+    #[serde(flatten)]
+    pub indices: InputIndices,
+}
+
+/// One output's indices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputIndices {
+    /// Output name (a `points.csv` column).
+    pub output: String,
+    /// Why there are no indices (null when there are).
+    pub note: Option<String>,
+    /// Variance of the output over the design points.
+    pub variance: Option<f64>,
+    /// R^2 of the linear fit behind SRC (grid and LHS only).
+    pub r_squared: Option<f64>,
+    /// One row per input, in factor order (empty with a note).
+    pub inputs: Vec<InputRow>,
+}
+
+/// Computes every output's indices; `ys[o][j]` is output `o` at point `j`.
+pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
+    let k = plan.factors.len();
+    let x: Vec<Vec<f64>> = if matches!(plan.spec.design, DesignKind::Grid | DesignKind::Lhs) {
+        plan.unit
+            .iter()
+            .map(|row| {
+                plan.factors
+                    .iter()
+                    .zip(row)
+                    .map(|(f, &u)| f.numeric(u))
+                    .collect()
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    plan.outputs
+        .iter()
+        .zip(ys)
+        .map(|(o, y)| {
+            let mut out = OutputIndices {
+                output: o.name.clone(),
+                note: None,
+                variance: None,
+                r_squared: None,
+                inputs: vec![],
+            };
+            if y.iter().any(|v| !v.is_finite()) {
+                out.note = Some(
+                    "undefined at some design points (the metric never happened there)".into(),
+                );
+                return out;
+            }
+            out.variance = Some(variance(y));
+            if out.variance == Some(0.0) {
+                out.note = Some("constant over the design: no input moves it".into());
+                return out;
+            }
+            let rows: Result<Vec<InputIndices>, sensitivity::SensitivityError> = match plan
+                .spec
+                .design
+            {
+                DesignKind::Sobol => {
+                    sensitivity::sobol_indices(y, k, BOOTSTRAP_RESAMPLES, plan.spec.seed).map(|s| {
+                        let ci = |i: Interval| [i.low, i.high];
+                        (0..k)
+                            .map(|i| InputIndices::Sobol {
+                                s1: s.first_order[i],
+                                s1_ci: ci(s.first_order_interval[i]),
+                                st: s.total[i],
+                                st_ci: ci(s.total_interval[i]),
+                            })
+                            .collect()
+                    })
+                }
+                DesignKind::Morris => sensitivity::morris_indices(&plan.unit, y, k).map(|m| {
+                    (0..k)
+                        .map(|i| InputIndices::Morris {
+                            mu_star: m.mu_star[i],
+                            mu: m.mu[i],
+                            sigma: m.sigma[i],
+                        })
+                        .collect()
+                }),
+                DesignKind::Grid | DesignKind::Lhs => sensitivity::src(&x, y).and_then(|s| {
+                    let p = sensitivity::prcc(&x, y)?;
+                    out.r_squared = Some(s.r_squared);
+                    Ok((0..k)
+                        .map(|i| InputIndices::Regression {
+                            src: s.coefficients[i],
+                            prcc: p.coefficients[i],
+                        })
+                        .collect())
+                }),
+            };
+            match rows {
+                Ok(rows) => {
+                    let ranks = ranks(&rows);
+                    out.inputs = plan
+                        .factors
+                        .iter()
+                        .zip(rows)
+                        .zip(ranks)
+                        .map(|((f, indices), rank)| InputRow {
+                            input: f.name.clone(),
+                            rank,
+                            indices,
+                        })
+                        .collect();
+                }
+                Err(e) => out.note = Some(e.to_string()),
+            }
+            out
+        })
+        .collect()
+}
+
+/// Rank of each row by importance, 1 = largest; ties keep factor order.
+fn ranks(rows: &[InputIndices]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        rows[b]
+            .importance()
+            .total_cmp(&rows[a].importance())
+            .then(a.cmp(&b))
+    });
+    let mut rank = vec![0; rows.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r + 1;
+    }
+    rank
+}
+
+/// Population variance.
+fn variance(y: &[f64]) -> f64 {
+    let n = y.len() as f64;
+    let mean = y.iter().sum::<f64>() / n;
+    y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n
+}
+
+/// The names of the measures of a design, with what each means (for JSON and docs).
+pub fn measures(design: DesignKind) -> Vec<(&'static str, &'static str)> {
+    match design {
+        DesignKind::Sobol => vec![
+            (
+                "S1",
+                "first-order Sobol index: share of the output's variance due to the input alone (Saltelli et al. 2010)",
+            ),
+            (
+                "ST",
+                "total Sobol index: share of variance due to the input with all its interactions (Jansen 1999); near 0 means the input does not matter",
+            ),
+            (
+                "*_ci95",
+                "95% bootstrap percentile interval (1000 resamples of the N base samples)",
+            ),
+        ],
+        DesignKind::Morris => vec![
+            (
+                "mu_star",
+                "mean absolute elementary effect: the output's change when the input moves over its whole range (Campolongo et al. 2007)",
+            ),
+            (
+                "mu",
+                "mean elementary effect: its sign gives the direction of the effect (Morris 1991)",
+            ),
+            (
+                "sigma",
+                "standard deviation of the elementary effects: large means non-linear or interacting",
+            ),
+        ],
+        DesignKind::Grid | DesignKind::Lhs => vec![
+            (
+                "src",
+                "standardized regression coefficient: change of the output in sds per sd of the input, from a linear fit (see r_squared)",
+            ),
+            (
+                "prcc",
+                "partial rank correlation coefficient: monotone association with the input, others held fixed, in [-1, 1]",
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_put_the_largest_first_and_keep_ties_in_order() {
+        let m = |mu_star| InputIndices::Morris {
+            mu_star,
+            mu: 0.0,
+            sigma: 0.0,
+        };
+        assert_eq!(ranks(&[m(1.0), m(3.0), m(2.0)]), vec![3, 1, 2]);
+        assert_eq!(ranks(&[m(1.0), m(1.0)]), vec![1, 2]);
+        let r = |prcc| InputIndices::Regression { src: 0.0, prcc };
+        assert_eq!(ranks(&[r(0.2), r(-0.9)]), vec![2, 1]);
+    }
+}

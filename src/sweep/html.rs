@@ -1,0 +1,342 @@
+//! `sweep.html`: one self-contained page (inline SVG and CSS, no script, no
+//! external reference) showing a sweep's indices as tornado charts and, for the
+//! two strongest inputs of the headline output, the output against the input
+//! at every design point.
+//!
+//! Charts use the shared primitives of [`crate::report::svg`] (scales, axes,
+//! bars with whiskers, CSS); the tornado rows and scatter plots are drawn here.
+
+use std::fmt::Write;
+
+use crate::report::svg::{
+    CSS, Frame, Scale, Tone, bar_with_whisker, escape, labelled_ticks, svg_open, x_axis, y_axis,
+};
+
+use super::analysis::{InputIndices, OutputIndices, measures};
+use super::plan::{DesignKind, Plan};
+
+/// The output the page leads with: total deaths if the scenario has them,
+/// else the first output that has indices.
+pub fn headline(indices: &[OutputIndices]) -> Option<usize> {
+    indices
+        .iter()
+        .position(|o| o.output == "deaths_mean" && !o.inputs.is_empty())
+        .or_else(|| indices.iter().position(|o| !o.inputs.is_empty()))
+}
+
+/// The outputs that get a tornado chart: every class probability, attacks and deaths.
+fn charted(plan: &Plan, indices: &[OutputIndices]) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..plan.classes.len()).collect();
+    for name in ["attacks_mean", "deaths_mean"] {
+        if let Some(i) = indices.iter().position(|o| o.output == name) {
+            v.push(i);
+        }
+    }
+    v
+}
+
+/// A tornado chart of one output's indices: inputs sorted by importance, largest on top.
+fn tornado(plan: &Plan, o: &OutputIndices) -> String {
+    let width = 760.0;
+    let row = 26.0;
+    let label_width = 260.0;
+    let mut rows: Vec<_> = o.inputs.iter().collect();
+    rows.sort_by_key(|r| r.rank);
+    let top = 30.0;
+    let frame = Frame {
+        width,
+        height: top + row * rows.len().max(1) as f64 + 44.0,
+        left: label_width,
+        right: 150.0,
+        top,
+        bottom: 44.0,
+    };
+    let mut s = svg_open(
+        frame.width,
+        frame.height,
+        &format!("indices of {}", o.output),
+    );
+    let _ = write!(
+        s,
+        "<text class=\"title\" x=\"0\" y=\"16\">{}</text>",
+        escape(&o.output)
+    );
+    if rows.is_empty() {
+        let _ = write!(
+            s,
+            "<text class=\"note\" x=\"{label_width}\" y=\"{:.1}\">{}</text></svg>",
+            top + 16.0,
+            escape(o.note.as_deref().unwrap_or("no indices"))
+        );
+        return s;
+    }
+    let (lo, hi, axis) = match plan.spec.design {
+        DesignKind::Sobol => {
+            let m = rows
+                .iter()
+                .map(|r| match r.indices {
+                    InputIndices::Sobol { st_ci, s1_ci, .. } => st_ci[1].max(s1_ci[1]),
+                    _ => 0.0,
+                })
+                .fold(0.0, f64::max);
+            (
+                0.0,
+                m.clamp(0.1, 1.5),
+                "total index ST (bar, 95% interval) and first-order S1 (dark)",
+            )
+        }
+        DesignKind::Morris => {
+            let m = rows
+                .iter()
+                .map(|r| match r.indices {
+                    InputIndices::Morris { mu_star, sigma, .. } => mu_star.max(sigma),
+                    _ => 0.0,
+                })
+                .fold(0.0, f64::max);
+            (
+                0.0,
+                if m > 0.0 { m } else { 1.0 },
+                "mu* (bar) and sigma (tick), output units per input range",
+            )
+        }
+        DesignKind::Grid | DesignKind::Lhs => (-1.0, 1.0, "PRCC (bar) and SRC (tick)"),
+    };
+    let x = Scale::new((lo, hi), frame.x_range());
+    let ticks = labelled_ticks(lo, hi, 5, 0.0);
+    s.push_str(&x_axis(&frame, &x, &ticks, axis, true));
+    for (i, r) in rows.iter().enumerate() {
+        let cy = top + row * (i as f64 + 0.5);
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            label_width - 8.0,
+            cy + 4.0,
+            escape(&r.input)
+        );
+        let note = match r.indices {
+            InputIndices::Sobol { s1, st, st_ci, .. } => {
+                // Estimates beyond the axis (noise at small N) are drawn to its end.
+                let clip = |v: f64| v.clamp(0.0, hi);
+                s.push_str(&bar_with_whisker(
+                    &x,
+                    cy,
+                    row * 0.62,
+                    clip(st),
+                    clip(st_ci[0]),
+                    clip(st_ci[1]),
+                    Tone::Neutral,
+                ));
+                let w = x.map(clip(s1)) - x.map(0.0);
+                let _ = write!(
+                    s,
+                    "<rect class=\"s1bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\"/>",
+                    x.map(0.0),
+                    cy - row * 0.14,
+                    row * 0.28
+                );
+                format!("ST {:.3} · S1 {:.3}", z(st), z(s1))
+            }
+            InputIndices::Morris { mu_star, sigma, mu } => {
+                s.push_str(&bar_with_whisker(
+                    &x,
+                    cy,
+                    row * 0.62,
+                    mu_star,
+                    mu_star,
+                    mu_star,
+                    if mu >= 0.0 { Tone::Bad } else { Tone::Good },
+                ));
+                tick(&mut s, x.map(sigma), cy, row);
+                format!("mu* {} · sigma {}", short(mu_star), short(sigma))
+            }
+            InputIndices::Regression { src, prcc } => {
+                let (a, b) = (x.map(0.0), x.map(prcc));
+                let _ = write!(
+                    s,
+                    "<rect class=\"{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>",
+                    if prcc >= 0.0 { "t-bad" } else { "t-good" },
+                    a.min(b),
+                    cy - row * 0.31,
+                    (a - b).abs(),
+                    row * 0.62
+                );
+                tick(&mut s, x.map(src.clamp(-1.0, 1.0)), cy, row);
+                format!("PRCC {:.2} · SRC {:.2}", z(prcc), z(src))
+            }
+        };
+        let _ = write!(
+            s,
+            "<text class=\"note\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            width - 140.0,
+            cy + 4.0,
+            escape(&note)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn tick(s: &mut String, px: f64, cy: f64, row: f64) {
+    let _ = write!(
+        s,
+        "<path class=\"whisker\" d=\"M{px:.1} {:.1}V{:.1}\"/>",
+        cy - row * 0.42,
+        cy + row * 0.42
+    );
+}
+
+/// Values that print as 0 at three decimals, as 0 (no `-0.000`).
+fn z(v: f64) -> f64 {
+    if v.abs() < 0.0005 { 0.0 } else { v }
+}
+
+/// A number in at most 4 significant digits.
+fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{v:.digits$}")
+}
+
+/// The output at every design point against one input.
+fn scatter(plan: &Plan, input: usize, output: &str, y: &[f64]) -> String {
+    let f = &plan.factors[input];
+    let xs: Vec<f64> = plan.unit.iter().map(|row| f.numeric(row[input])).collect();
+    let frame = Frame {
+        width: 370.0,
+        height: 280.0,
+        left: 62.0,
+        right: 12.0,
+        top: 30.0,
+        bottom: 44.0,
+    };
+    let range = |v: &[f64]| {
+        v.iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            })
+    };
+    let (x0, x1) = range(&xs);
+    let (y0, y1) = range(y);
+    let pad = |a: f64, b: f64| {
+        let d = if b > a { (b - a) * 0.04 } else { 0.5 };
+        (a - d, b + d)
+    };
+    let x = Scale::new(pad(x0, x1), frame.x_range());
+    let ys = Scale::new(pad(y0, y1), frame.y_range());
+    let mut s = svg_open(
+        frame.width,
+        frame.height,
+        &format!("{output} against {}", f.name),
+    );
+    let _ = write!(
+        s,
+        "<text class=\"title\" x=\"0\" y=\"16\">{} vs {}</text>",
+        escape(output),
+        escape(&f.name)
+    );
+    s.push_str(&y_axis(
+        &frame,
+        &ys,
+        &labelled_ticks(ys.d0, ys.d1, 4, 0.0),
+        "",
+        true,
+    ));
+    let x_label = match &f.kind {
+        super::factor::FactorKind::Policies(p) => format!("policy: {}", p.join(" / ")),
+        _ => f.name.clone(),
+    };
+    s.push_str(&x_axis(
+        &frame,
+        &x,
+        &labelled_ticks(x.d0, x.d1, 4, 0.0),
+        &x_label,
+        false,
+    ));
+    for (&xv, &yv) in xs.iter().zip(y) {
+        if yv.is_finite() {
+            let _ = write!(
+                s,
+                "<circle class=\"dot\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.6\"/>",
+                x.map(xv),
+                ys.map(yv)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The whole page. `ys[o][j]` is output `o` at point `j`.
+pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String {
+    let mut h = String::new();
+    let title = format!("Sweep of {}", plan.source.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{CSS}\
+         body {{ font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 24px auto; max-width: 820px; padding: 0 16px; color: #222; line-height: 1.45; }}\
+         h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; margin-top: 28px; }}\
+         code {{ background: #f3f3f3; padding: 1px 4px; border-radius: 3px; font-size: 13px; }}\
+         table {{ border-collapse: collapse; font-size: 13px; }} td, th {{ padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }}\
+         .pair {{ display: flex; flex-wrap: wrap; gap: 12px; }} .pair > svg {{ flex: 1 1 360px; }}\
+         svg.chart .s1bar {{ fill: #1d3f73; }} svg.chart .dot {{ fill: #4a78b5; fill-opacity: 0.7; }}\
+         .muted {{ color: #666; font-size: 13px; }}\
+         </style></head><body>\n",
+        escape(&title)
+    );
+    let _ = write!(
+        h,
+        "<h1>{}</h1>\n<p><code>{}</code></p>\n<table>\
+         <tr><th>design</th><td>{} · {} points · {} trials per point · seed {} (common random numbers: trial i of every point uses the same random streams)</td></tr>\
+         <tr><th>fingerprint</th><td><code>{}</code></td></tr>",
+        escape(&title),
+        escape(&plan.command()),
+        plan.spec.design.name(),
+        plan.len(),
+        plan.spec.trials,
+        plan.spec.seed,
+        &plan.fingerprint[..16]
+    );
+    for f in &plan.factors {
+        let _ = write!(
+            h,
+            "<tr><th>input</th><td><code>{}</code> = {} ({})</td></tr>",
+            escape(&f.name),
+            escape(&f.spec()),
+            f.kind_name()
+        );
+    }
+    h.push_str("</table>\n<h2>How to read the indices</h2>\n<ul>");
+    for (name, meaning) in measures(plan.spec.design) {
+        let _ = write!(h, "<li><b>{}</b>: {}</li>", escape(name), escape(meaning));
+    }
+    h.push_str("</ul>\n<p class=\"muted\">Every class probability and every metric mean has indices: \
+                sensitivity.csv and sensitivity.json list them all; the charts below show the \
+                class probabilities, attacks and deaths. docs/sweeps.md explains the estimators.</p>\n");
+    if let Some(head) = headline(indices) {
+        let mut best: Vec<_> = indices[head].inputs.iter().enumerate().collect();
+        best.sort_by_key(|(_, r)| r.rank);
+        let _ = write!(
+            h,
+            "<h2>{} against its two strongest inputs</h2>\n<div class=\"pair\">",
+            escape(&indices[head].output)
+        );
+        for (i, _) in best.iter().take(2) {
+            h.push_str(&scatter(plan, *i, &indices[head].output, &ys[head]));
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("<h2>Indices</h2>\n");
+    for o in charted(plan, indices) {
+        h.push_str(&tornado(plan, &indices[o]));
+        h.push('\n');
+    }
+    h.push_str("<p class=\"muted\">Made by escalate ");
+    h.push_str(env!("CARGO_PKG_VERSION"));
+    h.push_str(". Files beside this page: points.csv (one row per design point), sensitivity.csv and sensitivity.json (one row per output and input), sweep.json (the exact design).</p>\n</body></html>\n");
+    h
+}

@@ -1,0 +1,283 @@
+//! Sweeps: many design points of one scenario, each run for the same trials
+//! under common random numbers, then sensitivity indices of every output.
+//!
+//! The flow: a [`SweepSpec`] (the command line) is checked into a [`Plan`]
+//! (factors from `--set` and `--policy` ([`factor`]), a design in the unit
+//! hypercube from [`crate::sensitivity`], every point's overrides validated);
+//! [`run`] opens the output directory ([`store`]), skips the points already
+//! finished there, runs the others ([`runner`]: configure and compile once per
+//! point, then [`crate::montecarlo::run`]), saves each finished point at once
+//! ([`point`]), and when every point is there writes the outputs ([`output`],
+//! [`analysis`], [`html`]): `points.csv`, `sensitivity.csv`,
+//! `sensitivity.json`, `sweep.json`, `sweep.html`.
+//!
+//! Determinism: every point's trials use the sweep's seed, so trial `i` of
+//! every point draws from the same streams (each uncertain parameter keyed by
+//! its path, see [`crate::streams`]); point results are integers reduced in a
+//! fixed way; the outputs are computed only from the saved point files, in
+//! point order. So the files are byte-identical for any `--threads`, after any
+//! interruption and resume, and across shards.
+//!
+//! Shards: [`Shard`] `K/N` runs only the points `floor(K P / N) ..
+//! floor((K + 1) P / N)`. Shards may share one output directory (the last to
+//! finish writes the outputs), or run in separate ones whose `points/` files
+//! are then copied together and the same command run once more without
+//! `--shard` (it finds every point done and writes the outputs).
+
+pub mod analysis;
+pub mod factor;
+pub mod html;
+pub mod invcdf;
+pub mod output;
+pub mod plan;
+pub mod point;
+pub mod runner;
+pub mod store;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use factor::{Factor, FactorKind, SetSpec, Value};
+pub use plan::{DesignKind, Plan, SweepSpec};
+pub use point::PointRecord;
+
+use crate::report::output::AtomicFile;
+use crate::shard::Shard;
+use store::{Opened, Store};
+
+/// Everything that can go wrong in a sweep.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SweepError {
+    /// The scenario, a policy or a point's overrides are wrong.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
+    /// A `--set` is malformed, repeated or out of range.
+    #[error("{flag}: {message}")]
+    #[diagnostic(code(escalate::sweep::set))]
+    Set {
+        /// The flag as given.
+        flag: String,
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+    },
+    /// A `--set` names a path the scenario does not have.
+    #[error("{flag}: no parameter at `{path}`")]
+    #[diagnostic(code(escalate::sweep::path))]
+    UnknownPath {
+        /// The flag as given.
+        flag: String,
+        /// The path.
+        path: String,
+        /// The nearest valid paths.
+        #[help]
+        help: String,
+    },
+    /// Flags that do not fit together.
+    #[error("{message}")]
+    #[diagnostic(code(escalate::sweep::options))]
+    Options {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+    },
+    /// The design cannot be built.
+    #[error("{message}")]
+    #[diagnostic(code(escalate::sweep::design))]
+    Design {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+    },
+    /// The output directory holds another sweep.
+    #[error("{dir} holds a different sweep: {differences}")]
+    #[diagnostic(
+        code(escalate::sweep::other),
+        help(
+            "use another --out directory, or repeat the command that started that sweep to resume it; delete the directory to start over"
+        )
+    )]
+    OtherSweep {
+        /// The directory.
+        dir: String,
+        /// What differs.
+        differences: String,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    #[diagnostic(
+        code(escalate::sweep::io),
+        help("check that the directory exists and is writable")
+    )]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A point's run could not start.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Run(#[from] crate::montecarlo::RunError),
+    /// An output file could not be written.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(#[from] crate::report::output::WriteError),
+}
+
+/// How to run a planned sweep.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// Worker threads (None: one per core). Results do not depend on it.
+    pub threads: Option<usize>,
+    /// Run only this shard of the design points.
+    pub shard: Option<Shard>,
+    /// Told `(points finished, points of this run)` at the start and after every point.
+    pub progress: Option<&'a mut dyn FnMut(usize, usize)>,
+    /// Told about every unusable point file found (it is run again).
+    pub warn: Option<&'a mut dyn FnMut(String)>,
+}
+
+/// What a sweep run did.
+#[derive(Debug)]
+pub struct SweepRun {
+    /// Points of the design.
+    pub points: usize,
+    /// Points of this run (the shard's, or all).
+    pub mine: usize,
+    /// Points found finished in the directory.
+    pub resumed: usize,
+    /// Points run now.
+    pub ran: usize,
+    /// Whether the directory already held this sweep.
+    pub resumed_dir: bool,
+    /// The indices, when every point is done and the outputs were written.
+    pub indices: Option<Vec<analysis::OutputIndices>>,
+}
+
+/// Runs a planned sweep into `dir` (resuming whatever is finished there) and,
+/// once every design point is done, writes the outputs.
+pub fn run(plan: &Plan, dir: &Path, mut opts: RunOptions<'_>) -> Result<SweepRun, SweepError> {
+    let manifest = output::manifest(plan);
+    let (store, opened) = Store::open(dir, &manifest, &plan.fingerprint)?;
+    let total = plan.len();
+    let mine: Vec<usize> = match opts.shard {
+        Some(s) => {
+            let r = s.range(total as u64);
+            (r.start as usize..r.end as usize).collect()
+        }
+        None => (0..total).collect(),
+    };
+    let mut todo = Vec::new();
+    for &j in &mine {
+        match store.read(j, &plan.fingerprint) {
+            Ok(Some(_)) => {}
+            Ok(None) => todo.push(j),
+            Err(why) => {
+                if let Some(w) = opts.warn.as_mut() {
+                    w(format!(
+                        "{}: {why}; running the point again",
+                        store.point_path(j).display()
+                    ));
+                }
+                todo.push(j);
+            }
+        }
+    }
+    let resumed = mine.len() - todo.len();
+    let mut finished = resumed;
+    if let Some(p) = opts.progress.as_mut() {
+        p(finished, mine.len());
+    }
+    runner::run_points(plan, &todo, opts.threads, |r| {
+        store.save(&r)?;
+        finished += 1;
+        if let Some(p) = opts.progress.as_mut() {
+            p(finished, mine.len());
+        }
+        Ok(())
+    })?;
+    let complete = mine.len() == total
+        || (0..total).all(|j| matches!(store.read(j, &plan.fingerprint), Ok(Some(_))));
+    let indices = if complete {
+        Some(finish(plan, &store, &manifest)?)
+    } else {
+        None
+    };
+    Ok(SweepRun {
+        points: total,
+        mine: mine.len(),
+        resumed,
+        ran: todo.len(),
+        resumed_dir: opened == Opened::Resumed,
+        indices,
+    })
+}
+
+/// The output files of a finished sweep, relative to its directory.
+pub const OUTPUTS: [&str; 5] = [
+    "points.csv",
+    "sensitivity.csv",
+    "sensitivity.json",
+    "sweep.json",
+    "sweep.html",
+];
+
+/// Writes the outputs from the saved point files (never from memory, so a
+/// resumed sweep gives the same bytes). Memory: one record at a time, plus the
+/// outputs that get indices (8 bytes per output per point).
+fn finish(
+    plan: &Plan,
+    store: &Store,
+    manifest: &[u8],
+) -> Result<Vec<analysis::OutputIndices>, SweepError> {
+    let dir = store.dir();
+    store.remove_temporaries()?;
+    store::write_file(&dir.join(store::MANIFEST), manifest)?;
+    let path = dir.join("points.csv");
+    let mut csv = AtomicFile::create(&path)?;
+    let mut ys: Vec<Vec<f64>> = vec![Vec::with_capacity(plan.len()); plan.outputs.len()];
+    csv.writer()
+        .write_all(output::points_header(plan).as_bytes())
+        .map_err(|e| csv.err(e))?;
+    for j in 0..plan.len() {
+        let r = store
+            .read(j, &plan.fingerprint)
+            .ok()
+            .flatten()
+            .ok_or_else(|| SweepError::Io {
+                path: store.point_path(j),
+                source: std::io::Error::other(
+                    "the point's file vanished or changed; run the command again",
+                ),
+            })?;
+        csv.writer()
+            .write_all(output::points_row(plan, &r).as_bytes())
+            .map_err(|e| csv.err(e))?;
+        for (y, v) in ys.iter_mut().zip(output::output_values(&r)) {
+            y.push(v);
+        }
+    }
+    csv.commit()?;
+    let indices = analysis::analyse(plan, &ys);
+    store::write_file(
+        &dir.join("sensitivity.csv"),
+        output::sensitivity_csv(&indices).as_bytes(),
+    )?;
+    store::write_file(
+        &dir.join("sensitivity.json"),
+        output::sensitivity_json(plan, &indices).as_bytes(),
+    )?;
+    store::write_file(
+        &dir.join("sweep.html"),
+        html::render(plan, &indices, &ys).as_bytes(),
+    )?;
+    Ok(indices)
+}

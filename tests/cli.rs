@@ -1,0 +1,318 @@
+//! The command line on the bundled scenarios: structure and plausibility of
+//! the terminal report and of `--json`, and the `list` and `params` commands.
+//!
+//! The terminal report and the JSON are rendered from the same `RunReport`,
+//! so the text is checked against the JSON of the same run: every outcome
+//! class and every metric the JSON has must appear in the text, with the same
+//! numbers.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const TRIALS: &str = "500";
+
+fn escalate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the escalate binary runs")
+}
+
+fn ok_stdout(args: &[&str]) -> String {
+    let o = escalate(args);
+    assert!(
+        o.status.success(),
+        "escalate {args:?} failed ({:?}):\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("stdout is UTF-8")
+}
+
+/// `escalate run` with no scenario (the bundled flagship): the text report and the JSON.
+fn flagship_run() -> (String, Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("run.json");
+    let text = ok_stdout(&[
+        "run",
+        "--trials",
+        TRIALS,
+        "--quiet",
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
+    let v: Value = serde_json::from_slice(&std::fs::read(&json).expect("JSON written"))
+        .expect("the JSON parses");
+    (text, v)
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Numbers in a line, as written (1,234 -> 1234; 12.5% -> 12.5).
+fn numbers(line: &str) -> Vec<f64> {
+    line.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|s| s.replace(',', ""))
+        .filter_map(|s| s.trim_matches('.').parse().ok())
+        .collect()
+}
+
+#[test]
+fn run_prints_seed_trials_digest_classes_and_metrics() {
+    let (text, json) = flagship_run();
+    let digest = json["digest"].as_str().expect("digest");
+    assert!(
+        text.lines().any(|l| l.trim() == format!("digest {digest}")),
+        "the digest line matches the JSON:\n{text}"
+    );
+    let header: Vec<&str> = text.lines().take(5).collect();
+    assert!(
+        header
+            .iter()
+            .any(|l| l.contains("500 trials") && l.contains("seed 20240318")),
+        "seed and trial count in the header: {header:?}"
+    );
+    assert!(header[0].contains(json["scenario"]["name"].as_str().expect("name")));
+
+    // Every class: a line starting with its name, with its probability and 95% interval.
+    let outcomes = json["outcomes"].as_array().expect("outcomes");
+    assert!(
+        outcomes.len() >= 2,
+        "the flagship has several outcome classes"
+    );
+    for o in outcomes {
+        let name = o["name"].as_str().expect("class name");
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")) && l.contains('['))
+            .unwrap_or_else(|| panic!("no line for class `{name}` with an interval:\n{text}"));
+        let n = numbers(line);
+        assert!(n.len() >= 3, "probability and interval in `{line}`");
+        let (p, lo, hi) = (
+            f(&o["probability"]) * 100.0,
+            f(&o["ci95"][0]) * 100.0,
+            f(&o["ci95"][1]) * 100.0,
+        );
+        let near = |a: f64, b: f64| (a - b).abs() <= 0.051;
+        assert!(
+            near(n[0], p) && near(n[1], lo) && near(n[2], hi),
+            "`{line}` shows {:?}, the JSON has {p:.2}% [{lo:.2}%, {hi:.2}%]",
+            &n[..3]
+        );
+    }
+
+    // Every metric: a line naming it (the rung-days table may shorten
+    // `days_at.DYAD.RUNG` to `DYAD.RUNG` and elide its middle with `…`).
+    let names_in_text: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let shown = |metric: &str| {
+        let short = metric.strip_prefix("days_at.").unwrap_or(metric);
+        names_in_text.iter().any(|t| {
+            *t == metric
+                || *t == short
+                || t.split_once('…')
+                    .is_some_and(|(a, b)| short.starts_with(a) && short.ends_with(b))
+        })
+    };
+    let metrics = json["metrics"].as_array().expect("metrics");
+    for m in metrics {
+        let name = m["name"].as_str().expect("metric name");
+        assert!(
+            shown(name),
+            "metric `{name}` not in the text report:\n{text}"
+        );
+    }
+    // The mean of `attacks` in the text is the JSON's.
+    let attacks = metrics
+        .iter()
+        .find(|m| m["name"] == "attacks")
+        .expect("attacks metric");
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("attacks "))
+        .expect("attacks line");
+    let mean = numbers(line)[0];
+    assert!(
+        (mean - f(&attacks["mean"])).abs() <= 0.5,
+        "`{line}` vs mean {}",
+        attacks["mean"]
+    );
+    // Read at 100 columns: no line is wider.
+    for l in text.lines() {
+        assert!(
+            l.chars().count() <= 100,
+            "line wider than 100 columns: `{l}`"
+        );
+    }
+}
+
+#[test]
+fn run_json_structure_and_plausibility() {
+    let (_, v) = flagship_run();
+    for key in [
+        "digest", "seed", "trials", "scenario", "outcomes", "metrics",
+    ] {
+        assert!(v.get(key).is_some(), "top-level `{key}` missing");
+    }
+    assert_eq!(v["seed"], 20240318);
+    assert_eq!(v["trials"], 500);
+    let digest = v["digest"].as_str().expect("digest");
+    assert_eq!(digest.len(), 64);
+    assert!(digest.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(
+        v["scenario"]["name"]
+            .as_str()
+            .is_some_and(|s| s.contains("Pakistan")),
+        "the default scenario is the flagship: {}",
+        v["scenario"]["name"]
+    );
+
+    let outcomes = v["outcomes"].as_array().expect("outcomes");
+    let total: f64 = outcomes.iter().map(|o| f(&o["probability"])).sum();
+    assert!((total - 1.0).abs() < 1e-9, "probabilities sum to {total}");
+    let count: u64 = outcomes
+        .iter()
+        .map(|o| o["count"].as_u64().expect("count"))
+        .sum();
+    assert_eq!(count, 500, "class counts sum to the trials");
+    for o in outcomes {
+        let (p, lo, hi) = (f(&o["probability"]), f(&o["ci95"][0]), f(&o["ci95"][1]));
+        assert!(
+            (0.0..=1.0).contains(&lo) && lo <= p && p <= hi && hi <= 1.0,
+            "{}: {p} not in [{lo}, {hi}]",
+            o["name"]
+        );
+    }
+
+    let metrics = v["metrics"].as_array().expect("metrics");
+    assert!(!metrics.is_empty());
+    let mut names = std::collections::BTreeSet::new();
+    for m in metrics {
+        let name = m["name"].as_str().expect("name");
+        assert!(names.insert(name), "metric `{name}` twice");
+        let present = m["present"].as_u64().expect("present");
+        assert!(present <= 500, "{name}: present {present}");
+        if present == 0 {
+            assert!(m["mean"].is_null(), "{name}: a mean without values");
+            continue;
+        }
+        let q = &m["quantiles"];
+        let qs: Vec<f64> = ["p5", "p25", "p50", "p75", "p95"]
+            .iter()
+            .map(|k| f(&q[*k]))
+            .collect();
+        assert!(
+            qs.windows(2).all(|w| w[0] <= w[1]),
+            "{name}: quantiles out of order {qs:?}"
+        );
+        let (min, max, mean) = (f(&m["min"]), f(&m["max"]), f(&m["mean"]));
+        assert!(
+            min <= mean && mean <= max,
+            "{name}: mean {mean} outside [{min}, {max}]"
+        );
+        // Quantiles are exact below 1,024 and within 0.8% above.
+        let slack = 0.008 * max.max(1.0);
+        assert!(
+            qs[0] >= min - slack && qs[4] <= max + slack,
+            "{name}: quantiles {qs:?} outside [{min}, {max}]"
+        );
+        assert!(f(&m["std_error"]) >= 0.0);
+        let hist: u64 = m["histogram"]
+            .as_array()
+            .expect("histogram")
+            .iter()
+            .map(|c| c.as_u64().expect("count"))
+            .sum();
+        assert_eq!(hist, present, "{name}: histogram counts");
+    }
+    // Plausibility: the flagship is about violence and strikes.
+    let mean = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m["name"] == name)
+            .and_then(|m| m["mean"].as_f64())
+            .unwrap_or_else(|| panic!("metric `{name}`"))
+    };
+    assert!(mean("attacks") > 0.0 && mean("deaths") > 0.0);
+    assert!(mean("deaths") >= mean("deaths.security"));
+    let by_cat = mean("deaths.civilian") + mean("deaths.security") + mean("deaths.militant");
+    assert!(
+        (by_cat - mean("deaths")).abs() < 1e-6 * mean("deaths").max(1.0),
+        "deaths by category sum to deaths"
+    );
+}
+
+#[test]
+fn list_names_the_bundled_scenarios() {
+    let out = ok_stdout(&["list"]);
+    for name in ["pak-afghan-2024", "minimal"] {
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("`{name}` not listed:\n{out}"));
+        assert!(
+            line.split_whitespace().count() > 3,
+            "`{name}` has a line of description: `{line}`"
+        );
+    }
+}
+
+#[test]
+fn list_a_scenario_names_its_policies() {
+    let out = ok_stdout(&["list", "scenarios/minimal.ron"]);
+    let first: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(first.contains(&"baseline"), "{out}");
+    assert!(first.contains(&"talks"), "{out}");
+    let talks = out.lines().find(|l| l.starts_with("talks")).expect("talks");
+    assert!(talks.contains("talks with G"), "its description: `{talks}`");
+
+    // The flagship's policies, by the bundled name.
+    let out = ok_stdout(&["list", "pak-afghan-2024"]);
+    for p in [
+        "baseline",
+        "strike",
+        "talks",
+        "deport",
+        "close-border",
+        "mediation",
+    ] {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().next() == Some(p)),
+            "flagship policy `{p}` not listed:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn params_lists_paths_values_and_sources() {
+    let out = ok_stdout(&["params", "scenarios/minimal.ron"]);
+    let line = out
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("actors.G.fighters"))
+        .unwrap_or_else(|| panic!("actors.G.fighters not listed:\n{out}"));
+    assert!(line.contains("Uniform(1500, 2500)"), "its value: `{line}`");
+    assert!(
+        line.contains("uncertain strength"),
+        "its source comment: `{line}`"
+    );
+    // Every listed path is accepted by --set (paths and overrides agree).
+    let o = escalate(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--trials",
+        "10",
+        "--quiet",
+        "--set",
+        "actors.G.fighters=2000",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

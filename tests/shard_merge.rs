@@ -1,0 +1,359 @@
+//! Shards and merge through the binary: sharded runs merged in any order give
+//! the unsharded run's bytes, and merge refuses bad sets of parts, naming the
+//! problem and writing nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EXE: &str = env!("CARGO_BIN_EXE_escalate");
+
+/// The run every test shards: a policy, an override and a short horizon, so
+/// every identity field is exercised.
+const RUN: &[&str] = &[
+    "run",
+    "minimal",
+    "--policy",
+    "talks",
+    "--set",
+    "actors.A.resolve=Uniform(0.5, 0.7)",
+    "--horizon",
+    "200",
+    "--quiet",
+];
+
+fn escalate(args: &[&str], dir: &Path) -> Output {
+    Command::new(EXE)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run escalate")
+}
+
+fn ok(args: &[&str], dir: &Path) -> Output {
+    let out = escalate(args, dir);
+    assert!(
+        out.status.success(),
+        "escalate {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `escalate merge ARGS` that must fail with exit 2; returns its stderr.
+fn refused(args: &[&str], dir: &Path) -> String {
+    let out = escalate(args, dir);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?} should exit 2: {err}");
+    assert!(out.stdout.is_empty(), "a refused merge prints no report");
+    err
+}
+
+fn run_args<'a>(trials: &'a str, seed: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = RUN.to_vec();
+    a.extend(["--trials", trials, "--seed", seed]);
+    a.extend_from_slice(extra);
+    a
+}
+
+/// Runs shard k/n of the standard run into DIR/NAME and returns its path.
+fn shard(dir: &Path, trials: u64, seed: u64, k: u64, n: u64, name: &str) -> PathBuf {
+    let (t, s, spec) = (trials.to_string(), seed.to_string(), format!("{k}/{n}"));
+    ok(&run_args(&t, &s, &["--shard", &spec, "--out", name]), dir);
+    dir.join(name)
+}
+
+fn all_shards(dir: &Path, trials: u64, seed: u64, n: u64) -> Vec<String> {
+    (0..n)
+        .map(|k| {
+            let name = format!("part-{k}.esc");
+            shard(dir, trials, seed, k, n, &name);
+            name
+        })
+        .collect()
+}
+
+/// A seeded Fisher-Yates shuffle (a fixed LCG), rotated so shard 0 does not come first.
+fn shuffled(parts: &[String], seed: u64) -> Vec<&str> {
+    let mut v: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    for i in (1..v.len()).rev() {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        v.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
+    }
+    if v.len() > 1 && v[0] == "part-0.esc" {
+        v.rotate_left(1);
+    }
+    v
+}
+
+/// An error message without miette's line wrapping: words joined by single spaces.
+fn flat(s: &str) -> String {
+    s.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+#[test]
+fn merged_shards_equal_the_single_run_for_any_split_and_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 5003 is prime: no split below divides it evenly.
+    let trials = 5003;
+    let single = ok(&run_args("5003", "11", &["--json", "single.json"]), d);
+    let single_json = read(&d.join("single.json"));
+    for n in [1u64, 2, 3, 7] {
+        let sub = d.join(format!("n{n}"));
+        std::fs::create_dir(&sub).unwrap();
+        let parts = all_shards(&sub, trials, 11, n);
+        let mut order: Vec<&str> = shuffled(&parts, n);
+        if n > 1 {
+            assert_ne!(order[0], "part-0.esc", "the order is shuffled");
+        }
+        let mut args = vec!["merge"];
+        args.append(&mut order);
+        args.extend(["--json", "merged.json"]);
+        let merged = ok(&args, &sub);
+        assert_eq!(
+            read(&sub.join("merged.json")),
+            single_json,
+            "merged JSON of {n} shards differs from the single run's"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&merged.stdout),
+            String::from_utf8_lossy(&single.stdout),
+            "merge prints the same terminal report as run ({n} shards)"
+        );
+    }
+}
+
+#[test]
+fn more_shards_than_trials_leaves_some_empty_and_still_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run_args("5", "3", &["--json", "single.json"]), d);
+    let parts = all_shards(d, 5, 3, 7);
+    let out = ok(&run_args("5", "3", &["--shard", "0/7", "--out", "again.esc"]), d);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("shard 0/7: no trials (0 of 5)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut args = vec!["merge", "--json", "merged.json"];
+    args.extend(parts.iter().rev().map(String::as_str));
+    ok(&args, d);
+    assert_eq!(read(&d.join("merged.json")), read(&d.join("single.json")));
+}
+
+#[test]
+fn a_shard_reports_its_trial_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(
+        &run_args("5003", "1", &["--shard", "2/3", "--out", "p.esc"]),
+        dir.path(),
+    );
+    // floor(2*5003/3) = 3335 to floor(3*5003/3) - 1 = 5002
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "shard 2/3: trials 3335 to 5002 (1668 of 5003) written to p.esc\n"
+    );
+    let head = read(&dir.path().join("p.esc"));
+    let first_line = head.split(|&b| b == b'\n').next().unwrap();
+    assert!(first_line.starts_with(b"escalate-part v1 sha256="));
+}
+
+#[test]
+fn part_size_does_not_grow_with_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let small = shard(d, 500, 1, 0, 1, "small.esc");
+    let large = shard(d, 40_000, 1, 0, 1, "large.esc");
+    let (s, l) = (read(&small).len(), read(&large).len());
+    // 80 times the trials: the accumulators' counts gain digits, the file no entries.
+    assert!(
+        (l as f64) < 1.5 * s as f64,
+        "part of 40,000 trials is {l} bytes, of 500 trials {s} bytes"
+    );
+}
+
+/// Three good parts of a 3-shard run, in a fresh directory.
+fn three_parts() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = all_shards(dir.path(), 3001, 5, 3)
+        .into_iter()
+        .map(|n| dir.path().join(n))
+        .collect();
+    (dir, parts)
+}
+
+fn merge_refused(dir: &Path, parts: &[&str]) -> String {
+    let mut args = vec!["merge", "--json", "out.json"];
+    args.extend_from_slice(parts);
+    let err = refused(&args, dir);
+    assert!(
+        !dir.join("out.json").exists(),
+        "a refused merge writes nothing"
+    );
+    flat(&err)
+}
+
+#[test]
+fn merge_refuses_parts_of_different_runs_and_names_the_field() {
+    let (dir, _) = three_parts();
+    let d = dir.path();
+    shard(d, 3001, 6, 1, 3, "seed6.esc");
+    let err = merge_refused(d, &["part-0.esc", "seed6.esc", "part-2.esc"]);
+    assert!(
+        err.contains("seed6.esc and part-0.esc are parts of different runs"),
+        "{err}"
+    );
+    assert!(err.contains("seed 6 in seed6.esc, 5 in part-0.esc"), "{err}");
+
+    shard(d, 3002, 5, 1, 3, "trials.esc");
+    let err = merge_refused(d, &["part-0.esc", "trials.esc", "part-2.esc"]);
+    assert!(err.contains("trials 3002 in trials.esc, 3001 in"), "{err}");
+
+    shard(d, 3001, 5, 1, 4, "count.esc");
+    let err = merge_refused(d, &["part-0.esc", "count.esc"]);
+    assert!(err.contains("shard count 4 in count.esc, 3 in"), "{err}");
+
+    // Another policy: the identity's policy field.
+    let t = ["run", "minimal", "--set", "actors.A.resolve=Uniform(0.5, 0.7)"];
+    let mut a = t.to_vec();
+    a.extend([
+        "--horizon", "200", "--quiet", "--trials", "3001", "--seed", "5", "--shard", "1/3",
+        "--out", "nopolicy.esc",
+    ]);
+    ok(&a, d);
+    let err = merge_refused(d, &["part-0.esc", "nopolicy.esc", "part-2.esc"]);
+    assert!(err.contains("policy (none) in nopolicy.esc, talks in"), "{err}");
+}
+
+#[test]
+fn merge_refuses_a_duplicate_shard() {
+    let (dir, _) = three_parts();
+    let d = dir.path();
+    std::fs::copy(d.join("part-1.esc"), d.join("copy.esc")).unwrap();
+    let err = merge_refused(d, &["part-0.esc", "part-1.esc", "part-2.esc", "copy.esc"]);
+    assert!(
+        err.contains("shard 1/3 is given twice: part-1.esc and copy.esc"),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_refuses_a_truncated_part_and_names_it() {
+    let (dir, parts) = three_parts();
+    let d = dir.path();
+    let bytes = read(&parts[1]);
+    std::fs::write(d.join("cut.esc"), &bytes[..bytes.len() / 2]).unwrap();
+    let err = merge_refused(d, &["part-0.esc", "cut.esc", "part-2.esc"]);
+    assert!(err.contains("cut.esc is truncated"), "{err}");
+    // cut inside the header line
+    std::fs::write(d.join("head.esc"), &bytes[..20]).unwrap();
+    let err = merge_refused(d, &["part-0.esc", "head.esc", "part-2.esc"]);
+    assert!(
+        err.contains("head.esc is truncated: the file ends inside its header line"),
+        "{err}"
+    );
+    std::fs::write(d.join("empty.esc"), b"").unwrap();
+    let err = merge_refused(d, &["empty.esc"]);
+    assert!(err.contains("empty.esc is truncated: the file is empty"), "{err}");
+}
+
+#[test]
+fn merge_refuses_a_part_with_a_flipped_byte_and_names_it() {
+    let (dir, parts) = three_parts();
+    let d = dir.path();
+    let good = read(&parts[2]);
+    // Flip one bit at several places: early payload (identity), middle (summary), last byte.
+    let nl = good.iter().position(|&b| b == b'\n').unwrap();
+    for (i, at) in [nl + 40, good.len() / 2, good.len() - 2].into_iter().enumerate() {
+        let mut bad = good.clone();
+        bad[at] ^= 0x04;
+        let name = format!("flip{i}.esc");
+        std::fs::write(d.join(&name), &bad).unwrap();
+        let err = merge_refused(d, &["part-0.esc", "part-1.esc", &name]);
+        assert!(
+            err.contains(&format!("{name} is corrupt: its checksum does not match")),
+            "{err}"
+        );
+    }
+    // A flipped byte in the header's checksum is caught too.
+    let mut bad = good.clone();
+    bad[30] = if bad[30] == b'a' { b'b' } else { b'a' };
+    std::fs::write(d.join("hdr.esc"), &bad).unwrap();
+    let err = merge_refused(d, &["part-0.esc", "part-1.esc", "hdr.esc"]);
+    assert!(err.contains("hdr.esc is corrupt"), "{err}");
+}
+
+#[test]
+fn merge_names_missing_shards_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let names: Vec<String> = [0u64, 1, 2, 4, 6]
+        .iter()
+        .map(|&k| {
+            let n = format!("part-{k}.esc");
+            shard(d, 700, 2, k, 7, &n);
+            n
+        })
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let err = merge_refused(d, &names);
+    assert!(
+        err.contains("shards 3 and 5 of 7 are missing; nothing was written"),
+        "{err}"
+    );
+    assert!(err.contains("sbatch --array=3,5"), "{err}");
+    let err = merge_refused(d, &names[..1]);
+    assert!(
+        err.contains("shards 1-6 of 7 are missing (6 shards)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_refuses_other_files_and_csv() {
+    let (dir, _) = three_parts();
+    let d = dir.path();
+    std::fs::write(d.join("notes.txt"), "hello\n").unwrap();
+    let err = merge_refused(d, &["part-0.esc", "notes.txt"]);
+    assert!(err.contains("notes.txt is not an escalate part file"), "{err}");
+    let err = merge_refused(d, &["part-0.esc", "nothere.esc"]);
+    assert!(err.contains("cannot read part nothere.esc"), "{err}");
+    let err = flat(&refused(
+        &["merge", "part-0.esc", "part-1.esc", "part-2.esc", "--csv", "t.csv"],
+        d,
+    ));
+    assert!(err.contains("a merged run has no per-trial rows"), "{err}");
+    assert!(!d.join("t.csv").exists());
+}
+
+#[test]
+fn shard_flags_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (spec, want) in [
+        ("3/3", "shards are numbered 0 to 2"),
+        ("1/0", "cannot be split into 0 shards"),
+        ("x", "write K/N"),
+    ] {
+        let out = escalate(
+            &["run", "minimal", "--shard", spec, "--out", "p.esc"],
+            d,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{spec}: {err}");
+        assert!(err.contains(want), "{spec}: {err}");
+    }
+    let out = escalate(&["run", "minimal", "--shard", "0/2"], d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
+    assert!(!d.join("p.esc").exists());
+}

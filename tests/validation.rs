@@ -1,0 +1,297 @@
+//! Bad input: `escalate validate FILE` and `escalate run FILE` on broken
+//! scenarios (tests/fixtures/invalid/, each a one-change copy of
+//! scenarios/minimal.ron) and bad `--set` overrides.
+//!
+//! Each case must: exit 2; name `file:line:col` of the offending value (the
+//! expected position is computed from the fixture's text, so editing a fixture
+//! cannot silently make the test vacuous); say what is wrong and how to fix it;
+//! never panic; write nothing (a `--json` target does not appear).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn escalate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the escalate binary runs")
+}
+
+/// stderr with the diagnostic's frame removed and wrapped lines joined, so a
+/// message can be matched whatever the terminal width.
+fn flat(o: &Output) -> String {
+    let raw = String::from_utf8_lossy(&o.stderr);
+    let mut s = String::new();
+    for line in raw.lines() {
+        let t = line.trim_start_matches([' ', '│', '×', '·']).trim();
+        s.push_str(t);
+        s.push(' ');
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn raw_stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// 1-based line and column of the first occurrence of `needle` in the file.
+fn position_of(file: &str, needle: &str) -> (usize, usize) {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+        .expect("fixture readable");
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in {file}"));
+    assert_eq!(
+        text.matches(needle).count(),
+        1,
+        "`{needle}` must be unique in {file}"
+    );
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = offset - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// Runs `validate FILE` and `run FILE --json TMP`, checks the common promises
+/// and returns both outputs' flattened stderr.
+fn both_refuse(file: &str) -> [String; 2] {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("out.json");
+    let v = escalate(&["validate", file]);
+    let r = escalate(&[
+        "run",
+        file,
+        "--trials",
+        "10",
+        "--quiet",
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
+    for (what, o) in [("validate", &v), ("run", &r)] {
+        let err = raw_stderr(o);
+        assert_eq!(o.status.code(), Some(2), "{what} {file}: exit code\n{err}");
+        assert!(!err.contains("panicked"), "{what} {file} panicked:\n{err}");
+        assert!(
+            o.stdout.is_empty(),
+            "{what} {file}: nothing on stdout, got:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(
+            flat(o).contains("help:"),
+            "{what} {file}: no help line:\n{err}"
+        );
+    }
+    assert!(!json.exists(), "run {file}: the --json file was written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "run {file}: something was written next to the --json target"
+    );
+    [flat(&v), flat(&r)]
+}
+
+/// `file:line:col` of `needle`, as the diagnostics print it.
+fn location(file: &str, needle: &str) -> String {
+    let (line, col) = position_of(file, needle);
+    format!("{file}:{line}:{col}")
+}
+
+fn assert_has(stderr: &[String; 2], file: &str, parts: &[&str]) {
+    for (what, s) in ["validate", "run"].iter().zip(stderr) {
+        for p in parts {
+            assert!(s.contains(p), "{what} {file}: stderr lacks `{p}`:\n{s}");
+        }
+    }
+}
+
+#[test]
+fn unknown_actor_in_a_rule() {
+    let f = "tests/fixtures/invalid/unknown_actor.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "\"Q\""),
+            "unknown actor `Q`",
+            "use one of the actor ids: A, B, G",
+        ],
+    );
+}
+
+#[test]
+fn probability_above_one() {
+    let f = "tests/fixtures/invalid/probability.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "1.5"),
+            "`doctrines.A.rules[0].probability` is 1.5",
+            "use a number between 0 and 1",
+        ],
+    );
+}
+
+#[test]
+fn negative_fighters() {
+    let f = "tests/fixtures/invalid/negative_fighters.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "-400"),
+            "`actors.G.fighters` is -400",
+            "use a number >= 0",
+        ],
+    );
+}
+
+#[test]
+fn ron_syntax_error() {
+    // A missing comma between `kind: State` and `capability`: reported where
+    // the comma should be, i.e. at `capability`.
+    let f = "tests/fixtures/invalid/syntax.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "capability: 0.4"),
+            "Expected comma",
+            "check brackets, commas and quotes",
+        ],
+    );
+}
+
+#[test]
+fn unknown_field() {
+    let f = "tests/fixtures/invalid/unknown_field.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "resolv:"),
+            "Unexpected field named `resolv`",
+            "`resolve`", // the expected fields are listed
+            "remove the field or fix its spelling",
+        ],
+    );
+}
+
+#[test]
+fn bad_distribution() {
+    // `Normal(1)`: Normal takes (mean, sd) or (mean, sd, min, max). ron reports
+    // custom errors at the last token it read, so the column may be anywhere
+    // inside the value (today: its closing parenthesis), never outside it.
+    let f = "tests/fixtures/invalid/bad_distribution.ron";
+    let e = both_refuse(f);
+    let (line, col) = position_of(f, "Normal(1)");
+    let cols: Vec<String> = (col..col + "Normal(1)".len())
+        .map(|c| format!("{f}:{line}:{c}"))
+        .collect();
+    for (what, s) in ["validate", "run"].iter().zip(&e) {
+        assert!(
+            cols.iter().any(|c| s.contains(c.as_str())),
+            "{what}: no location on line {line} within `Normal(1)` (columns {col}..{}):\n{s}",
+            col + 8
+        );
+    }
+    assert_has(&e, f, &["expected a parameter", "Normal(mean, sd)"]);
+}
+
+#[test]
+fn several_problems_are_all_listed() {
+    let f = "tests/fixtures/invalid/several.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            "3 problems found",
+            &location(f, "\"Q\""),
+            "unknown actor `Q`",
+            &location(f, "1.5"),
+            "`doctrines.A.rules[0].probability` is 1.5",
+            &location(f, "-400"),
+            "`actors.G.fighters` is -400",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let e = both_refuse("tests/fixtures/invalid/no-such-file.ron");
+    assert_has(
+        &e,
+        "no-such-file.ron",
+        &["cannot read scenario tests/fixtures/invalid/no-such-file.ron"],
+    );
+}
+
+#[test]
+fn the_fixtures_are_minimal_with_one_change() {
+    // Control: the unbroken original passes, so each failure above is the change.
+    let o = escalate(&["validate", "scenarios/minimal.ron"]);
+    assert_eq!(o.status.code(), Some(0), "{}", raw_stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("valid"));
+}
+
+/// Runs `run scenarios/minimal.ron --set S --json TMP`; returns (exit code, flat stderr, json written).
+fn run_with_set(set: &str) -> (Option<i32>, String, bool) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("out.json");
+    let o = escalate(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--trials",
+        "20",
+        "--quiet",
+        "--set",
+        set,
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
+    assert!(!raw_stderr(&o).contains("panicked"), "{}", raw_stderr(&o));
+    (o.status.code(), flat(&o), json.exists())
+}
+
+#[test]
+fn set_with_an_unknown_path_lists_the_nearest_paths() {
+    let (code, err, written) = run_with_set("actors.G.fighter=3000");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!written);
+    assert!(err.contains("no parameter at `actors.G.fighter`"), "{err}");
+    assert!(
+        err.contains("nearest valid paths: actors.G.fighters"),
+        "{err}"
+    );
+    assert!(err.contains("escalate params"), "{err}");
+}
+
+#[test]
+fn set_with_a_value_out_of_range_is_refused() {
+    for (set, range) in [
+        ("actors.G.sanctuary=1.5", "between 0 and 1"),
+        ("actors.G.sanctuary=Uniform(0.5, 1.2)", "between 0 and 1"),
+        ("levers.strike.militants_killed=-3", ">= 0"),
+        ("doctrines.A.rules[0].probability=2", "between 0 and 1"),
+    ] {
+        let (code, err, written) = run_with_set(set);
+        assert_eq!(code, Some(2), "--set {set}: {err}");
+        assert!(!written, "--set {set}: JSON written");
+        let path = set.split('=').next().expect("path");
+        assert!(err.contains(&format!("`{path}`")), "--set {set}: {err}");
+        assert!(err.contains(range), "--set {set}: {err}");
+    }
+    // Control: an admissible value runs and writes.
+    let (code, err, written) = run_with_set("actors.G.sanctuary=Uniform(0.5, 0.9)");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(written);
+}
