@@ -333,10 +333,10 @@ pub fn render_text(
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "Trial {} of seed {} · {} · policy {} · {} days",
-        header.trial, header.seed, model.name, header.policy, model.horizon
+        "Trial {} of seed {} · policy {} · {} days",
+        header.trial, header.seed, header.policy, model.horizon
     );
-    let _ = writeln!(o, "scenario {}", header.scenario_file);
+    let _ = writeln!(o, "{} ({})", model.name, header.scenario_file);
     let uncertain: Vec<usize> = model.uncertain_params().collect();
     if !uncertain.is_empty() {
         let _ = writeln!(o, "\nDrawn for this trial:");

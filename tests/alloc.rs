@@ -170,7 +170,7 @@ impl Tracer for Coverage {
     }
 }
 
-const TRIALS: u64 = 300;
+const TRIALS: u64 = 200;
 
 #[test]
 fn a_trial_allocates_nothing_after_setup() {
@@ -247,18 +247,20 @@ fn peak_of_run(model: &Model, trials: u64) -> usize {
 /// `montecarlo::run` holds one wave of blocks, never the whole run: its peak
 /// live heap is the same (within histogram growth: a histogram grows with the
 /// largest value seen, never with the count) for 10^4 and 10^5 trials.
-/// The horizon is cut to 60 days to keep the test quick: memory per wave does
+/// The horizon is cut to 30 days to keep the test quick: memory per wave does
 /// not depend on the number of trials, which is what is measured.
 #[test]
 fn run_memory_does_not_grow_with_trials() {
     let _lock = GLOBAL_FIGURES.lock().unwrap_or_else(|e| e.into_inner());
-    for path in ["scenarios/pak-afghan-2024.ron", "scenarios/minimal.ron"] {
+    // Memory per wave is a property of `montecarlo::run`, not of the scenario:
+    // the flagship (the largest model) stands for all.
+    for path in ["scenarios/pak-afghan-2024.ron"] {
         let src = Source::open(&manifest(path)).expect("readable");
         let v = scenario::load(&src).expect("valid");
-        let v = v.with_horizon(60, &src).expect("valid horizon");
+        let v = v.with_horizon(30, &src).expect("valid horizon");
         let model = model::compile(&v);
         // Warm the thread pool machinery and lazy statics.
-        peak_of_run(&model, 2_000);
+        peak_of_run(&model, 1_000);
         let small = peak_of_run(&model, 10_000);
         let large = peak_of_run(&model, 100_000);
         eprintln!("{path}: peak live heap {small} B at 10^4 trials, {large} B at 10^5");

@@ -61,6 +61,31 @@ fn numbers(line: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Each line's first word, with the dyad of the rung-days heading it sits under.
+fn metric_rows(text: &str) -> Vec<(Option<String>, String)> {
+    let mut section = None;
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        if line.contains("days at each rung") {
+            section = line
+                .split("days_at.")
+                .nth(1)
+                .and_then(|rest| rest.split_once(".RUNG"))
+                .map(|(dyad, _)| dyad.to_string())
+                .filter(|d| d != "DYAD");
+            continue;
+        }
+        if !line.starts_with("    ") {
+            // Rows of a heading are indented deeper than the table.
+            section = None;
+        }
+        if let Some(word) = line.split_whitespace().next() {
+            rows.push((section.clone(), word.to_string()));
+        }
+    }
+    rows
+}
+
 #[test]
 fn run_prints_seed_trials_digest_classes_and_metrics() {
     let (text, json) = flagship_run();
@@ -105,19 +130,27 @@ fn run_prints_seed_trials_digest_classes_and_metrics() {
         );
     }
 
-    // Every metric: a line naming it (the rung-days table may shorten
-    // `days_at.DYAD.RUNG` to `DYAD.RUNG` and elide its middle with `…`).
-    let names_in_text: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
+    // Every metric: a line naming it. The rung-days table may group rows under
+    // a heading `days at each rung, DYAD (days_at.DYAD.RUNG)` and show only the
+    // rung (or `DYAD.RUNG`), eliding the middle of a long name with `…`.
+    let rows = metric_rows(&text);
     let shown = |metric: &str| {
-        let short = metric.strip_prefix("days_at.").unwrap_or(metric);
-        names_in_text.iter().any(|t| {
-            *t == metric
-                || *t == short
+        let fits = |t: &str, name: &str| {
+            t == name
                 || t.split_once('…')
-                    .is_some_and(|(a, b)| short.starts_with(a) && short.ends_with(b))
+                    .is_some_and(|(a, b)| name.starts_with(a) && name.ends_with(b))
+        };
+        rows.iter().any(|(section, t)| {
+            fits(t, metric)
+                || metric.strip_prefix("days_at.").is_some_and(|short| {
+                    fits(t, short)
+                        || section.as_deref().is_some_and(|d| {
+                            short
+                                .strip_prefix(d)
+                                .and_then(|r| r.strip_prefix('.'))
+                                .is_some_and(|rung| fits(t, rung))
+                        })
+                })
         })
     };
     let metrics = json["metrics"].as_array().expect("metrics");

@@ -212,13 +212,14 @@ fn scenario_text_is_escaped() {
 // ---- The browser check ----------------------------------------------------
 
 fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ESCALATE_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    let candidates: Vec<PathBuf> = match std::env::var_os("ESCALATE_CHROMIUM") {
+        Some(p) => vec![PathBuf::from(p)],
+        None => vec![
+            "/usr/bin/chromium".into(),
+            "/usr/bin/chromium-browser".into(),
+        ],
+    };
+    candidates.into_iter().find(|p| p.exists())
 }
 
 /// Renders `page` headless; returns (console lines, screenshot path).
@@ -300,7 +301,7 @@ fn renders_in_headless_chromium() {
             return;
         }
         panic!(
-            "chromium not found at /usr/bin/chromium: install it with \
+            "chromium not found (/usr/bin/chromium, or $ESCALATE_CHROMIUM): install it with \
              `apt-get install -y --no-install-recommends chromium`, point ESCALATE_CHROMIUM at \
              it, or set ESCALATE_SKIP_BROWSER=1 to skip this check"
         );

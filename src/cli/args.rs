@@ -103,10 +103,10 @@ pub struct RunArgs {
     /// Write the whole summary as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write a self-contained HTML report (charts and tables; open it in any browser).
+    /// Write a self-contained HTML report (open it in any browser).
     #[arg(long, value_name = "FILE", conflicts_with = "shard")]
     pub html: Option<PathBuf>,
-    /// Write one CSV row per trial: trial, outcome, every metric, every sampled parameter.
+    /// Write one CSV row per trial: outcome, metrics, sampled parameters.
     #[arg(long, value_name = "FILE", conflicts_with = "shard")]
     pub csv: Option<PathBuf>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.

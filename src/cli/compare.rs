@@ -9,7 +9,7 @@ use clap::Args;
 use miette::IntoDiagnostic;
 
 use super::args::CommonRun;
-use super::prepare::{Prepared, prepare, progress_bar};
+use super::prepare::{Prepared, prepare, progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::compare::{self, CompareHooks};
 use escalate::montecarlo::RunSpec;
@@ -105,7 +105,7 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         per_trial: None,
         progress: Some(&mut progress),
     };
-    let cmp = compare::run(&models, &spec, hooks)?;
+    let cmp = with_delayed_bar(bar.as_ref(), || compare::run(&models, &spec, hooks))?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -2,6 +2,8 @@
 //! scenario, the run's identity, and the progress bar.
 
 use std::io::IsTerminal;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -65,17 +67,47 @@ pub fn prepare(c: &CommonRun, policy: Option<&str>) -> Result<Prepared, Error> {
     })
 }
 
-/// A progress bar on stderr when it is a terminal and not `--quiet`.
+/// How long a run goes before its progress bar appears.
+const SHOW_BAR_AFTER: Duration = Duration::from_secs(1);
+
+/// A progress bar over `total` units (e.g. "trials") on stderr when it is a
+/// terminal and not `--quiet`; drawn through [`with_delayed_bar`].
 pub fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} trials · {per_sec} · {eta} left",
-        )
-        .expect("valid template"),
-    );
-    Some(bar)
+    Some(indicatif::ProgressBar::new(total))
+}
+
+/// Runs `f` with `bar` (if any) hidden at first and drawn only once the run
+/// has lasted [`SHOW_BAR_AFTER`]: a watcher thread waits on a channel that is
+/// closed when `f` returns. The timing only decides what is drawn on stderr;
+/// it never reaches results.
+/// The bar fills the terminal's width after the counts, so it never wraps, and
+/// shows the rate in whole trials per second.
+pub fn with_delayed_bar<T>(bar: Option<&indicatif::ProgressBar>, f: impl FnOnce() -> T) -> T {
+    let Some(bar) = bar else { return f() };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{human_pos}/{human_len} trials · {rate} · {eta} left {wide_bar}",
+    ) {
+        bar.set_style(style.with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", indicatif::HumanCount(s.per_sec() as u64));
+            },
+        ));
+    }
+    let (done, wait) = mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            if let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(SHOW_BAR_AFTER) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(200));
+            }
+        });
+        let out = f();
+        drop(done);
+        out
+    })
 }

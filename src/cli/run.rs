@@ -11,21 +11,17 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
 
 use miette::IntoDiagnostic;
 
 use super::args::RunArgs;
-use super::prepare::{prepare, progress_bar};
+use super::prepare::{with_delayed_bar, prepare, progress_bar};
 use super::{Error, Outcome};
 use escalate::engine::TrialOutcome;
 use escalate::montecarlo::{self, Hooks, RunSpec};
 use escalate::report::output::{AtomicFile, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
 
-/// A run still going after this long shows its progress bar.
-const SHOW_BAR_AFTER: Duration = Duration::from_secs(1);
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     if a.common.trials == 0 {
@@ -177,35 +173,3 @@ fn write_error(path: &Path, source: std::io::Error) -> WriteError {
     }
 }
 
-/// Runs `f` with `bar` (if any) hidden at first and drawn only once the run
-/// has lasted [`SHOW_BAR_AFTER`]: a watcher thread waits on a channel that is
-/// closed when `f` returns. The timing only decides what is drawn on stderr;
-/// it never reaches results.
-/// The bar fills the terminal's width after the counts, so it never wraps, and
-/// shows the rate in whole trials per second.
-fn with_delayed_bar<T>(bar: Option<&indicatif::ProgressBar>, f: impl FnOnce() -> T) -> T {
-    let Some(bar) = bar else { return f() };
-    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{human_pos}/{human_len} trials · {rate} · {eta} left {wide_bar}",
-    ) {
-        bar.set_style(style.with_key(
-            "rate",
-            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{}/s", indicatif::HumanCount(s.per_sec() as u64));
-            },
-        ));
-    }
-    let (done, wait) = mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            if let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(SHOW_BAR_AFTER) {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                bar.enable_steady_tick(Duration::from_millis(200));
-            }
-        });
-        let out = f();
-        drop(done);
-        out
-    })
-}

@@ -37,8 +37,7 @@ pub struct SweepArgs {
     /// Levels per input (grid), points (lhs), base samples N (sobol), trajectories r (morris).
     #[arg(long, value_name = "N")]
     pub points: Option<usize>,
-    /// A factor: PATH=LO..HI, PATH=DISTRIBUTION (e.g. Normal(10, 2)) or PATH=[v1, v2, ...];
-    /// or a fixed override PATH=VALUE (repeatable).
+    /// Factor: PATH=LO..HI, PATH=DISTRIBUTION or PATH=[v1, v2, ...]; PATH=VALUE is fixed
     #[arg(long = "set", value_name = "PATH=RANGE")]
     pub set: Vec<String>,
     /// A policy; two or more make a categorical factor `policy` (`baseline`: none).

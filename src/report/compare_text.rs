@@ -285,13 +285,12 @@ fn crn(o: &mut String, r: &CompareReport) {
     let _ = writeln!(
         o,
         "\nCommon random numbers: trial i of every policy draws the same parameters and shocks.\n\
-         The variance of a paired difference, against that of two independent runs \
-         (var A + var B),\n  is {} to {} times smaller (median {} over {} metric differences): \
-         as many trials as\n  an independent comparison {} times the size.",
+         Variance reduction (VR) = (var A + var B) / var(B - A): how many independent trials one\n\
+         paired trial is worth. Here it ranges from ×{} to ×{} (median ×{} over {} metric\n\
+         differences; docs/compare-and-trace.md).",
         num(vr[0]),
         num(vr[vr.len() - 1]),
         num(median),
-        vr.len(),
-        num(median)
+        vr.len()
     );
 }

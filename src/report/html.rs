@@ -59,7 +59,8 @@ tr.group th { background: #fff; border-bottom: 1px solid #ccc; padding-top: 10px
   body { background: #fff; font-size: 11pt; }
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  table, figure, .glance { break-inside: avoid; page-break-inside: avoid; }
+  figure, .glance, table.esc, table.classes { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
   .fans { grid-template-columns: 1fr; }
   .scroll { overflow: visible; }
 }
@@ -239,7 +240,7 @@ fn outcomes(o: &mut String, r: &RunReport) {
     );
     let _ = writeln!(
         o,
-        "<table>\n<tr><th>class</th><th>meaning</th><th class=\"n\">trials</th>\
+        "<table class=\"classes\">\n<tr><th>class</th><th>meaning</th><th class=\"n\">trials</th>\
          <th class=\"n\">probability</th><th class=\"n\">95% interval</th></tr>"
     );
     for c in &r.outcomes {
@@ -269,7 +270,8 @@ fn over_time(o: &mut String, r: &RunReport) {
         "<section id=\"over-time\">\n<h2>Escalation over time</h2>\n<p class=\"explain\">Fan \
          charts: on each day, the dark band holds the middle 50% of trials, the light band 90% \
          (5th to 95th percentile), and the line is the median trial. Rungs are the steps of the \
-         escalation ladder, calm at the bottom.</p>\n<div class=\"fans\">"
+         escalation ladder, calm at the bottom; they are whole steps, so the median jumps from \
+         one rung to the next when about half of the trials are on either side.</p>\n<div class=\"fans\">"
     );
     let rung_ticks: Vec<(f64, String)> = ladder
         .iter()
@@ -429,9 +431,9 @@ fn metrics(o: &mut String, r: &RunReport) {
         "<section id=\"metrics\">\n<h2>Metrics</h2>\n<p class=\"explain\">What each trial \
          counted, summarised over trials: the mean with its Monte Carlo standard error (±), and \
          percentiles (p50 is the median; 90% of trials lie between p5 and p95).</p>\n\
-         <div class=\"scroll\"><table>\n<tr><th>metric</th><th>unit</th><th class=\"n\">mean ± \
+         <div class=\"scroll\"><table>\n<thead><tr><th>metric</th><th>unit</th><th class=\"n\">mean ± \
          se</th><th class=\"n\">p5</th><th class=\"n\">p25</th><th class=\"n\">p50</th>\
-         <th class=\"n\">p75</th><th class=\"n\">p95</th><th class=\"n\">in trials</th></tr>"
+         <th class=\"n\">p75</th><th class=\"n\">p95</th><th class=\"n\">in trials</th></tr></thead>\n<tbody>"
     );
     let (days_at, others): (Vec<&MetricReport>, Vec<&MetricReport>) = r
         .metrics
@@ -479,7 +481,7 @@ fn metrics(o: &mut String, r: &RunReport) {
     for (m, _) in days_at.iter().zip(&shown).filter(|(_, s)| !**s) {
         row(o, m, &escape(&m.name), &m.description);
     }
-    let _ = writeln!(o, "</table></div>");
+    let _ = writeln!(o, "</tbody></table></div>");
 
     let _ = writeln!(
         o,

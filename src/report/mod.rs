@@ -51,15 +51,29 @@ impl RunInfo {
     pub fn command(&self) -> String {
         let mut c = format!(
             "escalate run {} --trials {} --seed {} --horizon {}",
-            self.scenario_file, self.trials, self.seed, self.horizon
+            shell_quote(&self.scenario_file),
+            self.trials,
+            self.seed,
+            self.horizon
         );
         if let Some(p) = &self.policy {
-            c.push_str(&format!(" --policy {p}"));
+            c.push_str(&format!(" --policy {}", shell_quote(p)));
         }
         for o in &self.overrides {
-            c.push_str(&format!(" --set '{o}'"));
+            c.push_str(&format!(" --set {}", shell_quote(o)));
         }
         c
+    }
+}
+
+/// A word for a POSIX shell: as is when it holds only safe characters, else in
+/// single quotes (with any single quote written as '\'').
+pub fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 

@@ -125,7 +125,7 @@ impl Frame {
 /// About `n` round tick values (1, 2 or 5 times a power of ten apart, never
 /// closer than `min_step`) inside [lo, hi]. Use `min_step` 1 for integer data.
 pub fn nice_ticks(lo: f64, hi: f64, n: usize, min_step: f64) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if !lo.is_finite() || !hi.is_finite() || hi <= lo {
         return vec![lo];
     }
     let raw = ((hi - lo) / n.max(1) as f64).max(min_step);
