@@ -25,6 +25,6 @@ pub mod shard;
 pub mod slurm;
 pub mod stats;
 pub mod streams;
+pub mod sweep;
 pub mod trace_codes;
 pub mod tracelog;
-pub mod sweep;

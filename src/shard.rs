@@ -754,7 +754,9 @@ pub enum ShardError {
     #[error("--policy {path}: a policy file cannot be sharded or merged yet")]
     #[diagnostic(
         code(escalate::part::policy_file),
-        help("add the policy to the scenario's `policies` and pass its name to --policy, or run unsharded")
+        help(
+            "add the policy to the scenario's `policies` and pass its name to --policy, or run unsharded"
+        )
     )]
     PolicyFile {
         /// The policy file.

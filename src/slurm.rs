@@ -73,7 +73,9 @@ pub enum SlurmError {
     #[error("{command} failed: {message}")]
     #[diagnostic(
         code(escalate::slurm::sbatch),
-        help("check that Slurm's client tools are on PATH and the cluster answers (`sinfo`); the scripts are written, so you can also submit them by hand")
+        help(
+            "check that Slurm's client tools are on PATH and the cluster answers (`sinfo`); the scripts are written, so you can also submit them by hand"
+        )
     )]
     Submit {
         /// The command line.

@@ -15,7 +15,10 @@
 //! - `exogenous`: scheduled events and random shocks; its draws per day do not
 //!   depend on the trial's state, so every policy sees the same shocks;
 //! - `violence`: armed groups' attacks and ceasefire breaks;
-//! - `decisions`: doctrine rules firing and the random effects of levers;
+//! - every doctrine rule has its own key, derived from the seed and the rule's
+//!   `Actor/name`: whether it fires and the random effects of the lever it
+//!   pulls; a rule one policy adds never shifts the draws of rules both share;
+//! - `decisions`: what no rule decides (talks turning into a ceasefire);
 //! - `ladder`: rungs decaying toward calm (one draw per dyad per day, always).
 //!
 //! Keys are SHA-256 of a versioned label, the seed and the purpose.
@@ -47,6 +50,7 @@ pub struct StreamKeys {
     seed: u64,
     purposes: [[u8; 32]; 4],
     params: Vec<[u8; 32]>,
+    rules: Vec<[u8; 32]>,
 }
 
 fn key(seed: u64, label: &str, name: &str) -> [u8; 32] {
@@ -91,6 +95,11 @@ impl StreamKeys {
                 .iter()
                 .map(|p| key(seed, "param", &stable_label(model, &p.path)))
                 .collect(),
+            rules: model
+                .rules
+                .iter()
+                .map(|r| key(seed, "rule", &r.name))
+                .collect(),
         }
     }
 
@@ -102,6 +111,12 @@ impl StreamKeys {
     /// The generator of `purpose` for trial `trial`.
     pub fn rng(&self, purpose: Purpose, trial: u64) -> ChaCha8Rng {
         Self::at(&self.purposes[purpose as usize], trial)
+    }
+
+    /// The generator of doctrine rule `rule` (keyed by its `Actor/name`) for trial `trial`:
+    /// whether it fires, and the random effects of the lever it pulls.
+    pub fn rule_rng(&self, rule: usize, trial: u64) -> ChaCha8Rng {
+        Self::at(&self.rules[rule], trial)
     }
 
     /// The generator of parameter slot `slot` for trial `trial`.

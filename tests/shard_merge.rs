@@ -76,9 +76,13 @@ fn all_shards(dir: &Path, trials: u64, seed: u64, n: u64) -> Vec<String> {
 /// A seeded Fisher-Yates shuffle (a fixed LCG), rotated so shard 0 does not come first.
 fn shuffled(parts: &[String], seed: u64) -> Vec<&str> {
     let mut v: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     for i in (1..v.len()).rev() {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         v.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
     }
     if v.len() > 1 && v[0] == "part-0.esc" {
@@ -138,7 +142,10 @@ fn more_shards_than_trials_leaves_some_empty_and_still_merges() {
     let d = dir.path();
     ok(&run_args("5", "3", &["--json", "single.json"]), d);
     let parts = all_shards(d, 5, 3, 7);
-    let out = ok(&run_args("5", "3", &["--shard", "0/7", "--out", "again.esc"]), d);
+    let out = ok(
+        &run_args("5", "3", &["--shard", "0/7", "--out", "again.esc"]),
+        d,
+    );
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with("shard 0/7: no trials (0 of 5)"),
         "{}",
@@ -212,7 +219,10 @@ fn merge_refuses_parts_of_different_runs_and_names_the_field() {
         err.contains("seed6.esc and part-0.esc are parts of different runs"),
         "{err}"
     );
-    assert!(err.contains("seed 6 in seed6.esc, 5 in part-0.esc"), "{err}");
+    assert!(
+        err.contains("seed 6 in seed6.esc, 5 in part-0.esc"),
+        "{err}"
+    );
 
     shard(d, 3002, 5, 1, 3, "trials.esc");
     let err = merge_refused(d, &["part-0.esc", "trials.esc", "part-2.esc"]);
@@ -223,15 +233,32 @@ fn merge_refuses_parts_of_different_runs_and_names_the_field() {
     assert!(err.contains("shard count 4 in count.esc, 3 in"), "{err}");
 
     // Another policy: the identity's policy field.
-    let t = ["run", "minimal", "--set", "actors.A.resolve=Uniform(0.5, 0.7)"];
+    let t = [
+        "run",
+        "minimal",
+        "--set",
+        "actors.A.resolve=Uniform(0.5, 0.7)",
+    ];
     let mut a = t.to_vec();
     a.extend([
-        "--horizon", "200", "--quiet", "--trials", "3001", "--seed", "5", "--shard", "1/3",
-        "--out", "nopolicy.esc",
+        "--horizon",
+        "200",
+        "--quiet",
+        "--trials",
+        "3001",
+        "--seed",
+        "5",
+        "--shard",
+        "1/3",
+        "--out",
+        "nopolicy.esc",
     ]);
     ok(&a, d);
     let err = merge_refused(d, &["part-0.esc", "nopolicy.esc", "part-2.esc"]);
-    assert!(err.contains("policy (none) in nopolicy.esc, talks in"), "{err}");
+    assert!(
+        err.contains("policy (none) in nopolicy.esc, talks in"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -263,7 +290,10 @@ fn merge_refuses_a_truncated_part_and_names_it() {
     );
     std::fs::write(d.join("empty.esc"), b"").unwrap();
     let err = merge_refused(d, &["empty.esc"]);
-    assert!(err.contains("empty.esc is truncated: the file is empty"), "{err}");
+    assert!(
+        err.contains("empty.esc is truncated: the file is empty"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -273,7 +303,10 @@ fn merge_refuses_a_part_with_a_flipped_byte_and_names_it() {
     let good = read(&parts[2]);
     // Flip one bit at several places: early payload (identity), middle (summary), last byte.
     let nl = good.iter().position(|&b| b == b'\n').unwrap();
-    for (i, at) in [nl + 40, good.len() / 2, good.len() - 2].into_iter().enumerate() {
+    for (i, at) in [nl + 40, good.len() / 2, good.len() - 2]
+        .into_iter()
+        .enumerate()
+    {
         let mut bad = good.clone();
         bad[at] ^= 0x04;
         let name = format!("flip{i}.esc");
@@ -324,11 +357,21 @@ fn merge_refuses_other_files_and_csv() {
     let d = dir.path();
     std::fs::write(d.join("notes.txt"), "hello\n").unwrap();
     let err = merge_refused(d, &["part-0.esc", "notes.txt"]);
-    assert!(err.contains("notes.txt is not an escalate part file"), "{err}");
+    assert!(
+        err.contains("notes.txt is not an escalate part file"),
+        "{err}"
+    );
     let err = merge_refused(d, &["part-0.esc", "nothere.esc"]);
     assert!(err.contains("cannot read part nothere.esc"), "{err}");
     let err = flat(&refused(
-        &["merge", "part-0.esc", "part-1.esc", "part-2.esc", "--csv", "t.csv"],
+        &[
+            "merge",
+            "part-0.esc",
+            "part-1.esc",
+            "part-2.esc",
+            "--csv",
+            "t.csv",
+        ],
         d,
     ));
     assert!(err.contains("a merged run has no per-trial rows"), "{err}");
@@ -344,10 +387,7 @@ fn shard_flags_are_checked() {
         ("1/0", "cannot be split into 0 shards"),
         ("x", "write K/N"),
     ] {
-        let out = escalate(
-            &["run", "minimal", "--shard", spec, "--out", "p.esc"],
-            d,
-        );
+        let out = escalate(&["run", "minimal", "--shard", spec, "--out", "p.esc"], d);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{spec}: {err}");
         assert!(err.contains(want), "{spec}: {err}");

@@ -20,9 +20,8 @@ const DEADLINE: Duration = Duration::from_secs(300);
 
 /// Why the Slurm tests cannot run here, if they cannot.
 fn unavailable() -> Option<String> {
-    let on_path = std::env::var_os("PATH").is_some_and(|p| {
-        std::env::split_paths(&p).any(|d| d.join("sbatch").is_file())
-    });
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("sbatch").is_file()));
     if !on_path {
         return Some("sbatch is not on PATH (install slurm-client; .ci/run does)".into());
     }
@@ -239,9 +238,15 @@ fn four_shards_through_the_generated_scripts_give_the_single_run() {
     let local = std::fs::read_to_string(d.join("single.json")).unwrap();
     assert_eq!(digest_of(&result), digest_of(&local));
     // A bundled scenario is named as a local run names it: the very same bytes.
-    assert_eq!(result, local, "result.json differs from the single run's JSON");
+    assert_eq!(
+        result, local,
+        "result.json differs from the single run's JSON"
+    );
     let report = std::fs::read_to_string(study.join("report.txt")).unwrap();
-    assert_eq!(report, single_report, "report.txt differs from run's report");
+    assert_eq!(
+        report, single_report,
+        "report.txt differs from run's report"
+    );
     for k in 0..4 {
         let log = std::fs::read_to_string(study.join(format!("logs/shard-{k}.log"))).unwrap();
         assert!(log.contains(&format!("shard {k}/4: trials")), "{log}");
@@ -257,7 +262,17 @@ fn submit_flag_submits_the_array_and_the_merge() {
     let d = tmp.path();
     ok(
         EXE,
-        &["run", "minimal", "--trials", "3001", "--seed", "2", "-q", "--json", "single.json"],
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "3001",
+            "--seed",
+            "2",
+            "-q",
+            "--json",
+            "single.json",
+        ],
         d,
     );
     let out = ok(
@@ -269,11 +284,18 @@ fn submit_flag_submits_the_array_and_the_merge() {
         d,
     );
     let ids: Vec<&str> = out.split_whitespace().collect();
-    assert_eq!(ids.len(), 2, "`--submit` prints the array and merge job ids: {out}");
+    assert_eq!(
+        ids.len(),
+        2,
+        "`--submit` prints the array and merge job ids: {out}"
+    );
     let _cancel = Cancel(ids.iter().map(|s| s.to_string()).collect());
     wait_completed(ids[1], &d.join("s"));
     assert_eq!(
-        jobs(ids[0]).iter().filter(|j| j.state == "COMPLETED").count(),
+        jobs(ids[0])
+            .iter()
+            .filter(|j| j.state == "COMPLETED")
+            .count(),
         3,
         "three array tasks ran"
     );
@@ -316,7 +338,10 @@ fn a_failed_and_a_cancelled_task_are_rerun_alone_and_give_the_same_digest() {
     // Hold the array, cancel task 2 before it starts, release the rest.
     let array = sbatch(&["--hold", &job], d);
     let mut cancel = Cancel(vec![array.clone()]);
-    let merge = sbatch(&[&format!("--dependency=afterok:{array}"), &merge_script], d);
+    let merge = sbatch(
+        &[&format!("--dependency=afterok:{array}"), &merge_script],
+        d,
+    );
     cancel.0.push(merge.clone());
     ok("scancel", &[&format!("{array}_2")], d);
     ok("scontrol", &["release", &array], d);
@@ -336,7 +361,12 @@ fn a_failed_and_a_cancelled_task_are_rerun_alone_and_give_the_same_digest() {
             .map(|j| (j.state.as_str(), j.exit.as_str()))
     };
     assert_eq!(state("0").map(|s| s.0), Some("COMPLETED"), "{tasks:#?}");
-    assert_eq!(state("1"), Some(("FAILED", "2:0")), "{tasks:#?}\n{}", logs(&study));
+    assert_eq!(
+        state("1"),
+        Some(("FAILED", "2:0")),
+        "{tasks:#?}\n{}",
+        logs(&study)
+    );
     assert!(
         matches!(state("2"), None | Some(("CANCELLED", _))),
         "{tasks:#?}"
@@ -367,17 +397,27 @@ fn a_failed_and_a_cancelled_task_are_rerun_alone_and_give_the_same_digest() {
         d,
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    let flat: String = err.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ");
+    let flat: String = err
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(flat.contains("shards 1 and 2 of 4 are missing"), "{err}");
     // The hint names the study's job script, found beside the parts.
-    assert!(flat.contains("sbatch --array=1,2 study/job.sbatch"), "{err}");
+    assert!(
+        flat.contains("sbatch --array=1,2 study/job.sbatch"),
+        "{err}"
+    );
     assert!(!d.join("partial.json").exists());
 
     // The documented fix: re-run only those shards, then the merge.
     std::fs::remove_dir(study.join("parts/part-1.esc")).unwrap();
     let again = sbatch(&["--array=1,2", &job], d);
-    let merge = sbatch(&[&format!("--dependency=afterok:{again}"), &merge_script], d);
+    let merge = sbatch(
+        &[&format!("--dependency=afterok:{again}"), &merge_script],
+        d,
+    );
     cancel.0.extend([again.clone(), merge.clone()]);
     wait_completed(&merge, &study);
     assert_eq!(jobs(&again).len(), 2, "only shards 1 and 2 ran again");
@@ -395,7 +435,10 @@ fn a_failed_and_a_cancelled_task_are_rerun_alone_and_give_the_same_digest() {
     };
     assert_eq!(strip(&result), strip(&local));
     assert!(
-        result.contains(&format!("{}/scenario.ron", study.canonicalize().unwrap().display())),
+        result.contains(&format!(
+            "{}/scenario.ron",
+            study.canonicalize().unwrap().display()
+        )),
         "the jobs ran the study's copy of the scenario"
     );
 }

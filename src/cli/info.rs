@@ -33,7 +33,10 @@ pub fn list(scenario: Option<&str>) -> Result<Outcome, Error> {
             let source = Source::open(name)?;
             let v = scenario::load(&source)?;
             if !v.scenario().policies.iter().any(|p| p.name == "baseline") {
-                println!("{:<18} the scenario as written, no policy applied", "baseline");
+                println!(
+                    "{:<18} the scenario as written, no policy applied",
+                    "baseline"
+                );
             }
             for p in &v.scenario().policies {
                 println!("{:<18} {}", p.name, p.description);

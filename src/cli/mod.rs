@@ -9,8 +9,8 @@ mod prepare;
 mod run;
 mod shard;
 mod slurm;
-mod trace;
 mod sweep;
+mod trace;
 
 use std::io::IsTerminal;
 

@@ -30,9 +30,10 @@ pub fn prepare(c: &CommonRun, policy: Option<&str>) -> Result<Prepared, Error> {
     let source = Source::open(&name)?;
     let base = scenario::load(&source)?;
     let resolved = escalate::policy_file::resolve(&base, &source, policy)?;
-    let mut configured = resolved
-        .scenario
-        .configure(&source, resolved.policy.as_deref(), &c.set)?;
+    let mut configured =
+        resolved
+            .scenario
+            .configure(&source, resolved.policy.as_deref(), &c.set)?;
     if let Some(h) = c.horizon {
         if !(1..=36_500).contains(&h) {
             miette::bail!(miette::miette!(

@@ -15,13 +15,12 @@ use std::path::{Path, PathBuf};
 use miette::IntoDiagnostic;
 
 use super::args::RunArgs;
-use super::prepare::{with_delayed_bar, prepare, progress_bar};
+use super::prepare::{prepare, progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::engine::TrialOutcome;
 use escalate::montecarlo::{self, Hooks, RunSpec};
 use escalate::report::output::{AtomicFile, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
-
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     if a.common.trials == 0 {
@@ -172,4 +171,3 @@ fn write_error(path: &Path, source: std::io::Error) -> WriteError {
         source,
     }
 }
-

@@ -53,7 +53,10 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     }
     if a.shards == 0 || a.shards > c.trials {
         miette::bail!(miette::miette!(
-            help = format!("use --shards 1 to {} (at most one shard per trial)", c.trials),
+            help = format!(
+                "use --shards 1 to {} (at most one shard per trial)",
+                c.trials
+            ),
             "--shards {}: out of range",
             a.shards
         ));
@@ -87,10 +90,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
 
     // The scenario: a copy in DIR, which the jobs read; a bundled scenario is
     // named as given (the binary holds its text), so reports name it as a local run would.
-    let given = c
-        .scenario
-        .clone()
-        .unwrap_or_else(|| p.source.name.clone());
+    let given = c.scenario.clone().unwrap_or_else(|| p.source.name.clone());
     let copy = dir.join("scenario.ron");
     write_atomic(&copy, p.source.text.as_bytes())?;
     let bundled = !Path::new(&given).is_file();
@@ -203,7 +203,9 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     );
     if a.submit {
         let (array, merge) = job.submit()?;
-        eprintln!("submitted job array {array} ({n} tasks) and merge job {merge} (runs after every task succeeds)");
+        eprintln!(
+            "submitted job array {array} ({n} tasks) and merge job {merge} (runs after every task succeeds)"
+        );
         eprintln!("watch with: squeue -j {array},{merge}");
         println!("{array} {merge}");
     } else {

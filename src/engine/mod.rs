@@ -25,6 +25,15 @@ use sample::{chance, poisson, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
 
+/// The generator a lever's random effects come from.
+#[derive(Debug, Clone, Copy)]
+enum EffectStream {
+    /// A purpose's stream (events: exogenous; talks ending: decisions).
+    Shared(Purpose),
+    /// The firing rule's own stream.
+    Rule(usize),
+}
+
 /// A finished trial: its class, its metric record and its sampled parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrialOutcome {
@@ -117,6 +126,9 @@ pub struct Trial<'m> {
     pub paths: Paths,
     m: Vec<u64>,
     rngs: [ChaCha8Rng; 4],
+    rule_rngs: Vec<ChaCha8Rng>,
+    /// Where the lever being applied draws its random effects.
+    effect: EffectStream,
     /// 1 while doctrines decide (after today's violence and programmes), so a
     /// programme a rule starts today runs its full length from tomorrow; 0 in
     /// the events phase, before today's violence and programmes.
@@ -171,6 +183,8 @@ impl<'m> Trial<'m> {
             },
             m: vec![0; model.metrics.len()],
             rngs: [seedless(), seedless(), seedless(), seedless()],
+            rule_rngs: model.rules.iter().map(|_| seedless()).collect(),
+            effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
         }
     }
@@ -206,6 +220,9 @@ impl<'m> Trial<'m> {
             Purpose::Ladder,
         ] {
             self.rngs[p as usize] = keys.rng(p, trial);
+        }
+        for (r, rng) in self.rule_rngs.iter_mut().enumerate() {
+            *rng = keys.rule_rng(r, trial);
         }
         let v = &self.v;
         for (i, a) in model.actors.iter().enumerate() {
@@ -244,6 +261,15 @@ impl<'m> Trial<'m> {
         }
     }
 
+    /// The generator of the lever effect being applied.
+    #[inline]
+    fn effect_rng(&mut self) -> &mut ChaCha8Rng {
+        match self.effect {
+            EffectStream::Shared(p) => &mut self.rngs[p as usize],
+            EffectStream::Rule(r) => &mut self.rule_rngs[r],
+        }
+    }
+
     #[inline]
     fn rng(&mut self, p: Purpose) -> &mut ChaCha8Rng {
         &mut self.rngs[p as usize]
@@ -254,7 +280,8 @@ impl<'m> Trial<'m> {
         let s = 4 * self.model.actors.len();
         self.cas.copy_within(t * s..(t + 1) * s, (t + 1) * s);
         let g = self.model.groups.len();
-        self.attacks_cum.copy_within(t * g..(t + 1) * g, (t + 1) * g);
+        self.attacks_cum
+            .copy_within(t * g..(t + 1) * g, (t + 1) * g);
         self.start_offset = 0;
         self.events(t, tracer);
         self.violence(t, tracer);
@@ -475,7 +502,7 @@ impl<'m> Trial<'m> {
                 continue;
             }
             let p = self.v[rule.probability as usize];
-            if chance(self.rng(Purpose::Decisions), p) {
+            if chance(&mut self.rule_rngs[r], p) {
                 self.fired[r] = ti;
                 self.use_lever(
                     t,
@@ -507,10 +534,12 @@ impl<'m> Trial<'m> {
     fn eval_node(&self, c: &CondM, t: usize) -> bool {
         let model = self.model;
         match *c {
-            CondM::All { start, len } => model.cond_children[start as usize..(start + len) as usize]
+            CondM::All { start, len } => model.cond_children
+                [start as usize..(start + len) as usize]
                 .iter()
                 .all(|&k| self.eval(k, t)),
-            CondM::Any { start, len } => model.cond_children[start as usize..(start + len) as usize]
+            CondM::Any { start, len } => model.cond_children
+                [start as usize..(start + len) as usize]
                 .iter()
                 .any(|&k| self.eval(k, t)),
             CondM::Not(k) => !self.eval(k, t),
@@ -526,14 +555,22 @@ impl<'m> Trial<'m> {
         let (cas_stride, groups) = (4 * model.actors.len(), model.groups.len());
         match *c {
             CondM::Always => true,
-            CondM::All { .. } | CondM::Any { .. } | CondM::Not(_) => unreachable!("handled by eval_node"),
+            CondM::All { .. } | CondM::Any { .. } | CondM::Not(_) => {
+                unreachable!("handled by eval_node")
+            }
             CondM::Casualties {
                 actor,
                 cat,
                 window,
                 at_least,
             } => {
-                Self::window(&self.cas, cas_stride, actor as usize * 4 + cat as usize, t, window) as f64
+                Self::window(
+                    &self.cas,
+                    cas_stride,
+                    actor as usize * 4 + cat as usize,
+                    t,
+                    window,
+                ) as f64
                     >= v[at_least as usize]
             }
             CondM::Attacks {
@@ -600,6 +637,11 @@ impl<'m> Trial<'m> {
     ) {
         let model = self.model;
         let l = &model.levers[lever as usize];
+        self.effect = match cause {
+            Cause::Rule(r) => EffectStream::Rule(r as usize),
+            Cause::Event(_) => EffectStream::Shared(Purpose::Exogenous),
+            Cause::Talks => EffectStream::Shared(Purpose::Decisions),
+        };
         let ti = t as i64;
         let (dyad, cross_border) = match (&l.effect, target) {
             (EffectM::Mediation { dyad, .. }, _) => (Some(*dyad), false),
@@ -655,7 +697,7 @@ impl<'m> Trial<'m> {
                     EffectM::GroundOperation { security_lost, .. } => v[security_lost as usize],
                     _ => 0.0,
                 };
-                let rng = &mut self.rngs[Purpose::Decisions as usize];
+                let rng = self.effect_rng();
                 let (mil, civ, own) = (poisson(rng, mm), poisson(rng, mc), poisson(rng, lost));
                 if let Some(x) = target {
                     match group {
@@ -693,7 +735,7 @@ impl<'m> Trial<'m> {
                 own_losses,
             } => {
                 let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
-                let rng = &mut self.rngs[Purpose::Decisions as usize];
+                let rng = self.effect_rng();
                 let (k, own) = (poisson(rng, a), poisson(rng, b));
                 if let Some(x) = target {
                     self.kill(t, x, 1, k);
@@ -714,7 +756,8 @@ impl<'m> Trial<'m> {
                 ceasefire,
             } => {
                 if let Some(g) = group {
-                    self.talks_until[g] = ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
+                    self.talks_until[g] =
+                        ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
                     self.talks_factor[g] = v[attack_factor as usize];
                     self.talks_chance[g] = v[ceasefire_chance as usize];
                     self.talks_ceasefire[g] = ceasefire;
@@ -727,7 +770,8 @@ impl<'m> Trial<'m> {
                 break_hazard,
             } => {
                 if let Some(g) = group {
-                    self.cf_until[g] = ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
+                    self.cf_until[g] =
+                        ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
                     self.cf_factor[g] = v[attack_factor as usize];
                     self.cf_break[g] = v[break_hazard as usize];
                     self.m[model.metrics.ceasefires_made] += 1;
@@ -740,7 +784,7 @@ impl<'m> Trial<'m> {
                 steps_down,
             } => {
                 let (p, drop) = (v[success as usize], v[tension_drop as usize]);
-                if chance(self.rng(Purpose::Decisions), p) {
+                if chance(self.effect_rng(), p) {
                     let d = d as usize;
                     self.tension[d] = (self.tension[d] - drop).max(0.0);
                     self.rung[d] = self.rung[d].saturating_sub(steps_down);
@@ -753,7 +797,8 @@ impl<'m> Trial<'m> {
             } => {
                 if let Some(x) = target {
                     let u = user as usize;
-                    self.deport_until[u] = ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
+                    self.deport_until[u] =
+                        ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
                     self.deport_rate[u] = v[per_day as usize];
                     self.deport_to[u] = x;
                     self.deport_backlash[u] = v[backlash as usize];
@@ -766,8 +811,8 @@ impl<'m> Trial<'m> {
             } => {
                 if let Some(d) = dyad {
                     let d = d as usize;
-                    self.closed_until[d] =
-                        self.closed_until[d].max(ti + self.start_offset + v[duration as usize].round().max(1.0) as i64);
+                    self.closed_until[d] = self.closed_until[d]
+                        .max(ti + self.start_offset + v[duration as usize].round().max(1.0) as i64);
                     self.closure_trade[d] = v[trade_per_day as usize];
                     self.closure_cost[d] = v[economy_cost as usize];
                 }
@@ -781,8 +826,7 @@ impl<'m> Trial<'m> {
                 if let Some(g) = group {
                     let (dh, mm) = (v[hold as usize], v[militants as usize]);
                     self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
-                    let mil = poisson(&mut self.rngs[Purpose::Decisions as usize], mm)
-                        .min(self.fighters[g].max(0.0) as u64);
+                    let mil = poisson(self.effect_rng(), mm).min(self.fighters[g].max(0.0) as u64);
                     self.fighters[g] -= mil as f64;
                     self.kill(t, model.groups[g].actor, 2, mil);
                     deaths = [0, 0, mil];

@@ -543,7 +543,11 @@ impl<'s> Checker<'s> {
                 Ok(pp) => {
                     let (lo, hi) = value.support();
                     if let Err(e) = value.check() {
-                        self.problem(format!("policies[{i}].set[{k}][1]"), e, super::param::PARAM_HELP);
+                        self.problem(
+                            format!("policies[{i}].set[{k}][1]"),
+                            e,
+                            super::param::PARAM_HELP,
+                        );
                     } else if !pp.range.admits(lo, hi) {
                         self.problem(
                             format!("policies[{i}].set[{k}][1]"),
