@@ -503,17 +503,7 @@ pub fn run(
     mut hooks: CompareHooks<'_>,
 ) -> Result<Comparison, CompareError> {
     check_shapes(models)?;
-    let threads = spec
-        .threads
-        .unwrap_or_else(rayon::current_num_threads)
-        .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| RunError::Threads {
-            threads,
-            message: e.to_string(),
-        })?;
+    let (pool, threads) = crate::montecarlo::thread_pool(spec.threads)?;
     let ms: Vec<&Model> = models.iter().map(|(_, m)| *m).collect();
     let keys: Vec<StreamKeys> = ms.iter().map(|m| StreamKeys::new(spec.seed, m)).collect();
     let uncertain: Vec<Vec<usize>> = ms.iter().map(|m| m.uncertain_params().collect()).collect();

@@ -85,19 +85,19 @@ fn run_block(
     BlockResult { summary, records }
 }
 
-/// Runs the trials of `spec` and returns their summary.
-pub fn run(model: &Model, spec: &RunSpec, mut hooks: Hooks<'_>) -> Result<Summary, RunError> {
-    let threads = spec
-        .threads
-        .unwrap_or_else(rayon::current_num_threads)
-        .max(1);
+/// A rayon pool of `threads` workers (default: one per core), and its size.
+pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize), RunError> {
+    let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| RunError::Threads {
-            threads,
-            message: e.to_string(),
-        })?;
+        .map_err(|e| RunError::Threads { threads, message: e.to_string() })?;
+    Ok((pool, threads))
+}
+
+/// Runs the trials of `spec` and returns their summary.
+pub fn run(model: &Model, spec: &RunSpec, mut hooks: Hooks<'_>) -> Result<Summary, RunError> {
+    let (pool, threads) = thread_pool(spec.threads)?;
     let keys = StreamKeys::new(spec.seed, model);
     let uncertain: Vec<usize> = model.uncertain_params().collect();
     let blocks: Vec<Range<u64>> = blocks(spec.trials.clone()).collect();
