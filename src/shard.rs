@@ -284,7 +284,7 @@ impl Part {
         }
         let part: Part = serde_json::from_slice(payload)
             .map_err(|e| corrupt(format!("its data cannot be read: {e}")))?;
-        part.check().map_err(|reason| corrupt(reason))?;
+        part.check().map_err(corrupt)?;
         Ok(part)
     }
 
@@ -553,10 +553,10 @@ pub fn is_policy_file(base: &scenario::Validated, arg: &str) -> bool {
 /// Refuses to shard a run whose policy comes from a file: the identity does
 /// not hold the file's contents, so its parts could not be checked or merged.
 pub fn check_shardable(source: &Source, policy: Option<&str>) -> Result<(), ShardError> {
-    if let Some(p) = policy {
-        if is_policy_file(&scenario::load(source)?, p) {
-            return Err(ShardError::PolicyFile { path: p.into() });
-        }
+    if let Some(p) = policy
+        && is_policy_file(&scenario::load(source)?, p)
+    {
+        return Err(ShardError::PolicyFile { path: p.into() });
     }
     Ok(())
 }

@@ -12,10 +12,12 @@
 //! DIR/logs/          shard-K.log per task, merge.log
 //! ```
 //!
-//! [`JobSpec`] is independent of what a shard computes: its `shard_args` are the
-//! escalate arguments of the whole run (`run SCENARIO --trials ...`), to which
-//! each task adds `--shard K/N --out DIR/parts/part-K.esc`. A sharded sweep
-//! gives `sweep ...` arguments instead.
+//! [`JobSpec`] does not care what a shard computes: its `shard_args` are the
+//! escalate arguments of the whole run (`run SCENARIO --trials ...`), and each
+//! task adds `--shard K/N --out DIR/parts/part-K.esc`. The merge job runs
+//! `escalate merge`. Sweeps (whose shards share one `--out` directory and are
+//! finished by running the sweep again without `--shard`) need those two
+//! pieces to become fields of the spec.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

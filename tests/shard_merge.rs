@@ -397,3 +397,165 @@ fn shard_flags_are_checked() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
     assert!(!d.join("p.esc").exists());
 }
+
+#[test]
+fn merged_html_equals_the_single_runs_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run_args("2001", "4", &["--html", "single.html"]), d);
+    let parts = all_shards(d, 2001, 4, 2);
+    ok(&["merge", &parts[1], &parts[0], "--html", "merged.html"], d);
+    assert_eq!(read(&d.join("merged.html")), read(&d.join("single.html")));
+}
+
+#[test]
+fn a_policy_file_is_refused_for_shards_and_slurm() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("quiet.ron"),
+        r#"Policy(name: "quiet", description: "resolve lowered", set: [("actors.A.resolve", 0.4)])"#,
+    )
+    .unwrap();
+    // Unsharded, the policy file runs.
+    ok(
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--policy",
+            "quiet.ron",
+            "-q",
+        ],
+        d,
+    );
+    for args in [
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--policy",
+            "quiet.ron",
+            "--shard",
+            "0/2",
+            "--out",
+            "p.esc",
+        ][..],
+        &[
+            "slurm",
+            "minimal",
+            "--trials",
+            "10",
+            "--policy",
+            "quiet.ron",
+            "--shards",
+            "2",
+            "--dir",
+            "s",
+        ][..],
+    ] {
+        let out = escalate(args, d);
+        let err = flat(&String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--policy quiet.ron: a policy file cannot be sharded or merged yet"),
+            "{err}"
+        );
+    }
+    assert!(!d.join("p.esc").exists());
+    assert!(
+        !d.join("s").exists(),
+        "slurm writes nothing for a refused run"
+    );
+}
+
+#[test]
+fn slurm_writes_scripts_and_prints_one_command_without_a_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(
+        &[
+            "slurm",
+            "minimal",
+            "--trials",
+            "1000",
+            "--seed",
+            "3",
+            "--shards",
+            "8",
+            "--time",
+            "0:10:00",
+            "--mem",
+            "1G",
+            "--partition",
+            "short",
+            "--set",
+            "actors.A.resolve=Uniform(0.5, 0.7)",
+            "--dir",
+            "study",
+        ],
+        d,
+    );
+    let study = d.join("study").canonicalize().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.trim(),
+        format!(
+            "J=$(sbatch --parsable {0}/job.sbatch) && sbatch --dependency=afterok:${{J%%;*}} {0}/merge.sbatch",
+            study.display()
+        )
+    );
+    let job = std::fs::read_to_string(study.join("job.sbatch")).unwrap();
+    let exe = Path::new(EXE).canonicalize().unwrap();
+    for want in [
+        "#SBATCH --array=0-7\n".to_string(),
+        "#SBATCH --time=0:10:00\n".into(),
+        "#SBATCH --mem=1G\n".into(),
+        "#SBATCH --partition=short\n".into(),
+        format!("#SBATCH --chdir={}\n", study.display()),
+        format!(
+            "{} run minimal --trials 1000 --seed 3 --horizon 365 --set 'actors.A.resolve=Uniform(0.5, 0.7)'",
+            exe.display()
+        ),
+        format!(
+            "--shard \"$K/8\" --out {}/parts/part-\"$K\".esc",
+            study.display()
+        ),
+    ] {
+        assert!(job.contains(&want), "job.sbatch lacks {want:?}:\n{job}");
+    }
+    let merge = std::fs::read_to_string(study.join("merge.sbatch")).unwrap();
+    assert!(merge.contains(&format!(
+        "{} merge {1}/parts/part-*.esc --json {1}/result.json",
+        exe.display(),
+        study.display()
+    )));
+    assert!(study.join("parts").is_dir() && study.join("logs").is_dir());
+    assert_eq!(
+        std::fs::read_to_string(study.join("scenario.ron")).unwrap(),
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.ron")
+        )
+        .unwrap()
+    );
+    // A study directory that already holds parts is refused.
+    std::fs::write(study.join("parts/part-0.esc"), "x").unwrap();
+    let err = flat(&String::from_utf8_lossy(
+        &escalate(&["slurm", "minimal", "--shards", "2", "--dir", "study"], d).stderr,
+    ));
+    assert!(
+        err.contains("already holds 1 part file of an earlier run"),
+        "{err}"
+    );
+    // Bad resource values never reach an #SBATCH line.
+    let out = escalate(
+        &[
+            "slurm", "minimal", "--shards", "2", "--time", "1:00 --x", "--dir", "t",
+        ],
+        d,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.join("t").exists());
+}

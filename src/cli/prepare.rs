@@ -5,11 +5,11 @@ use std::io::IsTerminal;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 
 use super::Error;
 use super::args::CommonRun;
 use escalate::model::{self, Model};
+use escalate::identity::RunIdentity;
 use escalate::report::RunInfo;
 use escalate::scenario::{self, BUNDLED, Source};
 
@@ -44,23 +44,8 @@ pub fn prepare(c: &CommonRun, policy: Option<&str>) -> Result<Prepared, Error> {
         configured = configured.with_horizon(h, &source)?;
     }
     let model = model::compile(&configured);
-    let info = RunInfo {
-        escalate_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_file: source.name.clone(),
-        scenario_sha256: Sha256::digest(source.text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        policy: policy.map(str::to_string),
-        overrides: c
-            .set
-            .iter()
-            .map(|o| format!("{}={}", o.path, o.value))
-            .collect(),
-        seed: c.seed,
-        trials: c.trials,
-        horizon: model.horizon,
-    };
+    let info = RunIdentity::new(&source, policy, &c.set, c.seed, c.trials, model.horizon)
+        .run_info(&source.name);
     Ok(Prepared {
         source,
         model,

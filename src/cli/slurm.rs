@@ -241,8 +241,9 @@ fn refuse_old_parts(parts: &Path) -> Result<(), Error> {
         miette::bail!(miette::miette!(
             help = "use a new --dir for a new run; to re-run failed shards of this one, \
                     use `sbatch --array=K DIR/job.sbatch`",
-            "{} already holds {old} part files of an earlier run; nothing was written",
-            parts.display()
+            "{} already holds {old} part file{} of an earlier run; nothing was written",
+            parts.display(),
+            if old == 1 { "" } else { "s" }
         ));
     }
     Ok(())
