@@ -103,17 +103,7 @@ pub fn check_value(flag: &str, value: &str) -> Result<(), SlurmError> {
     Ok(())
 }
 
-/// Quotes a word for bash: unchanged when it is plainly safe, single-quoted otherwise.
-pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
+pub use crate::report::shell_quote;
 
 fn quote_path(p: &Path) -> String {
     shell_quote(&p.to_string_lossy())

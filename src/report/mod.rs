@@ -69,7 +69,7 @@ impl RunInfo {
 /// A word for a POSIX shell: as is when it holds only safe characters, else in
 /// single quotes (with any single quote written as '\'').
 pub fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+,".contains(c);
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+,=".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
         word.to_string()
     } else {
