@@ -410,13 +410,10 @@ fn deportation_moves_per_day_times_duration_and_feeds_recruitment() {
     assert_eq!(short.max("deported"), 10_000.0);
 }
 
-/// Engine bug (reported to the lead): a programme lever (deportation, trade
-/// closure, talks, ceasefire) used by a doctrine rule runs one day short,
-/// because rules fire in phase 4, after phase 3 has run the day's programmes,
-/// while the lever still ends at `day + duration`. The same lever used by an
-/// event (phase 1) runs its full duration. Un-ignore once fixed.
+/// A programme lever (deportation, trade closure, talks, ceasefire) used by a
+/// doctrine rule, which fires after the day's programmes have run, starts the
+/// next day and runs its full duration, like the same lever used by an event.
 #[test]
-#[ignore = "engine bug: rule-started programmes run duration - 1 days (src/engine/mod.rs use_lever)"]
 fn deportation_by_a_rule_lasts_its_duration() {
     // The same drive, ordered by a doctrine rule instead of an event.
     let doctrine = rule(
