@@ -91,7 +91,10 @@ pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize),
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| RunError::Threads { threads, message: e.to_string() })?;
+        .map_err(|e| RunError::Threads {
+            threads,
+            message: e.to_string(),
+        })?;
     Ok((pool, threads))
 }
 

@@ -254,22 +254,21 @@ fn run_memory_does_not_grow_with_trials() {
     let _lock = GLOBAL_FIGURES.lock().unwrap_or_else(|e| e.into_inner());
     // Memory per wave is a property of `montecarlo::run`, not of the scenario:
     // the flagship (the largest model) stands for all.
-    for path in ["scenarios/pak-afghan-2024.ron"] {
-        let src = Source::open(&manifest(path)).expect("readable");
-        let v = scenario::load(&src).expect("valid");
-        let v = v.with_horizon(30, &src).expect("valid horizon");
-        let model = model::compile(&v);
-        // Warm the thread pool machinery and lazy statics.
-        peak_of_run(&model, 1_000);
-        let small = peak_of_run(&model, 10_000);
-        let large = peak_of_run(&model, 100_000);
-        eprintln!("{path}: peak live heap {small} B at 10^4 trials, {large} B at 10^5");
-        // Keeping the 90,000 extra outcomes would cost > 90,000 * 8 bytes per
-        // metric; the allowance is a small fraction of one block's summary.
-        let allowance = small / 10 + 16 * 1024;
-        assert!(
-            large <= small + allowance,
-            "{path}: peak live heap grew from {small} B (10^4 trials) to {large} B (10^5 trials)"
-        );
-    }
+    let path = "scenarios/pak-afghan-2024.ron";
+    let src = Source::open(&manifest(path)).expect("readable");
+    let v = scenario::load(&src).expect("valid");
+    let v = v.with_horizon(30, &src).expect("valid horizon");
+    let model = model::compile(&v);
+    // Warm the thread pool machinery and lazy statics.
+    peak_of_run(&model, 1_000);
+    let small = peak_of_run(&model, 10_000);
+    let large = peak_of_run(&model, 100_000);
+    eprintln!("{path}: peak live heap {small} B at 10^4 trials, {large} B at 10^5");
+    // Keeping the 90,000 extra outcomes would cost > 90,000 * 8 bytes per
+    // metric; the allowance is a small fraction of one block's summary.
+    let allowance = small / 10 + 16 * 1024;
+    assert!(
+        large <= small + allowance,
+        "{path}: peak live heap grew from {small} B (10^4 trials) to {large} B (10^5 trials)"
+    );
 }

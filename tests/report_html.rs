@@ -149,10 +149,7 @@ fn structure_of_the_minimal_report() {
     assert_eq!(digest.len(), 64);
     assert!(html.contains(digest), "digest missing");
     let command = r["command"].as_str().unwrap();
-    assert!(
-        command.contains("--set 'actors.A.resolve=0.7'"),
-        "{command}"
-    );
+    assert!(command.contains("--set actors.A.resolve=0.7"), "{command}");
     assert!(html.contains(&escape(command)), "command missing");
     assert!(html.contains(r["run"]["escalate_version"].as_str().unwrap()));
     assert!(html.contains(">5<"), "seed missing");

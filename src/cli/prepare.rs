@@ -5,11 +5,10 @@ use std::io::IsTerminal;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-
 use super::Error;
 use super::args::CommonRun;
-use escalate::model::{self, Model};
 use escalate::identity::RunIdentity;
+use escalate::model::{self, Model};
 use escalate::report::RunInfo;
 use escalate::scenario::{self, BUNDLED, Source};
 
