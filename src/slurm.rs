@@ -52,6 +52,19 @@ pub struct JobSpec {
     pub description: Vec<String>,
     /// What to ask of Slurm.
     pub resources: Resources,
+    /// A sharded run (parts merged by `escalate merge`) or a sharded sweep.
+    pub kind: JobKind,
+}
+
+/// What the array's tasks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// `escalate run --shard K/N --out parts/part-K.esc`; the merge job runs `escalate merge`.
+    Run,
+    /// `escalate sweep --shard K/N --out DIR/sweep` (design points of shard K, all tasks in
+    /// one directory); the merge job runs the same sweep without `--shard`, which finds every
+    /// point done and writes the sweep's files.
+    Sweep,
 }
 
 /// Errors writing or submitting job scripts.
@@ -140,6 +153,11 @@ impl JobSpec {
         self.dir.join("report.txt")
     }
 
+    /// The sweep's output directory (sweeps only).
+    pub fn sweep_dir(&self) -> PathBuf {
+        self.dir.join("sweep")
+    }
+
     fn sbatch_lines(&self, out: &mut String) {
         let r = &self.resources;
         out.push_str("#SBATCH --ntasks=1\n");
@@ -188,10 +206,13 @@ impl JobSpec {
         ));
         let mut cmd = vec![quote_path(&self.exe)];
         cmd.extend(self.shard_args.iter().map(|a| shell_quote(a)));
+        let out = match self.kind {
+            JobKind::Run => format!("{}/part-\"$K\".esc", quote_path(&self.parts_dir())),
+            JobKind::Sweep => quote_path(&self.sweep_dir()),
+        };
         s.push_str(&format!(
-            "{} \\\n  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet \\\n  --shard \"$K/{n}\" --out {}/part-\"$K\".esc\n",
+            "{} \\\n  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet \\\n  --shard \"$K/{n}\" --out {out}\n",
             cmd.join(" "),
-            quote_path(&self.parts_dir())
         ));
         s
     }
@@ -212,12 +233,23 @@ impl JobSpec {
         self.sbatch_lines(&mut s);
         s.push_str("set -euo pipefail\n");
         let report = quote_path(&self.report_path());
-        s.push_str(&format!(
-            "{} merge {}/part-*.esc --json {} > {report}.tmp\n",
-            quote_path(&self.exe),
-            quote_path(&self.parts_dir()),
-            quote_path(&self.result_path()),
-        ));
+        match self.kind {
+            JobKind::Run => s.push_str(&format!(
+                "{} merge {}/part-*.esc --json {} > {report}.tmp\n",
+                quote_path(&self.exe),
+                quote_path(&self.parts_dir()),
+                quote_path(&self.result_path()),
+            )),
+            JobKind::Sweep => {
+                let mut cmd = vec![quote_path(&self.exe)];
+                cmd.extend(self.shard_args.iter().map(|a| shell_quote(a)));
+                s.push_str(&format!(
+                    "{} \\\n  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet --out {} > {report}.tmp\n",
+                    cmd.join(" "),
+                    quote_path(&self.sweep_dir()),
+                ));
+            }
+        }
         s.push_str(&format!("mv {report}.tmp {report}\n"));
         s.push_str(&format!("echo \"merged into {}\"\n", self.dir.display()));
         s
@@ -295,7 +327,36 @@ mod tests {
                 mem: None,
                 cpus: 2,
             },
+            kind: JobKind::Run,
         }
+    }
+
+    #[test]
+    fn sweep_jobs_share_one_directory_and_finish_without_a_shard() {
+        let mut j = spec();
+        j.kind = JobKind::Sweep;
+        j.shard_args = vec![
+            "sweep".into(),
+            "minimal".into(),
+            "--design".into(),
+            "lhs".into(),
+        ];
+        let s = j.job_script();
+        assert!(s.contains("escalate sweep minimal --design lhs"), "{s}");
+        assert!(
+            s.contains("--shard \"$K/16\" --out '/scratch/my study/sweep'\n"),
+            "{s}"
+        );
+        let m = j.merge_script();
+        assert!(m.contains("escalate sweep minimal --design lhs"), "{m}");
+        assert!(
+            m.contains(
+                "--quiet --out '/scratch/my study/sweep' > '/scratch/my study/report.txt'.tmp"
+            ),
+            "{m}"
+        );
+        assert!(!m.contains("--shard"), "{m}");
+        assert!(!m.contains(" merge "), "{m}");
     }
 
     #[test]

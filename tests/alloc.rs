@@ -174,6 +174,15 @@ const TRIALS: u64 = 200;
 
 #[test]
 fn a_trial_allocates_nothing_after_setup() {
+    // The counter is live: an allocation on this thread is seen.
+    let before = allocs_here();
+    let v = std::hint::black_box(vec![1u8; 64]);
+    assert_eq!(
+        allocs_here() - before,
+        1,
+        "the counting allocator sees allocations"
+    );
+    drop(v);
     for (name, model) in models() {
         // Setup: everything a trial needs, allocated once.
         let keys = StreamKeys::new(7, &model);

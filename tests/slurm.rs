@@ -442,3 +442,58 @@ fn a_failed_and_a_cancelled_task_are_rerun_alone_and_give_the_same_digest() {
         "the jobs ran the study's copy of the scenario"
     );
 }
+
+#[test]
+fn a_sweep_through_the_generated_scripts_gives_the_single_machine_files() {
+    if !cluster("a_sweep_through_the_generated_scripts_gives_the_single_machine_files") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let sweep = [
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "12",
+        "--set",
+        "actors.G.attack_rate=0.2..0.4",
+        "--trials",
+        "200",
+        "--seed",
+        "3",
+    ];
+    let mut single = vec!["sweep", "--quiet", "--out", "single"];
+    single.extend(sweep);
+    ok(EXE, &single, d);
+
+    let mut args = vec!["slurm", "sweep", "--shards", "3", "--dir", "study"];
+    args.extend(sweep);
+    let command = ok(EXE, &args, d);
+    let submitted = ok("bash", &["-c", command.trim()], d);
+    let finish = submitted
+        .trim()
+        .strip_prefix("Submitted batch job ")
+        .unwrap_or_else(|| panic!("sbatch said {submitted:?}"))
+        .to_string();
+    let _cancel = Cancel(vec![finish.clone()]);
+    let study = d.join("study");
+    wait_completed(&finish, &study);
+
+    for f in [
+        "points.csv",
+        "sensitivity.csv",
+        "sensitivity.json",
+        "sweep.json",
+        "sweep.html",
+    ] {
+        let cluster = std::fs::read(study.join("sweep").join(f)).unwrap();
+        let local = std::fs::read(d.join("single").join(f)).unwrap();
+        assert!(
+            cluster == local,
+            "{f} from the cluster differs from the single machine's"
+        );
+    }
+    let report = std::fs::read_to_string(study.join("report.txt")).unwrap();
+    assert!(report.contains("12 found done"), "{report}");
+}

@@ -4,19 +4,25 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use miette::IntoDiagnostic;
 
 use super::args::CommonRun;
 use super::prepare::prepare;
+use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
 use escalate::report::output::write_atomic;
 use escalate::shard::Shard;
-use escalate::slurm::{JobSpec, Resources, check_value};
+use escalate::slurm::{JobKind, JobSpec, Resources, check_value};
 
-/// `escalate slurm`.
+/// `escalate slurm`: a sharded run, or with `sweep`, a sharded sweep.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SlurmArgs {
+    /// `escalate slurm sweep SCENARIO --design ... --shards N --dir DIR`: a sweep's design
+    /// points spread over the array.
+    #[command(subcommand)]
+    pub sweep: Option<SlurmSweep>,
     /// What to run (--threads sets each task's --cpus-per-task; default 1).
     #[command(flatten)]
     pub common: CommonRun,
@@ -24,6 +30,43 @@ pub struct SlurmArgs {
     #[arg(long)]
     pub policy: Option<String>,
     /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
+    #[arg(long, required = true, value_name = "N")]
+    pub shards: Option<u64>,
+    /// Slurm partition for the jobs.
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Slurm time limit per task, e.g. 2:00:00.
+    #[arg(long, value_name = "T")]
+    pub time: Option<String>,
+    /// Slurm memory per task, e.g. 2G.
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// Study directory: scripts, scenario copy, parts/, logs/, result.json, report.txt.
+    #[arg(long, required = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Submit the array and the merge job now (runs the printed command).
+    #[arg(long)]
+    pub submit: bool,
+}
+
+/// The sweep form of `escalate slurm`.
+#[derive(Debug, Subcommand)]
+pub enum SlurmSweep {
+    /// A sweep on the cluster: task K runs the design points of shard K/N into DIR/sweep;
+    /// the merge job writes the sweep's files there.
+    Sweep(SlurmSweepArgs),
+}
+
+/// `escalate slurm sweep`.
+#[derive(Debug, Args)]
+pub struct SlurmSweepArgs {
+    /// The sweep, as for `escalate sweep`.
+    #[command(flatten)]
+    pub what: SweepDesignArgs,
+    /// CPUs per task (default 1).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Number of shards N: array tasks 0 to N-1, task K runs the points of shard K/N.
     #[arg(long, value_name = "N")]
     pub shards: u64,
     /// Slurm partition for the jobs.
@@ -35,7 +78,7 @@ pub struct SlurmArgs {
     /// Slurm memory per task, e.g. 2G.
     #[arg(long, value_name = "M")]
     pub mem: Option<String>,
-    /// Study directory: scripts, scenario copy, parts/, logs/, result.json, report.txt.
+    /// Study directory: scripts, scenario copy, sweep/, logs/, report.txt.
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
     /// Submit the array and the merge job now (runs the printed command).
@@ -44,6 +87,15 @@ pub struct SlurmArgs {
 }
 
 pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
+    if let Some(SlurmSweep::Sweep(s)) = a.sweep {
+        return slurm_sweep(s);
+    }
+    let (Some(shards), Some(dir)) = (a.shards, a.dir.clone()) else {
+        miette::bail!(miette::miette!(
+            help = "give --shards N and --dir DIR",
+            "missing --shards or --dir"
+        ));
+    };
     let c = &a.common;
     if c.trials == 0 {
         miette::bail!(miette::miette!(
@@ -51,14 +103,14 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
             "--trials 0: nothing to run"
         ));
     }
-    if a.shards == 0 || a.shards > c.trials {
+    if shards == 0 || shards > c.trials {
         miette::bail!(miette::miette!(
             help = format!(
                 "use --shards 1 to {} (at most one shard per trial)",
                 c.trials
             ),
             "--shards {}: out of range",
-            a.shards
+            shards
         ));
     }
     if c.threads == Some(0) {
@@ -81,7 +133,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     let exe = std::env::current_exe()
         .and_then(|e| e.canonicalize())
         .into_diagnostic()?;
-    let dir = make_dir(&a.dir)?;
+    let dir = make_dir(&dir)?;
     refuse_old_parts(&dir.join("parts"))?;
     for sub in ["parts", "logs"] {
         std::fs::create_dir_all(dir.join(sub))
@@ -117,7 +169,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     for o in &info.overrides {
         args.extend(["--set".to_string(), o.clone()]);
     }
-    let n = a.shards;
+    let n = shards;
     let first = Shard::new(0, n)?.range(info.trials);
     let last = Shard::new(n - 1, n)?.range(info.trials);
     let description = vec![
@@ -173,6 +225,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
             mem: a.mem.clone(),
             cpus: c.threads.unwrap_or(1) as u32,
         },
+        kind: JobKind::Run,
     };
     write_atomic(&job.job_path(), job.job_script().as_bytes())?;
     write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
@@ -207,6 +260,104 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
             "submitted job array {array} ({n} tasks) and merge job {merge} (runs after every task succeeds)"
         );
         eprintln!("watch with: squeue -j {array},{merge}");
+        println!("{array} {merge}");
+    } else {
+        eprintln!("submit both with:");
+        println!("{}", job.submit_command());
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `escalate slurm sweep`: checks the sweep (every design point) before writing,
+/// then writes the array (shard K of the points per task, all into DIR/sweep)
+/// and the finishing job (the same sweep without `--shard`).
+fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
+    if a.threads == Some(0) {
+        miette::bail!(miette::miette!(
+            help = "use --threads 1 or more (CPUs per task)",
+            "--threads 0"
+        ));
+    }
+    for (flag, v) in [
+        ("--partition", &a.partition),
+        ("--time", &a.time),
+        ("--mem", &a.mem),
+    ] {
+        if let Some(v) = v {
+            check_value(flag, v)?;
+        }
+    }
+    let plan = escalate::sweep::Plan::new(a.what.spec())?;
+    let points = plan.unit.len() as u64;
+    if a.shards == 0 || a.shards > points {
+        miette::bail!(miette::miette!(
+            help = format!("use --shards 1 to {points} (at most one shard per design point)"),
+            "--shards {}: out of range",
+            a.shards
+        ));
+    }
+    let exe = std::env::current_exe()
+        .and_then(|e| e.canonicalize())
+        .into_diagnostic()?;
+    let dir = make_dir(&a.dir)?;
+    std::fs::create_dir_all(dir.join("logs"))
+        .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join("logs").display()))?;
+    let given = a.what.scenario.clone();
+    let copy = dir.join("scenario.ron");
+    write_atomic(&copy, plan.source.text.as_bytes())?;
+    let scenario_arg = if Path::new(&given).is_file() {
+        copy.to_string_lossy().into_owned()
+    } else {
+        given
+    };
+    let n = a.shards;
+    let job = JobSpec {
+        name: "escalate-sweep".into(),
+        exe,
+        dir: dir.clone(),
+        shards: n,
+        shard_args: a.what.to_args(&scenario_arg),
+        description: vec![
+            format!(
+                "Sweep: {} ({} design, {} points, {} trials per point, seed {}).",
+                plan.source.name,
+                plan.spec.design.name(),
+                points,
+                plan.spec.trials,
+                plan.spec.seed
+            ),
+            format!(
+                "Shard K of {n} runs design points floor(K*{points}/{n}) to floor((K+1)*{points}/{n})-1."
+            ),
+        ],
+        resources: Resources {
+            partition: a.partition.clone(),
+            time: a.time.clone(),
+            mem: a.mem.clone(),
+            cpus: a.threads.unwrap_or(1) as u32,
+        },
+        kind: JobKind::Sweep,
+    };
+    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
+    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+    eprintln!("wrote {}", job.job_path().display());
+    eprintln!(
+        "  a job array of {n} tasks: task K runs the design points of shard K/{n} into {}",
+        job.sweep_dir().display()
+    );
+    eprintln!("wrote {}", job.merge_path().display());
+    eprintln!(
+        "  writes the sweep's files into {} and its summary into {}",
+        job.sweep_dir().display(),
+        job.report_path().display()
+    );
+    eprintln!(
+        "a failed shard K runs again with: sbatch --array=K {}",
+        job.job_path().display()
+    );
+    if a.submit {
+        let (array, merge) = job.submit()?;
+        eprintln!("submitted job array {array} ({n} tasks) and finishing job {merge}");
         println!("{array} {merge}");
     } else {
         eprintln!("submit both with:");

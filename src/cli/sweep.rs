@@ -26,9 +26,10 @@ pub enum DesignArg {
     Morris,
 }
 
-/// `escalate sweep`.
+/// What a sweep is: the scenario, the design and its inputs, the trials per
+/// point. Shared by `escalate sweep` and `escalate slurm sweep`.
 #[derive(Debug, Args)]
-pub struct SweepArgs {
+pub struct SweepDesignArgs {
     /// Scenario file, or a bundled scenario's name.
     pub scenario: String,
     /// The design.
@@ -55,6 +56,71 @@ pub struct SweepArgs {
     /// Days per trial (default: the scenario's horizon).
     #[arg(long)]
     pub horizon: Option<u32>,
+}
+
+impl SweepDesignArgs {
+    /// The library's sweep specification.
+    pub fn spec(&self) -> SweepSpec {
+        SweepSpec {
+            scenario: self.scenario.clone(),
+            design: match self.design {
+                DesignArg::Grid => DesignKind::Grid,
+                DesignArg::Lhs => DesignKind::Lhs,
+                DesignArg::Sobol => DesignKind::Sobol,
+                DesignArg::Morris => DesignKind::Morris,
+            },
+            points: self.points,
+            levels: self.levels,
+            sets: self.set.clone(),
+            policies: self.policy.clone(),
+            trials: self.trials,
+            seed: self.seed,
+            horizon: self.horizon,
+        }
+    }
+
+    /// The same flags as command-line words (`sweep SCENARIO --design ...`), for job scripts.
+    pub fn to_args(&self, scenario: &str) -> Vec<String> {
+        let design = self
+            .design
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        let mut w = vec![
+            "sweep".to_string(),
+            scenario.to_string(),
+            "--design".into(),
+            design,
+        ];
+        if let Some(n) = self.points {
+            w.extend(["--points".to_string(), n.to_string()]);
+        }
+        for s in &self.set {
+            w.extend(["--set".to_string(), s.clone()]);
+        }
+        for p in &self.policy {
+            w.extend(["--policy".to_string(), p.clone()]);
+        }
+        w.extend([
+            "--trials".to_string(),
+            self.trials.to_string(),
+            "--seed".into(),
+            self.seed.to_string(),
+        ]);
+        w.extend(["--levels".to_string(), self.levels.to_string()]);
+        if let Some(h) = self.horizon {
+            w.extend(["--horizon".to_string(), h.to_string()]);
+        }
+        w
+    }
+}
+
+/// `escalate sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The sweep.
+    #[command(flatten)]
+    pub what: SweepDesignArgs,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -77,22 +143,7 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
             "--threads 0"
         ));
     }
-    let spec = SweepSpec {
-        scenario: a.scenario.clone(),
-        design: match a.design {
-            DesignArg::Grid => DesignKind::Grid,
-            DesignArg::Lhs => DesignKind::Lhs,
-            DesignArg::Sobol => DesignKind::Sobol,
-            DesignArg::Morris => DesignKind::Morris,
-        },
-        points: a.points,
-        levels: a.levels,
-        sets: a.set.clone(),
-        policies: a.policy.clone(),
-        trials: a.trials,
-        seed: a.seed,
-        horizon: a.horizon,
-    };
+    let spec = a.what.spec();
     let plan = Plan::new(spec)?;
     let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
