@@ -26,7 +26,7 @@ pub enum Command {
     /// Merge the part files of a sharded run into its report (same bytes as one run).
     Merge(super::merge::MergeArgs),
     /// Write (and optionally submit) Slurm job-array scripts for a sharded run.
-    Slurm(super::slurm::SlurmArgs),
+    Slurm(Box<super::slurm::SlurmArgs>),
     /// Sweep parameters over a design (grid, lhs, sobol, morris); sensitivity indices.
     Sweep(super::sweep::SweepArgs),
     /// Compare policies on common random numbers: trial i of every policy draws the same numbers.

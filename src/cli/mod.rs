@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Compare(a) => compare::compare(a),
         Command::Trace(a) => trace::trace(a),
         Command::Merge(a) => merge::merge(a),
-        Command::Slurm(a) => slurm::slurm(a),
+        Command::Slurm(a) => slurm::slurm(*a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Validate { file } => info::validate(&file),
         Command::List { scenario } => info::list(scenario.as_deref()),
