@@ -41,12 +41,12 @@ pub struct Bundled {
 pub const BUNDLED: &[Bundled] = &[
     Bundled {
         name: "pak-afghan-2024",
-        summary: "Pakistan, the Afghan Taliban, TTP, ISKP, Baloch separatists, China, the US: the March 2024 strikes and after",
+        summary: "Pakistan, the Taliban, TTP, ISKP, Baloch groups, China, US: March 2024 on",
         text: include_str!("../../scenarios/pak-afghan-2024.ron"),
     },
     Bundled {
         name: "minimal",
-        summary: "The smallest useful scenario: two states, one armed group, three levers (the tutorial's start)",
+        summary: "The smallest useful scenario: two states, one armed group, three levers",
         text: include_str!("../../scenarios/minimal.ron"),
     },
 ];
@@ -138,7 +138,7 @@ pub fn validate(scenario: Scenario, src: &Source) -> Result<Validated, ScenarioE
         return Ok(Validated { scenario });
     }
     let map = locate::SourceMap::new(&src.text);
-    let problems = raw
+    let mut problems: Vec<Problem> = raw
         .into_iter()
         .map(|p| {
             let span = map.find(&p.path).map_or(0..0, |l| l.span.clone());
@@ -152,6 +152,8 @@ pub fn validate(scenario: Scenario, src: &Source) -> Result<Validated, ScenarioE
             }
         })
         .collect();
+    // In file order, as a reader goes through the file.
+    problems.sort_by_key(|p| p.span.offset());
     Err(ScenarioError::Invalid {
         name: src.name.clone(),
         src: src.named(),
