@@ -97,6 +97,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         ));
     };
     let c = &a.common;
+    let threads = c.threads;
     if c.trials == 0 {
         miette::bail!(miette::miette!(
             help = "use --trials 1 or more",
@@ -119,15 +120,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
             "--threads 0"
         ));
     }
-    for (flag, v) in [
-        ("--partition", &a.partition),
-        ("--time", &a.time),
-        ("--mem", &a.mem),
-    ] {
-        if let Some(v) = v {
-            check_value(flag, v)?;
-        }
-    }
+    let resources = resources(&a.partition, &a.time, &a.mem, threads)?;
     let p = prepare(c, a.policy.as_deref())?;
     escalate::shard::check_shardable(&p.source, a.policy.as_deref())?;
     let exe = std::env::current_exe()
@@ -219,12 +212,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         shards: n,
         shard_args: args,
         description,
-        resources: Resources {
-            partition: a.partition.clone(),
-            time: a.time.clone(),
-            mem: a.mem.clone(),
-            cpus: c.threads.unwrap_or(1) as u32,
-        },
+        resources,
         kind: JobKind::Run,
     };
     write_atomic(&job.job_path(), job.job_script().as_bytes())?;
@@ -250,43 +238,21 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         eprintln!("wrote {} (the scenario the jobs run)", copy.display());
     }
     eprintln!("logs go to {}/", job.logs_dir().display());
-    eprintln!(
-        "a failed shard K runs again with: sbatch --array=K {}",
-        job.job_path().display()
-    );
-    if a.submit {
-        let (array, merge) = job.submit()?;
-        eprintln!(
-            "submitted job array {array} ({n} tasks) and merge job {merge} (runs after every task succeeds)"
-        );
-        eprintln!("watch with: squeue -j {array},{merge}");
-        println!("{array} {merge}");
-    } else {
-        eprintln!("submit both with:");
-        println!("{}", job.submit_command());
-    }
-    Ok(Outcome::Ok)
+    submit_or_print(&job, a.submit)
 }
 
 /// `escalate slurm sweep`: checks the sweep (every design point) before writing,
 /// then writes the array (shard K of the points per task, all into DIR/sweep)
 /// and the finishing job (the same sweep without `--shard`).
 fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
+    let threads = a.threads;
     if a.threads == Some(0) {
         miette::bail!(miette::miette!(
             help = "use --threads 1 or more (CPUs per task)",
             "--threads 0"
         ));
     }
-    for (flag, v) in [
-        ("--partition", &a.partition),
-        ("--time", &a.time),
-        ("--mem", &a.mem),
-    ] {
-        if let Some(v) = v {
-            check_value(flag, v)?;
-        }
-    }
+    let resources = resources(&a.partition, &a.time, &a.mem, threads)?;
     let plan = escalate::sweep::Plan::new(a.what.spec())?;
     let points = plan.unit.len() as u64;
     if a.shards == 0 || a.shards > points {
@@ -330,12 +296,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
                 "Shard K of {n} runs design points floor(K*{points}/{n}) to floor((K+1)*{points}/{n})-1."
             ),
         ],
-        resources: Resources {
-            partition: a.partition.clone(),
-            time: a.time.clone(),
-            mem: a.mem.clone(),
-            cpus: a.threads.unwrap_or(1) as u32,
-        },
+        resources,
         kind: JobKind::Sweep,
     };
     write_atomic(&job.job_path(), job.job_script().as_bytes())?;
@@ -351,13 +312,43 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         job.sweep_dir().display(),
         job.report_path().display()
     );
+    submit_or_print(&job, a.submit)
+}
+
+/// Checks the Slurm values and builds the resources of every task.
+fn resources(
+    partition: &Option<String>,
+    time: &Option<String>,
+    mem: &Option<String>,
+    threads: Option<usize>,
+) -> Result<Resources, Error> {
+    for (flag, v) in [("--partition", partition), ("--time", time), ("--mem", mem)] {
+        if let Some(v) = v {
+            check_value(flag, v)?;
+        }
+    }
+    Ok(Resources {
+        partition: partition.clone(),
+        time: time.clone(),
+        mem: mem.clone(),
+        cpus: threads.unwrap_or(1) as u32,
+    })
+}
+
+/// Prints how to re-run a failed shard, then submits both jobs or prints the
+/// one command that does.
+fn submit_or_print(job: &JobSpec, submit: bool) -> Result<Outcome, Error> {
     eprintln!(
         "a failed shard K runs again with: sbatch --array=K {}",
         job.job_path().display()
     );
-    if a.submit {
+    if submit {
         let (array, merge) = job.submit()?;
-        eprintln!("submitted job array {array} ({n} tasks) and finishing job {merge}");
+        eprintln!(
+            "submitted job array {array} ({} tasks) and job {merge}, which runs after every task succeeds",
+            job.shards
+        );
+        eprintln!("watch with: squeue -j {array},{merge}");
         println!("{array} {merge}");
     } else {
         eprintln!("submit both with:");
