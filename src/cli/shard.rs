@@ -1,7 +1,7 @@
 //! `escalate run --shard K/N --out FILE`: one shard of a run, written as a part file.
 
 use super::args::RunArgs;
-use super::prepare::{Prepared, progress_bar};
+use super::prepare::{Prepared, progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::identity::RunIdentity;
 use escalate::montecarlo::{self, Hooks, RunSpec};
@@ -30,7 +30,7 @@ pub fn run_shard(a: &RunArgs, p: Prepared, shard: Shard) -> Result<Outcome, Erro
         per_trial: None,
         progress: Some(&mut progress),
     };
-    let summary = montecarlo::run(&p.model, &spec, hooks)?;
+    let summary = with_delayed_bar(bar.as_ref(), || montecarlo::run(&p.model, &spec, hooks))?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
