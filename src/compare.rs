@@ -507,13 +507,17 @@ pub fn run(
     let ms: Vec<&Model> = models.iter().map(|(_, m)| *m).collect();
     let keys: Vec<StreamKeys> = ms.iter().map(|m| StreamKeys::new(spec.seed, m)).collect();
     let uncertain: Vec<Vec<usize>> = ms.iter().map(|m| m.uncertain_params().collect()).collect();
-    let all: Vec<Range<u64>> = blocks(spec.trials.clone()).collect();
+    let mut pending = blocks(spec.trials.clone());
     let keep = hooks.per_trial.is_some();
     let mut summaries: Vec<Summary> = ms.iter().map(|m| Summary::new(m)).collect();
     let mut paired = PairedStats::new(ms[0], ms.len());
     let mut done = 0;
     let mut row: Vec<TrialOutcome> = Vec::with_capacity(ms.len());
-    for wave in all.chunks(threads * 2) {
+    loop {
+        let wave: Vec<Range<u64>> = pending.by_ref().take(threads * 2).collect();
+        if wave.is_empty() {
+            break;
+        }
         let results: Vec<BlockResult> = pool.install(|| {
             wave.par_iter()
                 .map(|r| run_block(&ms, &keys, &uncertain, r.clone(), keep))

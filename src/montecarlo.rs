@@ -103,11 +103,16 @@ pub fn run(model: &Model, spec: &RunSpec, mut hooks: Hooks<'_>) -> Result<Summar
     let (pool, threads) = thread_pool(spec.threads)?;
     let keys = StreamKeys::new(spec.seed, model);
     let uncertain: Vec<usize> = model.uncertain_params().collect();
-    let blocks: Vec<Range<u64>> = blocks(spec.trials.clone()).collect();
+    let mut pending = blocks(spec.trials.clone());
     let keep = hooks.per_trial.is_some();
     let mut total = Summary::new(model);
     let mut done = 0;
-    for wave in blocks.chunks(threads * 4) {
+    // One wave of blocks at a time, so nothing is held per trial of the run.
+    loop {
+        let wave: Vec<Range<u64>> = pending.by_ref().take(threads * 4).collect();
+        if wave.is_empty() {
+            break;
+        }
         let results: Vec<BlockResult> = pool.install(|| {
             wave.par_iter()
                 .map(|r| run_block(model, &keys, &uncertain, r.clone(), keep))
