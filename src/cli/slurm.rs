@@ -215,8 +215,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         resources,
         kind: JobKind::Run,
     };
-    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
-    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+    write_scripts(&job)?;
 
     eprintln!("wrote {}", job.job_path().display());
     eprintln!(
@@ -299,8 +298,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         resources,
         kind: JobKind::Sweep,
     };
-    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
-    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+    write_scripts(&job)?;
     eprintln!("wrote {}", job.job_path().display());
     eprintln!(
         "  a job array of {n} tasks: task K runs the design points of shard K/{n} into {}",
@@ -333,6 +331,13 @@ fn resources(
         mem: mem.clone(),
         cpus: threads.unwrap_or(1) as u32,
     })
+}
+
+/// Writes the array's and the merge job's scripts into the study directory.
+fn write_scripts(job: &JobSpec) -> Result<(), Error> {
+    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
+    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+    Ok(())
 }
 
 /// Prints how to re-run a failed shard, then submits both jobs or prints the

@@ -22,26 +22,13 @@ use super::svg::{
 use super::text::num;
 use crate::compare::Direction;
 
+use super::html::BASE_CSS;
+
+/// This page's own rules, after [`BASE_CSS`].
 const PAGE_CSS: &str = r#"
-* { box-sizing: border-box; }
-body { margin: 0; background: #f6f6f4; color: #1b1b1b;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  font-size: 15px; line-height: 1.45; }
-main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
-h1 { font-size: 26px; margin: 0 0 6px; }
-h2 { font-size: 20px; margin: 32px 0 6px; padding-top: 10px; border-top: 2px solid #e4e4e0; }
 h3 { font-size: 16px; margin: 18px 0 4px; }
-p { margin: 6px 0 10px; }
-.meta { color: #555; font-size: 14px; }
-.explain { color: #444; font-size: 14px; max-width: 62em; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13.5px; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
-th { background: #f3f3f1; font-weight: 600; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.good { color: #1e7d45; font-weight: 600; }
 td.bad { color: #b03a2e; font-weight: 600; }
-code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
-pre { background: #f3f3f1; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
 .pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 4px 24px; }
 .swatch { display: inline-block; width: 11px; height: 11px; margin-right: 5px; vertical-align: -1px; }
 svg.chart .diff-point { stroke: #111; stroke-width: 1; }
@@ -160,7 +147,7 @@ pub fn render(r: &CompareReport) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"escalate {}\">\n\
-         <title>{} · policies compared · escalate</title>\n<style>{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
+         <title>{} · policies compared · escalate</title>\n<style>{BASE_CSS}{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
         escape(&r.run.escalate_version),
         escape(&r.scenario.name),
         svg::CSS

@@ -17,8 +17,9 @@ use super::svg::{self, escape};
 use super::text::{num, pct, sufficiency_sentence};
 use super::{MetricReport, RunReport};
 
-const PAGE_CSS: &str = r#"
-:root { color-scheme: light; }
+/// Page rules every escalate HTML report shares (layout, type, tables); each
+/// page adds its own after them.
+pub const BASE_CSS: &str = r#"
 * { box-sizing: border-box; }
 body { margin: 0; background: #f6f6f4; color: #1b1b1b;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -26,21 +27,26 @@ body { margin: 0; background: #f6f6f4; color: #1b1b1b;
 main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
 h1 { font-size: 26px; margin: 0 0 6px; }
 h2 { font-size: 20px; margin: 32px 0 6px; padding-top: 10px; border-top: 2px solid #e4e4e0; }
-h3 { font-size: 16px; margin: 20px 0 6px; }
 p { margin: 6px 0 10px; }
-.lead { font-size: 16px; max-width: 60em; }
 .meta { color: #555; font-size: 14px; }
 .explain { color: #444; font-size: 14px; max-width: 62em; }
-.glance { background: #f1f5fb; border-left: 4px solid #4a78b5; padding: 10px 14px; margin: 14px 0; }
-.glance ul { margin: 4px 0; padding-left: 20px; }
-.caveat { color: #666; font-size: 13px; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13.5px; }
 th, td { padding: 3px 9px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
 th { background: #f3f3f1; font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td .d { display: block; color: #666; font-size: 12px; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
 pre { background: #f3f3f1; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
+"#;
+
+/// This page's own rules, after [`BASE_CSS`].
+const PAGE_CSS: &str = r#"
+:root { color-scheme: light; }
+h3 { font-size: 16px; margin: 20px 0 6px; }
+.lead { font-size: 16px; max-width: 60em; }
+.glance { background: #f1f5fb; border-left: 4px solid #4a78b5; padding: 10px 14px; margin: 14px 0; }
+.glance ul { margin: 4px 0; padding-left: 20px; }
+.caveat { color: #666; font-size: 13px; }
+td .d { display: block; color: #666; font-size: 12px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 14px; }
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; word-break: break-all; }
@@ -75,7 +81,7 @@ pub fn render(r: &RunReport) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"escalate {}\">\n\
-         <title>{name} · escalate report</title>\n<style>{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
+         <title>{name} · escalate report</title>\n<style>{BASE_CSS}{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
         escape(&r.run.escalate_version),
         svg::CSS
     );

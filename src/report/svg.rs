@@ -401,9 +401,15 @@ pub fn interval_bars(bars: &[IntervalBar], opt: &BarOptions) -> String {
     let x = Scale::new((0.0, opt.max), frame.x_range());
     let mut ticks = labelled_ticks(0.0, opt.max, 4, 0.0);
     if opt.percent {
-        ticks = nice_ticks(0.0, opt.max, 4, 0.0)
+        let values = nice_ticks(0.0, opt.max, 4, 0.0);
+        // Decimals as the tick spacing needs: a 0.2% axis reads 0.1%, 0.2%, not 0%, 0%.
+        let step = match values.as_slice() {
+            [a, b, ..] => 100.0 * (b - a),
+            _ => 1.0,
+        };
+        ticks = values
             .into_iter()
-            .map(|v| (v, format!("{}%", tick_label(100.0 * v, 1.0))))
+            .map(|v| (v, format!("{}%", tick_label(100.0 * v, step))))
             .collect();
     }
     let mut o = svg_open(frame.width, frame.height, &opt.title);
