@@ -1,6 +1,6 @@
 //! Policies compared under common random numbers (CRN).
 //!
-//! [`run`] runs several compiled models (one per policy, the first being the
+//! [`run`] (a [`CompareJob`] on the one [`Executor`]) runs several compiled models (one per policy, the first being the
 //! reference) over the same seed and the same trial indices. Trial `i` of every
 //! policy draws from the same streams ([`crate::streams`]): the same uncertain
 //! parameters, the same exogenous shocks, and the same violence and ladder
@@ -9,7 +9,7 @@
 //! paired differences, whose variance is smaller than that of two independent
 //! runs when the outcomes are positively correlated (Glasserman & Yao 1992).
 //!
-//! Like [`crate::montecarlo`], trials run in blocks of [`crate::montecarlo::BLOCK`] indices, in
+//! Like a run, trials run in blocks of [`crate::run::BLOCK`] indices, in
 //! waves across threads; within a block every policy runs the block's trials,
 //! their records are paired in trial order, and only integer accumulators
 //! leave the block. [`PairedStats`] merges by integer addition, exactly like
@@ -21,12 +21,11 @@
 
 use std::ops::{AddAssign, Range};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{NoTrace, Trial, TrialOutcome};
 use crate::model::{Model, NONE};
-use crate::montecarlo::{RunError, RunSpec, blocks};
+use crate::run::{Executor, Job};
 use crate::stats::{Summary, wilson};
 use crate::streams::StreamKeys;
 
@@ -363,186 +362,121 @@ impl PairedClass {
 /// The result of a comparison: each policy's own summary and the paired statistics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comparison {
-    /// One summary per policy, in the order given (each equals that policy's own run).
+    /// Each policy's summary, in order: equal to its own `escalate run`'s.
     pub summaries: Vec<Summary>,
-    /// Paired statistics against the first policy.
+    /// The paired statistics of every policy against the first.
     pub paired: PairedStats,
 }
 
-/// Errors of a comparison's setup.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum CompareError {
-    /// Fewer than two policies.
-    #[error("a comparison needs at least two policies, got {0}")]
-    #[diagnostic(
-        code(escalate::compare::policies),
-        help("give --policy twice or more, e.g. --policy baseline --policy talks")
-    )]
-    TooFew(usize),
-    /// Two policies' models do not have the same metrics and classes.
-    #[error("policy `{policy}` changes the scenario's {what}, so its trials cannot be paired")]
-    #[diagnostic(
-        code(escalate::compare::shape),
-        help("a policy may add or disable rules and set parameters only")
-    )]
-    Shape {
-        /// The policy.
-        policy: String,
-        /// What differs.
-        what: &'static str,
-    },
-    /// The run could not start.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Run(#[from] RunError),
-}
-
-/// A callback receiving one trial's outcomes, one per policy.
-pub type PerTrial<'a> = &'a mut dyn FnMut(&[TrialOutcome]);
-
-/// Optional callbacks while a comparison proceeds.
-#[derive(Default)]
-pub struct CompareHooks<'a> {
-    /// Receives every trial's outcomes (one per policy), in trial order.
-    pub per_trial: Option<PerTrial<'a>>,
-    /// Receives the number of trials finished so far, after each wave.
-    pub progress: Option<&'a mut dyn FnMut(u64)>,
-}
-
-struct BlockResult {
-    summaries: Vec<Summary>,
-    paired: PairedStats,
-    /// `records[k][j]`: policy k, j-th trial of the block (only when kept).
-    records: Vec<Vec<TrialOutcome>>,
-}
-
-/// Checks that every model can be paired with the first.
-pub fn check_shapes(models: &[(&str, &Model)]) -> Result<(), CompareError> {
-    if models.len() < 2 {
-        return Err(CompareError::TooFew(models.len()));
-    }
-    let (_, m0) = models[0];
-    for (name, m) in &models[1..] {
-        let what = if m.metrics.defs.iter().map(|d| &d.name).ne(m0
-            .metrics
-            .defs
-            .iter()
-            .map(|d| &d.name))
-        {
-            "metrics"
-        } else if m
-            .classes
-            .iter()
-            .map(|c| &c.name)
-            .ne(m0.classes.iter().map(|c| &c.name))
-        {
-            "outcome classes"
-        } else if m.horizon != m0.horizon || m.rungs != m0.rungs || m.dyads.len() != m0.dyads.len()
-        {
-            "horizon, ladder or dyads"
-        } else {
-            continue;
-        };
-        return Err(CompareError::Shape {
-            policy: name.to_string(),
-            what,
-        });
-    }
-    Ok(())
-}
-
-fn run_block(
-    models: &[&Model],
-    keys: &[StreamKeys],
-    uncertain: &[Vec<usize>],
-    range: Range<u64>,
+/// The trials of several policies' models (the first the reference) on one
+/// seed: trial `i` of each runs on the same streams, and the block pairs them.
+pub struct CompareJob<'m> {
+    models: Vec<&'m Model>,
+    keys: Vec<StreamKeys>,
+    uncertain: Vec<Vec<usize>>,
     keep: bool,
-) -> BlockResult {
-    let len = (range.end - range.start) as usize;
-    let mut summaries = Vec::with_capacity(models.len());
-    let mut records: Vec<Vec<TrialOutcome>> = Vec::with_capacity(models.len());
-    for (k, &model) in models.iter().enumerate() {
-        let mut trial = Trial::new(model);
-        let mut summary = Summary::new(model);
-        let mut bytes = Vec::new();
-        let mut recs = vec![TrialOutcome::new(model); len];
-        for (j, i) in range.clone().enumerate() {
-            trial.run(&keys[k], i, &mut recs[j], &mut NoTrace);
-            recs[j].canonical_bytes(&uncertain[k], &mut bytes);
-            summary.add_trial(&recs[j], &trial.paths, &bytes);
+}
+
+/// What a block of a comparison yields.
+pub struct CompareBlock {
+    /// Each policy's accumulators over the block.
+    pub summaries: Vec<Summary>,
+    /// The block's paired statistics.
+    pub paired: PairedStats,
+    /// `records[k][j]`: policy k's outcome of the block's j-th trial (empty unless kept).
+    pub records: Vec<Vec<TrialOutcome>>,
+}
+
+impl<'m> CompareJob<'m> {
+    /// The job of `models` (checked to be pairable; see
+    /// [`crate::run::CompareRequest::prepare`]) under `seed`; `keep`: hand back
+    /// every trial's outcomes too.
+    pub fn new(models: &[&'m Model], seed: u64, keep: bool) -> Self {
+        CompareJob {
+            models: models.to_vec(),
+            keys: models.iter().map(|m| StreamKeys::new(seed, m)).collect(),
+            uncertain: models.iter().map(|m| m.uncertain_params().collect()).collect(),
+            keep,
         }
-        summaries.push(summary);
-        records.push(recs);
     }
-    let mut paired = PairedStats::new(models[0], models.len());
-    let mut outs: Vec<&TrialOutcome> = Vec::with_capacity(models.len());
-    for j in 0..len {
-        outs.clear();
-        outs.extend(records.iter().map(|r| &r[j]));
-        paired.add(&outs);
-    }
-    if !keep {
-        records.clear();
-    }
-    BlockResult {
-        summaries,
-        paired,
-        records,
+}
+
+impl Job for CompareJob<'_> {
+    type Block = CompareBlock;
+
+    fn run_block(&self, range: Range<u64>) -> CompareBlock {
+        let len = (range.end - range.start) as usize;
+        let mut summaries = Vec::with_capacity(self.models.len());
+        let mut records: Vec<Vec<TrialOutcome>> = Vec::with_capacity(self.models.len());
+        for (k, &model) in self.models.iter().enumerate() {
+            let mut trial = Trial::new(model);
+            let mut summary = Summary::new(model);
+            let mut bytes = Vec::new();
+            let mut recs = vec![TrialOutcome::new(model); len];
+            for (j, i) in range.clone().enumerate() {
+                trial.run(&self.keys[k], i, &mut recs[j], &mut NoTrace);
+                recs[j].canonical_bytes(&self.uncertain[k], &mut bytes);
+                summary.add_trial(&recs[j], &trial.paths, &bytes);
+            }
+            summaries.push(summary);
+            records.push(recs);
+        }
+        let mut paired = PairedStats::new(self.models[0], self.models.len());
+        let mut outs: Vec<&TrialOutcome> = Vec::with_capacity(self.models.len());
+        for j in 0..len {
+            outs.clear();
+            outs.extend(records.iter().map(|r| &r[j]));
+            paired.add(&outs);
+        }
+        if !self.keep {
+            records.clear();
+        }
+        CompareBlock {
+            summaries,
+            paired,
+            records,
+        }
     }
 }
 
 /// Runs every model (one per policy; the first is the reference) on the same
-/// seed and trial indices, and pairs trial `i` across them.
+/// seed and trial indices, and pairs trial `i` across them; `per_trial` (if
+/// any) sees each trial's outcomes under every policy, in trial order.
 ///
-/// Memory holds one wave of blocks (a few [`crate::montecarlo::BLOCK`]s of records per policy),
-/// never the whole run. Each policy's summary equals the one its own
-/// `escalate run` computes (same digest).
+/// Memory holds one wave of blocks, never the whole run. Each policy's summary
+/// equals the one its own `escalate run` computes (same digest).
 pub fn run(
-    models: &[(&str, &Model)],
-    spec: &RunSpec,
-    mut hooks: CompareHooks<'_>,
-) -> Result<Comparison, CompareError> {
-    check_shapes(models)?;
-    let (pool, threads) = crate::montecarlo::thread_pool(spec.threads)?;
-    let ms: Vec<&Model> = models.iter().map(|(_, m)| *m).collect();
-    let keys: Vec<StreamKeys> = ms.iter().map(|m| StreamKeys::new(spec.seed, m)).collect();
-    let uncertain: Vec<Vec<usize>> = ms.iter().map(|m| m.uncertain_params().collect()).collect();
-    let mut pending = blocks(spec.trials.clone());
-    let keep = hooks.per_trial.is_some();
-    let mut summaries: Vec<Summary> = ms.iter().map(|m| Summary::new(m)).collect();
-    let mut paired = PairedStats::new(ms[0], ms.len());
-    let mut done = 0;
-    let mut row: Vec<TrialOutcome> = Vec::with_capacity(ms.len());
-    loop {
-        let wave: Vec<Range<u64>> = pending.by_ref().take(threads * 2).collect();
-        if wave.is_empty() {
-            break;
-        }
-        let results: Vec<BlockResult> = pool.install(|| {
-            wave.par_iter()
-                .map(|r| run_block(&ms, &keys, &uncertain, r.clone(), keep))
-                .collect()
-        });
-        for r in results {
-            for (a, b) in summaries.iter_mut().zip(&r.summaries) {
-                *a += b;
+    exec: &Executor,
+    models: &[&Model],
+    seed: u64,
+    trials: Range<u64>,
+    mut per_trial: Option<&mut dyn FnMut(&[TrialOutcome])>,
+    progress: impl FnMut(u64),
+) -> Comparison {
+    let job = CompareJob::new(models, seed, per_trial.is_some());
+    let mut summaries: Vec<Summary> = models.iter().map(|m| Summary::new(m)).collect();
+    let mut paired = PairedStats::new(models[0], models.len());
+    let mut row: Vec<TrialOutcome> = Vec::with_capacity(models.len());
+    exec.run(
+        &job,
+        trials,
+        |b| {
+            for (a, s) in summaries.iter_mut().zip(&b.summaries) {
+                *a += s;
             }
-            paired += &r.paired;
-            done += r.paired.trials;
-            if let Some(f) = hooks.per_trial.as_mut() {
-                let len = r.records.first().map_or(0, Vec::len);
+            paired += &b.paired;
+            if let Some(f) = per_trial.as_mut() {
+                let len = b.records.first().map_or(0, Vec::len);
                 for j in 0..len {
                     row.clear();
-                    row.extend(r.records.iter().map(|rec| rec[j].clone()));
+                    row.extend(b.records.iter().map(|rec| rec[j].clone()));
                     f(&row);
                 }
             }
-        }
-        if let Some(p) = hooks.progress.as_mut() {
-            p(done);
-        }
-    }
-    Ok(Comparison { summaries, paired })
+        },
+        progress,
+    );
+    Comparison { summaries, paired }
 }
 
 #[cfg(test)]

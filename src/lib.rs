@@ -14,11 +14,10 @@
 
 pub mod compare;
 pub mod engine;
-pub mod identity;
 pub mod model;
-pub mod montecarlo;
 pub mod policy_file;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sensitivity;
 pub mod shard;

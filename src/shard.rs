@@ -33,18 +33,20 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{RunIdentity, VERSION, sha256_hex};
-use crate::model::{self, Model};
+use crate::model::Model;
 use crate::report::RunReport;
+use crate::run::command::command_line;
+use crate::run::identity::{RunIdentity, VERSION, sha256_hex};
+use crate::run::{Loaded, RunRequest};
 use crate::report::output::{AtomicFile, WriteError};
-use crate::scenario::{self, ScenarioError, Source};
+use crate::scenario::{ScenarioError, Source};
 use crate::stats::Summary;
 
 /// The first word of every part file.
 pub const FORMAT: &str = "escalate-part";
 
 /// The part format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Shard K of N (K counted from 0, as Slurm's `SLURM_ARRAY_TASK_ID` is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,12 +150,11 @@ pub struct Part {
     pub format_version: u32,
     /// What the part holds.
     pub kind: PartKind,
-    /// The whole run's identity (its `trials` is the run's, not the shard's).
+    /// The whole run's identity (its `trials` is the run's, not the shard's;
+    /// its scenario file name is shown in reports, not compared).
     pub identity: RunIdentity,
     /// The shard and the trial indices it covers.
     pub shard: PartShard,
-    /// The scenario's file name as given to `run` (shown in reports, not part of the identity).
-    pub scenario_file: String,
     /// The scenario's text (its SHA-256 is `identity.scenario_sha256`).
     pub scenario_text: String,
     /// The shard's accumulators.
@@ -175,7 +176,6 @@ impl Part {
                 start: r.start,
                 end: r.end,
             },
-            scenario_file: source.name.clone(),
             scenario_text: source.text.clone(),
             summary,
         }
@@ -359,7 +359,6 @@ struct First {
     kind: PartKind,
     count: u64,
     scenario_text: String,
-    scenario_file: String,
 }
 
 impl Merger {
@@ -382,7 +381,6 @@ impl Merger {
             kind: part.kind,
             count: part.shard.count,
             scenario_text: part.scenario_text.clone(),
-            scenario_file: part.scenario_file.clone(),
         });
         let (here, there) = (path.display(), first.path.display());
         let mut diffs: Vec<String> = part
@@ -433,7 +431,7 @@ impl Merger {
             }
         }
         if part.shard.index == 0 {
-            self.scenario_file = Some(part.scenario_file);
+            self.scenario_file = Some(part.identity.scenario_file);
         }
         self.seen.insert(part.shard.index, path.to_path_buf());
         Ok(())
@@ -468,9 +466,12 @@ impl Merger {
                 job,
             });
         }
+        let mut identity = first.identity;
+        if let Some(file) = self.scenario_file {
+            identity.scenario_file = file;
+        }
         Ok(Merged {
-            identity: first.identity,
-            scenario_file: self.scenario_file.unwrap_or(first.scenario_file),
+            identity,
             scenario_text: first.scenario_text,
             shards: first.count,
             summary,
@@ -490,10 +491,8 @@ pub fn merge_files<P: AsRef<Path>>(paths: &[P]) -> Result<Merged, ShardError> {
 /// All the shards of a run, merged.
 #[derive(Debug, Clone)]
 pub struct Merged {
-    /// The run.
+    /// The run (its scenario file name as shard 0 recorded it).
     pub identity: RunIdentity,
-    /// The scenario's file name as shard 0 recorded it.
-    pub scenario_file: String,
     /// The scenario's text.
     pub scenario_text: String,
     /// How many shards were merged.
@@ -503,27 +502,26 @@ pub struct Merged {
 }
 
 impl Merged {
+    /// The request that reproduces the whole run.
+    pub fn request(&self) -> Result<RunRequest, ShardError> {
+        RunRequest::from_identity(&self.identity).map_err(|e| ShardError::Rebuild {
+            reason: e.to_string(),
+        })
+    }
+
     /// Rebuilds the run's model from the scenario text, policy, overrides and horizon.
     pub fn model(&self) -> Result<Model, ShardError> {
-        let source = Source {
-            name: self.scenario_file.clone(),
+        let loaded = Loaded::from_source(Source {
+            name: self.identity.scenario_file.clone(),
             text: self.scenario_text.clone(),
-        };
-        let overrides = self
-            .identity
-            .parsed_overrides()
-            .map_err(|reason| ShardError::Rebuild { reason })?;
-        let base = scenario::load(&source)?;
-        let policy = self.identity.policy.as_deref();
-        if let Some(p) = policy.filter(|p| is_policy_file(&base, p)) {
+        })?;
+        let request = self.request()?;
+        if let Some(p) = request.setup.policy.as_deref()
+            && loaded.is_policy_file(p)
+        {
             return Err(ShardError::PolicyFile { path: p.into() });
         }
-        let resolved = crate::policy_file::resolve(&base, &source, policy)?;
-        let configured = resolved
-            .scenario
-            .configure(&source, resolved.policy.as_deref(), &overrides)?
-            .with_horizon(self.identity.horizon, &source)?;
-        let model = model::compile(&configured);
+        let model = loaded.compile(&request.setup)?;
         if shape(&Summary::new(&model)) != shape(&self.summary) {
             return Err(ShardError::Rebuild {
                 reason: "the scenario rebuilt from the parts does not fit their accumulators"
@@ -539,26 +537,10 @@ impl Merged {
         Ok(RunReport::new(
             &model,
             &self.summary,
-            self.identity.run_info(&self.scenario_file),
+            self.identity.clone(),
+            command_line(&self.request()?.to_args()),
         ))
     }
-}
-
-/// Whether a `--policy` argument names a policy file rather than a policy of
-/// the scenario (the rule of [`crate::policy_file::resolve`]).
-pub fn is_policy_file(base: &scenario::Validated, arg: &str) -> bool {
-    !base.scenario().policies.iter().any(|p| p.name == arg) && Path::new(arg).is_file()
-}
-
-/// Refuses to shard a run whose policy comes from a file: the identity does
-/// not hold the file's contents, so its parts could not be checked or merged.
-pub fn check_shardable(source: &Source, policy: Option<&str>) -> Result<(), ShardError> {
-    if let Some(p) = policy
-        && is_policy_file(&scenario::load(source)?, p)
-    {
-        return Err(ShardError::PolicyFile { path: p.into() });
-    }
-    Ok(())
 }
 
 /// Groups sorted indices into runs: `[(3, 3), (5, 9)]`.
@@ -766,6 +748,10 @@ pub enum ShardError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Scenario(#[from] ScenarioError),
+    /// The run recorded in the parts cannot be configured again.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Request(#[from] crate::run::RequestError),
     /// A part cannot be written.
     #[error(transparent)]
     #[diagnostic(transparent)]

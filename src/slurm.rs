@@ -116,7 +116,7 @@ pub fn check_value(flag: &str, value: &str) -> Result<(), SlurmError> {
     Ok(())
 }
 
-pub use crate::report::shell_quote;
+pub use crate::run::command::shell_quote;
 
 fn quote_path(p: &Path) -> String {
     shell_quote(&p.to_string_lossy())
@@ -181,7 +181,7 @@ impl JobSpec {
         let mut s = String::from("#!/bin/bash\n");
         s.push_str(&format!(
             "# Written by `escalate slurm` (escalate {}): one array task per shard.\n",
-            crate::identity::VERSION
+            crate::run::identity::VERSION
         ));
         for line in &self.description {
             s.push_str(&format!("# {line}\n"));
@@ -222,7 +222,7 @@ impl JobSpec {
         let mut s = String::from("#!/bin/bash\n");
         s.push_str(&format!(
             "# Written by `escalate slurm` (escalate {}): merges the {} parts once the array is done.\n",
-            crate::identity::VERSION,
+            crate::run::identity::VERSION,
             self.shards
         ));
         s.push_str(&format!("#SBATCH --job-name={}-merge\n", self.name));

@@ -1,13 +1,21 @@
-//! Command-line arguments, as clap parses them (before any validation).
+//! Command-line arguments, as clap parses them (low level), and their
+//! conversion into the library's requests (high level).
+//!
+//! Every flag is defined once, in a group that each command flattens: the
+//! scenario, `--trials`, `--seed`, `--policy`, the setup (`--set`,
+//! `--horizon`), the executor (`--threads`, `--quiet`) and the Slurm
+//! resources. Each command's `request()` turns its groups into the library's
+//! request; `to_args()` on the request gives the words back (a test parses
+//! them again and gets the same request).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use escalate::run::request::{DEFAULT_SEED, DEFAULT_TRIALS};
+use escalate::run::{Executor, RunRequest, Setup};
 use escalate::scenario::Override;
-
-/// Default seed: fixed, printed with every run, so a bare run is reproducible.
-pub const DEFAULT_SEED: u64 = 20240318;
+use escalate::shard::Shard;
 
 /// escalate: Monte Carlo simulation of escalation scenarios between states and armed groups.
 #[derive(Debug, Parser)]
@@ -22,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run trials of a scenario and report outcome distributions.
-    Run(RunArgs),
+    Run(super::run::RunArgs),
     /// Merge the part files of a sharded run into its report (same bytes as one run).
     Merge(super::merge::MergeArgs),
     /// Write (and optionally submit) Slurm job-array scripts for a sharded run.
@@ -50,30 +58,115 @@ pub enum Command {
     },
 }
 
-/// What every command that runs trials takes.
+/// The scenario to run.
 #[derive(Debug, Args, Clone)]
-pub struct CommonRun {
+pub struct ScenarioArg {
     /// Scenario file, or a bundled scenario's name (default: the flagship, pak-afghan-2024).
     pub scenario: Option<String>,
-    /// Number of trials.
-    #[arg(long, default_value_t = 10_000)]
+}
+
+/// `--trials`.
+#[derive(Debug, Args, Clone)]
+pub struct TrialsArg {
+    /// Number of trials (per policy, when comparing).
+    #[arg(long, default_value_t = DEFAULT_TRIALS)]
     pub trials: u64,
-    /// Seed of the run's random streams.
+}
+
+/// `--seed`.
+#[derive(Debug, Args, Clone)]
+pub struct SeedArg {
+    /// Seed of the run's random streams: the same seed gives the same results.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+}
+
+/// How the scenario is configured, besides the policy: `--set` and `--horizon`.
+#[derive(Debug, Args, Clone)]
+pub struct SetupArgs {
     /// Days per trial (default: the scenario's horizon).
     #[arg(long)]
     pub horizon: Option<u32>,
     /// Replace a parameter: PATH=VALUE, VALUE a number or a distribution (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
     pub set: Vec<Override>,
+}
+
+impl SetupArgs {
+    /// The library's setup, with `policy`.
+    pub fn setup(&self, policy: Option<String>) -> Setup {
+        Setup {
+            policy,
+            overrides: self.set.clone(),
+            horizon: self.horizon,
+        }
+    }
+}
+
+/// The help of every `--policy`.
+pub const POLICY_HELP: &str =
+    "A policy: its name in the scenario, `baseline` (none), or a policy file";
+
+/// One `--policy`.
+#[derive(Debug, Args, Clone)]
+pub struct PolicyArg {
+    #[arg(long, value_name = "NAME|FILE", help = POLICY_HELP)]
+    pub policy: Option<String>,
+}
+
+/// The executor: `--threads` and `--quiet`.
+#[derive(Debug, Args, Clone)]
+pub struct ExecArgs {
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }
+
+impl ExecArgs {
+    /// The one executor of this process.
+    pub fn executor(&self) -> Result<Executor, super::Error> {
+        Ok(Executor::new(self.threads)?)
+    }
+}
+
+/// What a run is: shared by `escalate run` and `escalate slurm`.
+#[derive(Debug, Args, Clone)]
+pub struct RunWhat {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
+    /// Trials.
+    #[command(flatten)]
+    pub trials: TrialsArg,
+    /// Seed.
+    #[command(flatten)]
+    pub seed: SeedArg,
+    /// Policy.
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    /// Overrides and horizon.
+    #[command(flatten)]
+    pub setup: SetupArgs,
+}
+
+impl RunWhat {
+    /// The library's request (no shard).
+    pub fn request(&self) -> RunRequest {
+        RunRequest {
+            scenario: self.scenario.scenario.clone(),
+            setup: self.setup.setup(self.policy.policy.clone()),
+            seed: self.seed.seed,
+            trials: self.trials.trials,
+            shard: None,
+        }
+    }
+}
+
+/// An output file flag's value: a path, or `-` for standard output.
+pub type OutputPath = PathBuf;
 
 fn parse_override(s: &str) -> Result<Override, String> {
     s.parse::<Override>().map_err(|e| match e {
@@ -84,39 +177,10 @@ fn parse_override(s: &str) -> Result<Override, String> {
     })
 }
 
-fn parse_shard(s: &str) -> Result<escalate::shard::Shard, String> {
+/// Reads `--shard K/N`.
+pub fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse().map_err(|e| match e {
         escalate::shard::ShardError::Spec { message, .. } => message,
         other => other.to_string(),
     })
-}
-
-/// `escalate run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// What to run.
-    #[command(flatten)]
-    pub common: CommonRun,
-    /// A named policy of the scenario.
-    #[arg(long)]
-    pub policy: Option<String>,
-    /// Write the whole summary as JSON.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write a self-contained HTML report (open it in any browser).
-    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
-    pub html: Option<PathBuf>,
-    /// Write one CSV row per trial: outcome, metrics, sampled parameters.
-    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
-    pub csv: Option<PathBuf>,
-    /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
-    #[arg(long, value_name = "HEX")]
-    pub expect_digest: Option<String>,
-    /// Run only shard K of N (K from 0): trials floor(K*T/N) to floor((K+1)*T/N)-1; needs --out.
-    #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["json", "expect_digest"],
-          value_parser = parse_shard)]
-    pub shard: Option<escalate::shard::Shard>,
-    /// With --shard: the part file to write (merge parts with `escalate merge`).
-    #[arg(long, value_name = "FILE", requires = "shard")]
-    pub out: Option<PathBuf>,
 }

@@ -8,7 +8,7 @@ pub fn validate(file: &str) -> Result<Outcome, Error> {
     let source = Source::open(file)?;
     let v = scenario::load(&source)?;
     let s = v.scenario();
-    println!(
+    super::outln!(
         "{}: valid · {} actors, {} dyads, {} levers, {} rules, {} events, {} outcome classes, {} policies",
         source.name,
         s.actors.len(),
@@ -26,20 +26,20 @@ pub fn list(scenario: Option<&str>) -> Result<Outcome, Error> {
     match scenario {
         None => {
             for b in BUNDLED {
-                println!("{:<18} {}", b.name, b.summary);
+                super::outln!("{:<18} {}", b.name, b.summary);
             }
         }
         Some(name) => {
             let source = Source::open(name)?;
             let v = scenario::load(&source)?;
             if !v.scenario().policies.iter().any(|p| p.name == "baseline") {
-                println!(
+                super::outln!(
                     "{:<18} the scenario as written, no policy applied",
                     "baseline"
                 );
             }
             for p in &v.scenario().policies {
-                println!("{:<18} {}", p.name, p.description);
+                super::outln!("{:<18} {}", p.name, p.description);
             }
         }
     }

@@ -1,11 +1,11 @@
 //! `escalate merge`: part files of a sharded run into the run's report.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use miette::IntoDiagnostic;
 
+use super::args::OutputPath;
 use super::run::check_digest;
 use super::{Error, Outcome};
 use escalate::report::{self, text::Colour};
@@ -19,10 +19,10 @@ pub struct MergeArgs {
     pub parts: Vec<PathBuf>,
     /// Write the whole summary as JSON (the same bytes as the unsharded run's --json).
     #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
+    pub json: Option<OutputPath>,
     /// Write the self-contained HTML report (as `escalate run --html`).
     #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    pub html: Option<OutputPath>,
     /// Not available for merged runs: parts hold accumulators, not per-trial rows.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -51,8 +51,6 @@ pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
         report::output::write_atomic(path, report::html::render(&report).as_bytes())?;
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
-    let mut out = std::io::stdout().lock();
-    out.write_all(report::text::render(&report, colour).as_bytes())
-        .into_diagnostic()?;
+    super::write_stdout(report::text::render(&report, colour).as_bytes())?;
     Ok(check_digest(&report.digest, a.expect_digest.as_deref()))
 }

@@ -1,18 +1,19 @@
-//! The command line: clap arguments (low level), turned into validated library
-//! calls (high level). Each subcommand lives in its own file.
+//! The command line: clap arguments (low level), turned into the library's
+//! requests (high level). Each subcommand lives in its own file; the flags
+//! they share are defined once in `args`.
 
 mod args;
 mod compare;
 mod info;
 mod merge;
-mod prepare;
+mod progress;
 mod run;
 mod shard;
 mod slurm;
 mod sweep;
 mod trace;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 pub use args::Cli;
 
@@ -43,6 +44,30 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Params { scenario } => info::params(&scenario),
     }
 }
+
+/// Standard output was closed by its reader (`escalate trace ... | head -1`):
+/// not a failure; `main` ends quietly with exit code 0, as ripgrep does.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("standard output closed")]
+pub struct BrokenPipe;
+
+/// Writes `bytes` to standard output; a closed pipe becomes [`BrokenPipe`].
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        Err(e) => Err(miette::miette!("cannot write to standard output: {e}")),
+    }
+}
+
+/// `println!` that ends the command quietly when standard output is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format!("{}\n", format_args!($($arg)*)).as_bytes())?
+    };
+}
+pub(crate) use outln;
 
 /// Renders an error for stderr: graphical, coloured only on a terminal without NO_COLOR.
 pub fn render_error(e: &Error) -> String {

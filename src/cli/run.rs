@@ -12,38 +12,64 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use miette::IntoDiagnostic;
+use clap::Args;
 
-use super::args::RunArgs;
-use super::prepare::{prepare, progress_bar, with_delayed_bar};
+use super::args::{ExecArgs, OutputPath, RunWhat, parse_shard};
+use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::engine::TrialOutcome;
-use escalate::montecarlo::{self, Hooks, RunSpec};
 use escalate::report::output::{AtomicFile, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
+use escalate::run::RunRequest;
+use escalate::run::trials::summarise;
+use escalate::shard::Shard;
+
+/// `escalate run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// What to run.
+    #[command(flatten)]
+    pub what: RunWhat,
+    /// How to run it.
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Write the whole summary as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<OutputPath>,
+    /// Write a self-contained HTML report (open it in any browser).
+    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    pub html: Option<OutputPath>,
+    /// Write one CSV row per trial: outcome, metrics, sampled parameters.
+    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    pub csv: Option<OutputPath>,
+    /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
+    #[arg(long, value_name = "HEX")]
+    pub expect_digest: Option<String>,
+    /// Run only shard K of N (K from 0): trials floor(K*T/N) to floor((K+1)*T/N)-1; needs --out.
+    #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["json", "expect_digest"],
+          value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// With --shard: the part file to write (merge parts with `escalate merge`).
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub out: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The library's request.
+    pub fn request(&self) -> RunRequest {
+        RunRequest {
+            shard: self.shard,
+            ..self.what.request()
+        }
+    }
+}
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
-    if a.common.trials == 0 {
-        miette::bail!(miette::miette!(
-            help = "use --trials 1 or more",
-            "--trials 0: nothing to run"
-        ));
+    let exec = a.exec.executor()?;
+    let p = a.request().prepare()?;
+    if let (Some(shard), Some(out)) = (a.shard, &a.out) {
+        return super::shard::run_shard(&p, shard, out, &exec, a.exec.quiet);
     }
-    if a.common.threads == Some(0) {
-        miette::bail!(miette::miette!(
-            help = "use --threads 1 or more, or leave it out",
-            "--threads 0"
-        ));
-    }
-    let p = prepare(&a.common, a.policy.as_deref())?;
-    if let Some(shard) = a.shard {
-        return super::shard::run_shard(&a, p, shard);
-    }
-    let spec = RunSpec {
-        seed: a.common.seed,
-        trials: 0..a.common.trials,
-        threads: a.common.threads,
-    };
     check_outputs(&[
         ("--json", a.json.as_deref()),
         ("--html", a.html.as_deref()),
@@ -53,8 +79,9 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     let mut csv_file = a.csv.as_deref().map(AtomicFile::create).transpose()?;
     let mut json_file = a.json.as_deref().map(AtomicFile::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
-    let bar = progress_bar(a.common.trials, a.common.quiet);
-    let mut progress = |done: u64| {
+    let trials = p.request.trial_range();
+    let bar = progress_bar(trials.end - trials.start, a.exec.quiet);
+    let progress = |done: u64| {
         if let Some(b) = &bar {
             b.set_position(done)
         }
@@ -76,15 +103,14 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
                 csv_failed = Some(e);
             }
         };
-        let hooks = Hooks {
-            per_trial: if streaming {
-                Some(&mut per_trial)
-            } else {
-                None
-            },
-            progress: Some(&mut progress),
+        let per_trial: Option<&mut dyn FnMut(&TrialOutcome)> = if streaming {
+            Some(&mut per_trial)
+        } else {
+            None
         };
-        let summary = with_delayed_bar(bar.as_ref(), || montecarlo::run(&p.model, &spec, hooks))?;
+        let summary = with_delayed_bar(bar.as_ref(), || {
+            summarise(&exec, &p.model, p.request.seed, trials, per_trial, progress)
+        });
         if let (Some(path), Some(e)) = (&a.csv, csv_failed) {
             return Err(write_error(path, e).into());
         }
@@ -96,7 +122,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let report = RunReport::new(&p.model, &summary, p.info);
+    let report = RunReport::new(&p.model, &summary, p.identity.clone(), p.command());
     if let Some(f) = &mut json_file {
         let json = report::json::to_json(&report);
         f.writer()
@@ -113,9 +139,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         f.commit()?;
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
-    let mut out = std::io::stdout().lock();
-    out.write_all(report::text::render(&report, colour).as_bytes())
-        .into_diagnostic()?;
+    super::write_stdout(report::text::render(&report, colour).as_bytes())?;
     Ok(check_digest(&report.digest, a.expect_digest.as_deref()))
 }
 

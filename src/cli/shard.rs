@@ -1,50 +1,45 @@
 //! `escalate run --shard K/N --out FILE`: one shard of a run, written as a part file.
 
-use super::args::RunArgs;
-use super::prepare::{Prepared, progress_bar, with_delayed_bar};
+use std::path::Path;
+
+use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
-use escalate::identity::RunIdentity;
-use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::run::trials::summarise;
+use escalate::run::{Executor, PreparedRun};
 use escalate::shard::{Part, Shard};
 
-/// Runs shard `shard` of the run `a` describes and writes its part to `--out`.
-pub fn run_shard(a: &RunArgs, p: Prepared, shard: Shard) -> Result<Outcome, Error> {
-    let out = a
-        .out
-        .as_ref()
-        .ok_or_else(|| miette::miette!(help = "add --out FILE", "--shard needs --out"))?;
-    escalate::shard::check_shardable(&p.source, a.policy.as_deref())?;
-    let range = shard.range(a.common.trials);
-    let spec = RunSpec {
-        seed: a.common.seed,
-        trials: range.clone(),
-        threads: a.common.threads,
-    };
-    let bar = progress_bar(range.end - range.start, a.common.quiet);
-    let mut progress = |done: u64| {
+/// Runs shard `shard` of the prepared run and writes its part to `out`.
+pub fn run_shard(
+    p: &PreparedRun,
+    shard: Shard,
+    out: &Path,
+    exec: &Executor,
+    quiet: bool,
+) -> Result<Outcome, Error> {
+    let range = shard.range(p.request.trials);
+    let bar = progress_bar(range.end - range.start, quiet);
+    let progress = |done: u64| {
         if let Some(b) = &bar {
             b.set_position(done)
         }
     };
-    let hooks = Hooks {
-        per_trial: None,
-        progress: Some(&mut progress),
-    };
-    let summary = with_delayed_bar(bar.as_ref(), || montecarlo::run(&p.model, &spec, hooks))?;
+    let summary = with_delayed_bar(bar.as_ref(), || {
+        summarise(exec, &p.model, p.request.seed, range.clone(), None, progress)
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let part = Part::new(RunIdentity::of(&p.info), &p.source, shard, summary);
+    let part = Part::new(p.identity.clone(), &p.loaded.source, shard, summary);
     part.write(out)?;
     let what = if range.is_empty() {
         "no trials".to_string()
     } else {
         format!("trials {} to {}", range.start, range.end - 1)
     };
-    println!(
+    super::outln!(
         "shard {shard}: {what} ({} of {}) written to {}",
         range.end - range.start,
-        a.common.trials,
+        p.request.trials,
         out.display()
     );
     Ok(Outcome::Ok)

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use miette::IntoDiagnostic;
 
-use super::args::CommonRun;
-use super::prepare::prepare;
+use super::args::RunWhat;
 use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
 use escalate::report::output::write_atomic;
+use escalate::run::RunRequest;
 use escalate::shard::Shard;
 use escalate::slurm::{JobKind, JobSpec, Resources, check_value};
 
@@ -23,30 +23,12 @@ pub struct SlurmArgs {
     /// points spread over the array.
     #[command(subcommand)]
     pub sweep: Option<SlurmSweep>,
-    /// What to run (--threads sets each task's --cpus-per-task; default 1).
+    /// What to run.
     #[command(flatten)]
-    pub common: CommonRun,
-    /// A named policy of the scenario.
-    #[arg(long)]
-    pub policy: Option<String>,
-    /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
-    #[arg(long, required = true, value_name = "N")]
-    pub shards: Option<u64>,
-    /// Slurm partition for the jobs.
-    #[arg(long, value_name = "P")]
-    pub partition: Option<String>,
-    /// Slurm time limit per task, e.g. 2:00:00.
-    #[arg(long, value_name = "T")]
-    pub time: Option<String>,
-    /// Slurm memory per task, e.g. 2G.
-    #[arg(long, value_name = "M")]
-    pub mem: Option<String>,
-    /// Study directory: scripts, scenario copy, parts/, logs/, result.json, report.txt.
-    #[arg(long, required = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Submit the array and the merge job now (runs the printed command).
-    #[arg(long)]
-    pub submit: bool,
+    pub what: RunWhat,
+    /// The array and its resources.
+    #[command(flatten)]
+    pub job: JobArgs,
 }
 
 /// The sweep form of `escalate slurm`.
@@ -63,12 +45,20 @@ pub struct SlurmSweepArgs {
     /// The sweep, as for `escalate sweep`.
     #[command(flatten)]
     pub what: SweepDesignArgs,
-    /// CPUs per task (default 1).
+    /// The array and its resources.
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// The job array and what each task gets: shared by `slurm` and `slurm sweep`.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// CPUs per task (each task's --threads; default 1).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Number of shards N: array tasks 0 to N-1, task K runs the points of shard K/N.
-    #[arg(long, value_name = "N")]
-    pub shards: u64,
+    /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
+    #[arg(long, required = true, value_name = "N")]
+    pub shards: Option<u64>,
     /// Slurm partition for the jobs.
     #[arg(long, value_name = "P")]
     pub partition: Option<String>,
@@ -78,51 +68,68 @@ pub struct SlurmSweepArgs {
     /// Slurm memory per task, e.g. 2G.
     #[arg(long, value_name = "M")]
     pub mem: Option<String>,
-    /// Study directory: scripts, scenario copy, sweep/, logs/, report.txt.
-    #[arg(long, value_name = "DIR")]
-    pub dir: PathBuf,
+    /// Study directory: scripts, scenario copy, parts/ or sweep/, logs/, report.txt.
+    #[arg(long, required = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// Submit the array and the merge job now (runs the printed command).
     #[arg(long)]
     pub submit: bool,
+}
+
+impl JobArgs {
+    /// `--shards N` checked against the items to split, `--dir`, and the resources.
+    fn checked(&self, items: u64, what: &str) -> Result<(u64, PathBuf, Resources), Error> {
+        let (Some(shards), Some(dir)) = (self.shards, self.dir.clone()) else {
+            miette::bail!(miette::miette!(
+                help = "give --shards N and --dir DIR",
+                "missing --shards or --dir"
+            ));
+        };
+        if shards == 0 || shards > items {
+            miette::bail!(miette::miette!(
+                help = format!("use --shards 1 to {items} (at most one shard per {what})"),
+                "--shards {shards}: out of range"
+            ));
+        }
+        if self.threads == Some(0) {
+            miette::bail!(miette::miette!(
+                help = "use --threads 1 or more (CPUs per task), or leave it out for 1",
+                "--threads 0"
+            ));
+        }
+        for (flag, v) in [
+            ("--partition", &self.partition),
+            ("--time", &self.time),
+            ("--mem", &self.mem),
+        ] {
+            if let Some(v) = v {
+                check_value(flag, v)?;
+            }
+        }
+        let resources = Resources {
+            partition: self.partition.clone(),
+            time: self.time.clone(),
+            mem: self.mem.clone(),
+            cpus: self.threads.unwrap_or(1) as u32,
+        };
+        Ok((shards, dir, resources))
+    }
 }
 
 pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     if let Some(SlurmSweep::Sweep(s)) = a.sweep {
         return slurm_sweep(s);
     }
-    let (Some(shards), Some(dir)) = (a.shards, a.dir.clone()) else {
-        miette::bail!(miette::miette!(
-            help = "give --shards N and --dir DIR",
-            "missing --shards or --dir"
-        ));
-    };
-    let c = &a.common;
-    let threads = c.threads;
-    if c.trials == 0 {
-        miette::bail!(miette::miette!(
-            help = "use --trials 1 or more",
-            "--trials 0: nothing to run"
-        ));
+    let request = a.what.request();
+    if request.trials == 0 {
+        return Err(escalate::run::RequestError::NoTrials.into());
     }
-    if shards == 0 || shards > c.trials {
-        miette::bail!(miette::miette!(
-            help = format!(
-                "use --shards 1 to {} (at most one shard per trial)",
-                c.trials
-            ),
-            "--shards {}: out of range",
-            shards
-        ));
+    let (shards, dir, resources) = a.job.checked(request.trials, "trial")?;
+    let p = RunRequest {
+        shard: Some(Shard::new(0, shards)?),
+        ..request
     }
-    if c.threads == Some(0) {
-        miette::bail!(miette::miette!(
-            help = "use --threads 1 or more (CPUs per task), or leave it out for 1",
-            "--threads 0"
-        ));
-    }
-    let resources = resources(&a.partition, &a.time, &a.mem, threads)?;
-    let p = prepare(c, a.policy.as_deref())?;
-    escalate::shard::check_shardable(&p.source, a.policy.as_deref())?;
+    .prepare()?;
     let exe = std::env::current_exe()
         .and_then(|e| e.canonicalize())
         .into_diagnostic()?;
@@ -135,40 +142,31 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
 
     // The scenario: a copy in DIR, which the jobs read; a bundled scenario is
     // named as given (the binary holds its text), so reports name it as a local run would.
-    let given = c.scenario.clone().unwrap_or_else(|| p.source.name.clone());
     let copy = dir.join("scenario.ron");
-    write_atomic(&copy, p.source.text.as_bytes())?;
+    write_atomic(&copy, p.loaded.source.text.as_bytes())?;
+    let given = p
+        .request
+        .scenario
+        .clone()
+        .unwrap_or_else(|| p.loaded.source.name.clone());
     let bundled = !Path::new(&given).is_file();
     let scenario_arg = if bundled {
         given
     } else {
         copy.to_string_lossy().into_owned()
     };
-
-    let info = &p.info;
-    let mut args = vec![
-        "run".to_string(),
-        scenario_arg.clone(),
-        "--trials".into(),
-        info.trials.to_string(),
-        "--seed".into(),
-        info.seed.to_string(),
-        "--horizon".into(),
-        info.horizon.to_string(),
-    ];
-    if let Some(pol) = &info.policy {
-        args.extend(["--policy".to_string(), pol.clone()]);
-    }
-    for o in &info.overrides {
-        args.extend(["--set".to_string(), o.clone()]);
-    }
+    let info = &p.identity;
+    // The whole run, pinned, with the scenario the jobs read: each task adds its --shard.
+    let mut whole = p.request.pinned(&p.loaded.source, p.model.horizon);
+    whole.scenario = Some(scenario_arg.clone());
+    let args = whole.to_args();
     let n = shards;
     let first = Shard::new(0, n)?.range(info.trials);
     let last = Shard::new(n - 1, n)?.range(info.trials);
     let description = vec![
         format!(
             "Run: {} (sha256 {}), {} trials, seed {}, horizon {} days, policy {}{}.",
-            p.source.name,
+            p.loaded.source.name,
             &info.scenario_sha256[..16],
             info.trials,
             info.seed,
@@ -191,7 +189,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
             t = info.trials
         ),
     ];
-    let stem = Path::new(&p.source.name)
+    let stem = Path::new(&p.loaded.source.name)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -237,55 +235,44 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         eprintln!("wrote {} (the scenario the jobs run)", copy.display());
     }
     eprintln!("logs go to {}/", job.logs_dir().display());
-    submit_or_print(&job, a.submit)
+    submit_or_print(&job, a.job.submit)
 }
 
 /// `escalate slurm sweep`: checks the sweep (every design point) before writing,
 /// then writes the array (shard K of the points per task, all into DIR/sweep)
 /// and the finishing job (the same sweep without `--shard`).
 fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
-    let threads = a.threads;
-    if a.threads == Some(0) {
-        miette::bail!(miette::miette!(
-            help = "use --threads 1 or more (CPUs per task)",
-            "--threads 0"
-        ));
-    }
-    let resources = resources(&a.partition, &a.time, &a.mem, threads)?;
     let plan = escalate::sweep::Plan::new(a.what.spec())?;
     let points = plan.unit.len() as u64;
-    if a.shards == 0 || a.shards > points {
-        miette::bail!(miette::miette!(
-            help = format!("use --shards 1 to {points} (at most one shard per design point)"),
-            "--shards {}: out of range",
-            a.shards
-        ));
-    }
+    let (n, dir, resources) = a.job.checked(points, "design point")?;
     let exe = std::env::current_exe()
         .and_then(|e| e.canonicalize())
         .into_diagnostic()?;
-    let dir = make_dir(&a.dir)?;
+    let dir = make_dir(&dir)?;
     std::fs::create_dir_all(dir.join("logs"))
         .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join("logs").display()))?;
     let given = a.what.scenario.clone();
     let copy = dir.join("scenario.ron");
-    write_atomic(&copy, plan.source.text.as_bytes())?;
+    write_atomic(&copy, plan.loaded.source.text.as_bytes())?;
     let scenario_arg = if Path::new(&given).is_file() {
         copy.to_string_lossy().into_owned()
     } else {
         given
     };
-    let n = a.shards;
+    let spec = escalate::sweep::SweepSpec {
+        scenario: scenario_arg,
+        ..plan.spec.clone()
+    };
     let job = JobSpec {
         name: "escalate-sweep".into(),
         exe,
         dir: dir.clone(),
         shards: n,
-        shard_args: a.what.to_args(&scenario_arg),
+        shard_args: spec.to_args(),
         description: vec![
             format!(
                 "Sweep: {} ({} design, {} points, {} trials per point, seed {}).",
-                plan.source.name,
+                plan.loaded.source.name,
                 plan.spec.design.name(),
                 points,
                 plan.spec.trials,
@@ -310,27 +297,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         job.sweep_dir().display(),
         job.report_path().display()
     );
-    submit_or_print(&job, a.submit)
-}
-
-/// Checks the Slurm values and builds the resources of every task.
-fn resources(
-    partition: &Option<String>,
-    time: &Option<String>,
-    mem: &Option<String>,
-    threads: Option<usize>,
-) -> Result<Resources, Error> {
-    for (flag, v) in [("--partition", partition), ("--time", time), ("--mem", mem)] {
-        if let Some(v) = v {
-            check_value(flag, v)?;
-        }
-    }
-    Ok(Resources {
-        partition: partition.clone(),
-        time: time.clone(),
-        mem: mem.clone(),
-        cpus: threads.unwrap_or(1) as u32,
-    })
+    submit_or_print(&job, a.job.submit)
 }
 
 /// Writes the array's and the merge job's scripts into the study directory.
@@ -354,10 +321,10 @@ fn submit_or_print(job: &JobSpec, submit: bool) -> Result<Outcome, Error> {
             job.shards
         );
         eprintln!("watch with: squeue -j {array},{merge}");
-        println!("{array} {merge}");
+        super::outln!("{array} {merge}");
     } else {
         eprintln!("submit both with:");
-        println!("{}", job.submit_command());
+        super::outln!("{}", job.submit_command());
     }
     Ok(Outcome::Ok)
 }

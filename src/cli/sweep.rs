@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::args::DEFAULT_SEED;
+use super::args::{ExecArgs, POLICY_HELP};
+use escalate::run::request::DEFAULT_SEED;
 use super::{Error, Outcome};
 use escalate::shard::Shard;
 use escalate::sweep::analysis::{InputIndices, OutputIndices};
@@ -41,8 +42,9 @@ pub struct SweepDesignArgs {
     /// Factor: PATH=LO..HI, PATH=DISTRIBUTION or PATH=[v1, v2, ...]; PATH=VALUE is fixed
     #[arg(long = "set", value_name = "PATH=RANGE")]
     pub set: Vec<String>,
-    /// A policy; two or more make a categorical factor `policy` (`baseline`: none).
-    #[arg(long)]
+    /// Repeatable: two or more make a categorical factor `policy`.
+    #[arg(long, value_name = "NAME|FILE", help = POLICY_HELP,
+          long_help = format!("{POLICY_HELP}. Repeatable: two or more make a categorical factor `policy`."))]
     pub policy: Vec<String>,
     /// Trials per design point.
     #[arg(long, default_value_t = 1000)]
@@ -78,41 +80,6 @@ impl SweepDesignArgs {
             horizon: self.horizon,
         }
     }
-
-    /// The same flags as command-line words (`sweep SCENARIO --design ...`), for job scripts.
-    pub fn to_args(&self, scenario: &str) -> Vec<String> {
-        let design = self
-            .design
-            .to_possible_value()
-            .map(|v| v.get_name().to_string())
-            .unwrap_or_default();
-        let mut w = vec![
-            "sweep".to_string(),
-            scenario.to_string(),
-            "--design".into(),
-            design,
-        ];
-        if let Some(n) = self.points {
-            w.extend(["--points".to_string(), n.to_string()]);
-        }
-        for s in &self.set {
-            w.extend(["--set".to_string(), s.clone()]);
-        }
-        for p in &self.policy {
-            w.extend(["--policy".to_string(), p.clone()]);
-        }
-        w.extend([
-            "--trials".to_string(),
-            self.trials.to_string(),
-            "--seed".into(),
-            self.seed.to_string(),
-        ]);
-        w.extend(["--levels".to_string(), self.levels.to_string()]);
-        if let Some(h) = self.horizon {
-            w.extend(["--horizon".to_string(), h.to_string()]);
-        }
-        w
-    }
 }
 
 /// `escalate sweep`.
@@ -121,31 +88,23 @@ pub struct SweepArgs {
     /// The sweep.
     #[command(flatten)]
     pub what: SweepDesignArgs,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// How to run it.
+    #[command(flatten)]
+    pub exec: ExecArgs,
     /// Run only the design points of shard K of N (K from 0); shards may share --out.
     #[arg(long, value_name = "K/N",
-          value_parser = |s: &str| s.parse::<Shard>().map_err(|e| e.to_string()))]
+          value_parser = super::args::parse_shard)]
     pub shard: Option<Shard>,
     /// Output directory (created; an unfinished sweep there is resumed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
-    if a.threads == Some(0) {
-        miette::bail!(miette::miette!(
-            help = "use --threads 1 or more, or leave it out",
-            "--threads 0"
-        ));
-    }
+    let exec = a.exec.executor()?;
     let spec = a.what.spec();
     let plan = Plan::new(spec)?;
-    let bar = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
+    let bar = (!a.exec.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template(
@@ -175,8 +134,8 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     let result = sweep::run(
         &plan,
         &a.out,
+        &exec,
         RunOptions {
-            threads: a.threads,
             shard: a.shard,
             progress: Some(&mut progress),
             warn: Some(&mut warn),
@@ -187,45 +146,45 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     }
     let r = result?;
     let dir = a.out.display();
-    println!(
+    super::outln!(
         "escalate sweep · {} · {} design, {} points · {} trials per point · seed {}",
-        plan.source.name,
+        plan.loaded.source.name,
         plan.spec.design.name(),
         r.points,
         plan.spec.trials,
         plan.spec.seed
     );
     for f in &plan.factors {
-        println!("  input {} = {} ({})", f.name, f.spec(), f.kind_name());
+        super::outln!("  input {} = {} ({})", f.name, f.spec(), f.kind_name());
     }
     let shard = a.shard.map(|s| format!("shard {s}: ")).unwrap_or_default();
-    println!(
+    super::outln!(
         "{shard}{} of {} points run now, {} found done in {dir}",
         r.ran, r.mine, r.resumed
     );
     let Some(indices) = r.indices else {
-        println!(
+        super::outln!(
             "the outputs are written when every design point is done: run the shards left \
              (into {dir}, or copy their points/ files there), then this command without --shard"
         );
         return Ok(Outcome::Ok);
     };
-    print_top(&plan, &indices);
-    println!("wrote:");
+    print_top(&plan, &indices)?;
+    super::outln!("wrote:");
     for f in sweep::OUTPUTS {
-        println!("  {}", a.out.join(f).display());
+        super::outln!("  {}", a.out.join(f).display());
     }
     Ok(Outcome::Ok)
 }
 
 /// The three strongest inputs of the charted outputs, one line each.
-fn print_top(plan: &Plan, indices: &[OutputIndices]) {
+fn print_top(plan: &Plan, indices: &[OutputIndices]) -> Result<(), Error> {
     let what = match plan.spec.design {
         DesignKind::Sobol => "total index ST [95% interval], first-order S1",
         DesignKind::Morris => "mu* (mean absolute effect per input range), mu, sigma",
         DesignKind::Grid | DesignKind::Lhs => "PRCC, SRC (R^2 of the linear fit)",
     };
-    println!("\nStrongest inputs ({what}); sensitivity.csv has every output:");
+    super::outln!("\nStrongest inputs ({what}); sensitivity.csv has every output:");
     let mut charted: Vec<&OutputIndices> = indices[..plan.classes.len()].iter().collect();
     charted.extend(
         indices
@@ -241,13 +200,13 @@ fn print_top(plan: &Plan, indices: &[OutputIndices]) {
         .min(44);
     for o in charted {
         match &o.note {
-            Some(n) => println!("  {}: {n}", o.output),
+            Some(n) => super::outln!("  {}: {n}", o.output),
             None => {
                 let r2 = o
                     .r_squared
                     .map(|r| format!(" (R^2 {r:.2})"))
                     .unwrap_or_default();
-                println!("  {}{r2}", o.output);
+                super::outln!("  {}{r2}", o.output);
             }
         }
         let mut rows: Vec<_> = o.inputs.iter().collect();
@@ -265,10 +224,11 @@ fn print_top(plan: &Plan, indices: &[OutputIndices]) {
                     format!("PRCC {:>6.3}  SRC {:>6.3}", z(prcc), z(src))
                 }
             };
-            println!("    {}. {:<width$}  {v}", r.rank, r.input);
+            super::outln!("    {}. {:<width$}  {v}", r.rank, r.input);
         }
     }
-    println!();
+    super::outln!("");
+    Ok(())
 }
 
 /// Values that print as 0 at three decimals, as 0 (no `-0.000`).

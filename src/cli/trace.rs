@@ -1,17 +1,14 @@
 //! `escalate trace`: replays one trial of a run (same seed, same trial index,
 //! same streams) and prints its story: text, JSON lines or CSV.
 
-use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use miette::IntoDiagnostic;
 
-use super::args::{CommonRun, DEFAULT_SEED};
-use super::prepare::prepare;
+use super::args::{PolicyArg, ScenarioArg, SeedArg, SetupArgs};
 use super::{Error, Outcome};
 use escalate::engine::TraceEvent;
-use escalate::montecarlo;
-use escalate::scenario::Override;
+use escalate::run::TraceRequest;
+use escalate::run::trials::run_one;
 use escalate::tracelog::{self, TraceHeader};
 
 /// Output formats of a trace.
@@ -28,67 +25,61 @@ pub enum Format {
 /// `escalate trace`.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
-    /// Scenario file, or a bundled scenario's name (default: the flagship, pak-afghan-2024).
-    pub scenario: Option<String>,
-    /// Seed of the run the trial belongs to.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
+    /// The seed of the run the trial belongs to.
+    #[command(flatten)]
+    pub seed: SeedArg,
     /// Index of the trial in that run (0-based).
     #[arg(long, default_value_t = 0)]
     pub trial: u64,
-    /// A policy: its name in the scenario, `baseline` (none), or a policy file.
-    #[arg(long, value_name = "NAME|FILE")]
-    pub policy: Option<String>,
-    /// Days per trial (default: the scenario's horizon); must match the run's.
-    #[arg(long)]
-    pub horizon: Option<u32>,
-    /// Replace a parameter: PATH=VALUE (repeatable), as in the run.
-    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_override)]
-    pub set: Vec<Override>,
+    /// Policy, as in the run.
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    /// Overrides and horizon, as in the run (the horizon must match the run's).
+    #[command(flatten)]
+    pub setup: SetupArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-fn parse_override(s: &str) -> Result<Override, String> {
-    s.parse::<Override>().map_err(|e| match e {
-        escalate::scenario::ScenarioError::Override { message, help, .. } => {
-            format!("{message}\n  help: {help}")
+impl TraceArgs {
+    /// The library's request.
+    pub fn request(&self) -> TraceRequest {
+        TraceRequest {
+            scenario: self.scenario.scenario.clone(),
+            setup: self.setup.setup(self.policy.policy.clone()),
+            seed: self.seed.seed,
+            trial: self.trial,
         }
-        other => other.to_string(),
-    })
+    }
 }
 
 pub fn trace(a: TraceArgs) -> Result<Outcome, Error> {
-    let common = CommonRun {
-        scenario: a.scenario.clone(),
-        trials: a.trial.saturating_add(1),
-        seed: a.seed,
-        threads: None,
-        horizon: a.horizon,
-        set: a.set.clone(),
-        quiet: true,
-    };
-    let p = prepare(&common, a.policy.as_deref())?;
+    let request = a.request();
+    let p = request.prepare()?;
     let mut events: Vec<(u32, TraceEvent)> = Vec::new();
-    let outcome = montecarlo::run_one(&p.model, a.seed, a.trial, &mut events);
+    let outcome = run_one(&p.model, request.seed, request.trial, &mut events);
     let records = tracelog::records(&p.model, &events, &outcome);
     let text = match a.format {
         Format::Text => {
             let header = TraceHeader {
-                scenario_file: p.info.scenario_file.clone(),
-                policy: a.policy.clone().unwrap_or_else(|| "baseline".into()),
-                seed: a.seed,
-                trial: a.trial,
+                scenario_file: p.loaded.source.name.clone(),
+                policy: request
+                    .setup
+                    .policy
+                    .clone()
+                    .unwrap_or_else(|| "baseline".into()),
+                seed: request.seed,
+                trial: request.trial,
             };
             tracelog::render_text(&p.model, &header, &records, &outcome, 100)
         }
         Format::Jsonl => tracelog::to_jsonl(&p.model, &records, &outcome),
         Format::Csv => tracelog::to_csv(&records),
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .into_diagnostic()?;
+    super::write_stdout(text.as_bytes())?;
     Ok(Outcome::Ok)
 }

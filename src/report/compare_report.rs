@@ -4,48 +4,11 @@
 
 use serde::Serialize;
 
-use super::{MetricReport, OutcomeReport, RunInfo, RunReport, ScenarioInfo};
+use super::{MetricReport, OutcomeReport, RunReport, ScenarioInfo};
 use crate::compare::{Comparison, Direction, reduction};
 use crate::model::Model;
+use crate::run::{PreparedComparison, RunIdentity};
 use crate::stats::Z95;
-
-/// What identifies a comparison: enough to reproduce it exactly.
-#[derive(Debug, Clone, Serialize)]
-pub struct CompareInfo {
-    /// escalate's version.
-    pub escalate_version: String,
-    /// Scenario file as given (or `scenarios/NAME.ron` for a bundled one).
-    pub scenario_file: String,
-    /// SHA-256 of the scenario file's text.
-    pub scenario_sha256: String,
-    /// The `--policy` arguments, in order (names, `baseline`, or policy files).
-    pub policies: Vec<String>,
-    /// Overrides, as `PATH=VALUE`, applied to every policy.
-    pub overrides: Vec<String>,
-    /// The seed (shared by every policy: common random numbers).
-    pub seed: u64,
-    /// Trials per policy (the same indices for every policy).
-    pub trials: u64,
-    /// Days per trial.
-    pub horizon: u32,
-}
-
-impl CompareInfo {
-    /// The command line that reproduces this comparison.
-    pub fn command(&self) -> String {
-        let mut c = format!(
-            "escalate compare {} --trials {} --seed {} --horizon {}",
-            self.scenario_file, self.trials, self.seed, self.horizon
-        );
-        for p in &self.policies {
-            c.push_str(&format!(" --policy {p}"));
-        }
-        for o in &self.overrides {
-            c.push_str(&format!(" --set '{o}'"));
-        }
-        c
-    }
-}
 
 /// One policy's own results (what `escalate run --policy P` reports).
 #[derive(Debug, Clone, Serialize)]
@@ -145,8 +108,10 @@ pub struct CompareReport {
     pub trials: u64,
     /// The scenario.
     pub scenario: ScenarioInfo,
-    /// Everything that identifies the comparison.
-    pub run: CompareInfo,
+    /// What every policy's run shares (its `policy` is null: see `policy_args`).
+    pub run: RunIdentity,
+    /// The `--policy` arguments, in order (names, `baseline`, or policy files).
+    pub policy_args: Vec<String>,
     /// `escalate compare ...` that reproduces these results.
     pub command: String,
     /// The reference policy (the first given): every difference is against it.
@@ -159,43 +124,26 @@ pub struct CompareReport {
     pub metrics: Vec<MetricComparison>,
 }
 
-/// A policy's name and description, for the report.
-#[derive(Debug, Clone)]
-pub struct PolicyLabel {
-    /// Name shown.
-    pub name: String,
-    /// Description shown.
-    pub description: String,
-    /// The `--policy` argument as given.
-    pub arg: String,
-}
-
 impl CompareReport {
-    /// Builds the report of a comparison; `models[k]` and `labels[k]` belong to policy k.
-    pub fn new(
-        models: &[&Model],
-        labels: &[PolicyLabel],
-        cmp: &Comparison,
-        run: CompareInfo,
-    ) -> Self {
+    /// Builds the report of a prepared comparison from its results.
+    pub fn new(prepared: &PreparedComparison, cmp: &Comparison) -> Self {
+        let models: Vec<&Model> = prepared.models.iter().collect();
+        let labels = &prepared.labels;
+        let run = prepared.identity.clone();
         let model = models[0];
         let n = cmp.paired.trials.max(1) as f64;
         let policies: Vec<PolicyReport> = models
             .iter()
             .zip(labels)
             .zip(&cmp.summaries)
-            .map(|((m, l), s)| {
-                let info = RunInfo {
-                    escalate_version: run.escalate_version.clone(),
-                    scenario_file: run.scenario_file.clone(),
-                    scenario_sha256: run.scenario_sha256.clone(),
-                    policy: Some(l.arg.clone()),
-                    overrides: run.overrides.clone(),
-                    seed: run.seed,
-                    trials: run.trials,
-                    horizon: run.horizon,
-                };
-                let r = RunReport::new(m, s, info);
+            .enumerate()
+            .map(|(k, ((m, l), s))| {
+                let r = RunReport::new(
+                    m,
+                    s,
+                    prepared.identities[k].clone(),
+                    prepared.policy_command(k),
+                );
                 PolicyReport {
                     name: l.name.clone(),
                     description: l.description.clone(),
@@ -274,9 +222,10 @@ impl CompareReport {
                 description: model.description.clone(),
                 ladder: model.rungs.clone(),
             },
-            command: run.command(),
+            command: prepared.command(),
             reference: labels[0].name.clone(),
             run,
+            policy_args: prepared.request.policies.clone(),
             policies,
             classes,
             metrics,

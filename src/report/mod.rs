@@ -17,6 +17,7 @@ pub mod text;
 use serde::Serialize;
 
 use crate::model::Model;
+use crate::run::RunIdentity;
 use crate::stats::{Summary, Z95, wilson};
 
 /// The quantiles every metric reports.
@@ -24,58 +25,6 @@ pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// Days at which the escalation table reports each dyad's rungs (the last day is added).
 pub const ESCALATION_DAYS: [u32; 3] = [30, 90, 180];
-
-/// What identifies a run: enough to reproduce it exactly.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunInfo {
-    /// escalate's version.
-    pub escalate_version: String,
-    /// Scenario file as given (or `scenarios/NAME.ron` for a bundled one).
-    pub scenario_file: String,
-    /// SHA-256 of the scenario file's text.
-    pub scenario_sha256: String,
-    /// The policy run, if any.
-    pub policy: Option<String>,
-    /// Overrides, as `PATH=VALUE`, in the order given.
-    pub overrides: Vec<String>,
-    /// The seed.
-    pub seed: u64,
-    /// Trials in the run.
-    pub trials: u64,
-    /// Days per trial.
-    pub horizon: u32,
-}
-
-impl RunInfo {
-    /// The command line that reproduces this run's results.
-    pub fn command(&self) -> String {
-        let mut c = format!(
-            "escalate run {} --trials {} --seed {} --horizon {}",
-            shell_quote(&self.scenario_file),
-            self.trials,
-            self.seed,
-            self.horizon
-        );
-        if let Some(p) = &self.policy {
-            c.push_str(&format!(" --policy {}", shell_quote(p)));
-        }
-        for o in &self.overrides {
-            c.push_str(&format!(" --set {}", shell_quote(o)));
-        }
-        c
-    }
-}
-
-/// A word for a POSIX shell: as is when it holds only safe characters, else in
-/// single quotes (with any single quote written as '\'').
-pub fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+,=".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
 
 /// The whole result of a run: the JSON written by `--json`.
 #[derive(Debug, Clone, Serialize)]
@@ -89,7 +38,7 @@ pub struct RunReport {
     /// The scenario: name, description, file and its hash.
     pub scenario: ScenarioInfo,
     /// Everything that identifies the run, and the command that reproduces it.
-    pub run: RunInfo,
+    pub run: RunIdentity,
     /// `escalate run ...` that reproduces these results.
     pub command: String,
     /// One entry per outcome class, in the scenario's order (the default last).
@@ -227,8 +176,9 @@ pub struct ParameterReport {
 }
 
 impl RunReport {
-    /// Builds the report of a run.
-    pub fn new(model: &Model, summary: &Summary, run: RunInfo) -> Self {
+    /// Builds the report of a run identified by `run`; `command` reproduces it
+    /// (from the run's request: [`crate::run::PreparedRun::command`]).
+    pub fn new(model: &Model, summary: &Summary, run: RunIdentity, command: String) -> Self {
         let n = summary.trials;
         let outcomes = model
             .classes
@@ -338,7 +288,7 @@ impl RunReport {
                 description: model.description.clone(),
                 ladder: model.rungs.clone(),
             },
-            command: run.command(),
+            command,
             run,
             outcomes,
             metrics,

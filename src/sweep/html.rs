@@ -272,7 +272,7 @@ fn scatter(plan: &Plan, input: usize, output: &str, y: &[f64]) -> String {
 /// The whole page. `ys[o][j]` is output `o` at point `j`.
 pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String {
     let mut h = String::new();
-    let title = format!("Sweep of {}", plan.source.name);
+    let title = format!("Sweep of {}", plan.loaded.source.name);
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\

@@ -6,7 +6,7 @@
 //! hypercube from [`crate::sensitivity`], every point's overrides validated);
 //! [`run`] opens the output directory ([`store`]), skips the points already
 //! finished there, runs the others ([`runner`]: configure and compile once per
-//! point, then [`crate::montecarlo::run`]), saves each finished point at once
+//! point, then its trials on the one [`crate::run::Executor`]), saves each finished point at once
 //! ([`point`]), and when every point is there writes the outputs ([`output`],
 //! [`analysis`], [`html`]): `points.csv`, `sensitivity.csv`,
 //! `sensitivity.json`, `sweep.json`, `sweep.html`.
@@ -42,6 +42,7 @@ pub use plan::{DesignKind, Plan, SweepSpec};
 pub use point::PointRecord;
 
 use crate::report::output::AtomicFile;
+use crate::run::Executor;
 use crate::shard::Shard;
 use store::{Opened, Store};
 
@@ -122,10 +123,10 @@ pub enum SweepError {
         /// Why.
         source: std::io::Error,
     },
-    /// A point's run could not start.
+    /// A point's setup cannot be configured (horizon, policy, overrides).
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Run(#[from] crate::montecarlo::RunError),
+    Request(#[from] crate::run::RequestError),
     /// An output file could not be written.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -135,8 +136,6 @@ pub enum SweepError {
 /// How to run a planned sweep.
 #[derive(Default)]
 pub struct RunOptions<'a> {
-    /// Worker threads (None: one per core). Results do not depend on it.
-    pub threads: Option<usize>,
     /// Run only this shard of the design points.
     pub shard: Option<Shard>,
     /// Told `(points finished, points of this run)` at the start and after every point.
@@ -164,7 +163,12 @@ pub struct SweepRun {
 
 /// Runs a planned sweep into `dir` (resuming whatever is finished there) and,
 /// once every design point is done, writes the outputs.
-pub fn run(plan: &Plan, dir: &Path, mut opts: RunOptions<'_>) -> Result<SweepRun, SweepError> {
+pub fn run(
+    plan: &Plan,
+    dir: &Path,
+    exec: &Executor,
+    mut opts: RunOptions<'_>,
+) -> Result<SweepRun, SweepError> {
     let manifest = output::manifest(plan);
     let (store, opened) = Store::open(dir, &manifest, &plan.fingerprint)?;
     let total = plan.len();
@@ -196,7 +200,7 @@ pub fn run(plan: &Plan, dir: &Path, mut opts: RunOptions<'_>) -> Result<SweepRun
     if let Some(p) = opts.progress.as_mut() {
         p(finished, mine.len());
     }
-    runner::run_points(plan, &todo, opts.threads, |r| {
+    runner::run_points(plan, &todo, exec, |r| {
         store.save(&r)?;
         finished += 1;
         if let Some(p) = opts.progress.as_mut() {

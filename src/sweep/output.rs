@@ -52,7 +52,7 @@ pub fn manifest(plan: &Plan) -> Vec<u8> {
         format: FORMAT,
         fingerprint: &plan.fingerprint,
         command: plan.command(),
-        scenario_file: &plan.source.name,
+        scenario_file: &plan.loaded.source.name,
         identity: plan.identity(),
         factors: plan
             .factors

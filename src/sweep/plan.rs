@@ -11,8 +11,10 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{self, Model};
-use crate::scenario::{self, Override, Param, Source, Validated, paths};
+use crate::model::Model;
+use crate::run::command::{command_line, push_flag};
+use crate::run::{Loaded, Setup};
+use crate::scenario::{Override, Param, Validated, paths};
 use crate::sensitivity::{self, Design};
 
 use super::SweepError;
@@ -45,7 +47,7 @@ impl DesignKind {
 }
 
 /// What the user asked for: the command line of `escalate sweep`, unparsed values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SweepSpec {
     /// Scenario file or bundled name, as given.
     pub scenario: String,
@@ -68,6 +70,36 @@ pub struct SweepSpec {
     pub horizon: Option<u32>,
 }
 
+impl SweepSpec {
+    /// The words after `escalate` that ask for this sweep (add `--out DIR`).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut w = vec![
+            "sweep".to_string(),
+            self.scenario.clone(),
+            "--design".into(),
+            self.design.name().into(),
+        ];
+        if let Some(n) = self.points {
+            push_flag(&mut w, "--points", n);
+        }
+        if self.design == DesignKind::Morris {
+            push_flag(&mut w, "--levels", self.levels);
+        }
+        for s in &self.sets {
+            push_flag(&mut w, "--set", s.trim());
+        }
+        for p in &self.policies {
+            push_flag(&mut w, "--policy", p);
+        }
+        push_flag(&mut w, "--trials", self.trials);
+        push_flag(&mut w, "--seed", self.seed);
+        if let Some(h) = self.horizon {
+            push_flag(&mut w, "--horizon", h);
+        }
+        w
+    }
+}
+
 /// Bootstrap resamples of the Sobol index intervals.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 
@@ -85,10 +117,8 @@ pub struct OutputDef {
 pub struct Plan {
     /// The request.
     pub spec: SweepSpec,
-    /// The scenario text.
-    pub source: Source,
-    /// The scenario as loaded (no policy, no overrides).
-    pub base: Validated,
+    /// The scenario, as read (no policy, no overrides).
+    pub loaded: Loaded,
     /// `--set PATH=VALUE` with a number: the same at every point.
     pub fixed: Vec<Override>,
     /// The policy of every point when there is one `--policy`.
@@ -163,8 +193,8 @@ impl Plan {
                 help: "use --trials 1 or more (1000 is a good start)".into(),
             });
         }
-        let source = Source::open(&spec.scenario)?;
-        let base = scenario::load(&source)?;
+        let loaded = Loaded::open(Some(&spec.scenario))?;
+        let base = &loaded.base;
         let known: Vec<(paths::ParamPath, Param)> = paths::list_params(base.scenario());
         let all_paths: Vec<String> = known.iter().map(|(pp, _)| pp.path.clone()).collect();
         let mut fixed = Vec::new();
@@ -225,7 +255,7 @@ impl Plan {
         for (i, p) in spec.policies.iter().enumerate() {
             if p != "baseline" && !policy_names.contains(&p.as_str()) {
                 return Err(SweepError::Options {
-                    message: format!("--policy {p}: no policy of that name in {}", source.name),
+                    message: format!("--policy {p}: no policy of that name in {}", loaded.source.name),
                     help: format!("policies here: baseline, {}", policy_names.join(", ")),
                 });
             }
@@ -291,8 +321,7 @@ impl Plan {
         }
         .map_err(|e| design_error(e, &spec))?;
         let mut plan = Plan {
-            source,
-            base,
+            loaded,
             fixed,
             policy,
             factors,
@@ -348,8 +377,9 @@ impl Plan {
             .collect()
     }
 
-    /// The policy and overrides of point `j`: fixed overrides first, then the factors'.
-    pub fn setup(&self, j: usize) -> (Option<String>, Vec<Override>) {
+    /// The setup of point `j`: its policy, the fixed overrides then the
+    /// factors', and the sweep's horizon.
+    pub fn setup(&self, j: usize) -> Setup {
         let mut policy = self.policy.clone();
         let mut overrides = self.fixed.clone();
         for (f, v) in self.factors.iter().zip(self.values(j)) {
@@ -361,47 +391,28 @@ impl Plan {
                 Value::Policy(p) => policy = Some(p),
             }
         }
-        if policy.as_deref() == Some("baseline")
-            && !self
-                .base
-                .scenario()
-                .policies
-                .iter()
-                .any(|p| p.name == "baseline")
-        {
-            policy = None;
+        Setup {
+            policy,
+            overrides,
+            horizon: self.spec.horizon,
         }
-        (policy, overrides)
     }
 
     /// Point `j`'s scenario: policy and overrides applied, validated.
     pub fn configure(&self, j: usize) -> Result<Validated, SweepError> {
-        let (policy, overrides) = self.setup(j);
-        let mut v = self
-            .base
-            .configure(&self.source, policy.as_deref(), &overrides)?;
-        if let Some(h) = self.spec.horizon {
-            if !(1..=36_500).contains(&h) {
-                return Err(SweepError::Options {
-                    message: format!("--horizon {h}: out of range"),
-                    help: "use 1 to 36500 days".into(),
-                });
-            }
-            v = v.with_horizon(h, &self.source)?;
-        }
-        Ok(v)
+        Ok(self.loaded.configure(&self.setup(j))?)
     }
 
     /// Point `j`'s compiled model (compiled once per point, before its trials).
     pub fn model(&self, j: usize) -> Result<Model, SweepError> {
-        Ok(model::compile(&self.configure(j)?))
+        Ok(self.loaded.compile(&self.setup(j))?)
     }
 
     /// What identifies the sweep's results.
     pub fn identity(&self) -> Identity {
         Identity {
             escalate_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_sha256: hex(&Sha256::digest(self.source.text.as_bytes())),
+            scenario_sha256: hex(&Sha256::digest(self.loaded.source.text.as_bytes())),
             design: self.spec.design,
             points_arg: self.spec.points,
             levels: (self.spec.design == DesignKind::Morris).then_some(self.spec.levels),
@@ -425,29 +436,11 @@ impl Plan {
 
     /// The command that reproduces the sweep (add `--out DIR`; `--threads` does not change results).
     pub fn command(&self) -> String {
-        let s = &self.spec;
-        let mut c = format!(
-            "escalate sweep {} --design {}",
-            self.source.name,
-            s.design.name()
-        );
-        if let Some(n) = s.points {
-            c.push_str(&format!(" --points {n}"));
-        }
-        if s.design == DesignKind::Morris {
-            c.push_str(&format!(" --levels {}", s.levels));
-        }
-        for set in &s.sets {
-            c.push_str(&format!(" --set '{}'", set.trim()));
-        }
-        for p in &s.policies {
-            c.push_str(&format!(" --policy {p}"));
-        }
-        c.push_str(&format!(" --trials {} --seed {}", s.trials, s.seed));
-        if let Some(h) = s.horizon {
-            c.push_str(&format!(" --horizon {h}"));
-        }
-        c
+        let spec = SweepSpec {
+            scenario: self.loaded.source.name.clone(),
+            ..self.spec.clone()
+        };
+        command_line(&spec.to_args())
     }
 }
 

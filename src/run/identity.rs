@@ -4,26 +4,32 @@
 //! overrides, the seed, the number of trials, the horizon and the version of
 //! escalate that ran it. Two pieces of work with equal identities draw every
 //! trial from the same streams and so produce the same trial outcomes; this is
-//! what lets shards of one run be merged (see [`crate::shard`]). `run`, part
-//! files and `merge` all compute and compare identities through this module.
+//! what lets shards of one run be merged (see [`crate::shard`]). The identity
+//! also records the scenario file's name as given, for reports and reproduce
+//! commands; the name is not compared ([`RunIdentity::differences`]).
+//!
+//! One type serves every place a run is identified: the `run` object of JSON
+//! reports, part files, merges and each policy of a comparison.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::report::RunInfo;
-use crate::scenario::{Override, Source};
+use super::request::Setup;
+use crate::scenario::{Override, ScenarioError, Source};
 
 /// This build's version, as recorded in every identity.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Everything that identifies a run (the file name it was read from does not).
+/// Everything that identifies a run, and the scenario file's name it was read under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunIdentity {
     /// escalate's version.
     pub escalate_version: String,
+    /// Scenario file as given (or `scenarios/NAME.ron` for a bundled one); not compared.
+    pub scenario_file: String,
     /// SHA-256 of the scenario file's text, lowercase hex.
     pub scenario_sha256: String,
-    /// The policy run, if any.
+    /// The policy run, as given to `--policy`, if any.
     pub policy: Option<String>,
     /// Overrides as `PATH=VALUE` (values in canonical form), in the order given.
     pub overrides: Vec<String>,
@@ -47,63 +53,33 @@ pub struct Difference {
 }
 
 impl RunIdentity {
-    /// The identity of a run of `source` with this configuration, made by this build.
-    pub fn new(
-        source: &Source,
-        policy: Option<&str>,
-        overrides: &[Override],
-        seed: u64,
-        trials: u64,
-        horizon: u32,
-    ) -> Self {
+    /// The identity of a run of `source` under `setup`, made by this build;
+    /// `horizon` is the compiled model's (the setup's, or the scenario's own).
+    pub fn new(source: &Source, setup: &Setup, seed: u64, trials: u64, horizon: u32) -> Self {
         RunIdentity {
             escalate_version: VERSION.to_string(),
+            scenario_file: source.name.clone(),
             scenario_sha256: sha256_hex(source.text.as_bytes()),
-            policy: policy.map(str::to_string),
-            overrides: overrides.iter().map(override_text).collect(),
+            policy: setup.policy.clone(),
+            overrides: setup.overrides.iter().map(override_text).collect(),
             seed,
             trials,
             horizon,
         }
     }
 
-    /// The identity recorded in a report's [`RunInfo`].
-    pub fn of(info: &RunInfo) -> Self {
-        RunIdentity {
-            escalate_version: info.escalate_version.clone(),
-            scenario_sha256: info.scenario_sha256.clone(),
-            policy: info.policy.clone(),
-            overrides: info.overrides.clone(),
-            seed: info.seed,
-            trials: info.trials,
-            horizon: info.horizon,
-        }
-    }
-
-    /// The [`RunInfo`] of a report of this run, read from `scenario_file`.
-    pub fn run_info(&self, scenario_file: &str) -> RunInfo {
-        RunInfo {
-            escalate_version: self.escalate_version.clone(),
-            scenario_file: scenario_file.to_string(),
-            scenario_sha256: self.scenario_sha256.clone(),
+    /// The setup this identity records (policy, overrides parsed back, horizon),
+    /// which configures the same model again.
+    pub fn setup(&self) -> Result<Setup, ScenarioError> {
+        Ok(Setup {
             policy: self.policy.clone(),
-            overrides: self.overrides.clone(),
-            seed: self.seed,
-            trials: self.trials,
-            horizon: self.horizon,
-        }
-    }
-
-    /// The overrides, parsed back into [`Override`]s (they were written by
-    /// [`override_text`], whose output `Override::from_str` reads).
-    pub fn parsed_overrides(&self) -> Result<Vec<Override>, String> {
-        self.overrides
-            .iter()
-            .map(|o| {
-                o.parse::<Override>()
-                    .map_err(|e| format!("override `{o}`: {e}"))
-            })
-            .collect()
+            overrides: self
+                .overrides
+                .iter()
+                .map(|o| o.parse::<Override>())
+                .collect::<Result<_, _>>()?,
+            horizon: Some(self.horizon),
+        })
     }
 
     /// Every field in which `self` and `other` differ, in a fixed order.
@@ -170,47 +146,58 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn source(text: &str) -> Source {
+    fn source(name: &str, text: &str) -> Source {
         Source {
-            name: "x.ron".into(),
+            name: name.into(),
             text: text.into(),
+        }
+    }
+
+    fn setup(policy: Option<&str>, overrides: &[Override]) -> Setup {
+        Setup {
+            policy: policy.map(str::to_string),
+            overrides: overrides.to_vec(),
+            horizon: None,
         }
     }
 
     #[test]
     fn identities_differ_exactly_in_the_changed_fields() {
-        let a = RunIdentity::new(&source("a"), None, &[], 7, 100, 365);
+        let a = RunIdentity::new(&source("x.ron", "a"), &setup(None, &[]), 7, 100, 365);
         let mut b = a.clone();
         assert!(a.differences(&b).is_empty());
         b.seed = 8;
         b.policy = Some("talks".into());
+        b.scenario_file = "elsewhere/x.ron".into();
         let d = a.differences(&b);
         assert_eq!(
             d.iter().map(|d| d.field).collect::<Vec<_>>(),
             ["policy", "seed"]
         );
         assert_eq!((d[1].ours.as_str(), d[1].theirs.as_str()), ("7", "8"));
-        let c = RunIdentity::new(&source("b"), None, &[], 7, 100, 365);
+        let c = RunIdentity::new(&source("x.ron", "b"), &setup(None, &[]), 7, 100, 365);
         assert_eq!(a.differences(&c)[0].field, "scenario (sha256)");
     }
 
     #[test]
-    fn overrides_round_trip_through_their_text() {
+    fn the_setup_round_trips_through_the_identity() {
         let given: Vec<Override> = ["a.b=Normal(1.5, 2)", "c.d = 3", "e=Uniform(0, 1e-3)"]
             .iter()
             .map(|s| s.parse().unwrap())
             .collect();
-        let id = RunIdentity::new(&source("a"), None, &given, 1, 1, 1);
+        let id = RunIdentity::new(
+            &source("f.ron", "text"),
+            &setup(Some("talks"), &given),
+            1,
+            1,
+            30,
+        );
         assert_eq!(id.overrides[1], "c.d=3");
-        assert_eq!(id.parsed_overrides().unwrap(), given);
-    }
-
-    #[test]
-    fn run_info_and_identity_agree() {
-        let id = RunIdentity::new(&source("text"), Some("talks"), &[], 3, 10, 30);
-        let info = id.run_info("f.ron");
-        assert_eq!(info.scenario_file, "f.ron");
-        assert_eq!(RunIdentity::of(&info), id);
+        assert_eq!(id.scenario_file, "f.ron");
+        let back = id.setup().unwrap();
+        assert_eq!(back.overrides, given);
+        assert_eq!(back.policy.as_deref(), Some("talks"));
+        assert_eq!(back.horizon, Some(30));
         assert_eq!(
             id.scenario_sha256,
             "982d9e3eb996f559e633f4d194def3761d909f5a3b647d1a851fead67c32c9d1"

@@ -1,56 +1,9 @@
-//! What every trial-running command shares: loading and configuring the
-//! scenario, the run's identity, and the progress bar.
+//! The progress bar every trial-running command shows on a terminal: hidden
+//! for the first second, so quick runs print nothing but their report.
 
 use std::io::IsTerminal;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
-
-use super::Error;
-use super::args::CommonRun;
-use escalate::identity::RunIdentity;
-use escalate::model::{self, Model};
-use escalate::report::RunInfo;
-use escalate::scenario::{self, BUNDLED, Source};
-
-/// A scenario ready to run: its source, model and identity.
-pub struct Prepared {
-    #[allow(dead_code)]
-    pub source: Source,
-    pub model: Model,
-    pub info: RunInfo,
-}
-
-/// Loads, configures (policy, overrides, horizon) and compiles a scenario.
-pub fn prepare(c: &CommonRun, policy: Option<&str>) -> Result<Prepared, Error> {
-    let name = c
-        .scenario
-        .clone()
-        .unwrap_or_else(|| BUNDLED[0].name.to_string());
-    let source = Source::open(&name)?;
-    let base = scenario::load(&source)?;
-    let resolved = escalate::policy_file::resolve(&base, &source, policy)?;
-    let mut configured =
-        resolved
-            .scenario
-            .configure(&source, resolved.policy.as_deref(), &c.set)?;
-    if let Some(h) = c.horizon {
-        if !(1..=36_500).contains(&h) {
-            miette::bail!(miette::miette!(
-                help = "use 1 to 36500 days",
-                "--horizon {h}: out of range"
-            ));
-        }
-        configured = configured.with_horizon(h, &source)?;
-    }
-    let model = model::compile(&configured);
-    let info = RunIdentity::new(&source, policy, &c.set, c.seed, c.trials, model.horizon)
-        .run_info(&source.name);
-    Ok(Prepared {
-        source,
-        model,
-        info,
-    })
-}
 
 /// How long a run goes before its progress bar appears.
 const SHOW_BAR_AFTER: Duration = Duration::from_secs(1);

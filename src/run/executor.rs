@@ -1,0 +1,248 @@
+//! The one executor of trials: fixed blocks of trial indices, run in waves on
+//! one thread pool, their results handed back in trial order.
+//!
+//! What a block computes is a [`Job`]'s business: a run's [`Summary`] and
+//! per-trial records ([`super::trials::RunJob`]), a comparison's paired
+//! statistics ([`crate::compare::CompareJob`]), and whatever calibration needs
+//! next. The executor only decides which blocks run where; it never combines
+//! results itself, so a job's results are the same bits for any thread count
+//! as long as the job's accumulators merge exactly (integers do).
+//!
+//! Trials are cut into blocks of [`BLOCK`] consecutive indices aligned to
+//! multiples of [`BLOCK`], so trial `i` falls in the same block whatever range
+//! is run (a shard, a whole run). Blocks run in waves of a few per thread; each
+//! wave's results are handed over in block order before the next wave starts,
+//! so memory holds one wave, never the whole run. [`Executor::run_many`] fills
+//! waves with blocks of several jobs at once (a sweep's design points), so
+//! small jobs keep every thread busy.
+//!
+//! One [`Executor`] (one rayon pool) serves a whole process: the command line
+//! builds it once from `--threads`.
+//!
+//! [`Summary`]: crate::stats::Summary
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+/// Trials per block.
+pub const BLOCK: u64 = 1000;
+
+/// Blocks per thread in one wave: enough to balance uneven blocks.
+const BLOCKS_PER_THREAD: usize = 4;
+
+/// Work done on blocks of trials.
+pub trait Job: Sync {
+    /// What one block yields.
+    type Block: Send;
+    /// Runs the trials `trials` (one block, within one [`BLOCK`]-aligned window).
+    fn run_block(&self, trials: Range<u64>) -> Self::Block;
+}
+
+/// Errors of the executor's setup.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ExecError {
+    /// `--threads 0`.
+    #[error("--threads 0: no thread to run on")]
+    #[diagnostic(
+        code(escalate::threads),
+        help("use --threads 1 or more, or leave it out for one per core")
+    )]
+    NoThreads,
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    #[diagnostic(code(escalate::threads), help("use a smaller --threads"))]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A thread pool that runs jobs' blocks.
+pub struct Executor {
+    pool: rayon::ThreadPool,
+    threads: usize,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+impl Executor {
+    /// A pool of `threads` workers (None: one per core).
+    pub fn new(threads: Option<usize>) -> Result<Executor, ExecError> {
+        if threads == Some(0) {
+            return Err(ExecError::NoThreads);
+        }
+        let threads = threads.unwrap_or_else(default_threads);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| ExecError::Threads {
+                threads,
+                message: e.to_string(),
+            })?;
+        Ok(Executor { pool, threads })
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `job` over `trials`: `sink` receives every block's result in
+    /// trial order, `progress` the number of trials done after each wave.
+    pub fn run<J: Job>(
+        &self,
+        job: &J,
+        trials: Range<u64>,
+        mut sink: impl FnMut(J::Block),
+        mut progress: impl FnMut(u64),
+    ) {
+        let mut pending = blocks(trials);
+        let mut done = 0;
+        loop {
+            let wave: Vec<Range<u64>> = pending
+                .by_ref()
+                .take(self.threads * BLOCKS_PER_THREAD)
+                .collect();
+            if wave.is_empty() {
+                break;
+            }
+            let results: Vec<J::Block> = self
+                .pool
+                .install(|| wave.par_iter().map(|r| job.run_block(r.clone())).collect());
+            for (r, block) in wave.iter().zip(results) {
+                done += r.end - r.start;
+                sink(block);
+            }
+            progress(done);
+        }
+    }
+
+    /// Runs every job of `jobs` over the same `trials`, blocks of several jobs
+    /// sharing each wave. `sink(j, block)` receives job `j`'s blocks in trial
+    /// order, jobs in order within a wave. It stops after the wave in which
+    /// `sink` first fails, and returns that error.
+    pub fn run_many<J: Job, E>(
+        &self,
+        jobs: &[J],
+        trials: Range<u64>,
+        mut sink: impl FnMut(usize, J::Block) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let per_job: Vec<Range<u64>> = blocks(trials).collect();
+        let mut pending = (0..jobs.len()).flat_map(|j| per_job.iter().map(move |r| (j, r.clone())));
+        loop {
+            let wave: Vec<(usize, Range<u64>)> = pending
+                .by_ref()
+                .take(self.threads * BLOCKS_PER_THREAD)
+                .collect();
+            if wave.is_empty() {
+                return Ok(());
+            }
+            let results: Vec<J::Block> = self.pool.install(|| {
+                wave.par_iter()
+                    .map(|(j, r)| jobs[*j].run_block(r.clone()))
+                    .collect()
+            });
+            let mut failed = None;
+            for ((j, _), block) in wave.iter().zip(results) {
+                if failed.is_none()
+                    && let Err(e) = sink(*j, block)
+                {
+                    failed = Some(e);
+                }
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Threads when `--threads` is not given: rayon's default (one per core, or `RAYON_NUM_THREADS`).
+fn default_threads() -> usize {
+    rayon::current_num_threads().max(1)
+}
+
+/// The blocks of a range of trial indices: aligned to multiples of [`BLOCK`].
+pub fn blocks(range: Range<u64>) -> impl Iterator<Item = Range<u64>> {
+    let end = range.end;
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        (start < end).then(|| {
+            let stop = ((start / BLOCK + 1) * BLOCK).min(end);
+            let r = start..stop;
+            start = stop;
+            r
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_aligned_and_cover_the_range() {
+        let b: Vec<_> = blocks(1500..4200).collect();
+        assert_eq!(b, vec![1500..2000, 2000..3000, 3000..4000, 4000..4200]);
+        assert_eq!(blocks(0..0).count(), 0);
+    }
+
+    /// A job whose block result is its range: shows what reaches the sink.
+    struct Ranges;
+    impl Job for Ranges {
+        type Block = Range<u64>;
+        fn run_block(&self, trials: Range<u64>) -> Range<u64> {
+            trials
+        }
+    }
+
+    #[test]
+    fn blocks_reach_the_sink_in_trial_order_for_any_thread_count() {
+        for threads in [1, 2, 3] {
+            let exec = Executor::new(Some(threads)).unwrap();
+            let mut seen = Vec::new();
+            let mut progress = Vec::new();
+            exec.run(&Ranges, 500..25_300, |r| seen.push(r), |d| progress.push(d));
+            assert_eq!(seen, blocks(500..25_300).collect::<Vec<_>>());
+            assert_eq!(progress.last(), Some(&24_800));
+            assert!(progress.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn run_many_hands_each_job_its_blocks_in_order_and_stops_at_an_error() {
+        let exec = Executor::new(Some(2)).unwrap();
+        let jobs = [Ranges, Ranges, Ranges];
+        let mut seen: Vec<Vec<Range<u64>>> = vec![Vec::new(); 3];
+        exec.run_many(&jobs, 0..2500, |j, r| {
+            seen[j].push(r);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        for s in &seen {
+            assert_eq!(s, &blocks(0..2500).collect::<Vec<_>>());
+        }
+        let mut calls = 0;
+        let r = exec.run_many(&jobs, 0..2500, |_, _| {
+            calls += 1;
+            Err("full")
+        });
+        assert_eq!(r, Err("full"));
+        // The first wave (2 threads × 4 blocks = all 9 blocks) is handed over, then it stops.
+        assert_eq!(calls, 9);
+    }
+
+    #[test]
+    fn zero_threads_is_refused() {
+        assert!(matches!(Executor::new(Some(0)), Err(ExecError::NoThreads)));
+    }
+}
