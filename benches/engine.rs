@@ -21,7 +21,8 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use escalate::engine::{Cause, NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
 use escalate::model::{self, ActionM, EffectM, Model, TriggerM};
-use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::run::Executor;
+use escalate::run::trials::summarise;
 use escalate::scenario::{self, Source};
 use escalate::streams::StreamKeys;
 use rand::Rng;
@@ -154,12 +155,8 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(10_000));
     for threads in [1, 2] {
         g.bench_function(format!("flagship 10000 trials {threads} thread(s)"), |b| {
-            let spec = RunSpec {
-                seed: 20240318,
-                trials: 0..10_000,
-                threads: Some(threads),
-            };
-            b.iter(|| black_box(montecarlo::run(&model, &spec, Hooks::default()).expect("run")))
+            let exec = Executor::new(Some(threads)).expect("threads");
+            b.iter(|| black_box(summarise(&exec, &model, 20240318, 0..10_000, None, |_| {})))
         });
     }
     g.finish();

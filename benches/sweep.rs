@@ -8,7 +8,7 @@
 //!   (1,000 trials each) into a fresh directory: planning is outside the timing
 //!   (it happens once per sweep); configuring and compiling every point, its
 //!   run, saving its file and writing every output are inside.
-//! - `plain/run-8000`: `montecarlo::run` of 8,000 trials of the flagship as it is.
+//! - `plain/run-8000`: `run::trials::summarise` of 8,000 trials of the flagship as it is.
 //!
 //! The swept input is the Taliban's refugee stock, which the model never reads,
 //! so every point costs the same as a plain trial: the difference between the
@@ -18,7 +18,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use escalate::model;
-use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::run::Executor;
+use escalate::run::trials::summarise;
 use escalate::scenario::{self, Source};
 use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
 
@@ -43,27 +44,20 @@ fn plan() -> Plan {
 fn bench(c: &mut Criterion) {
     let plan = plan();
     let model = model::compile(&scenario::load(&Source::open("pak-afghan-2024").unwrap()).unwrap());
+    let exec = Executor::new(None).expect("threads");
     let mut g = c.benchmark_group("flagship-1000-trials-per-point");
     g.sample_size(10);
     g.bench_function("sweep/lhs-8x1000", |b| {
         b.iter(|| {
             let dir = tempfile::tempdir().unwrap();
-            let r = sweep::run(&plan, dir.path(), RunOptions::default()).unwrap();
+            let r = sweep::run(&plan, dir.path(), &exec, RunOptions::default()).unwrap();
             black_box(r.indices.map(|i| i.len()))
         })
     });
     g.bench_function("plain/run-8000", |b| {
         b.iter(|| {
-            let spec = RunSpec {
-                seed: 1,
-                trials: 0..POINTS as u64 * TRIALS,
-                threads: None,
-            };
-            black_box(
-                montecarlo::run(&model, &spec, Hooks::default())
-                    .unwrap()
-                    .trials,
-            )
+            let trials = 0..POINTS as u64 * TRIALS;
+            black_box(summarise(&exec, &model, 1, trials, None, |_| {}).trials)
         })
     });
     g.finish();

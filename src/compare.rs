@@ -395,7 +395,10 @@ impl<'m> CompareJob<'m> {
         CompareJob {
             models: models.to_vec(),
             keys: models.iter().map(|m| StreamKeys::new(seed, m)).collect(),
-            uncertain: models.iter().map(|m| m.uncertain_params().collect()).collect(),
+            uncertain: models
+                .iter()
+                .map(|m| m.uncertain_params().collect())
+                .collect(),
             keep,
         }
     }

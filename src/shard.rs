@@ -35,10 +35,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
 use crate::report::RunReport;
+use crate::report::output::{AtomicFile, WriteError};
 use crate::run::command::command_line;
 use crate::run::identity::{RunIdentity, VERSION, sha256_hex};
 use crate::run::{Loaded, RunRequest};
-use crate::report::output::{AtomicFile, WriteError};
 use crate::scenario::{ScenarioError, Source};
 use crate::stats::Summary;
 

@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use escalate::engine::{NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
 use escalate::model::{self, Model};
-use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::run::Executor;
+use escalate::run::trials::summarise;
 use escalate::scenario::{self, Source};
 use escalate::streams::StreamKeys;
 
@@ -239,21 +240,17 @@ fn the_fixture_reaches_every_code_path() {
 }
 
 fn peak_of_run(model: &Model, trials: u64) -> usize {
-    let spec = RunSpec {
-        seed: 11,
-        trials: 0..trials,
-        threads: Some(2),
-    };
+    let exec = Executor::new(Some(2)).expect("threads");
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
-    let summary = montecarlo::run(model, &spec, Hooks::default()).expect("run");
+    let summary = summarise(&exec, model, 11, 0..trials, None, |_| {});
     assert_eq!(summary.trials, trials);
     let peak = PEAK.load(Ordering::Relaxed);
     drop(summary);
     peak.saturating_sub(base)
 }
 
-/// `montecarlo::run` holds one wave of blocks, never the whole run: its peak
+/// A run holds one wave of blocks, never the whole run: its peak
 /// live heap is the same (within histogram growth: a histogram grows with the
 /// largest value seen, never with the count) for 10^4 and 10^5 trials.
 /// The horizon is cut to 30 days to keep the test quick: memory per wave does
@@ -261,7 +258,7 @@ fn peak_of_run(model: &Model, trials: u64) -> usize {
 #[test]
 fn run_memory_does_not_grow_with_trials() {
     let _lock = GLOBAL_FIGURES.lock().unwrap_or_else(|e| e.into_inner());
-    // Memory per wave is a property of `montecarlo::run`, not of the scenario:
+    // Memory per wave is a property of the executor, not of the scenario:
     // the flagship (the largest model) stands for all.
     let path = "scenarios/pak-afghan-2024.ron";
     let src = Source::open(&manifest(path)).expect("readable");

@@ -3,30 +3,18 @@
 //! the run's 90% band (5th to 95th percentile). docs/calibration.md shows the
 //! same run and says which parameters were tuned to reach each target.
 
-use escalate::montecarlo::{self, RunSpec};
-use escalate::report::{RunInfo, RunReport};
-use escalate::scenario::{self, BUNDLED, Source};
+use escalate::report::RunReport;
+use escalate::run::trials::summarise;
+use escalate::run::{Executor, RunRequest};
+use escalate::scenario::BUNDLED;
 
 fn baseline() -> RunReport {
-    let src = Source::bundled(&BUNDLED[0]);
-    let model = escalate::model::compile(&scenario::load(&src).expect("flagship is valid"));
-    let spec = RunSpec {
-        seed: 7,
-        trials: 0..4000,
-        threads: None,
-    };
-    let summary = montecarlo::run(&model, &spec, Default::default()).expect("runs");
-    let info = RunInfo {
-        escalate_version: "test".into(),
-        scenario_file: src.name.clone(),
-        scenario_sha256: String::new(),
-        policy: None,
-        overrides: vec![],
-        seed: 7,
-        trials: 4000,
-        horizon: model.horizon,
-    };
-    RunReport::new(&model, &summary, info)
+    let p = RunRequest::new(Some(BUNDLED[0].name.into()), 7, 4000)
+        .prepare()
+        .expect("flagship is valid");
+    let exec = Executor::new(None).expect("threads");
+    let summary = summarise(&exec, &p.model, 7, 0..4000, None, |_| {});
+    RunReport::new(&p.model, &summary, p.identity.clone(), p.command())
 }
 
 /// The 90% band (p5, p95) of a metric.

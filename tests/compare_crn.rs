@@ -4,10 +4,11 @@
 //! tests/fixtures/compare_crn.ron (an uncertain rule probability placed after
 //! a rule that a policy disables, a random shock, a policy that adds a rule).
 
-use escalate::compare::{self, CompareHooks};
+use escalate::compare::{self, Comparison};
 use escalate::engine::{TraceEvent, TrialOutcome};
 use escalate::model::{self, Model};
-use escalate::montecarlo::{self, RunSpec};
+use escalate::run::Executor;
+use escalate::run::trials::{run_one, summarise};
 use escalate::scenario::{self, Source};
 
 const FIXTURE: &str = concat!(
@@ -21,12 +22,14 @@ fn model(policy: Option<&str>) -> Model {
     model::compile(&base.configure(&src, policy, &[]).expect("policy applies"))
 }
 
-fn spec(trials: u64) -> RunSpec {
-    RunSpec {
-        seed: 11,
-        trials: 0..trials,
-        threads: Some(2),
-    }
+/// Compares `models` on `trials` trials of seed 11, on two threads.
+fn compare_on(
+    models: &[&Model],
+    trials: u64,
+    per_trial: Option<&mut dyn FnMut(&[TrialOutcome])>,
+) -> Comparison {
+    let exec = Executor::new(Some(2)).expect("threads");
+    compare::run(&exec, models, 11, 0..trials, per_trial, |_| {})
 }
 
 /// The parameter slot of a rule's probability, found by the rule's name.
@@ -61,10 +64,7 @@ fn every_trial_draws_the_same_parameters_under_every_policy() {
                 .expect("fighters slot")
         })
         .collect();
-    let named: Vec<(&str, &Model)> = ["baseline", "drop-first", "talks"]
-        .into_iter()
-        .zip(&models)
-        .collect();
+    let named: Vec<&Model> = models.iter().collect();
     let mut seen = 0u64;
     let mut distinct = std::collections::BTreeSet::new();
     let mut check = |outs: &[TrialOutcome]| {
@@ -84,11 +84,7 @@ fn every_trial_draws_the_same_parameters_under_every_policy() {
         assert!((0.2..=0.4).contains(&p0));
         distinct.insert(p0.to_bits());
     };
-    let hooks = CompareHooks {
-        per_trial: Some(&mut check),
-        progress: None,
-    };
-    let cmp = compare::run(&named, &spec(1500), hooks).expect("runs");
+    let cmp = compare_on(&named, 1500, Some(&mut check));
     assert_eq!(seen, 1500);
     assert_eq!(cmp.paired.trials, 1500);
     assert!(distinct.len() > 1000, "the probability is really sampled");
@@ -102,7 +98,7 @@ fn random_shocks_fire_on_the_same_days_under_every_policy() {
     for trial in 0..200 {
         let days = |m: &Model| {
             let mut ev: Vec<(u32, TraceEvent)> = Vec::new();
-            montecarlo::run_one(m, 5, trial, &mut ev);
+            run_one(m, 5, trial, &mut ev);
             ev.into_iter()
                 .filter(|(_, e)| matches!(e, TraceEvent::Event { .. }))
                 .map(|(d, _)| d)
@@ -128,7 +124,7 @@ fn groups_untouched_by_a_policy_keep_their_violence_draws() {
     let mut same = 0;
     for trial in 0..100 {
         let mut ev: Vec<(u32, TraceEvent)> = Vec::new();
-        let a = montecarlo::run_one(&base, 3, trial, &mut ev);
+        let a = run_one(&base, 3, trial, &mut ev);
         let fired_first = ev.iter().any(|(_, e)| {
             matches!(
                 e,
@@ -138,7 +134,7 @@ fn groups_untouched_by_a_policy_keep_their_violence_draws() {
                 }
             )
         });
-        let b = montecarlo::run_one(&drop, 3, trial, &mut escalate::engine::NoTrace);
+        let b = run_one(&drop, 3, trial, &mut escalate::engine::NoTrace);
         if !fired_first {
             assert_eq!(a.metrics, b.metrics, "trial {trial}");
             assert_eq!(a.class, b.class);
@@ -152,8 +148,8 @@ fn groups_untouched_by_a_policy_keep_their_violence_draws() {
 fn a_policy_that_changes_nothing_differs_by_exactly_zero() {
     let base = model(None);
     let nothing = model(Some("nothing"));
-    let named = [("baseline", &base), ("nothing", &nothing)];
-    let cmp = compare::run(&named, &spec(2500), CompareHooks::default()).expect("runs");
+    let named = [&base, &nothing];
+    let cmp = compare_on(&named, 2500, None);
     assert_eq!(cmp.summaries[0], cmp.summaries[1]);
     for (m, p) in cmp.paired.metrics[1].iter().enumerate() {
         assert_eq!((p.sum_diff, p.sum_sq_diff), (0, 0), "metric {m}");
@@ -177,31 +173,15 @@ fn a_policy_that_changes_nothing_differs_by_exactly_zero() {
 fn a_comparison_has_the_same_bits_for_any_thread_count_and_matches_each_run() {
     let base = model(None);
     let talks = model(Some("talks"));
-    let named = [("baseline", &base), ("talks", &talks)];
+    let named = [&base, &talks];
     let run = |threads| {
-        compare::run(
-            &named,
-            &RunSpec {
-                seed: 4,
-                trials: 0..2300,
-                threads: Some(threads),
-            },
-            CompareHooks::default(),
-        )
-        .expect("runs")
+        let exec = Executor::new(Some(threads)).expect("threads");
+        compare::run(&exec, &named, 4, 0..2300, None, |_| {})
     };
     let (one, two) = (run(1), run(2));
     assert_eq!(one, two);
     // Each policy's summary is exactly its own run's.
-    let alone = montecarlo::run(
-        &talks,
-        &RunSpec {
-            seed: 4,
-            trials: 0..2300,
-            threads: Some(2),
-        },
-        montecarlo::Hooks::default(),
-    )
-    .expect("runs");
+    let exec = Executor::new(Some(2)).expect("threads");
+    let alone = summarise(&exec, &talks, 4, 0..2300, None, |_| {});
     assert_eq!(one.summaries[1], alone);
 }

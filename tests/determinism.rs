@@ -2,14 +2,15 @@
 //! count, on a re-run, and whatever range of trials a trial runs inside.
 //!
 //! The CLI tests drive the binary; the per-trial tests call the library
-//! (`montecarlo::run`, `montecarlo::run_one`), which is what the CLI calls.
+//! (`run::trials::summarise`, `run::trials::run_one`), which is what the CLI calls.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use escalate::engine::{NoTrace, TrialOutcome};
 use escalate::model::{self, Model};
-use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::run::Executor;
+use escalate::run::trials::{run_one, summarise};
 use escalate::scenario::{self, Source};
 
 /// The value-stability pin: the digest of
@@ -188,16 +189,8 @@ fn collect(
 ) -> Vec<TrialOutcome> {
     let mut got = Vec::new();
     let mut keep = |o: &TrialOutcome| got.push(o.clone());
-    let hooks = Hooks {
-        per_trial: Some(&mut keep),
-        progress: None,
-    };
-    let spec = RunSpec {
-        seed,
-        trials: trials.clone(),
-        threads: Some(threads),
-    };
-    let s = montecarlo::run(model, &spec, hooks).expect("run");
+    let exec = Executor::new(Some(threads)).expect("threads");
+    let s = summarise(&exec, model, seed, trials.clone(), Some(&mut keep), |_| {});
     assert_eq!(s.trials, trials.end - trials.start);
     got
 }
@@ -227,11 +220,11 @@ fn a_trial_is_the_same_alone_in_a_run_and_in_a_sub_range() {
             );
         }
         for i in [0u64, 1, 777, 999, 1000, 1499] {
-            let alone = montecarlo::run_one(&model, seed, i, &mut NoTrace);
+            let alone = run_one(&model, seed, i, &mut NoTrace);
             assert_eq!(alone, whole[i as usize], "{path}: trial {i} differs alone");
         }
         // A trial far beyond the run is still just its own stream.
-        let far = montecarlo::run_one(&model, seed, 1_000_000_007, &mut NoTrace);
+        let far = run_one(&model, seed, 1_000_000_007, &mut NoTrace);
         let far_in_run = collect(&model, seed, 1_000_000_000..1_000_000_010, 1);
         assert_eq!(far, far_in_run[7]);
         // Not every trial is the same (the streams differ between trials).
@@ -245,12 +238,8 @@ fn a_trial_is_the_same_alone_in_a_run_and_in_a_sub_range() {
 fn split_runs_merge_to_the_whole() {
     let model = compile("tests/fixtures/all_features.ron");
     let run = |r: std::ops::Range<u64>, threads| {
-        let spec = RunSpec {
-            seed: 5,
-            trials: r,
-            threads: Some(threads),
-        };
-        montecarlo::run(&model, &spec, Hooks::default()).expect("run")
+        let exec = Executor::new(Some(threads)).expect("threads");
+        summarise(&exec, &model, 5, r, None, |_| {})
     };
     let whole = run(0..1500, 2);
     let mut merged = run(1100..1500, 1);

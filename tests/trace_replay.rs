@@ -6,7 +6,8 @@ use std::process::Command;
 
 use escalate::engine::{TraceEvent, TrialOutcome};
 use escalate::model::{self, Model};
-use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::run::Executor;
+use escalate::run::trials::{run_one, summarise};
 use escalate::scenario::{self, Source};
 use escalate::tracelog;
 
@@ -32,20 +33,8 @@ fn run_record(m: &Model, seed: u64, trials: u64, index: u64) -> TrialOutcome {
             found = Some(o.clone());
         }
     };
-    let hooks = Hooks {
-        per_trial: Some(&mut keep),
-        progress: None,
-    };
-    montecarlo::run(
-        m,
-        &RunSpec {
-            seed,
-            trials: 0..trials,
-            threads: Some(2),
-        },
-        hooks,
-    )
-    .expect("runs");
+    let exec = Executor::new(Some(2)).expect("threads");
+    summarise(&exec, m, seed, 0..trials, Some(&mut keep), |_| {});
     found.expect("trial in range")
 }
 
@@ -56,7 +45,7 @@ fn a_traced_trial_has_the_outcome_the_run_computed() {
         for index in [0, 1234, 2999] {
             let expected = run_record(&m, 7, 3000, index);
             let mut events: Vec<(u32, TraceEvent)> = Vec::new();
-            let traced = montecarlo::run_one(&m, 7, index, &mut events);
+            let traced = run_one(&m, 7, index, &mut events);
             assert_eq!(traced, expected, "{scenario} trial {index}");
             assert!(!events.is_empty());
         }

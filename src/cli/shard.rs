@@ -24,7 +24,14 @@ pub fn run_shard(
         }
     };
     let summary = with_delayed_bar(bar.as_ref(), || {
-        summarise(exec, &p.model, p.request.seed, range.clone(), None, progress)
+        summarise(
+            exec,
+            &p.model,
+            p.request.seed,
+            range.clone(),
+            None,
+            progress,
+        )
     });
     if let Some(b) = &bar {
         b.finish_and_clear();

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::args::{ExecArgs, POLICY_HELP};
-use escalate::run::request::DEFAULT_SEED;
 use super::{Error, Outcome};
+use escalate::run::request::DEFAULT_SEED;
 use escalate::shard::Shard;
 use escalate::sweep::analysis::{InputIndices, OutputIndices};
 use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
@@ -160,7 +160,9 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     let shard = a.shard.map(|s| format!("shard {s}: ")).unwrap_or_default();
     super::outln!(
         "{shard}{} of {} points run now, {} found done in {dir}",
-        r.ran, r.mine, r.resumed
+        r.ran,
+        r.mine,
+        r.resumed
     );
     let Some(indices) = r.indices else {
         super::outln!(

@@ -1,7 +1,6 @@
 //! `escalate trace`: replays one trial of a run (same seed, same trial index,
 //! same streams) and prints its story: text, JSON lines or CSV.
 
-
 use clap::{Args, ValueEnum};
 
 use super::args::{PolicyArg, ScenarioArg, SeedArg, SetupArgs};

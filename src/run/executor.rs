@@ -237,8 +237,8 @@ mod tests {
             Err("full")
         });
         assert_eq!(r, Err("full"));
-        // The first wave (2 threads × 4 blocks = all 9 blocks) is handed over, then it stops.
-        assert_eq!(calls, 9);
+        // The sink is not called again once it failed, and no later wave runs.
+        assert_eq!(calls, 1);
     }
 
     #[test]

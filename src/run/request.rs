@@ -48,14 +48,14 @@ pub enum RequestError {
     #[error("--horizon {0}: out of range")]
     #[diagnostic(code(escalate::horizon), help("use 1 to 36500 days"))]
     Horizon(u32),
-    /// A sharded run whose policy comes from a file.
-    #[error(
-        "--policy {0}: a policy file cannot be used with --shard (the run's identity records \
-         the file's name, not its contents, so its parts could not be checked)"
-    )]
+    /// A sharded run whose policy comes from a file: the identity records the
+    /// file's name, not its contents, so its parts could not be checked.
+    #[error("--policy {0}: a policy file cannot be sharded or merged yet")]
     #[diagnostic(
-        code(escalate::shard::policy_file),
-        help("add the policy to the scenario file and name it, or run without --shard")
+        code(escalate::part::policy_file),
+        help(
+            "add the policy to the scenario's `policies` and pass its name to --policy, or run unsharded"
+        )
     )]
     PolicyFile(String),
     /// A comparison with one policy, `baseline` alone.

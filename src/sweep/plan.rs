@@ -255,7 +255,10 @@ impl Plan {
         for (i, p) in spec.policies.iter().enumerate() {
             if p != "baseline" && !policy_names.contains(&p.as_str()) {
                 return Err(SweepError::Options {
-                    message: format!("--policy {p}: no policy of that name in {}", loaded.source.name),
+                    message: format!(
+                        "--policy {p}: no policy of that name in {}",
+                        loaded.source.name
+                    ),
                     help: format!("policies here: baseline, {}", policy_names.join(", ")),
                 });
             }
