@@ -1,7 +1,6 @@
 //! The integration tests of escalate: one test binary (`cargo test --test it`),
 //! one module per area.
 
-mod alloc;
 mod calibration;
 mod cli;
 mod compare_cli;
