@@ -1,5 +1,7 @@
 //! The integration tests of escalate: one test binary (`cargo test --test it`),
-//! one module per area.
+//! one module per area, all running the binary through [`harness`].
+
+mod harness;
 
 mod calibration;
 mod cli;

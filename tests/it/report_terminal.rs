@@ -6,19 +6,18 @@
 //! engine's results or the report's layout change; review the diff
 //! (`cargo insta review`, or delete the .snap and rerun with INSTA_UPDATE=always).
 
-use std::process::Command;
+use crate::harness::command;
 
 const WIDTH: usize = 100;
 
 fn run(args: &[&str], no_color: bool) -> String {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_escalate"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    let mut c = command().args(args);
     if no_color {
-        c.env("NO_COLOR", "1");
+        c = c.env("NO_COLOR", "1");
     } else {
-        c.env_remove("NO_COLOR");
+        c = c.env_remove("NO_COLOR");
     }
-    let out = c.output().expect("escalate runs");
+    let out = c.run();
     assert!(
         out.status.success(),
         "escalate {args:?} failed: {}",

@@ -4,7 +4,8 @@
 //! refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+
+use crate::harness::{Run, command, escalate};
 
 const OUTPUTS: [&str; 5] = [
     "points.csv",
@@ -13,13 +14,6 @@ const OUTPUTS: [&str; 5] = [
     "sweep.json",
     "sweep.html",
 ];
-
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -54,7 +48,7 @@ fn sobol_args(out: &Path, extra: &[&str]) -> Vec<String> {
     a
 }
 
-fn sweep(args: &[String]) -> Output {
+fn sweep(args: &[String]) -> Run {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = escalate(&a);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -154,12 +148,7 @@ fn a_killed_sweep_resumes_to_the_same_files() {
     };
     sweep(&big(&a));
     let args = big(&b);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = command().args(&args).spawn();
     // Wait (bounded by the child's own run) until a few points are saved, then kill -9.
     loop {
         if point_files(&b) >= 3 || child.try_wait().unwrap().is_some() {

@@ -13,16 +13,15 @@
 //! Small on purpose (Sobol N = 64 base samples, 320 points, 200 trials each, a
 //! 120-day horizon) so it runs in seconds.
 
-use std::process::Command;
-
 use serde_json::Value;
+
+use crate::harness::escalate;
 
 #[test]
 fn an_unread_input_has_zero_total_index_and_the_attack_rate_ranks_first() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("flagship");
-    let o = Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args([
+    let o = escalate([
             "sweep",
             "pak-afghan-2024",
             "--design",
@@ -43,9 +42,7 @@ fn an_unread_input_has_zero_total_index_and_the_attack_rate_ranks_first() {
             "3",
             "--out",
             out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+        ]);
     assert_eq!(
         o.status.code(),
         Some(0),

@@ -3,14 +3,8 @@
 //! change exactly what they name; `escalate params` lists every path.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::harness::escalate;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -2,26 +2,18 @@
 //! record the run computed for that index; its text is pinned by a snapshot;
 //! its JSON lines and CSV carry CAMEO and UCDP codes.
 
-use std::process::Command;
-
 use escalate::engine::{TraceEvent, TrialOutcome};
 use escalate::model::{self, Model};
 use escalate::montecarlo::{self, Hooks, RunSpec};
 use escalate::scenario::{self, Source};
 use escalate::tracelog;
 
+use crate::harness::escalate;
+
 fn model(name: &str, policy: Option<&str>) -> Model {
     let src = Source::open(name).expect("scenario");
     let base = scenario::load(&src).expect("valid");
     model::compile(&base.configure(&src, policy, &[]).expect("policy"))
-}
-
-fn escalate(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
 }
 
 /// The record the run computes for trial `index`, through the per-trial hook.
