@@ -13,7 +13,9 @@ use crate::harness::escalate;
 const TRIALS: &str = "500";
 
 fn ok_stdout(args: &[&str]) -> String {
-    String::from_utf8(escalate(args).assert_success().stdout).expect("stdout is UTF-8")
+    let o = escalate(args);
+    o.assert_success();
+    String::from_utf8(o.stdout).expect("stdout is UTF-8")
 }
 
 /// `escalate run` with no scenario (the bundled flagship): the text report and the JSON.
@@ -331,5 +333,5 @@ fn params_lists_paths_values_and_sources() {
         "--set",
         "actors.G.fighters=2000",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.assert_success();
 }

@@ -26,14 +26,10 @@ fn metric<'a>(r: &'a Value, name: &str) -> &'a Value {
 fn talks_give_fewer_attacks_than_baseline_on_the_minimal_scenario() {
     let dir = Sandbox::new();
     let out = dir.run(&[
-            "compare", "minimal", "--policy", "baseline", "--policy", "talks", "--trials", "2000",
-            "--seed", "7", "--json", "c.json", "--html", "c.html", "--quiet",
-        ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        "compare", "minimal", "--policy", "baseline", "--policy", "talks", "--trials", "2000",
+        "--seed", "7", "--json", "c.json", "--html", "c.html", "--quiet",
+    ]);
+    out.assert_success();
     let r = json(&dir.path().join("c.json"));
     assert_eq!(r["reference"], "baseline");
     let attacks = &metric(&r, "attacks")["policies"][1];
@@ -67,14 +63,10 @@ fn talks_give_fewer_attacks_than_baseline_on_the_minimal_scenario() {
 fn each_policys_digest_equals_its_own_run() {
     let dir = Sandbox::new();
     let out = dir.run(&[
-            "compare", "minimal", "--policy", "talks", "--trials", "1200", "--seed", "3", "--json",
-            "c.json", "--quiet",
-        ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        "compare", "minimal", "--policy", "talks", "--trials", "1200", "--seed", "3", "--json",
+        "c.json", "--quiet",
+    ]);
+    out.assert_success();
     let r = json(&dir.path().join("c.json"));
     // One policy alone is compared with baseline.
     let names: Vec<&str> = r["policies"]
@@ -86,14 +78,10 @@ fn each_policys_digest_equals_its_own_run() {
     assert_eq!(names, ["baseline", "talks"]);
     for (k, policy) in ["baseline", "talks"].iter().enumerate() {
         let run = dir.run(&[
-                "run", "minimal", "--policy", policy, "--trials", "1200", "--seed", "3", "--json",
-                "r.json", "--quiet",
-            ]);
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+            "run", "minimal", "--policy", policy, "--trials", "1200", "--seed", "3", "--json",
+            "r.json", "--quiet",
+        ]);
+        run.assert_success();
         let alone = json(&dir.path().join("r.json"));
         assert_eq!(r["policies"][k]["digest"], alone["digest"], "{policy}");
     }
@@ -104,14 +92,10 @@ fn a_policy_file_that_changes_nothing_gives_zero_differences() {
     let dir = Sandbox::new();
     let noop = fixture("compare_noop_policy.ron").display().to_string();
     let out = dir.run(&[
-            "compare", "minimal", "--policy", "baseline", "--policy", &noop, "--trials", "1500",
-            "--json", "c.json", "--quiet",
-        ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        "compare", "minimal", "--policy", "baseline", "--policy", &noop, "--trials", "1500",
+        "--json", "c.json", "--quiet",
+    ]);
+    out.assert_success();
     let r = json(&dir.path().join("c.json"));
     assert_eq!(r["policies"][1]["name"], "noop");
     assert_eq!(r["policies"][0]["digest"], r["policies"][1]["digest"]);
@@ -139,13 +123,9 @@ fn a_policy_file_that_changes_nothing_gives_zero_differences() {
     }
     // The same file works for `run` too.
     let run = dir.run(&[
-            "run", "minimal", "--policy", &noop, "--trials", "50", "--quiet",
-        ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+        "run", "minimal", "--policy", &noop, "--trials", "50", "--quiet",
+    ]);
+    run.assert_success();
 }
 
 #[test]
@@ -153,9 +133,9 @@ fn a_bad_policy_file_is_rejected_with_its_position_and_nothing_is_written() {
     let dir = Sandbox::new();
     let bad = fixture("compare_bad_policy.ron").display().to_string();
     let out = dir.run(&[
-            "compare", "minimal", "--policy", "baseline", "--policy", &bad, "--trials", "10",
-            "--json", "c.json", "--html", "c.html",
-        ]);
+        "compare", "minimal", "--policy", "baseline", "--policy", &bad, "--trials", "10", "--json",
+        "c.json", "--html", "c.html",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("compare_bad_policy.ron:5:12"), "{err}");
@@ -166,13 +146,13 @@ fn a_bad_policy_file_is_rejected_with_its_position_and_nothing_is_written() {
     let broken = dir.path().join("broken.ron");
     std::fs::write(&broken, "Policy(\n    name: \"x\",\n    colour: 3,\n)\n").unwrap();
     let out = dir.run(&[
-            "compare",
-            "minimal",
-            "--policy",
-            broken.to_str().unwrap(),
-            "--trials",
-            "10",
-        ]);
+        "compare",
+        "minimal",
+        "--policy",
+        broken.to_str().unwrap(),
+        "--trials",
+        "10",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.ron:3:"), "{err}");

@@ -41,11 +41,7 @@ fn run_json(dir: &Path, name: &str, args: &[&str]) -> (Vec<u8>, String) {
     let json_s = json.to_str().expect("utf-8 temp path");
     all.extend_from_slice(&["--json", json_s, "--quiet"]);
     let o = escalate(&all);
-    assert!(
-        o.status.success(),
-        "escalate {all:?} failed:\n{}",
-        o.stderr_text()
-    );
+    o.assert_success();
     let bytes = std::fs::read(&json).expect("the JSON file was written");
     (bytes, digest_line(&o.stdout_text()))
 }
@@ -122,7 +118,7 @@ fn value_stability_pin_and_expect_digest() {
         "--quiet",
     ];
     let o = escalate(&args);
-    assert!(o.status.success(), "{}", o.stderr_text());
+    o.assert_success();
     let got = digest_line(&o.stdout_text());
     assert_eq!(
         got, MINIMAL_2000_SEED_7,
@@ -132,8 +128,17 @@ fn value_stability_pin_and_expect_digest() {
     let mut expect = args.to_vec();
     expect.extend_from_slice(&["--expect-digest", MINIMAL_2000_SEED_7]);
     let o = escalate(&expect);
-    assert_eq!(o.status.code(), Some(0), "equal digest: {}", o.stderr_text());
-    assert_eq!(o.stderr_text(), "", "nothing on stderr when the digest matches");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "equal digest: {}",
+        o.stderr_text()
+    );
+    assert_eq!(
+        o.stderr_text(),
+        "",
+        "nothing on stderr when the digest matches"
+    );
 
     // Upper case is the same digest.
     let upper = MINIMAL_2000_SEED_7.to_uppercase();

@@ -89,11 +89,7 @@ impl Sandbox {
     }
 
     /// Runs `escalate ARGS` in this directory.
-    pub fn run<I, S>(&self, args: I) -> Run
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
         self.escalate().args(args).run()
     }
 }
@@ -128,20 +124,12 @@ pub fn command() -> Escalate {
 }
 
 /// Runs `escalate ARGS` in a sandbox of its own, removed after the run.
-pub fn escalate<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
+pub fn escalate<S: AsRef<OsStr>>(args: &[S]) -> Run {
     command().args(args).run()
 }
 
 /// Runs `escalate ARGS` in `dir` (a sandbox, or a directory inside one).
-pub fn escalate_in<I, S>(dir: &Path, args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
+pub fn escalate_in<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Run {
     Escalate::new(dir).args(args).run()
 }
 
@@ -335,14 +323,14 @@ impl Run {
 
     /// Panics, showing the run, unless it exited 0.
     #[track_caller]
-    pub fn assert_success(self) -> Run {
+    pub fn assert_success(&self) -> &Run {
         assert!(self.success(), "{}", self.describe());
         self
     }
 
     /// Panics, showing the run, unless it exited with `code`.
     #[track_caller]
-    pub fn assert_code(self, code: i32) -> Run {
+    pub fn assert_code(&self, code: i32) -> &Run {
         assert_eq!(self.code(), Some(code), "{}", self.describe());
         self
     }
@@ -359,7 +347,9 @@ fn each_sandbox_is_fresh_and_sees_the_project_files() {
     assert!(scenario("minimal.ron").is_absolute() && scenario("minimal.ron").is_file());
     assert!(fixture("all_features.ron").is_file());
     // What a run writes lands in its own sandbox, and nowhere in the project.
-    let run = a.run(["run", "minimal", "--trials", "10", "--quiet", "--json", "r.json"]);
+    let run = a.run(&[
+        "run", "minimal", "--trials", "10", "--quiet", "--json", "r.json",
+    ]);
     run.assert_success();
     assert!(a.join("r.json").is_file());
     assert!(!b.join("r.json").exists() && !project("r.json").exists());
@@ -372,13 +362,10 @@ fn each_sandbox_is_fresh_and_sees_the_project_files() {
 #[test]
 fn stdin_is_fed_and_exit_codes_are_seen() {
     let text = std::fs::read_to_string(scenario("minimal.ron")).unwrap();
-    let run = command()
-        .args(["validate", "/dev/stdin"])
-        .stdin(text)
-        .run()
-        .assert_success();
+    let run = command().args(["validate", "/dev/stdin"]).stdin(text).run();
+    run.assert_success();
     assert!(run.stdout_text().contains("valid"), "{}", run.describe());
     // Without stdin given, stdin is empty: the same command has nothing to read.
-    escalate(["validate", "/dev/stdin"]).assert_code(2);
-    escalate(["validate", "tests/fixtures/invalid/syntax.ron"]).assert_code(2);
+    escalate(&["validate", "/dev/stdin"]).assert_code(2);
+    escalate(&["validate", "tests/fixtures/invalid/syntax.ron"]).assert_code(2);
 }

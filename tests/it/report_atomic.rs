@@ -131,11 +131,7 @@ fn a_successful_run_replaces_files_whole_and_leaves_no_temporaries() {
     seed_files(dir.path());
     let before = listing(dir.path());
     let out = escalate(&args(dir.path(), &[]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     assert_eq!(listing(dir.path()), before, "temporary files left behind");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();

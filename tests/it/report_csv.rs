@@ -20,11 +20,7 @@ fn run(dir: &Path, tag: &str, extra: &[&str]) -> (Vec<u8>, Value) {
         .arg("--json")
         .arg(&json)
         .run();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     (
         std::fs::read(&csv).unwrap(),
         serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),

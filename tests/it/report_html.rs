@@ -24,11 +24,7 @@ fn render(dir: &Path, args: &[&str]) -> (String, Value) {
         .arg("--json")
         .arg(dir.join("r.json"))
         .run();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
     let json = serde_json::from_slice(&std::fs::read(dir.join("r.json")).unwrap()).unwrap();
     (html, json)

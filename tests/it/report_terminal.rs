@@ -18,11 +18,7 @@ fn run(args: &[&str], no_color: bool) -> String {
         c = c.env_remove("NO_COLOR");
     }
     let out = c.run();
-    assert!(
-        out.status.success(),
-        "escalate {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     String::from_utf8(out.stdout).expect("UTF-8 report")
 }
 

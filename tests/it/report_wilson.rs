@@ -51,11 +51,7 @@ fn report_intervals_are_wilson_intervals_of_the_counts() {
         ])
         .arg(&json)
         .run();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let n = r["trials"].as_u64().unwrap();
     let classes = r["outcomes"].as_array().unwrap();

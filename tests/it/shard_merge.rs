@@ -21,7 +21,9 @@ const RUN: &[&str] = &[
 ];
 
 fn ok(args: &[&str], dir: &Path) -> Run {
-    escalate_in(dir, args).assert_success()
+    let out = escalate_in(dir, args);
+    out.assert_success();
+    out
 }
 
 /// `escalate merge ARGS` that must fail with exit 2; returns its stderr.
@@ -531,9 +533,12 @@ fn slurm_writes_scripts_and_prints_one_command_without_a_cluster() {
         "{err}"
     );
     // Bad resource values never reach an #SBATCH line.
-    let out = escalate_in(d, &[
+    let out = escalate_in(
+        d,
+        &[
             "slurm", "minimal", "--shards", "2", "--time", "1:00 --x", "--dir", "t",
-        ]);
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(!d.join("t").exists());
 }

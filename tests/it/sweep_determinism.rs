@@ -51,7 +51,7 @@ fn sobol_args(out: &Path, extra: &[&str]) -> Vec<String> {
 fn sweep(args: &[String]) -> Run {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = escalate(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.assert_code(0);
     o
 }
 

@@ -173,7 +173,7 @@ fn fixed_overrides_and_factors_change_what_they_name() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.assert_code(0);
     let rows = csv_rows(&out.join("points.csv"));
     assert_eq!(rows.len(), 5);
     let mut seen = Vec::new();
@@ -212,7 +212,7 @@ fn each_point_equals_the_plain_run_with_its_settings() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.assert_code(0);
     let rows = csv_rows(&out.join("points.csv"));
     assert_eq!(rows.len(), 4);
     let mut digests = Vec::new();
@@ -236,7 +236,7 @@ fn each_point_equals_the_plain_run_with_its_settings() {
         }
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = escalate(&a);
-        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        run.assert_code(0);
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(tmp.path().join("r.json")).unwrap()).unwrap();
         assert_eq!(

@@ -32,8 +32,7 @@ fn raw_stderr(o: &Run) -> String {
 
 /// 1-based line and column of the first occurrence of `needle` in the file.
 fn position_of(file: &str, needle: &str) -> (usize, usize) {
-    let text = std::fs::read_to_string(project(file))
-        .expect("fixture readable");
+    let text = std::fs::read_to_string(project(file)).expect("fixture readable");
     let offset = text
         .find(needle)
         .unwrap_or_else(|| panic!("`{needle}` not in {file}"));
