@@ -6,10 +6,6 @@ use std::path::Path;
 
 use crate::harness::escalate;
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// The rows of a CSV file as maps from header to cell (no quoted commas in these files).
 fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let s = std::fs::read_to_string(path).unwrap();
@@ -39,7 +35,7 @@ fn run_refuses_an_unknown_path_and_names_the_nearest() {
         "actors.G.atack_rate=0.5",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let err = text(&o.stderr);
+    let err = o.stderr_text();
     assert!(
         err.contains("no parameter at `actors.G.atack_rate`"),
         "{err}"
@@ -59,7 +55,7 @@ fn run_refuses_a_value_out_of_range() {
         "actors.G.sanctuary=1.5",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let err = text(&o.stderr);
+    let err = o.stderr_text();
     assert!(err.contains("actors.G.sanctuary"), "{err}");
     assert!(err.contains("between 0 and 1"), "{err}");
 }
@@ -86,7 +82,7 @@ fn sweep_refuses_bad_factors_and_writes_nothing() {
             "--out", out_s,
         ]);
         assert_eq!(o.status.code(), Some(2), "{set}");
-        let err = text(&o.stderr);
+        let err = o.stderr_text();
         assert!(err.contains(says), "{set}: {err}");
         assert!(!out.exists(), "{set}: nothing may be written");
     }
@@ -112,7 +108,7 @@ fn sweep_refuses_bad_factors_and_writes_nothing() {
         a.extend(args);
         let o = escalate(&a);
         assert_eq!(o.status.code(), Some(2));
-        assert!(text(&o.stderr).contains(says), "{}", text(&o.stderr));
+        assert!(o.stderr_text().contains(says), "{}", o.stderr_text());
         assert!(!out.exists());
     }
 }
@@ -121,7 +117,7 @@ fn sweep_refuses_bad_factors_and_writes_nothing() {
 fn params_lists_every_path_with_value_and_source_in_100_columns() {
     let o = escalate(&["params", "minimal"]);
     assert_eq!(o.status.code(), Some(0));
-    let s = text(&o.stdout);
+    let s = o.stdout_text();
     for line in s.lines() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
