@@ -12,10 +12,10 @@
 //! `FORCE_COLOR` removed, stdin empty unless given, stdout and stderr pipes:
 //! no terminal anywhere.
 //!
-//! - [`escalate`]`(args)`: one run in a sandbox of its own;
-//! - [`Sandbox::new`], [`Sandbox::run`]: several runs sharing one directory;
-//! - [`Sandbox::escalate`] / [`escalate_in`] and the [`Escalate`] builder: env,
-//!   stdin, another working directory, a spawned child;
+//! - [`escalate`]`(&args)`: one run in a sandbox of its own; [`command`]: the
+//!   same as an [`Escalate`] builder (env, stdin, a spawned child);
+//! - [`Sandbox::new`], [`Sandbox::run`], [`Sandbox::escalate`]: several runs
+//!   sharing one directory; [`escalate_in`]: a run in a directory inside one;
 //! - [`Run`]: exit status, stdout and stderr (the fields of
 //!   `std::process::Output`), with text and assertion helpers;
 //! - [`project`], [`scenario`], [`fixture`]: absolute paths into the project.
