@@ -7,6 +7,18 @@
 //! keeps the live and peak live bytes of the whole process (for a parallel
 //! run). The two tests that read the global figures hold a lock so they do not
 //! measure each other.
+//!
+//! This file is its own test binary, outside the shared `tests/it` binary, on
+//! purpose. A `#[global_allocator]` serves a whole binary, and while the
+//! allocation count is per thread already, the live and peak bytes cannot be:
+//! a parallel run allocates on the rayon pool's worker threads, which the
+//! allocator cannot tell apart from other tests' threads, so in the shared
+//! binary every concurrently running test would move the peak. (Measured in a
+//! process of its own, `run_memory_does_not_grow_with_trials` currently sees the
+//! peak grow 1.16 MB -> 1.30 MB from 10^4 to 10^5 trials, over its allowance;
+//! it is flat from 2 x 10^4 to 4 x 10^5. Here it passes when the other tests of
+//! this file run beside it, as in `cargo test`; `cargo test --test alloc --
+//! run_memory` alone fails. Reported to the lead; not changed here.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

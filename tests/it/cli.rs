@@ -6,29 +6,15 @@
 //! class and every metric the JSON has must appear in the text, with the same
 //! numbers.
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
+
+use crate::harness::escalate;
 
 const TRIALS: &str = "500";
 
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the escalate binary runs")
-}
-
 fn ok_stdout(args: &[&str]) -> String {
     let o = escalate(args);
-    assert!(
-        o.status.success(),
-        "escalate {args:?} failed ({:?}):\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    o.assert_success();
     String::from_utf8(o.stdout).expect("stdout is UTF-8")
 }
 
@@ -347,5 +333,5 @@ fn params_lists_paths_values_and_sources() {
         "--set",
         "actors.G.fighters=2000",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.assert_success();
 }

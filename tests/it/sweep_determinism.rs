@@ -4,7 +4,8 @@
 //! refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+
+use crate::harness::{Run, command, escalate};
 
 const OUTPUTS: [&str; 5] = [
     "points.csv",
@@ -13,17 +14,6 @@ const OUTPUTS: [&str; 5] = [
     "sweep.json",
     "sweep.html",
 ];
-
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A small Sobol sweep of minimal.ron: 3 factors, N = 16, so 80 points.
 fn sobol_args(out: &Path, extra: &[&str]) -> Vec<String> {
@@ -54,10 +44,10 @@ fn sobol_args(out: &Path, extra: &[&str]) -> Vec<String> {
     a
 }
 
-fn sweep(args: &[String]) -> Output {
+fn sweep(args: &[String]) -> Run {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = escalate(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.assert_code(0);
     o
 }
 
@@ -128,15 +118,15 @@ fn a_resume_after_lost_and_damaged_points_gives_the_same_files() {
     std::fs::remove_file(b.join("points.csv")).unwrap();
     std::fs::write(b.join("points/00050.json.tmp-99999"), b"half").unwrap();
     let o = sweep(&sobol_args(&b, &[]));
-    let out = text(&o.stdout);
+    let out = o.stdout_text();
     assert!(
         out.contains("5 of 80 points run now, 75 found done"),
         "{out}"
     );
     assert!(
-        text(&o.stderr).contains("00012.json"),
+        o.stderr_text().contains("00012.json"),
         "{}",
-        text(&o.stderr)
+        o.stderr_text()
     );
     assert!(!b.join("points/00050.json.tmp-99999").exists());
     assert_same_files(&a, &b);
@@ -154,12 +144,7 @@ fn a_killed_sweep_resumes_to_the_same_files() {
     };
     sweep(&big(&a));
     let args = big(&b);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = command().args(&args).spawn();
     // Wait (bounded by the child's own run) until a few points are saved, then kill -9.
     loop {
         if point_files(&b) >= 3 || child.try_wait().unwrap().is_some() {
@@ -175,7 +160,7 @@ fn a_killed_sweep_resumes_to_the_same_files() {
         "the sweep was interrupted ({before} points done)"
     );
     let o = sweep(&args);
-    let out = text(&o.stdout);
+    let out = o.stdout_text();
     assert!(
         out.contains(&format!(
             "{} of 320 points run now, {before} found done",
@@ -192,13 +177,17 @@ fn shards_sharing_a_directory_give_the_same_files() {
     let (a, b) = (tmp.path().join("whole"), tmp.path().join("sharded"));
     sweep(&sobol_args(&a, &[]));
     let first = sweep(&sobol_args(&b, &["--shard", "0/2"]));
-    assert!(text(&first.stdout).contains("shard 0/2: 40 of 40 points run now"));
+    assert!(
+        first
+            .stdout_text()
+            .contains("shard 0/2: 40 of 40 points run now")
+    );
     assert!(
         !b.join("points.csv").exists(),
         "no outputs before every point is done"
     );
     let second = sweep(&sobol_args(&b, &["--shard", "1/2"]));
-    assert!(text(&second.stdout).contains("wrote:"));
+    assert!(second.stdout_text().contains("wrote:"));
     assert_same_files(&a, &b);
 }
 
@@ -213,7 +202,7 @@ fn a_directory_holding_another_sweep_is_refused() {
     other[i] = "6".into(); // another seed
     let o = escalate(&other.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(o.status.code(), Some(2));
-    let err = text(&o.stderr);
+    let err = o.stderr_text();
     assert!(err.contains("holds a different sweep"), "{err}");
     assert!(err.contains("seed: 5 there, 6 here"), "{err}");
     assert_eq!(std::fs::read(a.join("sweep.json")).unwrap(), before);

@@ -3,9 +3,8 @@
 //! problem and writing nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const EXE: &str = env!("CARGO_BIN_EXE_escalate");
+use crate::harness::{EXE, Run, Sandbox, escalate_in, scenario};
 
 /// The run every test shards: a policy, an override and a short horizon, so
 /// every identity field is exercised.
@@ -21,28 +20,15 @@ const RUN: &[&str] = &[
     "--quiet",
 ];
 
-fn escalate(args: &[&str], dir: &Path) -> Output {
-    Command::new(EXE)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run escalate")
-}
-
-fn ok(args: &[&str], dir: &Path) -> Output {
-    let out = escalate(args, dir);
-    assert!(
-        out.status.success(),
-        "escalate {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn ok(args: &[&str], dir: &Path) -> Run {
+    let out = escalate_in(dir, args);
+    out.assert_success();
     out
 }
 
 /// `escalate merge ARGS` that must fail with exit 2; returns its stderr.
 fn refused(args: &[&str], dir: &Path) -> String {
-    let out = escalate(args, dir);
+    let out = escalate_in(dir, args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{args:?} should exit 2: {err}");
     assert!(out.stdout.is_empty(), "a refused merge prints no report");
@@ -105,7 +91,7 @@ fn read(p: &Path) -> Vec<u8> {
 
 #[test]
 fn merged_shards_equal_the_single_run_for_any_split_and_order() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     // 5003 is prime: no split below divides it evenly.
     let trials = 5003;
@@ -138,7 +124,7 @@ fn merged_shards_equal_the_single_run_for_any_split_and_order() {
 
 #[test]
 fn more_shards_than_trials_leaves_some_empty_and_still_merges() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     ok(&run_args("5", "3", &["--json", "single.json"]), d);
     let parts = all_shards(d, 5, 3, 7);
@@ -159,7 +145,7 @@ fn more_shards_than_trials_leaves_some_empty_and_still_merges() {
 
 #[test]
 fn a_shard_reports_its_trial_range() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let out = ok(
         &run_args("5003", "1", &["--shard", "2/3", "--out", "p.esc"]),
         dir.path(),
@@ -176,7 +162,7 @@ fn a_shard_reports_its_trial_range() {
 
 #[test]
 fn part_size_does_not_grow_with_trials() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     let small = shard(d, 500, 1, 0, 1, "small.esc");
     let large = shard(d, 40_000, 1, 0, 1, "large.esc");
@@ -189,8 +175,8 @@ fn part_size_does_not_grow_with_trials() {
 }
 
 /// Three good parts of a 3-shard run, in a fresh directory.
-fn three_parts() -> (tempfile::TempDir, Vec<PathBuf>) {
-    let dir = tempfile::tempdir().unwrap();
+fn three_parts() -> (Sandbox, Vec<PathBuf>) {
+    let dir = Sandbox::new();
     let parts = all_shards(dir.path(), 3001, 5, 3)
         .into_iter()
         .map(|n| dir.path().join(n))
@@ -327,7 +313,7 @@ fn merge_refuses_a_part_with_a_flipped_byte_and_names_it() {
 
 #[test]
 fn merge_names_missing_shards_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     let names: Vec<String> = [0u64, 1, 2, 4, 6]
         .iter()
@@ -380,19 +366,19 @@ fn merge_refuses_other_files_and_csv() {
 
 #[test]
 fn shard_flags_are_checked() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     for (spec, want) in [
         ("3/3", "shards are numbered 0 to 2"),
         ("1/0", "cannot be split into 0 shards"),
         ("x", "write K/N"),
     ] {
-        let out = escalate(&["run", "minimal", "--shard", spec, "--out", "p.esc"], d);
+        let out = escalate_in(d, &["run", "minimal", "--shard", spec, "--out", "p.esc"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{spec}: {err}");
         assert!(err.contains(want), "{spec}: {err}");
     }
-    let out = escalate(&["run", "minimal", "--shard", "0/2"], d);
+    let out = escalate_in(d, &["run", "minimal", "--shard", "0/2"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
     assert!(!d.join("p.esc").exists());
@@ -400,7 +386,7 @@ fn shard_flags_are_checked() {
 
 #[test]
 fn merged_html_equals_the_single_runs_html() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     ok(&run_args("2001", "4", &["--html", "single.html"]), d);
     let parts = all_shards(d, 2001, 4, 2);
@@ -410,7 +396,7 @@ fn merged_html_equals_the_single_runs_html() {
 
 #[test]
 fn a_policy_file_is_refused_for_shards_and_slurm() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     std::fs::write(
         d.join("quiet.ron"),
@@ -456,7 +442,7 @@ fn a_policy_file_is_refused_for_shards_and_slurm() {
             "s",
         ][..],
     ] {
-        let out = escalate(args, d);
+        let out = escalate_in(d, args);
         let err = flat(&String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(
@@ -473,7 +459,7 @@ fn a_policy_file_is_refused_for_shards_and_slurm() {
 
 #[test]
 fn slurm_writes_scripts_and_prints_one_command_without_a_cluster() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Sandbox::new();
     let d = dir.path();
     let out = ok(
         &[
@@ -535,26 +521,23 @@ fn slurm_writes_scripts_and_prints_one_command_without_a_cluster() {
     assert!(study.join("parts").is_dir() && study.join("logs").is_dir());
     assert_eq!(
         std::fs::read_to_string(study.join("scenario.ron")).unwrap(),
-        std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.ron")
-        )
-        .unwrap()
+        std::fs::read_to_string(scenario("minimal.ron")).unwrap()
     );
     // A study directory that already holds parts is refused.
     std::fs::write(study.join("parts/part-0.esc"), "x").unwrap();
     let err = flat(&String::from_utf8_lossy(
-        &escalate(&["slurm", "minimal", "--shards", "2", "--dir", "study"], d).stderr,
+        &escalate_in(d, &["slurm", "minimal", "--shards", "2", "--dir", "study"]).stderr,
     ));
     assert!(
         err.contains("already holds 1 part file of an earlier run"),
         "{err}"
     );
     // Bad resource values never reach an #SBATCH line.
-    let out = escalate(
+    let out = escalate_in(
+        d,
         &[
             "slurm", "minimal", "--shards", "2", "--time", "1:00 --x", "--dir", "t",
         ],
-        d,
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(!d.join("t").exists());

@@ -6,24 +6,19 @@
 //! engine's results or the report's layout change; review the diff
 //! (`cargo insta review`, or delete the .snap and rerun with INSTA_UPDATE=always).
 
-use std::process::Command;
+use crate::harness::command;
 
 const WIDTH: usize = 100;
 
 fn run(args: &[&str], no_color: bool) -> String {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_escalate"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    let mut c = command().args(args);
     if no_color {
-        c.env("NO_COLOR", "1");
+        c = c.env("NO_COLOR", "1");
     } else {
-        c.env_remove("NO_COLOR");
+        c = c.env_remove("NO_COLOR");
     }
-    let out = c.output().expect("escalate runs");
-    assert!(
-        out.status.success(),
-        "escalate {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = c.run();
+    out.assert_success();
     String::from_utf8(out.stdout).expect("UTF-8 report")
 }
 

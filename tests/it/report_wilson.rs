@@ -2,9 +2,9 @@
 //! shared/notes/reference-values.md, and the report's class intervals are
 //! exactly Wilson intervals of the class counts.
 
-use std::process::Command;
-
 use escalate::stats::{Z95, wilson};
+
+use crate::harness::command;
 
 fn close(a: (f64, f64), b: (f64, f64)) -> bool {
     (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6
@@ -39,8 +39,7 @@ fn matches_reference_values() {
 fn report_intervals_are_wilson_intervals_of_the_counts() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = command()
         .args([
             "run",
             "scenarios/minimal.ron",
@@ -51,13 +50,8 @@ fn report_intervals_are_wilson_intervals_of_the_counts() {
             "--json",
         ])
         .arg(&json)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    out.assert_success();
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let n = r["trials"].as_u64().unwrap();
     let classes = r["outcomes"].as_array().unwrap();

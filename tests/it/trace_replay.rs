@@ -2,8 +2,6 @@
 //! record the run computed for that index; its text is pinned by a snapshot;
 //! its JSON lines and CSV carry CAMEO and UCDP codes.
 
-use std::process::Command;
-
 use escalate::engine::{TraceEvent, TrialOutcome};
 use escalate::model::{self, Model};
 use escalate::run::Executor;
@@ -11,18 +9,12 @@ use escalate::run::trials::{run_one, summarise};
 use escalate::scenario::{self, Source};
 use escalate::tracelog;
 
+use crate::harness::escalate;
+
 fn model(name: &str, policy: Option<&str>) -> Model {
     let src = Source::open(name).expect("scenario");
     let base = scenario::load(&src).expect("valid");
     model::compile(&base.configure(&src, policy, &[]).expect("policy"))
-}
-
-fn escalate(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
 }
 
 /// The record the run computes for trial `index`, through the per-trial hook.
@@ -68,11 +60,7 @@ fn the_binary_trace_ends_with_the_runs_record() {
         "--format",
         "jsonl",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let text = String::from_utf8(out.stdout).unwrap();
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last["kind"], "outcome");
@@ -112,11 +100,7 @@ fn every_violent_event_carries_cameo_and_ucdp_codes() {
         "--format",
         "csv",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let text = String::from_utf8(out.stdout).unwrap();
     let mut rows = csv::Reader::from_reader(text.as_bytes());
     let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
@@ -154,11 +138,7 @@ fn trace_text_snapshot_minimal_seed_7_trial_3() {
         "--trial",
         "3",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_success();
     let text = String::from_utf8(out.stdout).unwrap();
     for line in text.lines() {
         assert!(line.chars().count() <= 100, "too wide: {line}");

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const EXE: &str = env!("CARGO_BIN_EXE_escalate");
+use crate::harness::{EXE, scenario};
 
 /// The longest any wait for jobs may take.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -313,7 +313,7 @@ fn a_failed_and_a_cancelled_task_are_rerun_alone_and_give_the_same_digest() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     // A scenario file (not a bundled name): the jobs run the copy in the study dir.
-    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.ron");
+    let minimal = scenario("minimal.ron");
     std::fs::copy(&minimal, d.join("study.ron")).unwrap();
     let run = [
         "--trials",

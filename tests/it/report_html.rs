@@ -13,27 +13,18 @@ use std::process::Command;
 use escalate::report::svg::escape;
 use serde_json::Value;
 
-fn escalate(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
+use crate::harness::{command, scenario};
+
+/// Runs a scenario; returns the HTML and the JSON report.
+fn render(dir: &Path, args: &[&str]) -> (String, Value) {
+    let out = command()
         .args(args)
         .arg("--html")
         .arg(dir.join("r.html"))
         .arg("--json")
         .arg(dir.join("r.json"))
-        .output()
-        .expect("escalate runs")
-}
-
-/// Runs a scenario; returns the HTML and the JSON report.
-fn render(dir: &Path, args: &[&str]) -> (String, Value) {
-    let out = escalate(dir, args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    out.assert_success();
     let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
     let json = serde_json::from_slice(&std::fs::read(dir.join("r.json")).unwrap()).unwrap();
     (html, json)
@@ -187,10 +178,7 @@ fn structure_of_the_minimal_report() {
 #[test]
 fn scenario_text_is_escaped() {
     let dir = tempfile::tempdir().unwrap();
-    let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.ron"),
-    )
-    .unwrap();
+    let src = std::fs::read_to_string(scenario("minimal.ron")).unwrap();
     let name = "name: \"Minimal: a sheltered insurgency\",";
     assert!(src.contains(name), "fixture anchor moved");
     let evil = src.replace(name, "name: \"<script>alert('x')</script> & <b>bold</b>\",");

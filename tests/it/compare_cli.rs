@@ -4,22 +4,10 @@
 //! nothing written, the terminal report within 100 columns.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn escalate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
-
-fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::harness::{Sandbox, fixture};
 
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("json written")).expect("json")
@@ -36,19 +24,12 @@ fn metric<'a>(r: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn talks_give_fewer_attacks_than_baseline_on_the_minimal_scenario() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = escalate(
-        &[
-            "compare", "minimal", "--policy", "baseline", "--policy", "talks", "--trials", "2000",
-            "--seed", "7", "--json", "c.json", "--html", "c.html", "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = Sandbox::new();
+    let out = dir.run(&[
+        "compare", "minimal", "--policy", "baseline", "--policy", "talks", "--trials", "2000",
+        "--seed", "7", "--json", "c.json", "--html", "c.html", "--quiet",
+    ]);
+    out.assert_success();
     let r = json(&dir.path().join("c.json"));
     assert_eq!(r["reference"], "baseline");
     let attacks = &metric(&r, "attacks")["policies"][1];
@@ -80,19 +61,12 @@ fn talks_give_fewer_attacks_than_baseline_on_the_minimal_scenario() {
 
 #[test]
 fn each_policys_digest_equals_its_own_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = escalate(
-        &[
-            "compare", "minimal", "--policy", "talks", "--trials", "1200", "--seed", "3", "--json",
-            "c.json", "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = Sandbox::new();
+    let out = dir.run(&[
+        "compare", "minimal", "--policy", "talks", "--trials", "1200", "--seed", "3", "--json",
+        "c.json", "--quiet",
+    ]);
+    out.assert_success();
     let r = json(&dir.path().join("c.json"));
     // One policy alone is compared with baseline.
     let names: Vec<&str> = r["policies"]
@@ -103,18 +77,11 @@ fn each_policys_digest_equals_its_own_run() {
         .collect();
     assert_eq!(names, ["baseline", "talks"]);
     for (k, policy) in ["baseline", "talks"].iter().enumerate() {
-        let run = escalate(
-            &[
-                "run", "minimal", "--policy", policy, "--trials", "1200", "--seed", "3", "--json",
-                "r.json", "--quiet",
-            ],
-            dir.path(),
-        );
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        let run = dir.run(&[
+            "run", "minimal", "--policy", policy, "--trials", "1200", "--seed", "3", "--json",
+            "r.json", "--quiet",
+        ]);
+        run.assert_success();
         let alone = json(&dir.path().join("r.json"));
         assert_eq!(r["policies"][k]["digest"], alone["digest"], "{policy}");
     }
@@ -122,20 +89,13 @@ fn each_policys_digest_equals_its_own_run() {
 
 #[test]
 fn a_policy_file_that_changes_nothing_gives_zero_differences() {
-    let dir = tempfile::tempdir().unwrap();
-    let noop = fixture("compare_noop_policy.ron");
-    let out = escalate(
-        &[
-            "compare", "minimal", "--policy", "baseline", "--policy", &noop, "--trials", "1500",
-            "--json", "c.json", "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = Sandbox::new();
+    let noop = fixture("compare_noop_policy.ron").display().to_string();
+    let out = dir.run(&[
+        "compare", "minimal", "--policy", "baseline", "--policy", &noop, "--trials", "1500",
+        "--json", "c.json", "--quiet",
+    ]);
+    out.assert_success();
     let r = json(&dir.path().join("c.json"));
     assert_eq!(r["policies"][1]["name"], "noop");
     assert_eq!(r["policies"][0]["digest"], r["policies"][1]["digest"]);
@@ -162,30 +122,20 @@ fn a_policy_file_that_changes_nothing_gives_zero_differences() {
         assert_eq!(c["policies"][1]["left"], 0.0);
     }
     // The same file works for `run` too.
-    let run = escalate(
-        &[
-            "run", "minimal", "--policy", &noop, "--trials", "50", "--quiet",
-        ],
-        dir.path(),
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = dir.run(&[
+        "run", "minimal", "--policy", &noop, "--trials", "50", "--quiet",
+    ]);
+    run.assert_success();
 }
 
 #[test]
 fn a_bad_policy_file_is_rejected_with_its_position_and_nothing_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = fixture("compare_bad_policy.ron");
-    let out = escalate(
-        &[
-            "compare", "minimal", "--policy", "baseline", "--policy", &bad, "--trials", "10",
-            "--json", "c.json", "--html", "c.html",
-        ],
-        dir.path(),
-    );
+    let dir = Sandbox::new();
+    let bad = fixture("compare_bad_policy.ron").display().to_string();
+    let out = dir.run(&[
+        "compare", "minimal", "--policy", "baseline", "--policy", &bad, "--trials", "10", "--json",
+        "c.json", "--html", "c.html",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("compare_bad_policy.ron:5:12"), "{err}");
@@ -195,25 +145,19 @@ fn a_bad_policy_file_is_rejected_with_its_position_and_nothing_is_written() {
     // A syntax error points into the file too.
     let broken = dir.path().join("broken.ron");
     std::fs::write(&broken, "Policy(\n    name: \"x\",\n    colour: 3,\n)\n").unwrap();
-    let out = escalate(
-        &[
-            "compare",
-            "minimal",
-            "--policy",
-            broken.to_str().unwrap(),
-            "--trials",
-            "10",
-        ],
-        dir.path(),
-    );
+    let out = dir.run(&[
+        "compare",
+        "minimal",
+        "--policy",
+        broken.to_str().unwrap(),
+        "--trials",
+        "10",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.ron:3:"), "{err}");
     // An unknown policy name lists the ones there are.
-    let out = escalate(
-        &["compare", "minimal", "--policy", "strik", "--trials", "10"],
-        dir.path(),
-    );
+    let out = dir.run(&["compare", "minimal", "--policy", "strik", "--trials", "10"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("talks"));
 }

@@ -5,13 +5,14 @@
 //! (`run::trials::summarise`, `run::trials::run_one`), which is what the CLI calls.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use escalate::engine::{NoTrace, TrialOutcome};
 use escalate::model::{self, Model};
 use escalate::run::Executor;
 use escalate::run::trials::{run_one, summarise};
 use escalate::scenario::{self, Source};
+
+use crate::harness::escalate;
 
 /// The value-stability pin: the digest of
 /// `escalate run scenarios/minimal.ron --trials 2000 --seed 7`.
@@ -23,23 +24,6 @@ use escalate::scenario::{self, Source};
 /// users who pinned a digest in CI will see their jobs fail too.
 const MINIMAL_2000_SEED_7: &str =
     "1ceaeb44d56a98d4487d200f4e88d4216ec4022927aef746b06076bd2c426693";
-
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the escalate binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The `digest HEX` of a run's terminal report.
 fn digest_line(out: &str) -> String {
@@ -58,13 +42,9 @@ fn run_json(dir: &Path, name: &str, args: &[&str]) -> (Vec<u8>, String) {
     let json_s = json.to_str().expect("utf-8 temp path");
     all.extend_from_slice(&["--json", json_s, "--quiet"]);
     let o = escalate(&all);
-    assert!(
-        o.status.success(),
-        "escalate {all:?} failed:\n{}",
-        stderr(&o)
-    );
+    o.assert_success();
     let bytes = std::fs::read(&json).expect("the JSON file was written");
-    (bytes, digest_line(&stdout(&o)))
+    (bytes, digest_line(&o.stdout_text()))
 }
 
 fn json_digest(bytes: &[u8]) -> String {
@@ -139,8 +119,8 @@ fn value_stability_pin_and_expect_digest() {
         "--quiet",
     ];
     let o = escalate(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let got = digest_line(&stdout(&o));
+    o.assert_success();
+    let got = digest_line(&o.stdout_text());
     assert_eq!(
         got, MINIMAL_2000_SEED_7,
         "results changed: update MINIMAL_2000_SEED_7 deliberately and note it in CHANGELOG.md"
@@ -149,8 +129,17 @@ fn value_stability_pin_and_expect_digest() {
     let mut expect = args.to_vec();
     expect.extend_from_slice(&["--expect-digest", MINIMAL_2000_SEED_7]);
     let o = escalate(&expect);
-    assert_eq!(o.status.code(), Some(0), "equal digest: {}", stderr(&o));
-    assert_eq!(stderr(&o), "", "nothing on stderr when the digest matches");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "equal digest: {}",
+        o.stderr_text()
+    );
+    assert_eq!(
+        o.stderr_text(),
+        "",
+        "nothing on stderr when the digest matches"
+    );
 
     // Upper case is the same digest.
     let upper = MINIMAL_2000_SEED_7.to_uppercase();
@@ -163,7 +152,7 @@ fn value_stability_pin_and_expect_digest() {
     expect.extend_from_slice(&["--expect-digest", &wrong]);
     let o = escalate(&expect);
     assert_eq!(o.status.code(), Some(1), "a different digest exits 1");
-    let err = stderr(&o);
+    let err = o.stderr_text();
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "a one-line diff, got:\n{err}");
     assert!(
@@ -173,7 +162,7 @@ fn value_stability_pin_and_expect_digest() {
     );
     assert!(!err.contains("panicked"));
     // The report is still printed, so the job log shows what changed.
-    assert_eq!(digest_line(&stdout(&o)), MINIMAL_2000_SEED_7);
+    assert_eq!(digest_line(&o.stdout_text()), MINIMAL_2000_SEED_7);
 }
 
 fn compile(path: &str) -> Model {

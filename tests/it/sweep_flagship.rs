@@ -13,45 +13,37 @@
 //! Small on purpose (Sobol N = 64 base samples, 320 points, 200 trials each, a
 //! 120-day horizon) so it runs in seconds.
 
-use std::process::Command;
-
 use serde_json::Value;
+
+use crate::harness::escalate;
 
 #[test]
 fn an_unread_input_has_zero_total_index_and_the_attack_rate_ranks_first() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("flagship");
-    let o = Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args([
-            "sweep",
-            "pak-afghan-2024",
-            "--design",
-            "sobol",
-            "--points",
-            "64",
-            "--set",
-            "actors.TTP.attack_rate=0.2..0.6",
-            "--set",
-            "actors.Baloch.attack_rate=0.1..0.3",
-            "--set",
-            "actors.Taliban.refugees=0..2000000",
-            "--trials",
-            "200",
-            "--horizon",
-            "120",
-            "--seed",
-            "3",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = escalate(&[
+        "sweep",
+        "pak-afghan-2024",
+        "--design",
+        "sobol",
+        "--points",
+        "64",
+        "--set",
+        "actors.TTP.attack_rate=0.2..0.6",
+        "--set",
+        "actors.Baloch.attack_rate=0.1..0.3",
+        "--set",
+        "actors.Taliban.refugees=0..2000000",
+        "--trials",
+        "200",
+        "--horizon",
+        "120",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    o.assert_code(0);
     let json: Value =
         serde_json::from_slice(&std::fs::read(out.join("sensitivity.json")).unwrap()).unwrap();
     let outputs = json["outputs"].as_array().unwrap();

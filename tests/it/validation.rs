@@ -7,22 +7,15 @@
 //! cannot silently make the test vacuous); say what is wrong and how to fix it;
 //! never panic; write nothing (a `--json` target does not appear).
 
-use std::path::Path;
-use std::process::{Command, Output};
+use crate::harness::{Run, command, project};
 
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("the escalate binary runs")
+fn escalate(args: &[&str]) -> Run {
+    command().env("COLUMNS", "100").args(args).run()
 }
 
 /// stderr with the diagnostic's frame removed and wrapped lines joined, so a
 /// message can be matched whatever the terminal width.
-fn flat(o: &Output) -> String {
+fn flat(o: &Run) -> String {
     let raw = String::from_utf8_lossy(&o.stderr);
     let mut s = String::new();
     for line in raw.lines() {
@@ -33,14 +26,13 @@ fn flat(o: &Output) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn raw_stderr(o: &Output) -> String {
+fn raw_stderr(o: &Run) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// 1-based line and column of the first occurrence of `needle` in the file.
 fn position_of(file: &str, needle: &str) -> (usize, usize) {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
-        .expect("fixture readable");
+    let text = std::fs::read_to_string(project(file)).expect("fixture readable");
     let offset = text
         .find(needle)
         .unwrap_or_else(|| panic!("`{needle}` not in {file}"));

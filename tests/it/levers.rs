@@ -413,8 +413,12 @@ fn deportation_moves_per_day_times_duration_and_feeds_recruitment() {
 /// A programme lever (deportation, trade closure, talks, ceasefire) used by a
 /// doctrine rule, which fires after the day's programmes have run, starts the
 /// next day and runs its full duration, like the same lever used by an event.
+///
+/// Regression: rule-started programmes ran `duration - 1` days (the lever
+/// ended at `day + duration` though its first day had already passed); fixed
+/// in the engine, results changed with pin `1ceaeb44…` (CHANGELOG.md).
 #[test]
-fn deportation_by_a_rule_lasts_its_duration() {
+fn regression_rule_started_programme_runs_its_full_length() {
     // The same drive, ordered by a doctrine rule instead of an event.
     let doctrine = rule(
         "A",

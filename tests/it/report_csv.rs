@@ -4,28 +4,23 @@
 //! thread count.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::harness::command;
 
 fn run(dir: &Path, tag: &str, extra: &[&str]) -> (Vec<u8>, Value) {
     let csv = dir.join(format!("{tag}.csv"));
     let json = dir.join(format!("{tag}.json"));
-    let out = Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = command()
         .args(["run", "scenarios/minimal.ron", "--seed", "17"])
         .args(extra)
         .arg("--csv")
         .arg(&csv)
         .arg("--json")
         .arg(&json)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    out.assert_success();
     (
         std::fs::read(&csv).unwrap(),
         serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),

@@ -2,20 +2,12 @@
 //! and no temporary files behind; a successful run replaces them whole.
 
 use std::path::Path;
-use std::process::{Command, Output};
+
+use crate::harness::escalate;
 
 const OLD_JSON: &[u8] = b"old json\n";
 const OLD_HTML: &[u8] = b"<p>old html</p>\n";
 const OLD_CSV: &[u8] = b"old,csv\n";
-
-fn escalate(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn seed_files(dir: &Path) {
     std::fs::write(dir.join("r.json"), OLD_JSON).unwrap();
@@ -67,16 +59,12 @@ fn args<'a>(dir: &'a Path, extra: &'a [&'a str]) -> Vec<std::ffi::OsString> {
         .collect()
 }
 
-fn run(a: &[std::ffi::OsString]) -> Output {
-    escalate(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>())
-}
-
 #[test]
 fn bad_override_leaves_old_files_intact() {
     let dir = tempfile::tempdir().unwrap();
     seed_files(dir.path());
     let before = listing(dir.path());
-    let out = run(&args(dir.path(), &["--set", "actors.NOPE.resolve=0.5"]));
+    let out = escalate(&args(dir.path(), &["--set", "actors.NOPE.resolve=0.5"]));
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -100,7 +88,7 @@ fn unwritable_output_leaves_the_other_outputs_intact() {
     let mut a = args(dir.path(), &[]);
     let i = a.iter().position(|s| s == "--csv").unwrap();
     a[i + 1] = dir.path().join("missing").join("r.csv").into();
-    let out = run(&a);
+    let out = escalate(&a);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -116,7 +104,7 @@ fn unwritable_output_leaves_the_other_outputs_intact() {
     let mut a = args(dir.path(), &[]);
     let i = a.iter().position(|s| s == "--html").unwrap();
     a[i + 1] = dir.path().join("adir").into();
-    let out = run(&a);
+    let out = escalate(&a);
     assert_eq!(out.status.code(), Some(2));
     assert_untouched(dir.path());
     assert_eq!(listing(dir.path()), before);
@@ -130,7 +118,7 @@ fn the_same_file_for_two_outputs_is_refused() {
     let mut a = args(dir.path(), &[]);
     let i = a.iter().position(|s| s == "--csv").unwrap();
     a[i + 1] = dir.path().join("r.json").into();
-    let out = run(&a);
+    let out = escalate(&a);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("both name"));
     assert_untouched(dir.path());
@@ -142,12 +130,8 @@ fn a_successful_run_replaces_files_whole_and_leaves_no_temporaries() {
     let dir = tempfile::tempdir().unwrap();
     seed_files(dir.path());
     let before = listing(dir.path());
-    let out = run(&args(dir.path(), &[]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = escalate(&args(dir.path(), &[]));
+    out.assert_success();
     assert_eq!(listing(dir.path()), before, "temporary files left behind");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();

@@ -3,18 +3,8 @@
 //! change exactly what they name; `escalate params` lists every path.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn escalate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_escalate"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::harness::escalate;
 
 /// The rows of a CSV file as maps from header to cell (no quoted commas in these files).
 fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
@@ -45,7 +35,7 @@ fn run_refuses_an_unknown_path_and_names_the_nearest() {
         "actors.G.atack_rate=0.5",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let err = text(&o.stderr);
+    let err = o.stderr_text();
     assert!(
         err.contains("no parameter at `actors.G.atack_rate`"),
         "{err}"
@@ -65,7 +55,7 @@ fn run_refuses_a_value_out_of_range() {
         "actors.G.sanctuary=1.5",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let err = text(&o.stderr);
+    let err = o.stderr_text();
     assert!(err.contains("actors.G.sanctuary"), "{err}");
     assert!(err.contains("between 0 and 1"), "{err}");
 }
@@ -92,7 +82,7 @@ fn sweep_refuses_bad_factors_and_writes_nothing() {
             "--out", out_s,
         ]);
         assert_eq!(o.status.code(), Some(2), "{set}");
-        let err = text(&o.stderr);
+        let err = o.stderr_text();
         assert!(err.contains(says), "{set}: {err}");
         assert!(!out.exists(), "{set}: nothing may be written");
     }
@@ -118,7 +108,7 @@ fn sweep_refuses_bad_factors_and_writes_nothing() {
         a.extend(args);
         let o = escalate(&a);
         assert_eq!(o.status.code(), Some(2));
-        assert!(text(&o.stderr).contains(says), "{}", text(&o.stderr));
+        assert!(o.stderr_text().contains(says), "{}", o.stderr_text());
         assert!(!out.exists());
     }
 }
@@ -127,7 +117,7 @@ fn sweep_refuses_bad_factors_and_writes_nothing() {
 fn params_lists_every_path_with_value_and_source_in_100_columns() {
     let o = escalate(&["params", "minimal"]);
     assert_eq!(o.status.code(), Some(0));
-    let s = text(&o.stdout);
+    let s = o.stdout_text();
     for line in s.lines() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
@@ -179,7 +169,7 @@ fn fixed_overrides_and_factors_change_what_they_name() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.assert_code(0);
     let rows = csv_rows(&out.join("points.csv"));
     assert_eq!(rows.len(), 5);
     let mut seen = Vec::new();
@@ -218,7 +208,7 @@ fn each_point_equals_the_plain_run_with_its_settings() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.assert_code(0);
     let rows = csv_rows(&out.join("points.csv"));
     assert_eq!(rows.len(), 4);
     let mut digests = Vec::new();
@@ -242,7 +232,7 @@ fn each_point_equals_the_plain_run_with_its_settings() {
         }
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = escalate(&a);
-        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        run.assert_code(0);
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(tmp.path().join("r.json")).unwrap()).unwrap();
         assert_eq!(

@@ -1,0 +1,371 @@
+//! The one way the integration tests run the `escalate` binary.
+//!
+//! Every run happens in a fresh temporary directory, a [`Sandbox`], that
+//! links the project's `scenarios/` and `tests/fixtures/` at the same relative
+//! paths: command lines name files as a user in the project root would
+//! (`scenarios/minimal.ron`), so diagnostics and snapshots show those paths,
+//! while whatever a run writes into its working directory stays out of the
+//! source tree and is gone after the test.
+//!
+//! The environment is fixed for every run: `NO_COLOR=1` (a test that needs it
+//! unset says so with [`Escalate::env_remove`]), `CLICOLOR_FORCE` and
+//! `FORCE_COLOR` removed, stdin empty unless given, stdout and stderr pipes:
+//! no terminal anywhere.
+//!
+//! - [`escalate`]`(&args)`: one run in a sandbox of its own; [`command`]: the
+//!   same as an [`Escalate`] builder (env, stdin, a spawned child);
+//! - [`Sandbox::new`], [`Sandbox::run`], [`Sandbox::escalate`]: several runs
+//!   sharing one directory; [`escalate_in`]: a run in a directory inside one;
+//! - [`Run`]: exit status, stdout and stderr (the fields of
+//!   `std::process::Output`), with text and assertion helpers;
+//! - [`project`], [`scenario`], [`fixture`]: absolute paths into the project.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+
+/// The `escalate` binary under test.
+pub const EXE: &str = env!("CARGO_BIN_EXE_escalate");
+
+/// The project root (`CARGO_MANIFEST_DIR`).
+pub fn project_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path relative to the project root, made absolute.
+pub fn project(rel: impl AsRef<Path>) -> PathBuf {
+    project_dir().join(rel)
+}
+
+/// A bundled scenario file: `scenarios/NAME`.
+pub fn scenario(name: &str) -> PathBuf {
+    project("scenarios").join(name)
+}
+
+/// A test fixture: `tests/fixtures/NAME`.
+pub fn fixture(name: &str) -> PathBuf {
+    project("tests/fixtures").join(name)
+}
+
+/// What a sandbox links from the project, at the same relative path.
+const LINKED: [&str; 2] = ["scenarios", "tests/fixtures"];
+
+/// A fresh temporary working directory, removed when dropped.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// A new empty directory holding links to `scenarios/` and `tests/fixtures/`.
+    pub fn new() -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("escalate-it-")
+            .tempdir()
+            .expect("a temporary directory");
+        for rel in LINKED {
+            let link = dir.path().join(rel);
+            if let Some(parent) = link.parent() {
+                std::fs::create_dir_all(parent).expect("sandbox directory");
+            }
+            link_dir(&project(rel), &link);
+        }
+        Sandbox { dir }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `escalate` to be run in this directory.
+    pub fn escalate(&self) -> Escalate {
+        Escalate::new(self.path())
+    }
+
+    /// Runs `escalate ARGS` in this directory.
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Run {
+        self.escalate().args(args).run()
+    }
+}
+
+#[cfg(unix)]
+fn link_dir(target: &Path, link: &Path) {
+    std::os::unix::fs::symlink(target, link)
+        .unwrap_or_else(|e| panic!("link {} -> {}: {e}", link.display(), target.display()));
+}
+
+#[cfg(not(unix))]
+fn link_dir(target: &Path, link: &Path) {
+    // No unprivileged symlinks: a copy serves (the tests only read these files).
+    std::fs::create_dir_all(link).expect("sandbox directory");
+    for entry in std::fs::read_dir(target).expect("project directory") {
+        let entry = entry.expect("directory entry");
+        let to = link.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            link_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy into the sandbox");
+        }
+    }
+}
+
+/// `escalate` to be run in a sandbox of its own, removed after the run.
+pub fn command() -> Escalate {
+    let sandbox = Sandbox::new();
+    let mut c = Escalate::new(sandbox.path());
+    c.sandbox = Some(sandbox);
+    c
+}
+
+/// Runs `escalate ARGS` in a sandbox of its own, removed after the run.
+pub fn escalate<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    command().args(args).run()
+}
+
+/// Runs `escalate ARGS` in `dir` (a sandbox, or a directory inside one).
+pub fn escalate_in<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Run {
+    Escalate::new(dir).args(args).run()
+}
+
+/// One invocation of `escalate`, built up and then [run](Escalate::run) or
+/// [spawned](Escalate::spawn).
+pub struct Escalate {
+    command: Command,
+    args: Vec<OsString>,
+    dir: PathBuf,
+    stdin: Option<Vec<u8>>,
+    /// The sandbox it runs in, when it owns one ([`command`]).
+    sandbox: Option<Sandbox>,
+}
+
+impl Escalate {
+    /// `escalate` with no arguments, to run in `dir`, in the fixed environment.
+    pub fn new(dir: &Path) -> Escalate {
+        let mut command = Command::new(EXE);
+        command
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("FORCE_COLOR");
+        Escalate {
+            command,
+            args: Vec::new(),
+            dir: dir.to_path_buf(),
+            stdin: None,
+            sandbox: None,
+        }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Escalate {
+        self.command.arg(arg.as_ref());
+        self.args.push(arg.as_ref().to_os_string());
+        self
+    }
+
+    pub fn args<I, S>(self, args: I) -> Escalate
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        args.into_iter().fold(self, |c, a| c.arg(a))
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Escalate {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Escalate {
+        self.command.env_remove(key);
+        self
+    }
+
+    /// What the run reads on stdin (otherwise stdin is empty).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Escalate {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// The command line, for messages.
+    fn shown(&self) -> String {
+        let mut s = String::from("escalate");
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&a.to_string_lossy());
+        }
+        s
+    }
+
+    /// Runs to the end and collects what it printed.
+    pub fn run(mut self) -> Run {
+        let command = self.shown();
+        self.command
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self
+            .command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+        // Fed from a thread, so a run that prints before it reads cannot block.
+        let feeder = self.stdin.take().map(|bytes| {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            std::thread::spawn(move || {
+                // A run that exits without reading everything closes the pipe.
+                let _ = pipe.write_all(&bytes);
+            })
+        });
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("{command}: {e}"));
+        if let Some(f) = feeder {
+            f.join().expect("stdin feeder");
+        }
+        Run {
+            status: out.status,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            command,
+            dir: self.dir,
+        }
+    }
+
+    /// Starts the run and returns at once; its stdout and stderr are discarded.
+    pub fn spawn(mut self) -> Spawned {
+        let command = self.shown();
+        let child = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+        Spawned {
+            child,
+            _sandbox: self.sandbox,
+        }
+    }
+}
+
+/// A running `escalate` (a `std::process::Child`), holding its sandbox, if it
+/// owns one, until dropped.
+pub struct Spawned {
+    child: Child,
+    _sandbox: Option<Sandbox>,
+}
+
+impl std::ops::Deref for Spawned {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.child
+    }
+}
+
+impl std::ops::DerefMut for Spawned {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+/// A finished run: the fields of `std::process::Output`, and what ran where.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// The command line as run (`escalate ARGS`).
+    pub command: String,
+    /// The working directory it ran in.
+    pub dir: PathBuf,
+}
+
+impl Run {
+    /// The exit code (None if killed by a signal).
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+
+    /// stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// What ran and what it printed, for a failure message.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (in {}) exited with {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.command,
+            self.dir.display(),
+            self.code(),
+            self.stdout_text(),
+            self.stderr_text()
+        )
+    }
+
+    /// Panics, showing the run, unless it exited 0.
+    #[track_caller]
+    pub fn assert_success(&self) -> &Run {
+        assert!(self.success(), "{}", self.describe());
+        self
+    }
+
+    /// Panics, showing the run, unless it exited with `code`.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code(), Some(code), "{}", self.describe());
+        self
+    }
+}
+
+// ---- The harness itself -----------------------------------------------------
+
+#[test]
+fn each_sandbox_is_fresh_and_sees_the_project_files() {
+    let (a, b) = (Sandbox::new(), Sandbox::new());
+    assert_ne!(a.path(), b.path());
+    assert!(a.join("scenarios/minimal.ron").is_file());
+    assert!(a.join("tests/fixtures/all_features.ron").is_file());
+    assert!(scenario("minimal.ron").is_absolute() && scenario("minimal.ron").is_file());
+    assert!(fixture("all_features.ron").is_file());
+    // What a run writes lands in its own sandbox, and nowhere in the project.
+    let run = a.run(&[
+        "run", "minimal", "--trials", "10", "--quiet", "--json", "r.json",
+    ]);
+    run.assert_success();
+    assert!(a.join("r.json").is_file());
+    assert!(!b.join("r.json").exists() && !project("r.json").exists());
+    let gone = a.path().to_path_buf();
+    drop(a);
+    assert!(!gone.exists(), "the sandbox is removed when dropped");
+}
+
+#[cfg(unix)]
+#[test]
+fn stdin_is_fed_and_exit_codes_are_seen() {
+    let text = std::fs::read_to_string(scenario("minimal.ron")).unwrap();
+    let run = command().args(["validate", "/dev/stdin"]).stdin(text).run();
+    run.assert_success();
+    assert!(run.stdout_text().contains("valid"), "{}", run.describe());
+    // Without stdin given, stdin is empty: the same command has nothing to read.
+    escalate(&["validate", "/dev/stdin"]).assert_code(2);
+    escalate(&["validate", "tests/fixtures/invalid/syntax.ron"]).assert_code(2);
+}

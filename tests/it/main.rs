@@ -1,0 +1,24 @@
+//! The integration tests of escalate: one test binary (`cargo test --test it`),
+//! one module per area, all running the binary through [`harness`].
+
+mod harness;
+
+mod calibration;
+mod cli;
+mod compare_cli;
+mod compare_crn;
+mod determinism;
+mod levers;
+mod report_atomic;
+mod report_csv;
+mod report_html;
+mod report_terminal;
+mod report_wilson;
+mod sensitivity;
+mod shard_merge;
+mod slurm;
+mod sweep_determinism;
+mod sweep_flagship;
+mod sweep_overrides;
+mod trace_replay;
+mod validation;
