@@ -3,10 +3,10 @@
 //! tree. The engine reads only this; nothing here is looked up by name at run time.
 
 mod compile;
-pub mod metrics;
 
+pub use crate::scenario::metrics;
 pub use compile::compile;
-pub use metrics::{MetricDef, MetricLayout, NONE, metric_names};
+pub use metrics::{Direction, MetricDef, MetricKind, MetricLayout, NONE, metric_names};
 
 use crate::scenario::Param;
 
