@@ -15,7 +15,7 @@
 //! leave the block. [`PairedStats`] merges by integer addition, exactly like
 //! [`Summary`]: a comparison has the same bits for any thread count.
 //!
-//! What "better" means for each metric is [`direction`]; classes are compared
+//! What "better" means for each metric is its declared [`Direction`]; classes are compared
 //! by their probabilities (no direction: a scenario's classes need not be
 //! ordered by severity).
 
@@ -29,57 +29,9 @@ use crate::run::{Executor, Job};
 use crate::stats::{Summary, wilson};
 use crate::streams::StreamKeys;
 
-/// Which way a metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Less is better (deaths, attacks, trade lost, rungs...).
-    Lower,
-    /// More is better (days at the calmest rung, a later first strike).
-    Higher,
-    /// No better or worse (ceasefires made, fighters left, days at a middle rung).
-    Neither,
-}
-
-/// Which way metric `name` of `model` is better.
-///
-/// Lower: `attacks*`, `deaths*`, `attack_deaths.*`, `strikes`,
-/// `first_strike_toll`, `deported`, `trade_lost`, `closure_days`,
-/// `ceasefires_broken`, `peak_rung.*`, `final_rung.*`. Higher:
-/// `first_strike_day` and the days at the calmest rung (`days_at.D.<rung 0>`).
-/// Neither: `ceasefires_made` (a ceasefire is made because violence was high),
-/// `fighters_end.*` (fewer militants is not better for everyone), days at the
-/// other rungs, and any metric not listed.
-pub fn direction(model: &Model, name: &str) -> Direction {
-    const LOWER: [&str; 7] = [
-        "strikes",
-        "first_strike_toll",
-        "deported",
-        "trade_lost",
-        "closure_days",
-        "ceasefires_broken",
-        "attacks",
-    ];
-    const LOWER_PREFIX: [&str; 5] = [
-        "attacks.",
-        "deaths",
-        "attack_deaths.",
-        "peak_rung.",
-        "final_rung.",
-    ];
-    if LOWER.contains(&name) || LOWER_PREFIX.iter().any(|p| name.starts_with(p)) {
-        return Direction::Lower;
-    }
-    if name == "first_strike_day" {
-        return Direction::Higher;
-    }
-    if let (Some(rest), Some(calm)) = (name.strip_prefix("days_at."), model.rungs.first())
-        && rest.ends_with(&format!(".{calm}"))
-    {
-        return Direction::Higher;
-    }
-    Direction::Neither
-}
+/// Which way a metric is better: declared by each metric where it is defined
+/// ([`crate::model::metrics`]); re-exported here for the reports.
+pub use crate::model::Direction;
 
 /// Paired accumulator of one metric: one policy against the reference.
 ///
@@ -150,12 +102,7 @@ impl PairedStats {
             trials: 0,
             metrics: vec![vec![PairedMetric::default(); model.metrics.len()]; policies],
             classes: vec![vec![PairedClass::default(); model.classes.len()]; policies],
-            directions: model
-                .metrics
-                .defs
-                .iter()
-                .map(|d| direction(model, &d.name))
-                .collect(),
+            directions: model.metrics.defs.iter().map(|d| d.direction).collect(),
         }
     }
 

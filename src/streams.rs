@@ -9,9 +9,10 @@
 //! Each trial has four purposes and one key per uncertain parameter, each its own generator, so that what one part
 //! of the model draws never shifts another part's draws:
 //! - every uncertain parameter has its own key, derived from the seed and the
-//!   parameter's override path (a doctrine rule's parameters by the rule's
-//!   name, see [`stable_label`]): two policies (or two sweep points) draw the
-//!   same value for a parameter they share, whatever else differs;
+//!   parameter's stream label ([`crate::model::ParamSlot::stream`]: its override
+//!   path, a doctrine rule's parameters named by the rule's name): two policies
+//!   (or two sweep points) draw the same value for a parameter they share,
+//!   whatever else differs;
 //! - `exogenous`: scheduled events and random shocks; its draws per day do not
 //!   depend on the trial's state, so every policy sees the same shocks;
 //! - `violence`: armed groups' attacks and ceasefire breaks;
@@ -63,27 +64,6 @@ fn key(seed: u64, label: &str, name: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The label a parameter's key is derived from: its override path, except that
-/// a doctrine rule is named by its name, not its position
-/// (`doctrines.A.rules[1].probability` becomes `doctrines.A.rule:answer.probability`).
-/// A policy that disables or adds a rule shifts the positions of the rules after
-/// it; with names, every rule two policies share keeps its own draws (common
-/// random numbers).
-pub fn stable_label(model: &Model, path: &str) -> String {
-    let mut nth = vec![0usize; model.actors.len()];
-    for r in &model.rules {
-        let a = r.actor as usize;
-        let id = &model.actors[a].id;
-        let prefix = format!("doctrines.{id}.rules[{}].", nth[a]);
-        nth[a] += 1;
-        if let Some(rest) = path.strip_prefix(&prefix) {
-            let name = r.name.strip_prefix(&format!("{id}/")).unwrap_or(&r.name);
-            return format!("doctrines.{id}.rule:{name}.{rest}");
-        }
-    }
-    path.to_string()
-}
-
 impl StreamKeys {
     /// Derives every key of a run once, before any trial.
     pub fn new(seed: u64, model: &Model) -> Self {
@@ -93,12 +73,15 @@ impl StreamKeys {
             params: model
                 .params
                 .iter()
-                .map(|p| key(seed, "param", &stable_label(model, &p.path)))
+                .map(|p| key(seed, "param", &p.stream))
                 .collect(),
             rules: model
                 .rules
                 .iter()
-                .map(|r| key(seed, "rule", &r.name))
+                .map(|r| {
+                    let actor = &model.actors[r.actor as usize].id;
+                    key(seed, "rule", &format!("{actor}/{}", r.rule))
+                })
                 .collect(),
         }
     }
@@ -128,5 +111,55 @@ impl StreamKeys {
         let mut r = ChaCha8Rng::from_seed(*key);
         r.set_stream(trial);
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BUNDLED, Source, load};
+
+    /// How stream labels were made before the walk made them: by re-parsing
+    /// the override path against the rules' `Actor/name` labels (the oracle).
+    fn label_by_reparsing(model: &Model, path: &str) -> String {
+        let mut nth = vec![0usize; model.actors.len()];
+        for r in &model.rules {
+            let a = r.actor as usize;
+            let id = &model.actors[a].id;
+            let prefix = format!("doctrines.{id}.rules[{}].", nth[a]);
+            nth[a] += 1;
+            if let Some(rest) = path.strip_prefix(&prefix) {
+                let name = r.name.strip_prefix(&format!("{id}/")).unwrap_or(&r.name);
+                return format!("doctrines.{id}.rule:{name}.{rest}");
+            }
+        }
+        path.to_string()
+    }
+
+    #[test]
+    fn stream_labels_and_rule_keys_are_unchanged() {
+        for b in BUNDLED {
+            let src = Source::bundled(b);
+            let v = load(&src).unwrap();
+            let mut models = vec![crate::model::compile(&v)];
+            for p in &v.scenario().policies {
+                let w = v.configure(&src, Some(&p.name), &[]).unwrap();
+                models.push(crate::model::compile(&w));
+            }
+            for m in &models {
+                let mut renamed = 0;
+                for p in &m.params {
+                    assert_eq!(p.stream, label_by_reparsing(m, &p.path), "{}", b.name);
+                    renamed += usize::from(p.stream != p.path);
+                }
+                if !m.rules.is_empty() {
+                    assert!(renamed > 0, "{}: rule parameters keyed by name", b.name);
+                }
+                let keys = StreamKeys::new(7, m);
+                for (k, r) in m.rules.iter().enumerate() {
+                    assert_eq!(keys.rules[k], key(7, "rule", &r.name), "{}", r.name);
+                }
+            }
+        }
     }
 }

@@ -19,11 +19,33 @@ pub use trace::{Cause, NoTrace, TraceEvent, Tracer};
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, TriggerM};
+use crate::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
 use crate::streams::{Purpose, StreamKeys};
 use sample::{chance, poisson, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
+
+/// Deaths of a lever use by category (civilian, security, militant): none.
+const NO_DEATHS: [u64; 3] = [0; 3];
+
+/// One use of a lever: who used it on whom and what it touched, as every
+/// lever's effect reads it.
+struct LeverUse {
+    /// The day.
+    t: usize,
+    /// The actor using it.
+    user: ActorIx,
+    /// Its target, if any.
+    target: Option<ActorIx>,
+    /// The target's index among the armed groups, if the target is one.
+    group: Option<usize>,
+    /// The dyad it touches, if any.
+    dyad: Option<u16>,
+    /// Whether it strikes across a border.
+    cross_border: bool,
+    /// Whether the lever acts inside the user's own territory.
+    domestic: bool,
+}
 
 /// The generator a lever's random effects come from.
 #[derive(Debug, Clone, Copy)]
@@ -626,6 +648,9 @@ impl<'m> Trial<'m> {
         )
     }
 
+    /// Applies lever `lever` used by `user` on `target` on day `t`: what every
+    /// lever does (its cost, the touched dyad's tension, rung and calm clock),
+    /// then its own effect (one function per lever, below), then the trace.
     fn use_lever<T: Tracer>(
         &mut self,
         t: usize,
@@ -642,13 +667,122 @@ impl<'m> Trial<'m> {
             Cause::Event(_) => EffectStream::Shared(Purpose::Exogenous),
             Cause::Talks => EffectStream::Shared(Purpose::Decisions),
         };
-        let ti = t as i64;
         let (dyad, cross_border) = match (&l.effect, target) {
             (EffectM::Mediation { dyad, .. }, _) => (Some(*dyad), false),
             (_, Some(x)) if l.domestic => (model.dyad(user, x), false),
             (_, Some(x)) => self.touched(user, x),
             (_, None) => (None, false),
         };
+        let before = self.lever_common(t, user, lever, dyad);
+        let u = LeverUse {
+            t,
+            user,
+            target,
+            group: target.and_then(|x| match model.actors[x as usize].kind {
+                Kind::Group(g) => Some(g as usize),
+                _ => None,
+            }),
+            dyad,
+            cross_border,
+            domestic: l.domestic,
+        };
+        let deaths = self.lever_effect(&u, &l.effect);
+        let rung = match (dyad, before) {
+            (Some(d), Some(b)) if self.rung[d as usize] != b => Some((d, b, self.rung[d as usize])),
+            _ => None,
+        };
+        tracer.record(
+            t as u32,
+            TraceEvent::Lever {
+                actor: user,
+                lever,
+                target,
+                cause,
+                deaths,
+                rung,
+            },
+        );
+    }
+
+    /// A lever's own effect (one function per lever); returns the deaths it
+    /// caused by category.
+    fn lever_effect(&mut self, u: &LeverUse, effect: &EffectM) -> [u64; 3] {
+        match *effect {
+            EffectM::Airstrike {
+                militants,
+                civilians,
+                pressure,
+                backlash,
+            } => self.strike(u, [militants, civilians, pressure, backlash], None),
+            EffectM::GroundOperation {
+                militants,
+                civilians,
+                security_lost,
+                pressure,
+                backlash,
+            } => self.strike(
+                u,
+                [militants, civilians, pressure, backlash],
+                Some(security_lost),
+            ),
+            EffectM::BorderClash {
+                security_killed,
+                own_losses,
+            } => self.border_clash(u, security_killed, own_losses),
+            EffectM::Mobilization => NO_DEATHS,
+            EffectM::TradeReopening => self.reopen_trade(u),
+            EffectM::Talks {
+                attack_factor,
+                duration,
+                ceasefire_chance,
+                ceasefire,
+            } => self.open_talks(u, attack_factor, duration, ceasefire_chance, ceasefire),
+            EffectM::Ceasefire {
+                attack_factor,
+                duration,
+                break_hazard,
+            } => self.agree_ceasefire(u, attack_factor, duration, break_hazard),
+            EffectM::Mediation {
+                dyad,
+                success,
+                tension_drop,
+                steps_down,
+            } => self.mediate(dyad, success, tension_drop, steps_down),
+            EffectM::Deportation {
+                per_day,
+                duration,
+                backlash,
+            } => self.deport(u, per_day, duration, backlash),
+            EffectM::TradeClosure {
+                trade_per_day,
+                duration,
+                economy_cost,
+            } => self.close_border(u, trade_per_day, duration, economy_cost),
+            EffectM::Sanctuary { hold } => self.shelter(u, hold),
+            EffectM::Crackdown { hold, militants } => self.crack_down(u, hold, militants),
+            EffectM::Sanctions { economy_cost } => self.sanction(u, economy_cost),
+            EffectM::Aid { economy_gain } => self.aid(u, economy_gain),
+            EffectM::ProxySupport {
+                fighters,
+                recruitment,
+            } => self.support_proxy(u, fighters, recruitment),
+        }
+    }
+
+    /// What every lever does, whatever its effect: the user pays its cost, the
+    /// lever is marked used, and the touched dyad (if any) takes its tension,
+    /// its minimum rung and, if hostile, a reset of its calm clock. Returns the
+    /// dyad's rung before.
+    fn lever_common(
+        &mut self,
+        t: usize,
+        user: ActorIx,
+        lever: u16,
+        dyad: Option<u16>,
+    ) -> Option<u8> {
+        let model = self.model;
+        let l = &model.levers[lever as usize];
+        let ti = t as i64;
         self.economy[user as usize] -= self.v[l.cost as usize];
         self.lever_used[user as usize * model.levers.len() + lever as usize] = ti;
         let before = dyad.map(|d| self.rung[d as usize]);
@@ -666,207 +800,222 @@ impl<'m> Trial<'m> {
                 self.last_hostile[d] = ti;
             }
         }
-        let group = target.and_then(|x| match model.actors[x as usize].kind {
-            Kind::Group(g) => Some(g as usize),
-            _ => None,
-        });
-        let mut deaths = [0u64; 3];
+        before
+    }
+
+    /// The day a timed effect of `duration` (a parameter slot, in days, at
+    /// least one) started on day `t` runs out.
+    fn until(&self, t: usize, duration: P) -> i64 {
+        t as i64 + self.start_offset + self.v[duration as usize].round().max(1.0) as i64
+    }
+
+    /// Airstrike (`security_lost` None) or ground operation: militants killed
+    /// (scaled by the user's capability, at most the group's fighters),
+    /// civilians killed, the user's own losses; pressure and backlash on a
+    /// targeted group; a cross-border strike counted. `[militants, civilians,
+    /// pressure, backlash]` are slots. Three draws, always: militants,
+    /// civilians, own losses.
+    fn strike(&mut self, u: &LeverUse, slots: [P; 4], security_lost: Option<P>) -> [u64; 3] {
+        let (model, t, user) = (self.model, u.t, u.user);
         let v = &self.v;
         let cap = v[model.actors[user as usize].capability as usize];
-        match l.effect {
-            EffectM::Airstrike {
-                militants,
-                civilians,
-                pressure,
-                backlash,
-            }
-            | EffectM::GroundOperation {
-                militants,
-                civilians,
-                pressure,
-                backlash,
-                ..
-            } => {
-                let (mm, mc, pr, bl) = (
-                    v[militants as usize] * cap,
-                    v[civilians as usize],
-                    v[pressure as usize],
-                    v[backlash as usize],
-                );
-                let lost = match l.effect {
-                    EffectM::GroundOperation { security_lost, .. } => v[security_lost as usize],
-                    _ => 0.0,
-                };
-                let rng = self.effect_rng();
-                let (mil, civ, own) = (poisson(rng, mm), poisson(rng, mc), poisson(rng, lost));
-                if let Some(x) = target {
-                    match group {
-                        Some(g) => {
-                            let mil = mil.min(self.fighters[g].max(0.0) as u64);
-                            self.fighters[g] += bl * civ as f64 - mil as f64;
-                            self.ct[g] = (self.ct[g] + pr).min(1.0);
-                            let territory = match model.groups[g].host {
-                                Some(h) if h != user && !l.domestic => h,
-                                _ => model.groups[g].target,
-                            };
-                            self.kill(t, x, 2, mil);
-                            self.kill(t, territory, 0, civ);
-                            deaths = [civ, 0, mil];
-                        }
-                        None => {
-                            self.kill(t, x, 1, mil);
-                            self.kill(t, x, 0, civ);
-                            deaths = [civ, mil, 0];
-                        }
-                    }
+        let [militants, civilians, pressure, backlash] = slots;
+        let (mm, mc, pr, bl) = (
+            v[militants as usize] * cap,
+            v[civilians as usize],
+            v[pressure as usize],
+            v[backlash as usize],
+        );
+        let lost = match security_lost {
+            Some(s) => v[s as usize],
+            None => 0.0,
+        };
+        let rng = self.effect_rng();
+        let (mil, civ, own) = (poisson(rng, mm), poisson(rng, mc), poisson(rng, lost));
+        let mut deaths = NO_DEATHS;
+        if let Some(x) = u.target {
+            match u.group {
+                Some(g) => {
+                    let mil = mil.min(self.fighters[g].max(0.0) as u64);
+                    self.fighters[g] += bl * civ as f64 - mil as f64;
+                    self.ct[g] = (self.ct[g] + pr).min(1.0);
+                    let territory = match model.groups[g].host {
+                        Some(h) if h != user && !u.domestic => h,
+                        _ => model.groups[g].target,
+                    };
+                    self.kill(t, x, 2, mil);
+                    self.kill(t, territory, 0, civ);
+                    deaths = [civ, 0, mil];
                 }
-                self.kill(t, user, 1, own);
-                deaths[1] += own;
-                if cross_border {
-                    self.m[model.metrics.strikes] += 1;
-                    if self.m[model.metrics.first_strike_day] == NONE {
-                        self.m[model.metrics.first_strike_day] = t as u64;
-                        self.m[model.metrics.first_strike_toll] = deaths.iter().sum();
-                    }
-                }
-            }
-            EffectM::BorderClash {
-                security_killed,
-                own_losses,
-            } => {
-                let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
-                let rng = self.effect_rng();
-                let (k, own) = (poisson(rng, a), poisson(rng, b));
-                if let Some(x) = target {
-                    self.kill(t, x, 1, k);
-                }
-                self.kill(t, user, 1, own);
-                deaths = [0, k + own, 0];
-            }
-            EffectM::Mobilization | EffectM::TradeReopening if dyad.is_none() => {}
-            EffectM::Mobilization => {}
-            EffectM::TradeReopening => {
-                let d = dyad.expect("checked") as usize;
-                self.closed_until[d] = self.closed_until[d].min(ti);
-            }
-            EffectM::Talks {
-                attack_factor,
-                duration,
-                ceasefire_chance,
-                ceasefire,
-            } => {
-                if let Some(g) = group {
-                    self.talks_until[g] =
-                        ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
-                    self.talks_factor[g] = v[attack_factor as usize];
-                    self.talks_chance[g] = v[ceasefire_chance as usize];
-                    self.talks_ceasefire[g] = ceasefire;
-                    self.talks_by[g] = user;
-                }
-            }
-            EffectM::Ceasefire {
-                attack_factor,
-                duration,
-                break_hazard,
-            } => {
-                if let Some(g) = group {
-                    self.cf_until[g] =
-                        ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
-                    self.cf_factor[g] = v[attack_factor as usize];
-                    self.cf_break[g] = v[break_hazard as usize];
-                    self.m[model.metrics.ceasefires_made] += 1;
-                }
-            }
-            EffectM::Mediation {
-                dyad: d,
-                success,
-                tension_drop,
-                steps_down,
-            } => {
-                let (p, drop) = (v[success as usize], v[tension_drop as usize]);
-                if chance(self.effect_rng(), p) {
-                    let d = d as usize;
-                    self.tension[d] = (self.tension[d] - drop).max(0.0);
-                    self.rung[d] = self.rung[d].saturating_sub(steps_down);
-                }
-            }
-            EffectM::Deportation {
-                per_day,
-                duration,
-                backlash,
-            } => {
-                if let Some(x) = target {
-                    let u = user as usize;
-                    self.deport_until[u] =
-                        ti + self.start_offset + v[duration as usize].round().max(1.0) as i64;
-                    self.deport_rate[u] = v[per_day as usize];
-                    self.deport_to[u] = x;
-                    self.deport_backlash[u] = v[backlash as usize];
-                }
-            }
-            EffectM::TradeClosure {
-                trade_per_day,
-                duration,
-                economy_cost,
-            } => {
-                if let Some(d) = dyad {
-                    let d = d as usize;
-                    self.closed_until[d] = self.closed_until[d]
-                        .max(ti + self.start_offset + v[duration as usize].round().max(1.0) as i64);
-                    self.closure_trade[d] = v[trade_per_day as usize];
-                    self.closure_cost[d] = v[economy_cost as usize];
-                }
-            }
-            EffectM::Sanctuary { hold } => {
-                if let Some(g) = group {
-                    self.sanctuary[g] = (self.sanctuary[g] + v[hold as usize]).min(1.0);
-                }
-            }
-            EffectM::Crackdown { hold, militants } => {
-                if let Some(g) = group {
-                    let (dh, mm) = (v[hold as usize], v[militants as usize]);
-                    self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
-                    let mil = poisson(self.effect_rng(), mm).min(self.fighters[g].max(0.0) as u64);
-                    self.fighters[g] -= mil as f64;
-                    self.kill(t, model.groups[g].actor, 2, mil);
-                    deaths = [0, 0, mil];
-                }
-            }
-            EffectM::Sanctions { economy_cost } => {
-                if let Some(x) = target {
-                    self.economy[x as usize] -= v[economy_cost as usize];
-                }
-            }
-            EffectM::Aid { economy_gain } => {
-                if let Some(x) = target {
-                    self.economy[x as usize] += v[economy_gain as usize];
-                }
-            }
-            EffectM::ProxySupport {
-                fighters,
-                recruitment,
-            } => {
-                if let Some(g) = group {
-                    self.fighters[g] += v[fighters as usize];
-                    self.recruit[g] += v[recruitment as usize];
+                None => {
+                    self.kill(t, x, 1, mil);
+                    self.kill(t, x, 0, civ);
+                    deaths = [civ, mil, 0];
                 }
             }
         }
-        let rung = match (dyad, before) {
-            (Some(d), Some(b)) if self.rung[d as usize] != b => Some((d, b, self.rung[d as usize])),
-            _ => None,
+        self.kill(t, user, 1, own);
+        deaths[1] += own;
+        if u.cross_border {
+            self.m[model.metrics.strikes] += 1;
+            if self.m[model.metrics.first_strike_day] == NONE {
+                self.m[model.metrics.first_strike_day] = t as u64;
+                self.m[model.metrics.first_strike_toll] = deaths.iter().sum();
+            }
+        }
+        deaths
+    }
+
+    /// Border clash: security forces of the target killed (scaled by the
+    /// user's capability) and the user's own losses; two draws.
+    fn border_clash(&mut self, u: &LeverUse, security_killed: P, own_losses: P) -> [u64; 3] {
+        let model = self.model;
+        let v = &self.v;
+        let cap = v[model.actors[u.user as usize].capability as usize];
+        let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
+        let rng = self.effect_rng();
+        let (k, own) = (poisson(rng, a), poisson(rng, b));
+        if let Some(x) = u.target {
+            self.kill(u.t, x, 1, k);
+        }
+        self.kill(u.t, u.user, 1, own);
+        [0, k + own, 0]
+    }
+
+    /// Trade reopening: ends the touched dyad's border closure today.
+    fn reopen_trade(&mut self, u: &LeverUse) -> [u64; 3] {
+        if let Some(d) = u.dyad {
+            let d = d as usize;
+            self.closed_until[d] = self.closed_until[d].min(u.t as i64);
+        }
+        NO_DEATHS
+    }
+
+    /// Talks with a targeted group: its attacks scaled for a while, with a
+    /// daily chance of turning into ceasefire lever `ceasefire`.
+    fn open_talks(
+        &mut self,
+        u: &LeverUse,
+        attack_factor: P,
+        duration: P,
+        ceasefire_chance: P,
+        ceasefire: Option<u16>,
+    ) -> [u64; 3] {
+        if let Some(g) = u.group {
+            self.talks_until[g] = self.until(u.t, duration);
+            self.talks_factor[g] = self.v[attack_factor as usize];
+            self.talks_chance[g] = self.v[ceasefire_chance as usize];
+            self.talks_ceasefire[g] = ceasefire;
+            self.talks_by[g] = u.user;
+        }
+        NO_DEATHS
+    }
+
+    /// Ceasefire with a targeted group: its attacks scaled for a while, with a
+    /// daily hazard of breaking; counted as made.
+    fn agree_ceasefire(
+        &mut self,
+        u: &LeverUse,
+        attack_factor: P,
+        duration: P,
+        break_hazard: P,
+    ) -> [u64; 3] {
+        if let Some(g) = u.group {
+            self.cf_until[g] = self.until(u.t, duration);
+            self.cf_factor[g] = self.v[attack_factor as usize];
+            self.cf_break[g] = self.v[break_hazard as usize];
+            self.m[self.model.metrics.ceasefires_made] += 1;
+        }
+        NO_DEATHS
+    }
+
+    /// Mediation of `dyad`: with chance `success` (one draw), its tension drops
+    /// and it steps down the ladder.
+    fn mediate(&mut self, dyad: u16, success: P, tension_drop: P, steps_down: u8) -> [u64; 3] {
+        let (p, drop) = (self.v[success as usize], self.v[tension_drop as usize]);
+        if chance(self.effect_rng(), p) {
+            let d = dyad as usize;
+            self.tension[d] = (self.tension[d] - drop).max(0.0);
+            self.rung[d] = self.rung[d].saturating_sub(steps_down);
+        }
+        NO_DEATHS
+    }
+
+    /// Deportation by the user into the target, for a while.
+    fn deport(&mut self, u: &LeverUse, per_day: P, duration: P, backlash: P) -> [u64; 3] {
+        if let Some(x) = u.target {
+            let i = u.user as usize;
+            self.deport_until[i] = self.until(u.t, duration);
+            self.deport_rate[i] = self.v[per_day as usize];
+            self.deport_to[i] = x;
+            self.deport_backlash[i] = self.v[backlash as usize];
+        }
+        NO_DEATHS
+    }
+
+    /// Border closure of the touched dyad, for a while (extending, never
+    /// shortening, a closure already on).
+    fn close_border(
+        &mut self,
+        u: &LeverUse,
+        trade_per_day: P,
+        duration: P,
+        economy_cost: P,
+    ) -> [u64; 3] {
+        if let Some(d) = u.dyad {
+            let d = d as usize;
+            self.closed_until[d] = self.closed_until[d].max(self.until(u.t, duration));
+            self.closure_trade[d] = self.v[trade_per_day as usize];
+            self.closure_cost[d] = self.v[economy_cost as usize];
+        }
+        NO_DEATHS
+    }
+
+    /// Sanctuary granted to a targeted group.
+    fn shelter(&mut self, u: &LeverUse, hold: P) -> [u64; 3] {
+        if let Some(g) = u.group {
+            self.sanctuary[g] = (self.sanctuary[g] + self.v[hold as usize]).min(1.0);
+        }
+        NO_DEATHS
+    }
+
+    /// Crackdown on a targeted group: its sanctuary cut and militants killed
+    /// (one draw, at most its fighters).
+    fn crack_down(&mut self, u: &LeverUse, hold: P, militants: P) -> [u64; 3] {
+        let Some(g) = u.group else {
+            return NO_DEATHS;
         };
-        tracer.record(
-            t as u32,
-            TraceEvent::Lever {
-                actor: user,
-                lever,
-                target,
-                cause,
-                deaths,
-                rung,
-            },
-        );
+        let (dh, mm) = (self.v[hold as usize], self.v[militants as usize]);
+        self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
+        let mil = poisson(self.effect_rng(), mm).min(self.fighters[g].max(0.0) as u64);
+        self.fighters[g] -= mil as f64;
+        self.kill(u.t, self.model.groups[g].actor, 2, mil);
+        [0, 0, mil]
+    }
+
+    /// Sanctions: the target's economy falls.
+    fn sanction(&mut self, u: &LeverUse, economy_cost: P) -> [u64; 3] {
+        if let Some(x) = u.target {
+            self.economy[x as usize] -= self.v[economy_cost as usize];
+        }
+        NO_DEATHS
+    }
+
+    /// Aid: the target's economy rises.
+    fn aid(&mut self, u: &LeverUse, economy_gain: P) -> [u64; 3] {
+        if let Some(x) = u.target {
+            self.economy[x as usize] += self.v[economy_gain as usize];
+        }
+        NO_DEATHS
+    }
+
+    /// Support for a targeted proxy group: fighters and recruitment.
+    fn support_proxy(&mut self, u: &LeverUse, fighters: P, recruitment: P) -> [u64; 3] {
+        if let Some(g) = u.group {
+            self.fighters[g] += self.v[fighters as usize];
+            self.recruit[g] += self.v[recruitment as usize];
+        }
+        NO_DEATHS
     }
 
     fn dynamics<T: Tracer>(&mut self, t: usize, tracer: &mut T) {

@@ -1,16 +1,21 @@
 //! Compiles a validated scenario into a [`Model`]: the only place names are resolved.
+//!
+//! Parameter slots come from the one walk over the scenario's parameters
+//! ([`walk_params`]): slot `k` is the `k`-th parameter of the walk, and the walk
+//! hands back each slot in the scenario's shape, so compilation reads a
+//! parameter's slot from its owner (`tree.actors[i].capability`) and never looks
+//! one up by path.
 
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::scenario::paths::for_each_param;
+use crate::scenario::paths::{LeverParams, ParamTree, walk_params};
 use crate::scenario::{
     self, ActorKind, Category, Condition, Effect, OutcomeRule, Trigger, Validated,
 };
 
 struct Compiler<'s> {
     s: &'s scenario::Scenario,
-    params: BTreeMap<String, P>,
     actors: BTreeMap<&'s str, ActorIx>,
     levers: BTreeMap<&'s str, u16>,
     rungs: BTreeMap<&'s str, u8>,
@@ -24,20 +29,17 @@ pub fn compile(v: &Validated) -> Model {
     let s = v.scenario();
     let mut slots = Vec::new();
     let mut copy = s.clone();
-    for_each_param(&mut copy, &mut |pp, p| {
+    let tree: ParamTree<P> = walk_params(&mut copy, &mut |pp, p| {
         slots.push(ParamSlot {
             path: pp.path,
             structural: pp.structural,
+            stream: pp.stream,
             dist: p.clone(),
-        })
+        });
+        slots.len() as P - 1
     });
     let mut c = Compiler {
         s,
-        params: slots
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.path.clone(), i as P))
-            .collect(),
         actors: s
             .actors
             .iter()
@@ -63,64 +65,72 @@ pub fn compile(v: &Validated) -> Model {
     let n = s.actors.len();
     let mut groups = Vec::new();
     let mut actors = Vec::new();
-    for a in &s.actors {
-        let fp = format!("actors.{}", a.id);
-        let kind = match &a.kind {
-            ActorKind::State => Kind::State,
-            ActorKind::OutsidePower => Kind::OutsidePower,
-            ActorKind::ArmedGroup(g) => {
+    for (a, ap) in s.actors.iter().zip(&tree.actors) {
+        let kind = match (&a.kind, &ap.group) {
+            (ActorKind::ArmedGroup(g), Some(gp)) => {
                 groups.push(GroupM {
                     actor: c.actor(&a.id),
                     host: g.host.as_deref().map(|h| c.actor(h)),
                     target: c.actor(&g.targets),
-                    fighters: c.p(&format!("{fp}.fighters")),
-                    recruitment: c.p(&format!("{fp}.recruitment")),
-                    sanctuary: c.p(&format!("{fp}.sanctuary")),
-                    sanctuary_weight: c.p(&format!("{fp}.sanctuary_weight")),
-                    attack_rate: c.p(&format!("{fp}.attack_rate")),
-                    casualties: ["civilian", "security", "militant"]
-                        .map(|k| c.p(&format!("{fp}.casualties.{k}"))),
+                    fighters: gp.fighters,
+                    recruitment: gp.recruitment,
+                    sanctuary: gp.sanctuary,
+                    sanctuary_weight: gp.sanctuary_weight,
+                    attack_rate: gp.attack_rate,
+                    casualties: gp.casualties,
                 });
                 Kind::Group(groups.len() as u16 - 1)
             }
+            (ActorKind::ArmedGroup(_), None) => {
+                unreachable!("the walk gives a group its parameters")
+            }
+            (ActorKind::State, _) => Kind::State,
+            (ActorKind::OutsidePower, _) => Kind::OutsidePower,
         };
         actors.push(ActorM {
             id: a.id.clone(),
             name: a.name.clone().unwrap_or_else(|| a.id.clone()),
             kind,
-            capability: c.p(&format!("{fp}.capability")),
-            economy: c.p(&format!("{fp}.economy")),
-            resolve: c.p(&format!("{fp}.resolve")),
-            domestic_pressure: c.p(&format!("{fp}.domestic_pressure")),
-            refugees: c.p(&format!("{fp}.refugees")),
+            capability: ap.capability,
+            economy: ap.economy,
+            resolve: ap.resolve,
+            domestic_pressure: ap.domestic_pressure,
+            refugees: ap.refugees,
         });
     }
     let mut dyad_of = vec![None; n * n];
     let mut dyads = Vec::new();
-    for (i, d) in s.dyads.iter().enumerate() {
+    for (i, (d, &tension)) in s.dyads.iter().zip(&tree.dyads).enumerate() {
         let (a, b) = (c.actor(&d.between.0), c.actor(&d.between.1));
         dyad_of[a as usize * n + b as usize] = Some(i as u16);
         dyad_of[b as usize * n + a as usize] = Some(i as u16);
         dyads.push(DyadM {
             a,
             b,
-            tension: c.p(&format!("dyads.{}-{}.tension", d.between.0, d.between.1)),
+            tension,
             rung: c.rungs[d.rung.as_str()],
             label: format!("{}-{}", d.between.0, d.between.1),
         });
     }
-    let levers = s.levers.iter().map(|l| c.lever(l, &dyad_of, n)).collect();
+    let levers = s
+        .levers
+        .iter()
+        .zip(&tree.levers)
+        .map(|(l, lp)| c.lever(l, lp, &dyad_of, n))
+        .collect();
     let mut rules = Vec::new();
-    for d in &s.doctrines {
-        for (j, r) in d.rules.iter().enumerate() {
-            let fp = format!("doctrines.{}.rules[{j}]", d.actor);
-            let cond = c.condition(&r.when, &format!("{fp}.when"), &groups);
+    for (d, dp) in s.doctrines.iter().zip(&tree.doctrines) {
+        for (r, rp) in d.rules.iter().zip(dp) {
+            let mut when = rp.when.iter();
+            let cond = c.condition(&r.when, &mut when, &groups);
+            debug_assert!(when.next().is_none(), "every condition parameter used");
             rules.push(RuleM {
                 actor: c.actor(&d.actor),
                 name: format!("{}/{}", d.actor, r.name),
+                rule: r.name.clone(),
                 lever: c.levers[r.then.as_str()],
                 target: r.on.as_deref().map(|t| c.actor(t)),
-                probability: c.p(&format!("{fp}.probability")),
+                probability: rp.probability,
                 cooldown: r.cooldown,
                 cond,
             });
@@ -129,15 +139,15 @@ pub fn compile(v: &Validated) -> Model {
     let events = s
         .events
         .iter()
-        .map(|e| {
-            let fp = format!("events.{}", e.name);
+        .zip(&tree.events)
+        .map(|(e, ep)| {
             let trigger = match &e.trigger {
                 Trigger::Day { day, .. } => TriggerM::Day {
                     day: *day,
-                    probability: c.p(&format!("{fp}.probability")),
+                    probability: ep.trigger,
                 },
                 Trigger::Hazard { from, to, max, .. } => TriggerM::Hazard {
-                    per_day: c.p(&format!("{fp}.per_day")),
+                    per_day: ep.trigger,
                     from: *from,
                     to: to.unwrap_or(s.horizon),
                     max: *max,
@@ -149,11 +159,15 @@ pub fn compile(v: &Validated) -> Model {
                     lever: c.levers[lever.as_str()],
                     target: on.as_deref().map(|t| c.actor(t)),
                 },
-                scenario::Action::Attack { by, .. } => ActionM::Attack {
-                    group: group_of(&groups, c.actor(by)),
-                    civilian: c.p(&format!("{fp}.civilian")),
-                    security: c.p(&format!("{fp}.security")),
-                },
+                scenario::Action::Attack { by, .. } => {
+                    let [civilian, security] =
+                        ep.attack.expect("the walk gives an attack its parameters");
+                    ActionM::Attack {
+                        group: group_of(&groups, c.actor(by)),
+                        civilian,
+                        security,
+                    }
+                }
             };
             EventM {
                 name: e.name.clone(),
@@ -178,8 +192,7 @@ pub fn compile(v: &Validated) -> Model {
         description: s.outcomes.default_description.clone(),
         rule: None,
     });
-    let d = &s.dynamics;
-    let _ = d;
+    let dy = &tree.dynamics;
     Model {
         name: s.name.clone(),
         description: s.description.clone(),
@@ -187,10 +200,10 @@ pub fn compile(v: &Validated) -> Model {
         rungs: s.ladder.clone(),
         dynamics: DynamicsM {
             calm_days: s.dynamics.calm_days,
-            rung_decay: c.p("dynamics.rung_decay"),
-            tension_decay: c.p("dynamics.tension_decay"),
-            tension_per_death: c.p("dynamics.tension_per_death"),
-            pressure_decay: c.p("dynamics.pressure_decay"),
+            rung_decay: dy.rung_decay,
+            tension_decay: dy.tension_decay,
+            tension_per_death: dy.tension_per_death,
+            pressure_decay: dy.pressure_decay,
         },
         actors,
         groups,
@@ -216,20 +229,24 @@ fn group_of(groups: &[GroupM], actor: ActorIx) -> u16 {
 }
 
 impl Compiler<'_> {
-    fn p(&self, path: &str) -> P {
-        *self
-            .params
-            .get(path)
-            .unwrap_or_else(|| panic!("internal: no parameter slot `{path}`"))
-    }
-
     fn actor(&self, id: &str) -> ActorIx {
         self.actors[id]
     }
 
-    fn lever(&self, l: &scenario::Lever, dyad_of: &[Option<u16>], n: usize) -> LeverM {
-        let fp = format!("levers.{}", l.id);
-        let p = |name: &str| self.p(&format!("{fp}.{name}"));
+    fn lever(
+        &self,
+        l: &scenario::Lever,
+        lp: &LeverParams<P>,
+        dyad_of: &[Option<u16>],
+        n: usize,
+    ) -> LeverM {
+        // The effect's slots, taken in the order `effect_params` walks them
+        // (each field below is named in that order; the names are checked).
+        let mut e = lp.effect.iter().copied();
+        let mut p = |name: &str| match e.next() {
+            Some((walked, slot)) if walked == name => slot,
+            other => unreachable!("lever `{}`: `{name}` walked as {other:?}", l.id),
+        };
         let (effect, hostile) = match &l.effect {
             Effect::Airstrike { .. } => (
                 EffectM::Airstrike {
@@ -340,8 +357,8 @@ impl Compiler<'_> {
             id: l.id.clone(),
             effect,
             min_rung: l.min_rung.as_deref().map(|r| self.rungs[r]),
-            tension: p("tension"),
-            cost: p("cost"),
+            tension: lp.tension,
+            cost: lp.cost,
             hostile,
             domestic: l.domestic,
         }
@@ -357,14 +374,25 @@ impl Compiler<'_> {
             .expect("validated dyad") as u16
     }
 
-    fn condition(&mut self, c: &Condition, fp: &str, groups: &[GroupM]) -> u32 {
+    /// Compiles condition `c`, taking its parameters' slots from `slots` in
+    /// the walk's order (depth first, in file order).
+    fn condition(
+        &mut self,
+        c: &Condition,
+        slots: &mut std::slice::Iter<'_, P>,
+        groups: &[GroupM],
+    ) -> u32 {
+        let mut slot = || {
+            *slots
+                .next()
+                .expect("the walk gives every condition number a slot")
+        };
         let node = match c {
             Condition::Always => CondM::Always,
             Condition::All(cs) | Condition::Any(cs) => {
                 let kids: Vec<u32> = cs
                     .iter()
-                    .enumerate()
-                    .map(|(k, c)| self.condition(c, &format!("{fp}[{k}]"), groups))
+                    .map(|c| self.condition(c, slots, groups))
                     .collect();
                 let start = self.cond_children.len() as u32;
                 self.cond_children.extend(&kids);
@@ -375,9 +403,7 @@ impl Compiler<'_> {
                     CondM::Any { start, len }
                 }
             }
-            Condition::Not(inner) => {
-                CondM::Not(self.condition(inner, &format!("{fp}.not"), groups))
-            }
+            Condition::Not(inner) => CondM::Not(self.condition(inner, slots, groups)),
             Condition::Casualties {
                 of,
                 category,
@@ -394,7 +420,7 @@ impl Compiler<'_> {
                         Category::All => 3,
                     },
                     window: *window,
-                    at_least: self.p(&format!("{fp}.at_least")),
+                    at_least: slot(),
                 }
             }
             Condition::Attacks { by, window, .. } => {
@@ -402,7 +428,7 @@ impl Compiler<'_> {
                 CondM::Attacks {
                     group: group_of(groups, self.actor(by)),
                     window: *window,
-                    at_least: self.p(&format!("{fp}.at_least")),
+                    at_least: slot(),
                 }
             }
             Condition::RungAtLeast { between, rung } => CondM::RungAtLeast {
@@ -411,20 +437,20 @@ impl Compiler<'_> {
             },
             Condition::TensionAtLeast { between, .. } => CondM::TensionAtLeast {
                 dyad: self.dyad(between),
-                value: self.p(&format!("{fp}.value")),
+                value: slot(),
             },
             Condition::DayAtLeast(d) => CondM::DayAtLeast(*d),
             Condition::EconomyBelow { of, .. } => CondM::EconomyBelow {
                 actor: self.actor(of),
-                value: self.p(&format!("{fp}.value")),
+                value: slot(),
             },
             Condition::RefugeesAtLeast { of, .. } => CondM::RefugeesAtLeast {
                 actor: self.actor(of),
-                value: self.p(&format!("{fp}.value")),
+                value: slot(),
             },
             Condition::PressureAtLeast { of, .. } => CondM::PressureAtLeast {
                 actor: self.actor(of),
-                value: self.p(&format!("{fp}.value")),
+                value: slot(),
             },
             Condition::LeverUsed { by, lever, within } => CondM::LeverUsed {
                 actor: self.actor(by),

@@ -3,10 +3,10 @@
 //! tree. The engine reads only this; nothing here is looked up by name at run time.
 
 mod compile;
-pub mod metrics;
 
+pub use crate::scenario::metrics;
 pub use compile::compile;
-pub use metrics::{MetricDef, MetricLayout, NONE, metric_names};
+pub use metrics::{Direction, MetricDef, MetricKind, MetricLayout, NONE, metric_names};
 
 use crate::scenario::Param;
 
@@ -22,6 +22,9 @@ pub struct ParamSlot {
     pub path: String,
     /// Structural path in the file (`actors[3].kind.fighters`).
     pub structural: String,
+    /// The label its random stream is keyed by (the override path, a doctrine
+    /// rule named by its name: see [`crate::scenario::paths::ParamPath::stream`]).
+    pub stream: String,
     /// Its value or distribution.
     pub dist: Param,
 }
@@ -191,6 +194,8 @@ pub struct RuleM {
     pub actor: ActorIx,
     /// `Actor/rule-name`, for traces.
     pub name: String,
+    /// The rule's own name in its actor's doctrine.
+    pub rule: String,
     /// Lever used.
     pub lever: u16,
     /// Target.

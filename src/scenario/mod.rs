@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod locate;
+pub mod metrics;
 pub mod param;
 pub mod paths;
 pub mod types;

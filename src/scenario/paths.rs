@@ -47,166 +47,343 @@ pub struct ParamPath {
     pub path: String,
     /// Where it sits in the file.
     pub structural: String,
+    /// The label its random stream is keyed by: the override path, except that
+    /// a doctrine rule is named by its name, not its position
+    /// (`doctrines.A.rules[1].probability` becomes `doctrines.A.rule:answer.probability`).
+    /// A policy that disables or adds a rule shifts the positions of the rules
+    /// after it; with names, every rule two policies share keeps its own draws
+    /// (common random numbers).
+    pub stream: String,
     /// Its admissible values.
     pub range: Range,
 }
 
+/// What the walk returned for each parameter of a scenario, in the scenario's
+/// own shape: `T` is whatever the visitor of [`walk_params`] made of it (a slot
+/// index, for compilation).
+#[derive(Debug, Clone)]
+pub struct ParamTree<T> {
+    /// `dynamics.*`.
+    pub dynamics: DynamicsParams<T>,
+    /// One per actor, in file order.
+    pub actors: Vec<ActorParams<T>>,
+    /// Each dyad's `tension`, in file order.
+    pub dyads: Vec<T>,
+    /// One per lever, in file order.
+    pub levers: Vec<LeverParams<T>>,
+    /// `doctrines[i]`'s rules, in file order.
+    pub doctrines: Vec<Vec<RuleParams<T>>>,
+    /// One per event, in file order.
+    pub events: Vec<EventParams<T>>,
+}
+
+/// The parameters of `dynamics`.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct DynamicsParams<T> {
+    pub rung_decay: T,
+    pub tension_decay: T,
+    pub tension_per_death: T,
+    pub pressure_decay: T,
+}
+
+/// The parameters of an actor.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct ActorParams<T> {
+    pub capability: T,
+    pub economy: T,
+    pub resolve: T,
+    pub domestic_pressure: T,
+    pub refugees: T,
+    /// Those of its armed-group kind, if it is one.
+    pub group: Option<GroupParams<T>>,
+}
+
+/// The parameters of an armed group's kind.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct GroupParams<T> {
+    pub fighters: T,
+    pub recruitment: T,
+    pub sanctuary: T,
+    pub sanctuary_weight: T,
+    pub attack_rate: T,
+    /// `casualties.civilian`, `.security`, `.militant`.
+    pub casualties: [T; 3],
+}
+
+/// The parameters of a lever.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct LeverParams<T> {
+    pub tension: T,
+    pub cost: T,
+    /// Its effect's parameters by field name, in the order of [`effect_params`].
+    pub effect: Vec<(&'static str, T)>,
+}
+
+/// The parameters of a doctrine rule.
+#[derive(Debug, Clone)]
+pub struct RuleParams<T> {
+    /// `probability`.
+    pub probability: T,
+    /// The parameters of its `when` condition, depth first in file order (one
+    /// per condition node that has a number).
+    pub when: Vec<T>,
+}
+
+/// The parameters of an event.
+#[derive(Debug, Clone)]
+pub struct EventParams<T> {
+    /// The trigger's `probability` (a day trigger) or `per_day` (a hazard).
+    pub trigger: T,
+    /// An attack's `civilian` and `security`, if the action is an attack.
+    pub attack: Option<[T; 2]>,
+}
+
 /// Calls `f` on every parameter of `s`, in file order.
 pub fn for_each_param(s: &mut Scenario, f: &mut dyn FnMut(ParamPath, &mut Param)) {
-    let mut put = |path: String, structural: String, range: Range, p: &mut Param| {
-        f(
-            ParamPath {
-                path,
-                structural,
-                range,
-            },
-            p,
-        )
-    };
-    {
+    walk_params(s, &mut |pp, p| f(pp, p));
+}
+
+/// The one walk over every parameter of `s`, in file order: calls `f` on each
+/// and returns what it returned, in the scenario's shape.
+pub fn walk_params<T>(
+    s: &mut Scenario,
+    f: &mut dyn FnMut(ParamPath, &mut Param) -> T,
+) -> ParamTree<T> {
+    // Outside doctrines the stream label is the override path.
+    macro_rules! put2 {
+        ($path:expr, $structural:expr, $range:expr, $p:expr $(,)?) => {{
+            let path: String = $path;
+            f(
+                ParamPath {
+                    stream: path.clone(),
+                    path,
+                    structural: $structural,
+                    range: $range,
+                },
+                $p,
+            )
+        }};
+    }
+    let dynamics = {
         let d = &mut s.dynamics;
-        for (name, range, p) in [
-            ("rung_decay", Range::Unit, &mut d.rung_decay),
-            ("tension_decay", Range::Unit, &mut d.tension_decay),
-            (
-                "tension_per_death",
-                Range::NonNegative,
-                &mut d.tension_per_death,
-            ),
-            ("pressure_decay", Range::Unit, &mut d.pressure_decay),
-        ] {
-            put(
+        let mut one = |name: &str, range: Range, p: &mut Param| {
+            put2!(
                 format!("dynamics.{name}"),
                 format!("dynamics.{name}"),
                 range,
                 p,
-            );
+            )
+        };
+        DynamicsParams {
+            rung_decay: one("rung_decay", Range::Unit, &mut d.rung_decay),
+            tension_decay: one("tension_decay", Range::Unit, &mut d.tension_decay),
+            tension_per_death: one(
+                "tension_per_death",
+                Range::NonNegative,
+                &mut d.tension_per_death,
+            ),
+            pressure_decay: one("pressure_decay", Range::Unit, &mut d.pressure_decay),
         }
-    }
+    };
+    let mut actors = Vec::with_capacity(s.actors.len());
     for (i, a) in s.actors.iter_mut().enumerate() {
         let (fp, sp) = (format!("actors.{}", a.id), format!("actors[{i}]"));
-        for (name, range, p) in [
-            ("capability", Range::Unit, &mut a.capability),
-            ("economy", Range::NonNegative, &mut a.economy),
-            ("resolve", Range::Unit, &mut a.resolve),
-            ("domestic_pressure", Range::Unit, &mut a.domestic_pressure),
-            ("refugees", Range::NonNegative, &mut a.refugees),
-        ] {
-            put(format!("{fp}.{name}"), format!("{sp}.{name}"), range, p);
-        }
-        if let ActorKind::ArmedGroup(g) = &mut a.kind {
-            for (name, range, p) in [
-                ("fighters", Range::NonNegative, &mut g.fighters),
-                ("recruitment", Range::Any, &mut g.recruitment),
-                ("sanctuary", Range::Unit, &mut g.sanctuary),
-                ("sanctuary_weight", Range::Unit, &mut g.sanctuary_weight),
-                ("attack_rate", Range::NonNegative, &mut g.attack_rate),
-                (
-                    "casualties.civilian",
-                    Range::NonNegative,
-                    &mut g.casualties.civilian,
-                ),
-                (
-                    "casualties.security",
-                    Range::NonNegative,
-                    &mut g.casualties.security,
-                ),
-                (
-                    "casualties.militant",
-                    Range::NonNegative,
-                    &mut g.casualties.militant,
-                ),
-            ] {
-                put(
-                    format!("{fp}.{name}"),
-                    format!("{sp}.kind.{name}"),
-                    range,
-                    p,
-                );
+        let mut one = |name: &str, range: Range, p: &mut Param| {
+            put2!(format!("{fp}.{name}"), format!("{sp}.{name}"), range, p)
+        };
+        let capability = one("capability", Range::Unit, &mut a.capability);
+        let economy = one("economy", Range::NonNegative, &mut a.economy);
+        let resolve = one("resolve", Range::Unit, &mut a.resolve);
+        let domestic_pressure = one("domestic_pressure", Range::Unit, &mut a.domestic_pressure);
+        let refugees = one("refugees", Range::NonNegative, &mut a.refugees);
+        let group = match &mut a.kind {
+            ActorKind::ArmedGroup(g) => {
+                let mut one = |name: &str, range: Range, p: &mut Param| {
+                    put2!(
+                        format!("{fp}.{name}"),
+                        format!("{sp}.kind.{name}"),
+                        range,
+                        p
+                    )
+                };
+                Some(GroupParams {
+                    fighters: one("fighters", Range::NonNegative, &mut g.fighters),
+                    recruitment: one("recruitment", Range::Any, &mut g.recruitment),
+                    sanctuary: one("sanctuary", Range::Unit, &mut g.sanctuary),
+                    sanctuary_weight: one("sanctuary_weight", Range::Unit, &mut g.sanctuary_weight),
+                    attack_rate: one("attack_rate", Range::NonNegative, &mut g.attack_rate),
+                    casualties: [
+                        one(
+                            "casualties.civilian",
+                            Range::NonNegative,
+                            &mut g.casualties.civilian,
+                        ),
+                        one(
+                            "casualties.security",
+                            Range::NonNegative,
+                            &mut g.casualties.security,
+                        ),
+                        one(
+                            "casualties.militant",
+                            Range::NonNegative,
+                            &mut g.casualties.militant,
+                        ),
+                    ],
+                })
             }
-        }
+            ActorKind::State | ActorKind::OutsidePower => None,
+        };
+        actors.push(ActorParams {
+            capability,
+            economy,
+            resolve,
+            domestic_pressure,
+            refugees,
+            group,
+        });
     }
+    let mut dyads = Vec::with_capacity(s.dyads.len());
     for (i, d) in s.dyads.iter_mut().enumerate() {
-        put(
+        dyads.push(put2!(
             format!("dyads.{}-{}.tension", d.between.0, d.between.1),
             format!("dyads[{i}].tension"),
             Range::Unit,
             &mut d.tension,
-        );
+        ));
     }
+    let mut levers = Vec::with_capacity(s.levers.len());
     for (i, l) in s.levers.iter_mut().enumerate() {
         let (fp, sp) = (format!("levers.{}", l.id), format!("levers[{i}]"));
-        put(
+        let tension = put2!(
             format!("{fp}.tension"),
             format!("{sp}.tension"),
             Range::Any,
             &mut l.tension,
         );
-        put(
+        let cost = put2!(
             format!("{fp}.cost"),
             format!("{sp}.cost"),
             Range::Any,
             &mut l.cost,
         );
-        for (name, range, p) in effect_params(&mut l.effect) {
-            put(
-                format!("{fp}.{name}"),
-                format!("{sp}.effect.{name}"),
-                range,
-                p,
-            );
-        }
+        let effect = effect_params(&mut l.effect)
+            .into_iter()
+            .map(|(name, range, p)| {
+                let slot = put2!(
+                    format!("{fp}.{name}"),
+                    format!("{sp}.effect.{name}"),
+                    range,
+                    p,
+                );
+                (name, slot)
+            })
+            .collect();
+        levers.push(LeverParams {
+            tension,
+            cost,
+            effect,
+        });
     }
+    let mut doctrines = Vec::with_capacity(s.doctrines.len());
     for (i, d) in s.doctrines.iter_mut().enumerate() {
+        let mut rules = Vec::with_capacity(d.rules.len());
         for (j, r) in d.rules.iter_mut().enumerate() {
-            let fp = format!("doctrines.{}.rules[{j}]", d.actor);
-            let sp = format!("doctrines[{i}].rules[{j}]");
-            put(
-                format!("{fp}.probability"),
-                format!("{sp}.probability"),
-                Range::Unit,
-                &mut r.probability,
-            );
-            condition_params(
-                &mut r.when,
-                &format!("{fp}.when"),
-                &format!("{sp}.when"),
-                &mut put,
-            );
+            let at = Prefixes {
+                path: format!("doctrines.{}.rules[{j}]", d.actor),
+                structural: format!("doctrines[{i}].rules[{j}]"),
+                stream: format!("doctrines.{}.rule:{}", d.actor, r.name),
+            };
+            let probability = f(at.param("probability", Range::Unit), &mut r.probability);
+            let mut when = Vec::new();
+            condition_params(&mut r.when, &at.then(".when"), &mut |pp, p| {
+                when.push(f(pp, p))
+            });
+            rules.push(RuleParams { probability, when });
         }
+        doctrines.push(rules);
     }
+    let mut events = Vec::with_capacity(s.events.len());
     for (i, e) in s.events.iter_mut().enumerate() {
         let (fp, sp) = (format!("events.{}", e.name), format!("events[{i}]"));
-        match &mut e.trigger {
-            Trigger::Day { probability, .. } => put(
+        let trigger = match &mut e.trigger {
+            Trigger::Day { probability, .. } => put2!(
                 format!("{fp}.probability"),
                 format!("{sp}.trigger.probability"),
                 Range::Unit,
                 probability,
             ),
-            Trigger::Hazard { per_day, .. } => put(
+            Trigger::Hazard { per_day, .. } => put2!(
                 format!("{fp}.per_day"),
                 format!("{sp}.trigger.per_day"),
                 Range::Unit,
                 per_day,
             ),
+        };
+        let attack = match &mut e.action {
+            Action::Attack {
+                civilian, security, ..
+            } => Some([
+                put2!(
+                    format!("{fp}.civilian"),
+                    format!("{sp}.action.civilian"),
+                    Range::NonNegative,
+                    civilian,
+                ),
+                put2!(
+                    format!("{fp}.security"),
+                    format!("{sp}.action.security"),
+                    Range::NonNegative,
+                    security,
+                ),
+            ]),
+            Action::Lever { .. } => None,
+        };
+        events.push(EventParams { trigger, attack });
+    }
+    ParamTree {
+        dynamics,
+        actors,
+        dyads,
+        levers,
+        doctrines,
+        events,
+    }
+}
+
+/// The three spellings of a place inside a doctrine rule, extended together.
+struct Prefixes {
+    path: String,
+    structural: String,
+    stream: String,
+}
+
+impl Prefixes {
+    /// All three extended by `tail` (the structural one by `structural_tail`).
+    fn with(&self, tail: &str, structural_tail: &str) -> Prefixes {
+        Prefixes {
+            path: format!("{}{tail}", self.path),
+            structural: format!("{}{structural_tail}", self.structural),
+            stream: format!("{}{tail}", self.stream),
         }
-        if let Action::Attack {
-            civilian, security, ..
-        } = &mut e.action
-        {
-            put(
-                format!("{fp}.civilian"),
-                format!("{sp}.action.civilian"),
-                Range::NonNegative,
-                civilian,
-            );
-            put(
-                format!("{fp}.security"),
-                format!("{sp}.action.security"),
-                Range::NonNegative,
-                security,
-            );
+    }
+
+    /// All three extended by the same `tail`.
+    fn then(&self, tail: &str) -> Prefixes {
+        self.with(tail, tail)
+    }
+
+    /// The parameter `field` here.
+    fn param(&self, field: &str, range: Range) -> ParamPath {
+        let at = self.then(&format!(".{field}"));
+        ParamPath {
+            path: at.path,
+            structural: at.structural,
+            stream: at.stream,
+            range,
         }
     }
 }
@@ -318,43 +495,24 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
     }
 }
 
-fn condition_params(
-    c: &mut Condition,
-    fp: &str,
-    sp: &str,
-    put: &mut dyn FnMut(String, String, Range, &mut Param),
-) {
+fn condition_params(c: &mut Condition, at: &Prefixes, put: &mut dyn FnMut(ParamPath, &mut Param)) {
     match c {
         Condition::All(cs) | Condition::Any(cs) => {
             for (k, c) in cs.iter_mut().enumerate() {
-                condition_params(c, &format!("{fp}[{k}]"), &format!("{sp}[0][{k}]"), put);
+                condition_params(c, &at.with(&format!("[{k}]"), &format!("[0][{k}]")), put);
             }
         }
-        Condition::Not(c) => condition_params(c, &format!("{fp}.not"), &format!("{sp}[0]"), put),
-        Condition::Casualties { at_least, .. } | Condition::Attacks { at_least, .. } => put(
-            format!("{fp}.at_least"),
-            format!("{sp}.at_least"),
-            Range::NonNegative,
-            at_least,
-        ),
-        Condition::TensionAtLeast { value, .. } | Condition::PressureAtLeast { value, .. } => put(
-            format!("{fp}.value"),
-            format!("{sp}.value"),
-            Range::Unit,
-            value,
-        ),
-        Condition::EconomyBelow { value, .. } => put(
-            format!("{fp}.value"),
-            format!("{sp}.value"),
-            Range::Any,
-            value,
-        ),
-        Condition::RefugeesAtLeast { value, .. } => put(
-            format!("{fp}.value"),
-            format!("{sp}.value"),
-            Range::NonNegative,
-            value,
-        ),
+        Condition::Not(c) => condition_params(c, &at.with(".not", "[0]"), put),
+        Condition::Casualties { at_least, .. } | Condition::Attacks { at_least, .. } => {
+            put(at.param("at_least", Range::NonNegative), at_least)
+        }
+        Condition::TensionAtLeast { value, .. } | Condition::PressureAtLeast { value, .. } => {
+            put(at.param("value", Range::Unit), value)
+        }
+        Condition::EconomyBelow { value, .. } => put(at.param("value", Range::Any), value),
+        Condition::RefugeesAtLeast { value, .. } => {
+            put(at.param("value", Range::NonNegative), value)
+        }
         Condition::Always
         | Condition::RungAtLeast { .. }
         | Condition::DayAtLeast(_)

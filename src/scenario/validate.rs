@@ -448,7 +448,7 @@ impl<'s> Checker<'s> {
     }
 
     fn check_outcomes(&mut self) {
-        let metrics: BTreeSet<String> = crate::model::metric_names(self.s).into_iter().collect();
+        let metrics: BTreeSet<String> = super::metrics::metric_names(self.s).into_iter().collect();
         let mut names = BTreeSet::new();
         for (i, c) in self.s.outcomes.classes.iter().enumerate() {
             if !names.insert(c.name.as_str()) || c.name == self.s.outcomes.default {

@@ -17,7 +17,6 @@
 //! (`SALib/sample/directions.py`); the unit tests check that every polynomial is
 //! primitive over GF(2) and distinct, and that every `m_i` is odd and `< 2^i`.
 
-use super::design::Design;
 use super::error::{Result, SensitivityError};
 
 /// Number of bits in a direction number (and the log2 of the point limit).
@@ -111,8 +110,9 @@ impl SobolSequence {
         Ok(())
     }
 
-    /// Points `skip .. skip + n` as a [`Design`] with `dims` columns.
-    pub fn points(dims: usize, n: usize, skip: u64) -> Result<Design> {
+    /// Points `skip .. skip + n`, one row of `dims` coordinates per point (the
+    /// row-major shape of a design; this module sits below `design`, which uses it).
+    pub fn points(dims: usize, n: usize, skip: u64) -> Result<Vec<Vec<f64>>> {
         let mut seq = Self::new(dims)?;
         let end = (n as u64).saturating_add(skip);
         if end > MAX_SOBOL_POINTS {

@@ -1,14 +1,77 @@
-//! The per-trial metrics a scenario produces: names, meanings and their slots
-//! in the trial's flat metric record.
+//! The metric catalogue: the per-trial metrics a scenario produces, their
+//! names, what each counts (and in which unit), which way it is better, and
+//! their slots in the trial's flat metric record.
+//!
+//! It lives with the scenario because the scenario's outcome rules name
+//! metrics (validation checks those names here) and because it reads only the
+//! scenario's ids, kinds, dyads and ladder; `crate::model` re-exports it as
+//! `model::metrics` and lays every trial's record out by it.
 //!
 //! Every metric is a non-negative integer (people, attacks, days, thousands of
 //! US dollars), so sums and histograms merge exactly. An optional metric (the
 //! day of the first cross-border strike) records [`NONE`] when it did not happen.
 
-use crate::scenario::{ActorKind, Scenario};
+use serde::{Deserialize, Serialize};
+
+use super::types::{ActorKind, Scenario};
 
 /// The value of an optional metric that did not happen.
 pub const NONE: u64 = u64::MAX;
+
+/// Which way a metric is better (serialised `snake_case`: `lower`, `higher`, `neither`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Less is better (deaths, attacks, trade lost, rungs...).
+    Lower,
+    /// More is better (days at the calmest rung, a later first strike).
+    Higher,
+    /// No better or worse (ceasefires made, fighters left, days at a middle rung).
+    Neither,
+}
+
+/// What a metric counts, which fixes its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricKind {
+    /// People killed (unit `people`).
+    Killed,
+    /// Attacks by armed groups (unit `attacks`).
+    Attacks,
+    /// Cross-border strikes and operations (unit `strikes`).
+    Strikes,
+    /// Ceasefires agreed or broken: a count of events (unit `ceasefires`).
+    Ceasefires,
+    /// Fighters of an armed group (unit `fighters`).
+    Fighters,
+    /// People deported (unit `people`).
+    Deported,
+    /// Money, in thousands of US dollars (unit `thousand USD`).
+    ThousandUsd,
+    /// A number of days (unit `days`).
+    Days,
+    /// A day of the run, 0 being the first (unit `day`).
+    Day,
+    /// A rung index on the ladder, 0 being the calmest (unit `rung`).
+    Rung,
+}
+
+impl MetricKind {
+    /// The unit reports print for it.
+    pub fn unit(self) -> &'static str {
+        match self {
+            MetricKind::Killed | MetricKind::Deported => "people",
+            MetricKind::Attacks => "attacks",
+            MetricKind::Strikes => "strikes",
+            MetricKind::Ceasefires => "ceasefires",
+            MetricKind::Fighters => "fighters",
+            MetricKind::ThousandUsd => "thousand USD",
+            MetricKind::Days => "days",
+            MetricKind::Day => "day",
+            MetricKind::Rung => "rung",
+        }
+    }
+}
 
 /// One metric's name and meaning.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -17,8 +80,12 @@ pub struct MetricDef {
     pub name: String,
     /// What it counts.
     pub description: String,
-    /// Unit.
+    /// Unit (that of [`MetricDef::kind`]).
     pub unit: &'static str,
+    /// What it counts, as a kind.
+    pub kind: MetricKind,
+    /// Which way it is better (what `compare` calls better or worse).
+    pub direction: Direction,
     /// Whether it may be absent in a trial ([`NONE`]).
     pub optional: bool,
 }
@@ -77,13 +144,24 @@ const CATEGORIES: [&str; 3] = ["civilian", "security", "militant"];
 
 impl MetricLayout {
     /// The layout for a scenario (validated or not: it reads only ids, kinds, dyads, ladder).
+    ///
+    /// Each metric is declared here once: its name, description, kind (hence
+    /// unit), direction and whether it is optional.
     pub fn new(s: &Scenario) -> Self {
+        use Direction::{Higher, Lower, Neither};
+        use MetricKind::*;
         let mut defs = Vec::new();
-        let mut add = |name: String, description: String, unit: &'static str, optional: bool| {
+        let mut add = |name: String,
+                       description: String,
+                       kind: MetricKind,
+                       direction: Direction,
+                       optional: bool| {
             defs.push(MetricDef {
                 name,
                 description,
-                unit,
+                unit: kind.unit(),
+                kind,
+                direction,
                 optional,
             });
             defs.len() - 1
@@ -91,20 +169,23 @@ impl MetricLayout {
         let attacks = add(
             "attacks".into(),
             "attacks by all armed groups".into(),
-            "attacks",
+            Attacks,
+            Lower,
             false,
         );
         let deaths = add(
             "deaths".into(),
             "deaths of all actors, all categories".into(),
-            "people",
+            Killed,
+            Lower,
             false,
         );
         let deaths_by_category = CATEGORIES.map(|c| {
             add(
                 format!("deaths.{c}"),
                 format!("{c} deaths, all actors"),
-                "people",
+                Killed,
+                Lower,
                 false,
             )
         });
@@ -121,7 +202,8 @@ impl MetricLayout {
                     slots[k] = Some(add(
                         format!("deaths.{}.{c}", a.id),
                         format!("{c} deaths of {}", a.id),
-                        "people",
+                        Killed,
+                        Lower,
                         false,
                     ));
                 }
@@ -134,7 +216,8 @@ impl MetricLayout {
                         "deaths in armed-group attacks on {} (its people and the attackers)",
                         a.id
                     ),
-                    "people",
+                    Killed,
+                    Lower,
                     false,
                 )
             }));
@@ -142,15 +225,18 @@ impl MetricLayout {
                 add(
                     format!("attacks.{}", a.id),
                     format!("attacks by {}", a.id),
-                    "attacks",
+                    Attacks,
+                    Lower,
                     false,
                 )
             }));
+            // Fewer militants is not better for everyone.
             fighters_end.push(group.then(|| {
                 add(
                     format!("fighters_end.{}", a.id),
                     format!("fighters of {} on the last day", a.id),
-                    "fighters",
+                    Fighters,
+                    Neither,
                     false,
                 )
             }));
@@ -158,44 +244,59 @@ impl MetricLayout {
         let strikes = add(
             "strikes".into(),
             "cross-border strikes and operations".into(),
-            "strikes",
+            Strikes,
+            Lower,
             false,
         );
+        // A later first strike is better.
         let first_strike_day = add(
             "first_strike_day".into(),
             "day of the first cross-border strike (absent if none)".into(),
-            "day",
+            Day,
+            Higher,
             true,
         );
         let first_strike_toll = add(
             "first_strike_toll".into(),
             "deaths caused by the first cross-border strike (absent if none)".into(),
-            "people",
+            Killed,
+            Lower,
             true,
         );
-        let deported = add("deported".into(), "people deported".into(), "people", false);
+        let deported = add(
+            "deported".into(),
+            "people deported".into(),
+            Deported,
+            Lower,
+            false,
+        );
         let trade_lost = add(
             "trade_lost".into(),
             "trade lost to border closures".into(),
-            "thousand USD",
+            ThousandUsd,
+            Lower,
             false,
         );
         let closure_days = add(
             "closure_days".into(),
             "days borders were closed, summed over dyads".into(),
-            "days",
+            Days,
+            Lower,
             false,
         );
+        // A ceasefire is made because violence was high: neither better nor worse.
         let ceasefires_made = add(
             "ceasefires_made".into(),
             "ceasefires agreed".into(),
-            "ceasefires",
+            Ceasefires,
+            Neither,
             false,
         );
         let ceasefires_broken = add(
             "ceasefires_broken".into(),
             "ceasefires broken before they ran out".into(),
-            "ceasefires",
+            Ceasefires,
+            Lower,
             false,
         );
         let mut dyads = Vec::new();
@@ -204,21 +305,25 @@ impl MetricLayout {
             let peak = add(
                 format!("peak_rung.{key}"),
                 format!("highest rung reached by {key}"),
-                "rung",
+                Rung,
+                Lower,
                 false,
             );
             let last = add(
                 format!("final_rung.{key}"),
                 format!("rung of {key} on the last day"),
-                "rung",
+                Rung,
+                Lower,
                 false,
             );
             let mut days_at = usize::MAX;
-            for r in &s.ladder {
+            for (k, r) in s.ladder.iter().enumerate() {
+                // Days at the calmest rung are better; at any other, neither.
                 let slot = add(
                     format!("days_at.{key}.{r}"),
                     format!("days {key} spent at `{r}`"),
-                    "days",
+                    Days,
+                    if k == 0 { Higher } else { Neither },
                     false,
                 );
                 days_at = days_at.min(slot);
@@ -273,4 +378,83 @@ pub fn metric_names(s: &Scenario) -> Vec<String> {
         .into_iter()
         .map(|d| d.name)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name-prefix rules `compare::direction` applied before each metric
+    /// declared its own direction (kept here as the oracle).
+    fn direction_by_name(rungs: &[String], name: &str) -> Direction {
+        const LOWER: [&str; 7] = [
+            "strikes",
+            "first_strike_toll",
+            "deported",
+            "trade_lost",
+            "closure_days",
+            "ceasefires_broken",
+            "attacks",
+        ];
+        const LOWER_PREFIX: [&str; 5] = [
+            "attacks.",
+            "deaths",
+            "attack_deaths.",
+            "peak_rung.",
+            "final_rung.",
+        ];
+        if LOWER.contains(&name) || LOWER_PREFIX.iter().any(|p| name.starts_with(p)) {
+            return Direction::Lower;
+        }
+        if name == "first_strike_day" {
+            return Direction::Higher;
+        }
+        if let (Some(rest), Some(calm)) = (name.strip_prefix("days_at."), rungs.first())
+            && rest.ends_with(&format!(".{calm}"))
+        {
+            return Direction::Higher;
+        }
+        Direction::Neither
+    }
+
+    #[test]
+    fn declared_directions_match_the_name_rules() {
+        for b in crate::scenario::BUNDLED {
+            let s = crate::scenario::parse(&crate::scenario::Source::bundled(b)).unwrap();
+            let layout = MetricLayout::new(&s);
+            assert!(layout.len() > 20, "{}", b.name);
+            for d in &layout.defs {
+                assert_eq!(
+                    d.direction,
+                    direction_by_name(&s.ladder, &d.name),
+                    "{}: {}",
+                    b.name,
+                    d.name
+                );
+                assert_eq!(d.unit, d.kind.unit());
+            }
+        }
+    }
+
+    #[test]
+    fn flagship_units_are_unchanged() {
+        let b = &crate::scenario::BUNDLED[0];
+        assert_eq!(b.name, "pak-afghan-2024");
+        let s = crate::scenario::parse(&crate::scenario::Source::bundled(b)).unwrap();
+        for d in &MetricLayout::new(&s).defs {
+            let unit = match d.name.split('.').next().unwrap() {
+                "attacks" => "attacks",
+                "deaths" | "attack_deaths" | "first_strike_toll" | "deported" => "people",
+                "fighters_end" => "fighters",
+                "strikes" => "strikes",
+                "first_strike_day" => "day",
+                "trade_lost" => "thousand USD",
+                "closure_days" | "days_at" => "days",
+                "ceasefires_made" | "ceasefires_broken" => "ceasefires",
+                "peak_rung" | "final_rung" => "rung",
+                other => panic!("unexpected metric {other}"),
+            };
+            assert_eq!(d.unit, unit, "{}", d.name);
+        }
+    }
 }
