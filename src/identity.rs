@@ -8,7 +8,6 @@
 //! files and `merge` all compute and compare identities through this module.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::report::RunInfo;
 use crate::scenario::{Override, Source};
@@ -158,13 +157,8 @@ pub fn override_text(o: &Override) -> String {
     format!("{}={}", o.path, o.value)
 }
 
-/// Lowercase hex SHA-256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// Lowercase hex SHA-256 of some bytes (the one helper, [`crate::io::hex`]).
+pub use crate::io::sha256_hex;
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@
 pub mod compare;
 pub mod engine;
 pub mod identity;
+pub mod io;
 pub mod model;
 pub mod montecarlo;
 pub mod policy_file;

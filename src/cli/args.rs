@@ -100,14 +100,14 @@ pub struct RunArgs {
     /// A named policy of the scenario.
     #[arg(long)]
     pub policy: Option<String>,
-    /// Write the whole summary as JSON.
-    #[arg(long, value_name = "FILE")]
+    /// Write the whole summary as JSON; `-`: standard output (then no terminal report).
+    #[arg(long, value_name = "FILE|-")]
     pub json: Option<PathBuf>,
     /// Write a self-contained HTML report (open it in any browser).
     #[arg(long, value_name = "FILE", conflicts_with = "shard")]
     pub html: Option<PathBuf>,
-    /// Write one CSV row per trial: outcome, metrics, sampled parameters.
-    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    /// Write one CSV row per trial: outcome, metrics, sampled parameters; `-`: standard output (then no terminal report).
+    #[arg(long, value_name = "FILE|-", conflicts_with = "shard")]
     pub csv: Option<PathBuf>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
     #[arg(long, value_name = "HEX")]

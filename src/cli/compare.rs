@@ -15,7 +15,7 @@ use escalate::compare::{self, CompareHooks};
 use escalate::montecarlo::RunSpec;
 use escalate::policy_file::BASELINE;
 use escalate::report::compare_report::{CompareInfo, CompareReport, PolicyLabel};
-use escalate::report::output::AtomicFile;
+use escalate::io::{self, AtomicFile, Output};
 use escalate::report::{compare_html, compare_text, json, text::Colour};
 use escalate::scenario::{self, Source};
 
@@ -29,8 +29,8 @@ pub struct CompareArgs {
     /// Repeat it; the first is the reference. One alone is compared with baseline.
     #[arg(long = "policy", value_name = "NAME|FILE", required = true)]
     pub policies: Vec<String>,
-    /// Write the comparison as JSON.
-    #[arg(long, value_name = "FILE")]
+    /// Write the comparison as JSON; `-`: standard output (then no terminal report).
+    #[arg(long, value_name = "FILE|-")]
     pub json: Option<PathBuf>,
     /// Write the comparison as a self-contained HTML page.
     #[arg(long, value_name = "FILE")]
@@ -88,7 +88,11 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         .map(|(l, p)| (l.name.as_str(), &p.model))
         .collect();
     compare::check_shapes(&models)?;
-    let mut json_file = a.json.as_deref().map(AtomicFile::create).transpose()?;
+    let to_stdout = io::claim_stdout(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        &["--json"],
+    )?;
+    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
     let spec = RunSpec {
         seed: a.common.seed,
@@ -132,8 +136,15 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
             .write_all(compare_html::render(&report).as_bytes())
             .map_err(|e| f.err(e))?;
     }
-    for f in [json_file, html_file].into_iter().flatten() {
+    if let Some(f) = html_file {
         f.commit()?;
+    }
+    if let Some(f) = json_file {
+        f.commit()?;
+    }
+    if to_stdout {
+        // Standard output holds the data: no terminal report there.
+        return Ok(Outcome::Ok);
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
     std::io::stdout()

@@ -10,7 +10,7 @@
 //! still write the files (the run itself succeeded; they help find the cause).
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use miette::IntoDiagnostic;
 
@@ -19,7 +19,7 @@ use super::prepare::{prepare, progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::engine::TrialOutcome;
 use escalate::montecarlo::{self, Hooks, RunSpec};
-use escalate::report::output::{AtomicFile, WriteError};
+use escalate::io::{self, AtomicFile, Output, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
@@ -49,9 +49,17 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         ("--html", a.html.as_deref()),
         ("--csv", a.csv.as_deref()),
     ])?;
+    let to_stdout = io::claim_stdout(
+        &[
+            ("--json", a.json.as_deref()),
+            ("--html", a.html.as_deref()),
+            ("--csv", a.csv.as_deref()),
+        ],
+        &["--json", "--csv"],
+    )?;
     // Open every output before running (see the module doc).
-    let mut csv_file = a.csv.as_deref().map(AtomicFile::create).transpose()?;
-    let mut json_file = a.json.as_deref().map(AtomicFile::create).transpose()?;
+    let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
+    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
     let bar = progress_bar(a.common.trials, a.common.quiet);
     let mut progress = |done: u64| {
@@ -109,8 +117,15 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
             .write_all(html.as_bytes())
             .map_err(|e| f.err(e))?;
     }
-    for f in [csv_file, json_file, html_file].into_iter().flatten() {
+    if let Some(f) = html_file {
         f.commit()?;
+    }
+    for f in [csv_file, json_file].into_iter().flatten() {
+        f.commit()?;
+    }
+    if to_stdout {
+        // Standard output holds the data: no terminal report there.
+        return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
     let mut out = std::io::stdout().lock();
@@ -166,8 +181,9 @@ fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), Error> {
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> WriteError {
-    WriteError {
-        path: PathBuf::from(path),
-        source,
+    if io::is_stdout(path) {
+        WriteError::Stdout { source }
+    } else {
+        WriteError::io(path, source)
     }
 }

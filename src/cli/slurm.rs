@@ -11,7 +11,7 @@ use super::args::CommonRun;
 use super::prepare::prepare;
 use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
-use escalate::report::output::write_atomic;
+use escalate::io::write_atomic;
 use escalate::shard::Shard;
 use escalate::slurm::{JobKind, JobSpec, Resources, check_value};
 
