@@ -33,9 +33,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::identity::{RunIdentity, VERSION, sha256_hex};
+use crate::io::{Envelope, EnvelopeError, WriteError};
 use crate::model::{self, Model};
 use crate::report::RunReport;
-use crate::io::{Envelope, EnvelopeError, WriteError};
 use crate::scenario::{self, ScenarioError, Source};
 use crate::stats::Summary;
 

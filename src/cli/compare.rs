@@ -12,10 +12,10 @@ use super::args::CommonRun;
 use super::prepare::{Prepared, prepare, progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::compare::{self, CompareHooks};
+use escalate::io::{self, AtomicFile, Output};
 use escalate::montecarlo::RunSpec;
 use escalate::policy_file::BASELINE;
 use escalate::report::compare_report::{CompareInfo, CompareReport, PolicyLabel};
-use escalate::io::{self, AtomicFile, Output};
 use escalate::report::{compare_html, compare_text, json, text::Colour};
 use escalate::scenario::{self, Source};
 

@@ -18,8 +18,8 @@ use super::args::RunArgs;
 use super::prepare::{prepare, progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::engine::TrialOutcome;
-use escalate::montecarlo::{self, Hooks, RunSpec};
 use escalate::io::{self, AtomicFile, Output, WriteError};
+use escalate::montecarlo::{self, Hooks, RunSpec};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
@@ -44,11 +44,6 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         trials: 0..a.common.trials,
         threads: a.common.threads,
     };
-    check_outputs(&[
-        ("--json", a.json.as_deref()),
-        ("--html", a.html.as_deref()),
-        ("--csv", a.csv.as_deref()),
-    ])?;
     let to_stdout = io::claim_stdout(
         &[
             ("--json", a.json.as_deref()),
@@ -57,6 +52,11 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         ],
         &["--json", "--csv"],
     )?;
+    check_outputs(&[
+        ("--json", a.json.as_deref()),
+        ("--html", a.html.as_deref()),
+        ("--csv", a.csv.as_deref()),
+    ])?;
     // Open every output before running (see the module doc).
     let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;

@@ -184,11 +184,9 @@ fn parent_dir(path: &Path) -> &Path {
 /// A new temporary file beside `path`: `.NAME.XXXXXXXXXXXX.tmp`, mode 0666
 /// less the umask (as a plain create would give the target).
 fn temporary(path: &Path) -> Result<NamedTempFile, WriteError> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| WriteError::NoFileName {
-            path: path.to_path_buf(),
-        })?;
+    let name = path.file_name().ok_or_else(|| WriteError::NoFileName {
+        path: path.to_path_buf(),
+    })?;
     let mut prefix = std::ffi::OsString::from(".");
     prefix.push(name);
     prefix.push(".");
@@ -303,7 +301,10 @@ mod tests {
         assert_ne!(a.temporary_path(), b.temporary_path());
         for f in [&a, &b] {
             let name = f.temporary_path().file_name().unwrap().to_str().unwrap();
-            assert!(name.starts_with(".r.json.") && name.ends_with(".tmp"), "{name}");
+            assert!(
+                name.starts_with(".r.json.") && name.ends_with(".tmp"),
+                "{name}"
+            );
             assert_eq!(name.len(), ".r.json.".len() + RANDOM_CHARS + ".tmp".len());
             assert_eq!(f.temporary_path().parent(), Some(d.path()));
         }

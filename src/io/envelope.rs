@@ -203,7 +203,10 @@ mod tests {
         let text = String::from_utf8(sealed).unwrap();
         assert_eq!(
             text,
-            format!("escalate-test v3 sha256={} bytes=3\nhi\n", sha256_hex(b"hi\n"))
+            format!(
+                "escalate-test v3 sha256={} bytes=3\nhi\n",
+                sha256_hex(b"hi\n")
+            )
         );
     }
 
@@ -224,7 +227,10 @@ mod tests {
         assert_eq!(KIND.open(&altered), Err(EnvelopeError::Checksum));
         let mut longer = sealed.clone();
         longer.push(b'x');
-        assert_eq!(KIND.open(&longer), Err(EnvelopeError::Trailing { extra: 1 }));
+        assert_eq!(
+            KIND.open(&longer),
+            Err(EnvelopeError::Trailing { extra: 1 })
+        );
         let v4 = Envelope::new("escalate-test", 4).seal(b"payload\n");
         assert_eq!(
             KIND.open(&v4),

@@ -64,10 +64,7 @@ pub enum WriteError {
     },
     /// The target has no file name (`/`, `..`, or empty).
     #[error("cannot write {}: it does not name a file", path.display())]
-    #[diagnostic(
-        code(escalate::io::no_name),
-        help("name a file, e.g. out/report.json")
-    )]
+    #[diagnostic(code(escalate::io::no_name), help("name a file, e.g. out/report.json"))]
     NoFileName {
         /// The path given.
         path: PathBuf,
