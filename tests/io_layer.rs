@@ -112,7 +112,7 @@ fn sweep_shards_started_together_on_one_directory_all_succeed() {
     let tmp = tempfile::tempdir().unwrap();
     let single = tmp.path().join("single");
     ok(&bin().args(sweep_args(&single, None)).output().unwrap());
-    const SHARDS: usize = 4;
+    const SHARDS: usize = 6;
     for round in 0..10 {
         let dir = tmp.path().join(format!("round-{round}"));
         // Spawn every shard, then wait for them all: they open the directory together.
