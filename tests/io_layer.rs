@@ -162,7 +162,9 @@ fn sweep_store_opened_by_many_at_once_creates_the_manifest_once() {
                 .map(|_| {
                     s.spawn(|| {
                         barrier.wait();
-                        Store::open(&dir, manifest, "abc").map(|(_, o)| o)
+                        Store::open(&dir, manifest, "abc")
+                            .map(|(_, o)| o)
+                            .map_err(|e| e.to_string())
                     })
                 })
                 .collect();
