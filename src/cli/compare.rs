@@ -68,6 +68,10 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
             ));
         }
     }
+    let to_stdout = io::claim_stdout(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        &["--json"],
+    )?;
     if let (Some(j), Some(h)) = (&a.json, &a.html)
         && j == h
     {
@@ -88,10 +92,6 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         .map(|(l, p)| (l.name.as_str(), &p.model))
         .collect();
     compare::check_shapes(&models)?;
-    let to_stdout = io::claim_stdout(
-        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
-        &["--json"],
-    )?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
     let spec = RunSpec {
