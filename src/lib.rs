@@ -14,6 +14,7 @@
 
 pub mod compare;
 pub mod engine;
+pub mod io;
 pub mod model;
 pub mod policy_file;
 pub mod report;

@@ -26,16 +26,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::io::{Envelope, EnvelopeError, WriteError};
 use crate::model::Model;
 use crate::report::RunReport;
-use crate::report::output::{AtomicFile, WriteError};
 use crate::run::command::command_line;
 use crate::run::identity::{RunIdentity, VERSION, sha256_hex};
 use crate::run::{Loaded, RunRequest};
@@ -47,6 +46,9 @@ pub const FORMAT: &str = "escalate-part";
 
 /// The part format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 2;
+
+/// A part file's checksummed envelope: `escalate-part v1 sha256=... bytes=...`.
+pub const PART_ENVELOPE: Envelope = Envelope::new(FORMAT, FORMAT_VERSION);
 
 /// Shard K of N (K counted from 0, as Slurm's `SLURM_ARRAY_TASK_ID` is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,26 +183,17 @@ impl Part {
         }
     }
 
-    /// The file's bytes: header line, then the JSON payload.
+    /// The file's bytes: header line, then the JSON payload ([`PART_ENVELOPE`]).
     pub fn encode(&self) -> Vec<u8> {
         let mut payload = serde_json::to_vec(self).expect("parts serialize");
         payload.push(b'\n');
-        let mut out = format!(
-            "{FORMAT} v{FORMAT_VERSION} sha256={} bytes={}\n",
-            sha256_hex(&payload),
-            payload.len()
-        )
-        .into_bytes();
-        out.extend_from_slice(&payload);
-        out
+        PART_ENVELOPE.seal(&payload)
     }
 
-    /// Writes the part to `path` atomically (a temporary file, then a rename).
+    /// Writes the part to `path` atomically and durably (a temporary file,
+    /// then a rename, then the directory synced).
     pub fn write(&self, path: &Path) -> Result<(), ShardError> {
-        let mut f = AtomicFile::create(path)?;
-        let bytes = self.encode();
-        f.writer().write_all(&bytes).map_err(|e| f.err(e))?;
-        f.commit()?;
+        crate::io::write_durable(path, &self.encode())?;
         Ok(())
     }
 
@@ -220,68 +213,18 @@ impl Part {
             path: path.clone(),
             reason,
         };
-        if bytes.is_empty() {
-            return Err(ShardError::Truncated {
-                path,
-                detail: "the file is empty".into(),
-            });
-        }
-        let head_len = bytes.len().min(256);
-        let Some(nl) = bytes[..head_len].iter().position(|&b| b == b'\n') else {
-            let prefix = &bytes[..head_len.min(FORMAT.len())];
-            return Err(if FORMAT.as_bytes().starts_with(prefix) && head_len < 256 {
-                ShardError::Truncated {
-                    path,
-                    detail: "the file ends inside its header line".into(),
-                }
-            } else {
-                ShardError::NotAPart { path }
-            });
-        };
-        let header = std::str::from_utf8(&bytes[..nl])
-            .map_err(|_| ShardError::NotAPart { path: path.clone() })?;
-        let mut words = header.split(' ');
-        if words.next() != Some(FORMAT) {
-            return Err(ShardError::NotAPart { path });
-        }
-        let version = words
-            .next()
-            .and_then(|w| w.strip_prefix('v'))
-            .and_then(|v| v.parse::<u32>().ok())
-            .ok_or_else(|| corrupt("its header line has no format version".into()))?;
-        if version != FORMAT_VERSION {
-            return Err(ShardError::FormatVersion { path, version });
-        }
-        let field = |w: Option<&str>, name: &str| {
-            w.and_then(|w| w.strip_prefix(name))
-                .map(str::to_string)
-                .ok_or_else(|| corrupt(format!("its header line has no `{name}`")))
-        };
-        let sum = field(words.next(), "sha256=")?;
-        let len: usize = field(words.next(), "bytes=")?
-            .parse()
-            .map_err(|_| corrupt("its header's `bytes=` is not a number".into()))?;
-        let payload = &bytes[nl + 1..];
-        if payload.len() < len {
-            return Err(ShardError::Truncated {
-                path,
-                detail: format!(
-                    "its header promises {len} bytes of data and the file holds only {}",
-                    payload.len()
-                ),
-            });
-        }
-        if payload.len() > len {
-            return Err(corrupt(format!(
-                "{} bytes follow the end of its data",
-                payload.len() - len
-            )));
-        }
-        if sha256_hex(payload) != sum {
-            return Err(corrupt(
-                "its checksum does not match its contents: the file was changed or damaged after it was written".into(),
-            ));
-        }
+        let payload = PART_ENVELOPE.open(bytes).map_err(|e| match e {
+            EnvelopeError::OtherKind { .. } => ShardError::NotAPart { path: path.clone() },
+            EnvelopeError::Version { found, .. } => ShardError::FormatVersion {
+                path: path.clone(),
+                version: found,
+            },
+            e if e.is_truncation() => ShardError::Truncated {
+                path: path.clone(),
+                detail: e.to_string(),
+            },
+            e => corrupt(e.to_string()),
+        })?;
         let part: Part = serde_json::from_slice(payload)
             .map_err(|e| corrupt(format!("its data cannot be read: {e}")))?;
         part.check().map_err(corrupt)?;

@@ -10,8 +10,8 @@ use super::args::{ExecArgs, OutputPath, POLICY_HELP, ScenarioArg, SeedArg, Setup
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::compare;
+use escalate::io::{self, AtomicFile, Output};
 use escalate::report::compare_report::CompareReport;
-use escalate::report::output::AtomicFile;
 use escalate::report::{compare_html, compare_text, json, text::Colour};
 use escalate::run::CompareRequest;
 
@@ -38,8 +38,8 @@ pub struct CompareArgs {
     /// How to run it.
     #[command(flatten)]
     pub exec: ExecArgs,
-    /// Write the comparison as JSON.
-    #[arg(long, value_name = "FILE")]
+    /// Write the comparison as JSON; `-`: standard output (then no terminal report).
+    #[arg(long, value_name = "FILE|-")]
     pub json: Option<OutputPath>,
     /// Write the comparison as a self-contained HTML page.
     #[arg(long, value_name = "FILE")]
@@ -61,6 +61,10 @@ impl CompareArgs {
 
 pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
+    let to_stdout = io::claim_stdout(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        &["--json"],
+    )?;
     if let (Some(j), Some(h)) = (&a.json, &a.html)
         && j == h
     {
@@ -71,7 +75,7 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         ));
     }
     let prepared = a.request().prepare()?;
-    let mut json_file = a.json.as_deref().map(AtomicFile::create).transpose()?;
+    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
     let trials = prepared.request.trials;
     let bar = progress_bar(trials, a.exec.quiet);
@@ -105,8 +109,15 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
             .write_all(compare_html::render(&report).as_bytes())
             .map_err(|e| f.err(e))?;
     }
-    for f in [json_file, html_file].into_iter().flatten() {
+    if let Some(f) = html_file {
         f.commit()?;
+    }
+    if let Some(f) = json_file {
+        f.commit()?;
+    }
+    if to_stdout {
+        // Standard output holds the data: no terminal report there.
+        return Ok(Outcome::Ok);
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
     super::write_stdout(compare_text::render(&report, colour).as_bytes())?;

@@ -8,6 +8,7 @@ use clap::Args;
 use super::args::OutputPath;
 use super::run::check_digest;
 use super::{Error, Outcome};
+use escalate::io;
 use escalate::report::{self, text::Colour};
 use escalate::shard;
 
@@ -17,8 +18,8 @@ pub struct MergeArgs {
     /// Part files written by `escalate run --shard K/N --out FILE`, in any order.
     #[arg(required = true, value_name = "PARTS")]
     pub parts: Vec<PathBuf>,
-    /// Write the whole summary as JSON (the same bytes as the unsharded run's --json).
-    #[arg(long, value_name = "FILE")]
+    /// Write the whole summary as JSON (the same bytes as the unsharded run's --json); `-`: standard output.
+    #[arg(long, value_name = "FILE|-")]
     pub json: Option<OutputPath>,
     /// Write the self-contained HTML report (as `escalate run --html`).
     #[arg(long, value_name = "FILE")]
@@ -42,13 +43,21 @@ pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
             csv.display()
         ));
     }
+    let to_stdout = io::claim_stdout(
+        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
+        &["--json"],
+    )?;
     let merged = shard::merge_files(&a.parts)?;
     let report = merged.report()?;
     if let Some(path) = &a.json {
-        report::output::write_atomic(path, report::json::to_json(&report).as_bytes())?;
+        io::write_output(path, report::json::to_json(&report).as_bytes())?;
     }
     if let Some(path) = &a.html {
-        report::output::write_atomic(path, report::html::render(&report).as_bytes())?;
+        io::write_atomic(path, report::html::render(&report).as_bytes())?;
+    }
+    if to_stdout {
+        // Standard output holds the data: no terminal report there.
+        return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
     super::write_stdout(report::text::render(&report, colour).as_bytes())?;

@@ -18,7 +18,7 @@ use super::args::{ExecArgs, OutputPath, RunWhat, parse_shard};
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::engine::TrialOutcome;
-use escalate::report::output::{AtomicFile, WriteError};
+use escalate::io::{self, AtomicFile, Output, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
 use escalate::run::RunRequest;
 use escalate::run::trials::summarise;
@@ -33,14 +33,14 @@ pub struct RunArgs {
     /// How to run it.
     #[command(flatten)]
     pub exec: ExecArgs,
-    /// Write the whole summary as JSON.
-    #[arg(long, value_name = "FILE")]
+    /// Write the whole summary as JSON; `-`: standard output (then no terminal report).
+    #[arg(long, value_name = "FILE|-")]
     pub json: Option<OutputPath>,
     /// Write a self-contained HTML report (open it in any browser).
     #[arg(long, value_name = "FILE", conflicts_with = "shard")]
     pub html: Option<OutputPath>,
-    /// Write one CSV row per trial: outcome, metrics, sampled parameters.
-    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    /// Write one CSV row per trial: outcome, metrics, sampled parameters; `-`: standard output.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "shard")]
     pub csv: Option<OutputPath>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
     #[arg(long, value_name = "HEX")]
@@ -70,14 +70,22 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     if let (Some(shard), Some(out)) = (a.shard, &a.out) {
         return super::shard::run_shard(&p, shard, out, &exec, a.exec.quiet);
     }
+    let to_stdout = io::claim_stdout(
+        &[
+            ("--json", a.json.as_deref()),
+            ("--html", a.html.as_deref()),
+            ("--csv", a.csv.as_deref()),
+        ],
+        &["--json", "--csv"],
+    )?;
     check_outputs(&[
         ("--json", a.json.as_deref()),
         ("--html", a.html.as_deref()),
         ("--csv", a.csv.as_deref()),
     ])?;
     // Open every output before running (see the module doc).
-    let mut csv_file = a.csv.as_deref().map(AtomicFile::create).transpose()?;
-    let mut json_file = a.json.as_deref().map(AtomicFile::create).transpose()?;
+    let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
+    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
     let trials = p.request.trial_range();
     let bar = progress_bar(trials.end - trials.start, a.exec.quiet);
@@ -135,8 +143,15 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
             .write_all(html.as_bytes())
             .map_err(|e| f.err(e))?;
     }
-    for f in [csv_file, json_file, html_file].into_iter().flatten() {
+    if let Some(f) = html_file {
         f.commit()?;
+    }
+    for f in [csv_file, json_file].into_iter().flatten() {
+        f.commit()?;
+    }
+    if to_stdout {
+        // Standard output holds the data: no terminal report there.
+        return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));
     }
     let colour = Colour::detect(std::io::stdout().is_terminal());
     super::write_stdout(report::text::render(&report, colour).as_bytes())?;
@@ -190,8 +205,9 @@ fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), Error> {
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> WriteError {
-    WriteError {
-        path: PathBuf::from(path),
-        source,
+    if io::is_stdout(path) {
+        WriteError::Stdout { source }
+    } else {
+        WriteError::io(path, source)
     }
 }

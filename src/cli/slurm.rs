@@ -10,7 +10,7 @@ use miette::IntoDiagnostic;
 use super::args::RunWhat;
 use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
-use escalate::report::output::write_atomic;
+use escalate::io::write_atomic;
 use escalate::run::RunRequest;
 use escalate::shard::Shard;
 use escalate::slurm::{JobKind, JobSpec, Resources, check_value};

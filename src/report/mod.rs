@@ -10,7 +10,6 @@ pub mod compare_text;
 pub mod csv;
 pub mod html;
 pub mod json;
-pub mod output;
 pub mod svg;
 pub mod text;
 

@@ -12,7 +12,6 @@
 //! reports, part files, merges and each policy of a comparison.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::request::Setup;
 use crate::scenario::{Override, ScenarioError, Source};
@@ -134,13 +133,8 @@ pub fn override_text(o: &Override) -> String {
     format!("{}={}", o.path, o.value)
 }
 
-/// Lowercase hex SHA-256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// Lowercase hex SHA-256 of some bytes (the one helper, [`crate::io::hex`]).
+pub use crate::io::sha256_hex;
 
 #[cfg(test)]
 mod tests {

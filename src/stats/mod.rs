@@ -125,7 +125,7 @@ impl DigestSum {
         for l in self.0 {
             h.update(l.to_le_bytes());
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::io::hex(&h.finalize())
     }
 }
 

@@ -41,7 +41,7 @@ pub use factor::{Factor, FactorKind, SetSpec, Value};
 pub use plan::{DesignKind, Plan, SweepSpec};
 pub use point::PointRecord;
 
-use crate::report::output::AtomicFile;
+use crate::io::{AtomicFile, write_atomic, write_durable};
 use crate::run::Executor;
 use crate::shard::Shard;
 use store::{Opened, Store};
@@ -130,7 +130,7 @@ pub enum SweepError {
     /// An output file could not be written.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Write(#[from] crate::report::output::WriteError),
+    Write(#[from] crate::io::WriteError),
 }
 
 /// How to run a planned sweep.
@@ -243,8 +243,7 @@ fn finish(
     manifest: &[u8],
 ) -> Result<Vec<analysis::OutputIndices>, SweepError> {
     let dir = store.dir();
-    store.remove_temporaries()?;
-    store::write_file(&dir.join(store::MANIFEST), manifest)?;
+    write_durable(&dir.join(store::MANIFEST), manifest)?;
     let path = dir.join("points.csv");
     let mut csv = AtomicFile::create(&path)?;
     let mut ys: Vec<Vec<f64>> = vec![Vec::with_capacity(plan.len()); plan.outputs.len()];
@@ -271,15 +270,15 @@ fn finish(
     }
     csv.commit()?;
     let indices = analysis::analyse(plan, &ys);
-    store::write_file(
+    write_atomic(
         &dir.join("sensitivity.csv"),
         output::sensitivity_csv(&indices).as_bytes(),
     )?;
-    store::write_file(
+    write_atomic(
         &dir.join("sensitivity.json"),
         output::sensitivity_json(plan, &indices).as_bytes(),
     )?;
-    store::write_file(
+    write_atomic(
         &dir.join("sweep.html"),
         html::render(plan, &indices, &ys).as_bytes(),
     )?;

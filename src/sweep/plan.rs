@@ -11,6 +11,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::io::{hex, sha256_hex};
 use crate::model::Model;
 use crate::run::command::{command_line, push_flag};
 use crate::run::{Loaded, Setup};
@@ -415,7 +416,7 @@ impl Plan {
     pub fn identity(&self) -> Identity {
         Identity {
             escalate_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_sha256: hex(&Sha256::digest(self.loaded.source.text.as_bytes())),
+            scenario_sha256: sha256_hex(self.loaded.source.text.as_bytes()),
             design: self.spec.design,
             points_arg: self.spec.points,
             levels: (self.spec.design == DesignKind::Morris).then_some(self.spec.levels),
@@ -445,9 +446,4 @@ impl Plan {
         };
         command_line(&spec.to_args())
     }
-}
-
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

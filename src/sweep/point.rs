@@ -3,17 +3,19 @@
 //! metric's mean and quantiles, the run digest), and the file format that
 //! makes a half-written or altered record detectable.
 //!
-//! A record file is the record's JSON on one line, then a line
-//! `sha256 HEX` with the SHA-256 of that JSON line (without its newline).
-//! A file whose checksum does not match is never used: the point runs again.
+//! A record file is the checksummed envelope of [`crate::io::envelope`]: a
+//! header line `escalate-point v1 sha256=HEX bytes=LEN`, then the record's
+//! JSON on one line. A file that is cut short, whose checksum does not match,
+//! or that is not such a file is never used: the point runs again.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::io::Envelope;
 use crate::report::QUANTILES;
 use crate::stats::Summary;
 
-use super::plan::hex;
+/// A point file's envelope: `escalate-point v1 sha256=... bytes=...`.
+pub const POINT_ENVELOPE: Envelope = Envelope::new("escalate-point", 1);
 
 /// One metric at one point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,24 +71,17 @@ impl PointRecord {
         self.classes[c] as f64 / self.trials.max(1) as f64
     }
 
-    /// The file bytes: JSON line, checksum line.
+    /// The file bytes: the envelope of the JSON line ([`POINT_ENVELOPE`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let json = serde_json::to_string(self).expect("serializable");
-        format!("{json}\nsha256 {}\n", hex(&Sha256::digest(json.as_bytes()))).into_bytes()
+        let mut json = serde_json::to_vec(self).expect("serializable");
+        json.push(b'\n');
+        POINT_ENVELOPE.seal(&json)
     }
 
-    /// Reads file bytes, verifying the checksum; `Err` says what is wrong.
+    /// Reads file bytes, verifying the envelope; `Err` says what is wrong.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
-        let body = text
-            .strip_suffix('\n')
-            .ok_or("incomplete (no final newline)")?;
-        let (json, sum) = body.rsplit_once('\n').ok_or("no checksum line")?;
-        let sum = sum.strip_prefix("sha256 ").ok_or("no checksum line")?;
-        if hex(&Sha256::digest(json.as_bytes())) != sum {
-            return Err("checksum mismatch".into());
-        }
-        serde_json::from_str(json).map_err(|e| format!("unreadable record: {e}"))
+        let json = POINT_ENVELOPE.open(bytes).map_err(|e| e.to_string())?;
+        serde_json::from_slice(json).map_err(|e| format!("unreadable record: {e}"))
     }
 }
 
@@ -130,12 +125,17 @@ mod tests {
                 "cut at {cut}"
             );
         }
+        // A digit of the payload (after the header line) changed.
         let mut altered = bytes.clone();
-        let i = altered.iter().position(|&b| b == b'3').unwrap();
+        let start = altered.iter().position(|&b| b == b'\n').unwrap();
+        let i = start + altered[start..].iter().position(|&b| b == b'3').unwrap();
         altered[i] = b'4';
-        assert_eq!(
-            PointRecord::from_bytes(&altered).unwrap_err(),
-            "checksum mismatch"
+        assert!(
+            PointRecord::from_bytes(&altered)
+                .unwrap_err()
+                .contains("checksum does not match"),
         );
+        // A file in the format of earlier builds (JSON line, `sha256` line) is not used.
+        assert!(PointRecord::from_bytes(b"{}\nsha256 00\n").is_err());
     }
 }

@@ -1,21 +1,26 @@
 //! The sweep directory: `sweep.json` (the manifest, written first), one file
 //! per finished point under `points/`, and the final outputs.
 //!
-//! Every file is written to a temporary name and renamed into place, so a
-//! process killed at any moment leaves either the whole file or none (left-over
-//! temporary files are never read, and are removed when the sweep finishes). Point files also carry a
-//! checksum ([`super::point`]), so even a file damaged some other way (a disk
-//! filling up, a crash of the machine before the data reached the disk) is
-//! detected and its point run again; nothing half-written is ever read back.
-//! Point files are not synced to disk one by one: the checksum makes that
-//! unnecessary for correctness and it would cost more than the sweep itself on
-//! small points.
+//! Every file is written through [`crate::io`]: to a temporary file with a
+//! random name beside it, then renamed into place, so a process killed at any
+//! moment leaves either the whole file or none. Left-over temporary files
+//! (`.NAME.XXXXXXXXXXXX.tmp`, from a killed process) are never read, and never
+//! removed by another process: shards on other hosts may be writing theirs.
+//! Point files and the manifest are durable (the file and the directory are
+//! synced), and point files also carry a checksum ([`super::point`]), so a
+//! file damaged some other way is detected and its point run again; nothing
+//! half-written is ever read back.
+//!
+//! Opening: the manifest is created with an exclusive create (it appears
+//! whole, and of any number of shards opening the directory at the same
+//! moment exactly one creates it); every other opener reads the manifest and
+//! compares it with its own. There is no check-then-act window.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::SweepError;
 use super::point::PointRecord;
+use crate::io::{Created, create_exclusive, write_durable};
 
 /// The sweep directory.
 #[derive(Debug)]
@@ -34,32 +39,20 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> SweepError + '_ {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename (no fsync).
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io(path))
-}
-
 /// What the manifest check found in a directory.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Opened {
     /// No sweep there yet: the manifest was written.
     New,
-    /// The same sweep was there: resuming.
+    /// The same sweep was there (or was just started there by another
+    /// process): resuming.
     Resumed,
 }
 
 impl Store {
     /// Opens (creating if needed) `dir` for the sweep whose manifest is
-    /// `manifest` and whose fingerprint is `fingerprint`.
+    /// `manifest` and whose fingerprint is `fingerprint`. Safe to call from
+    /// any number of processes at the same moment.
     ///
     /// A directory holding another sweep (a different fingerprint) is refused
     /// with the fields that differ; so is one holding `points/` but no manifest.
@@ -72,9 +65,24 @@ impl Store {
             dir: dir.to_path_buf(),
             points: dir.join("points"),
         };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
         let path = dir.join(MANIFEST);
-        let opened = match std::fs::read(&path) {
-            Ok(old) => {
+        // Looked at before the manifest is created: a sweep creates `points/`
+        // only after its manifest exists, so `points/` seen here while this
+        // process then creates the manifest predates every manifest.
+        let foreign_points = store.points.exists();
+        let opened = match create_exclusive(&path, manifest)? {
+            Created::New if foreign_points => {
+                // Only the file this process just created is removed.
+                let _ = std::fs::remove_file(&path);
+                return Err(SweepError::OtherSweep {
+                    dir: dir.display().to_string(),
+                    differences: format!("it has {} but no {MANIFEST}", store.points.display()),
+                });
+            }
+            Created::New => Opened::New,
+            Created::Exists => {
+                let old = std::fs::read(&path).map_err(io(&path))?;
                 let differs = differences(&old, manifest, fingerprint);
                 if !differs.is_empty() {
                     return Err(SweepError::OtherSweep {
@@ -84,18 +92,6 @@ impl Store {
                 }
                 Opened::Resumed
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if store.points.exists() {
-                    return Err(SweepError::OtherSweep {
-                        dir: dir.display().to_string(),
-                        differences: format!("it has {} but no {MANIFEST}", store.points.display()),
-                    });
-                }
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
-                write_file(&path, manifest)?;
-                Opened::New
-            }
-            Err(e) => return Err(io(&path)(e)),
         };
         std::fs::create_dir_all(&store.points).map_err(io(&store.points))?;
         Ok((store, opened))
@@ -104,25 +100,6 @@ impl Store {
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// Removes temporary files left by killed processes. Called once every
-    /// point is done (shards sharing the directory may be writing until then;
-    /// left-over temporaries are never read in any case).
-    pub fn remove_temporaries(&self) -> Result<(), SweepError> {
-        for d in [&self.dir, &self.points] {
-            for e in std::fs::read_dir(d).map_err(io(d))? {
-                let p = e.map_err(io(d))?.path();
-                let stale = p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.contains(".tmp-"));
-                if stale {
-                    let _ = std::fs::remove_file(&p);
-                }
-            }
-        }
-        Ok(())
     }
 
     /// The file of point `j`.
@@ -148,9 +125,10 @@ impl Store {
         Ok(Some(r))
     }
 
-    /// Saves a finished point.
+    /// Saves a finished point (durably).
     pub fn save(&self, r: &PointRecord) -> Result<(), SweepError> {
-        write_file(&self.point_path(r.point), &r.to_bytes())
+        write_durable(&self.point_path(r.point), &r.to_bytes())?;
+        Ok(())
     }
 }
 

@@ -369,3 +369,15 @@ fn stdin_is_fed_and_exit_codes_are_seen() {
     escalate(&["validate", "/dev/stdin"]).assert_code(2);
     escalate(&["validate", "tests/fixtures/invalid/syntax.ron"]).assert_code(2);
 }
+
+/// A plain `std::process::Command` for `escalate` with the harness's
+/// environment (no colour), for tests that need the child itself (spawning
+/// several at once and collecting their output).
+pub fn std_command() -> std::process::Command {
+    let mut c = std::process::Command::new(EXE);
+    c.env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .stdin(std::process::Stdio::null());
+    c
+}

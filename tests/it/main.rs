@@ -8,6 +8,7 @@ mod cli;
 mod compare_cli;
 mod compare_crn;
 mod determinism;
+mod io_layer;
 mod levers;
 mod report_atomic;
 mod report_csv;
