@@ -7,8 +7,8 @@ use std::process::Command;
 use escalate::engine::{TraceEvent, TrialOutcome};
 use escalate::model::{self, Model};
 use escalate::montecarlo::{self, Hooks, RunSpec};
+use escalate::report::trace as tracelog;
 use escalate::scenario::{self, Source};
-use escalate::tracelog;
 
 fn model(name: &str, policy: Option<&str>) -> Model {
     let src = Source::open(name).expect("scenario");

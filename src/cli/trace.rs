@@ -11,8 +11,8 @@ use super::prepare::prepare;
 use super::{Error, Outcome};
 use escalate::engine::TraceEvent;
 use escalate::montecarlo;
+use escalate::report::trace::{self as tracelog, TraceHeader};
 use escalate::scenario::Override;
-use escalate::tracelog::{self, TraceHeader};
 
 /// Output formats of a trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
