@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::compare_report::{CompareReport, MetricComparison};
-use super::format::{Colour, fit_end, group, heading, num, opt_num, pct, signed};
+use super::format::{Colour, banner, fit_end, group, heading, num, opt_num, pct, signed};
 use super::text::WIDTH;
 use crate::compare::Direction;
 
@@ -28,7 +28,6 @@ pub fn render(r: &CompareReport, colour: Colour) -> String {
         "escalate {} · compare · {}",
         r.run.escalate_version, r.scenario.name
     );
-    let _ = writeln!(o, "{}", colour.paint("1", &title));
     let mut line = format!(
         "{} trials per policy · seed {} · {} days · common random numbers",
         group(r.trials as i64),
@@ -38,7 +37,7 @@ pub fn render(r: &CompareReport, colour: Colour) -> String {
     if !r.run.overrides.is_empty() {
         line.push_str(&format!(" · {} override(s)", r.run.overrides.len()));
     }
-    let _ = writeln!(o, "{line}");
+    banner(&mut o, colour, &title, &line, WIDTH);
     heading(&mut o, colour, "Policies (the first is the reference)");
     for p in &r.policies {
         let head = format!("  {} digest {}…  ", fit_end(&p.name, 14), &p.digest[..12]);

@@ -37,6 +37,17 @@ impl Colour {
     }
 }
 
+/// The first lines of a terminal report: `title` in bold, then `line`, each
+/// wrapped at `width` columns (continuation lines indented by 2).
+pub fn banner(o: &mut String, colour: Colour, title: &str, line: &str, width: usize) {
+    for l in wrap(title, width, 2) {
+        let _ = writeln!(o, "{}", colour.paint("1", &l));
+    }
+    for l in wrap(line, width, 2) {
+        let _ = writeln!(o, "{l}");
+    }
+}
+
 /// A section heading of a terminal report: an empty line, then `title` in bold.
 pub fn heading(o: &mut String, colour: Colour, title: &str) {
     let _ = writeln!(o, "\n{}", colour.paint("1", title));

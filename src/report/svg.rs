@@ -328,6 +328,15 @@ pub fn y_axis(
     axis(Side::Left, frame, y, ticks, label, grid)
 }
 
+/// Appends path data through pixel `points`: a move to the first when
+/// `start` (else a line to it), lines to the others.
+fn path_through(d: &mut String, points: impl Iterator<Item = (f64, f64)>, start: bool) {
+    for (i, (px, py)) in points.enumerate() {
+        let cmd = if i == 0 && start { "M" } else { "L" };
+        let _ = write!(d, "{cmd}{px:.1} {py:.1}");
+    }
+}
+
 /// A chart's title at the top left, baseline at `y`.
 pub fn title(o: &mut String, y: f64, text: &str) {
     let _ = write!(
@@ -718,35 +727,19 @@ pub fn fan_chart(points: &[FanPoint], opt: &FanOptions) -> String {
     );
     o.push_str(&y_axis(&frame, &y, &y_ticks, &opt.y_label, true));
     if !points.is_empty() {
+        // Quantile k of every point, as pixels.
+        let at = |p: &FanPoint, k: usize| (x.map(p.x), y.map(p.q[k]));
         let band = |lo: usize, hi: usize| {
             let mut d = String::new();
-            for (i, p) in points.iter().enumerate() {
-                let _ = write!(
-                    d,
-                    "{}{:.1} {:.1}",
-                    if i == 0 { "M" } else { "L" },
-                    x.map(p.x),
-                    y.map(p.q[hi])
-                );
-            }
-            for p in points.iter().rev() {
-                let _ = write!(d, "L{:.1} {:.1}", x.map(p.x), y.map(p.q[lo]));
-            }
+            path_through(&mut d, points.iter().map(|p| at(p, hi)), true);
+            path_through(&mut d, points.iter().rev().map(|p| at(p, lo)), false);
             d.push('Z');
             d
         };
         let _ = write!(o, "<path class=\"band90\" d=\"{}\"/>", band(0, 4));
         let _ = write!(o, "<path class=\"band50\" d=\"{}\"/>", band(1, 3));
         let mut d = String::new();
-        for (i, p) in points.iter().enumerate() {
-            let _ = write!(
-                d,
-                "{}{:.1} {:.1}",
-                if i == 0 { "M" } else { "L" },
-                x.map(p.x),
-                y.map(p.q[2])
-            );
-        }
+        path_through(&mut d, points.iter().map(|p| at(p, 2)), true);
         let _ = write!(o, "<path class=\"median\" d=\"{d}\"/>");
     }
     o.push_str(&x_axis(&frame, &x, &x_ticks, &opt.x_label, false));

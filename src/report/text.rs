@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::format::{fit, flow, group, heading, mean_se, opt_num, pct, wrap};
+use super::format::{banner, fit, flow, group, heading, mean_se, opt_num, pct, wrap};
 use super::{MetricReport, RunReport};
 
 /// Width the report fits in.
@@ -43,9 +43,6 @@ fn bar(p: f64, width: usize) -> String {
 pub fn render(r: &RunReport, colour: Colour) -> String {
     let mut o = String::new();
     let title = format!("escalate {} · {}", r.run.escalate_version, r.scenario.name);
-    for l in wrap(&title, WIDTH, 2) {
-        let _ = writeln!(o, "{}", colour.paint("1", &l));
-    }
     let mut line = format!(
         "{} trials · seed {} · {} days",
         group(r.trials as i64),
@@ -58,9 +55,7 @@ pub fn render(r: &RunReport, colour: Colour) -> String {
     if !r.run.overrides.is_empty() {
         line.push_str(&format!(" · {} override(s)", r.run.overrides.len()));
     }
-    for l in wrap(&line, WIDTH, 2) {
-        let _ = writeln!(o, "{l}");
-    }
+    banner(&mut o, colour, &title, &line, WIDTH);
     let _ = writeln!(o, "digest {}", r.digest);
     outcomes(&mut o, r, colour);
     metrics(&mut o, r);

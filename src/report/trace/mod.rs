@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::format::flow;
 use crate::engine::{Cause, TraceEvent, TrialOutcome};
 use crate::model::{ActionM, Model, NONE, TriggerM};
 use codes::{EventCode, Party};
@@ -286,24 +287,8 @@ pub fn line(r: &TraceRecord, width: usize) -> String {
         parts.push(why);
     }
     let head = format!("  day {:>4}  ", r.day);
-    let mut out = head.clone();
-    let mut col = head.chars().count();
-    for (i, p) in parts.iter().enumerate() {
-        let sep = if i == 0 { "" } else { " · " };
-        let len = sep.chars().count() + p.chars().count();
-        if i > 0 && col + len > width {
-            out.push('\n');
-            out.push_str(&" ".repeat(head.chars().count() + 2));
-            col = head.chars().count() + 2;
-            out.push_str(p);
-            col += p.chars().count();
-        } else {
-            out.push_str(sep);
-            out.push_str(p);
-            col += len;
-        }
-    }
-    out
+    let indent = head.chars().count() + 2;
+    flow(&head, &parts, " · ", indent, width, false).join("\n")
 }
 
 /// What the text trace says about the run it comes from.
