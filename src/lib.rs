@@ -26,5 +26,3 @@ pub mod slurm;
 pub mod stats;
 pub mod streams;
 pub mod sweep;
-pub mod trace_codes;
-pub mod tracelog;

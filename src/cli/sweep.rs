@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 
 use super::args::{ExecArgs, POLICY_HELP};
 use super::{Error, Outcome};
+use escalate::report::{sweep_html, sweep_text};
 use escalate::run::request::DEFAULT_SEED;
 use escalate::shard::Shard;
-use escalate::sweep::analysis::{InputIndices, OutputIndices};
 use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
 
 /// The designs, as typed.
@@ -136,6 +136,7 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
         &a.out,
         &exec,
         RunOptions {
+            page: Some(&sweep_html::render),
             shard: a.shard,
             progress: Some(&mut progress),
             warn: Some(&mut warn),
@@ -171,69 +172,10 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
         );
         return Ok(Outcome::Ok);
     };
-    print_top(&plan, &indices)?;
+    super::write_stdout(sweep_text::render(&plan, &indices).as_bytes())?;
     super::outln!("wrote:");
     for f in sweep::OUTPUTS {
         super::outln!("  {}", a.out.join(f).display());
     }
     Ok(Outcome::Ok)
-}
-
-/// The three strongest inputs of the charted outputs, one line each.
-fn print_top(plan: &Plan, indices: &[OutputIndices]) -> Result<(), Error> {
-    let what = match plan.spec.design {
-        DesignKind::Sobol => "total index ST [95% interval], first-order S1",
-        DesignKind::Morris => "mu* (mean absolute effect per input range), mu, sigma",
-        DesignKind::Grid | DesignKind::Lhs => "PRCC, SRC (R^2 of the linear fit)",
-    };
-    super::outln!("\nStrongest inputs ({what}); sensitivity.csv has every output:");
-    let mut charted: Vec<&OutputIndices> = indices[..plan.classes.len()].iter().collect();
-    charted.extend(
-        indices
-            .iter()
-            .filter(|o| o.output == "attacks_mean" || o.output == "deaths_mean"),
-    );
-    let width = plan
-        .factors
-        .iter()
-        .map(|f| f.name.len())
-        .max()
-        .unwrap_or(0)
-        .min(44);
-    for o in charted {
-        match &o.note {
-            Some(n) => super::outln!("  {}: {n}", o.output),
-            None => {
-                let r2 = o
-                    .r_squared
-                    .map(|r| format!(" (R^2 {r:.2})"))
-                    .unwrap_or_default();
-                super::outln!("  {}{r2}", o.output);
-            }
-        }
-        let mut rows: Vec<_> = o.inputs.iter().collect();
-        rows.sort_by_key(|r| r.rank);
-        for r in rows.iter().take(3) {
-            let v = match r.indices {
-                InputIndices::Sobol { s1, st, st_ci, .. } => format!(
-                    "ST {st:>6.3} [{:>6.3}, {:>6.3}]  S1 {s1:>6.3}",
-                    st_ci[0], st_ci[1]
-                ),
-                InputIndices::Morris { mu_star, mu, sigma } => {
-                    format!("mu* {mu_star:>9.4}  mu {mu:>9.4}  sigma {sigma:>9.4}")
-                }
-                InputIndices::Regression { src, prcc } => {
-                    format!("PRCC {:>6.3}  SRC {:>6.3}", z(prcc), z(src))
-                }
-            };
-            super::outln!("    {}. {:<width$}  {v}", r.rank, r.input);
-        }
-    }
-    super::outln!("");
-    Ok(())
-}
-
-/// Values that print as 0 at three decimals, as 0 (no `-0.000`).
-fn z(v: f64) -> f64 {
-    if v.abs() < 0.0005 { 0.0 } else { v }
 }

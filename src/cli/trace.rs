@@ -6,9 +6,9 @@ use clap::{Args, ValueEnum};
 use super::args::{PolicyArg, ScenarioArg, SeedArg, SetupArgs};
 use super::{Error, Outcome};
 use escalate::engine::TraceEvent;
+use escalate::report::trace::{self as tracelog, TraceHeader};
 use escalate::run::TraceRequest;
 use escalate::run::trials::run_one;
-use escalate::tracelog::{self, TraceHeader};
 
 /// Output formats of a trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,23 +8,19 @@
 //! the headline metrics' paired differences; the full metric table; what
 //! common random numbers bought (variance reduction); how to reproduce.
 //!
-//! A difference chart ([`difference_chart`], written here on the shared
-//! [`svg`] primitives) draws each policy's difference to the reference as a
-//! point with its 95% interval around a zero line. Every piece of scenario
-//! text is escaped; equal reports give equal bytes.
+//! The difference charts ([`svg::difference_chart`]) draw each policy's
+//! difference to the reference as a point with its 95% interval around a zero
+//! line. Every piece of scenario text is escaped; equal reports give equal bytes.
 
 use std::fmt::Write;
 
 use super::compare_report::{CompareReport, MetricComparison};
-use super::svg::{
-    self, BarOptions, Frame, IntervalBar, Scale, Tone, escape, labelled_ticks, svg_open, x_axis,
-};
-use super::text::num;
+use super::format::{num, signed};
+use super::page;
+use super::svg::{self, BarOptions, IntervalBar, Tone, difference_chart, escape};
 use crate::compare::Direction;
 
-use super::html::BASE_CSS;
-
-/// This page's own rules, after [`BASE_CSS`].
+/// This page's own rules, after [`page::BASE_CSS`].
 const PAGE_CSS: &str = r#"
 h3 { font-size: 16px; margin: 18px 0 4px; }
 td.good { color: #1e7d45; font-weight: 600; }
@@ -40,117 +36,18 @@ const SWATCH: [&str; 8] = [
     "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#7f7f7f", "#f0e442",
 ];
 
-/// One row of a [`difference_chart`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct DiffRow {
-    /// Row label (the policy).
-    pub label: String,
-    /// The difference.
-    pub value: f64,
-    /// Interval low.
-    pub low: f64,
-    /// Interval high.
-    pub high: f64,
-    /// Colour of the point.
-    pub tone: Tone,
-    /// Text right of the plot.
-    pub note: String,
-}
-
-/// Points with 95% intervals around a dashed zero line, one row per policy
-/// (a complete `<svg>`). `percent`: values are probabilities, ticks in points.
-pub fn difference_chart(rows: &[DiffRow], title: &str, percent: bool, width: f64) -> String {
-    let row = 26.0;
-    let top = 26.0;
-    let frame = Frame {
-        width,
-        height: top + row * rows.len() as f64 + 40.0,
-        left: 90.0,
-        right: 235.0,
-        top,
-        bottom: 40.0,
-    };
-    let mut lo = rows.iter().map(|r| r.low).fold(0.0, f64::min);
-    let mut hi = rows.iter().map(|r| r.high).fold(0.0, f64::max);
-    let pad = (hi - lo).max(if percent { 0.01 } else { 1e-9 }) * 0.08;
-    lo -= pad;
-    hi += pad;
-    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        (lo, hi) = (-1.0, 1.0);
-    }
-    let x = Scale::new((lo, hi), frame.x_range());
-    let ticks: Vec<(f64, String)> = if percent {
-        labelled_ticks(100.0 * lo, 100.0 * hi, 4, 0.0)
-            .into_iter()
-            .map(|(v, l)| (v / 100.0, l))
-            .collect()
-    } else {
-        labelled_ticks(lo, hi, 4, 0.0)
-    };
-    let mut o = svg_open(frame.width, frame.height, title);
-    let _ = write!(
-        o,
-        "<text class=\"title\" x=\"0\" y=\"16\">{}</text>",
-        escape(title)
-    );
-    o.push_str(&x_axis(&frame, &x, &ticks, "", true));
-    let (y0, y1) = frame.y_range();
-    let zx = x.map(0.0);
-    let _ = write!(
-        o,
-        "<line class=\"zero\" x1=\"{zx:.1}\" y1=\"{y0:.1}\" x2=\"{zx:.1}\" y2=\"{y1:.1}\"/>"
-    );
-    for (i, r) in rows.iter().enumerate() {
-        let cy = top + row * (i as f64 + 0.5);
-        let (xl, xh, xv) = (x.map(r.low), x.map(r.high), x.map(r.value));
-        let cap = row * 0.22;
-        let _ = write!(
-            o,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-             <path class=\"whisker\" d=\"M{xl:.1} {cy:.1}H{xh:.1}M{xl:.1} {:.1}V{:.1}M{xh:.1} {:.1}V{:.1}\"/>\
-             <circle class=\"{} diff-point\" cx=\"{xv:.1}\" cy=\"{cy:.1}\" r=\"5\"/>\
-             <text class=\"note\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            frame.left - 8.0,
-            cy + 4.0,
-            escape(&r.label),
-            cy - cap,
-            cy + cap,
-            cy - cap,
-            cy + cap,
-            r.tone.class(),
-            frame.width - frame.right + 10.0,
-            cy + 4.0,
-            escape(&r.note)
-        );
-    }
-    o.push_str("</svg>");
-    o
-}
-
 fn pts(x: f64) -> String {
     format!("{:+.1}", 100.0 * x)
-}
-
-fn signed(x: f64) -> String {
-    if x > 0.0 {
-        format!("+{}", num(x))
-    } else {
-        num(x)
-    }
 }
 
 /// Renders the comparison as one self-contained HTML page.
 pub fn render(r: &CompareReport) -> String {
     let mut o = String::with_capacity(64 * 1024);
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"escalate {}\">\n\
-         <title>{} · policies compared · escalate</title>\n<style>{BASE_CSS}{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
-        escape(&r.run.escalate_version),
-        escape(&r.scenario.name),
-        svg::CSS
+    page::open(
+        &mut o,
+        &r.run.escalate_version,
+        &format!("{} · policies compared · escalate", r.scenario.name),
+        PAGE_CSS,
     );
     header(&mut o, r);
     classes(&mut o, r);
@@ -164,28 +61,28 @@ pub fn render(r: &CompareReport) -> String {
         escape(&r.run.escalate_version),
         escape(&r.run.scenario_sha256)
     );
-    o.push_str("</main>\n</body>\n</html>\n");
+    page::close(&mut o);
     o
 }
 
 fn header(o: &mut String, r: &CompareReport) {
-    let _ = writeln!(
-        o,
-        "<header>\n<h1>{}: policies compared</h1>",
-        escape(&r.scenario.name)
-    );
+    let mut paragraphs = Vec::new();
     if !r.scenario.description.is_empty() {
-        let _ = writeln!(o, "<p>{}</p>", escape(&r.scenario.description));
+        paragraphs.push(format!("<p>{}</p>", escape(&r.scenario.description)));
     }
-    let _ = writeln!(
-        o,
+    paragraphs.push(format!(
         "<p class=\"meta\">{} trials per policy, {} days each · seed {} · every policy runs the \
          same trials on common random numbers: trial <i>i</i> of each policy draws the same \
          uncertain parameters and the same shocks, so differences come from the policies, not \
-         from luck.</p>\n</header>",
+         from luck.</p>",
         num(r.trials as f64),
         r.run.horizon,
         r.seed
+    ));
+    page::header(
+        o,
+        &format!("{}: policies compared", r.scenario.name),
+        &paragraphs,
     );
     let _ = writeln!(
         o,
@@ -256,12 +153,12 @@ fn classes(o: &mut String, r: &CompareReport) {
                 note_width: 70.0,
             },
         ));
-        let rows: Vec<DiffRow> = cl
+        let rows: Vec<IntervalBar> = cl
             .policies
             .iter()
             .enumerate()
             .skip(1)
-            .map(|(k, d)| DiffRow {
+            .map(|(k, d)| IntervalBar {
                 label: d.policy.clone(),
                 value: d.difference,
                 low: d.ci95[0],
@@ -309,14 +206,14 @@ fn headline(o: &mut String, r: &CompareReport) {
         ref_ = escape(&r.reference)
     );
     for m in r.metrics.iter().filter(|m| is_headline(m)) {
-        let rows: Vec<DiffRow> = m
+        let rows: Vec<IntervalBar> = m
             .policies
             .iter()
             .enumerate()
             .skip(1)
             .filter_map(|(k, p)| {
                 let (d, ci) = (p.difference?, p.ci95?);
-                Some(DiffRow {
+                Some(IntervalBar {
                     label: p.policy.clone(),
                     value: d,
                     low: ci[0],

@@ -8,51 +8,9 @@
 use std::fmt::Write;
 
 use super::compare_report::{CompareReport, MetricComparison};
-use super::text::{Colour, WIDTH, num};
+use super::format::{Colour, banner, fit_end, group, heading, num, opt_num, pct, signed};
+use super::text::WIDTH;
 use crate::compare::Direction;
-
-fn paint(colour: Colour, code: &str, s: &str) -> String {
-    match colour {
-        Colour::Never => s.to_string(),
-        Colour::Always => format!("\x1b[{code}m{s}\x1b[0m"),
-    }
-}
-
-fn fit(s: &str, width: usize) -> String {
-    let n = s.chars().count();
-    if n <= width {
-        return format!("{s:<width$}");
-    }
-    let head: String = s.chars().take(width.saturating_sub(1)).collect();
-    format!("{head}…")
-}
-
-fn group(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn pct(p: f64) -> String {
-    format!("{:.1}%", 100.0 * p)
-}
-
-/// A signed number in at most 8 columns.
-fn signed(x: f64) -> String {
-    if x > 0.0 {
-        format!("+{}", num(x))
-    } else if x == 0.0 {
-        "0".to_string()
-    } else {
-        num(x)
-    }
-}
 
 fn points(x: f64) -> String {
     let p = 100.0 * x;
@@ -70,26 +28,21 @@ pub fn render(r: &CompareReport, colour: Colour) -> String {
         "escalate {} · compare · {}",
         r.run.escalate_version, r.scenario.name
     );
-    let _ = writeln!(o, "{}", paint(colour, "1", &title));
     let mut line = format!(
         "{} trials per policy · seed {} · {} days · common random numbers",
-        group(r.trials),
+        group(r.trials as i64),
         r.seed,
         r.run.horizon
     );
     if !r.run.overrides.is_empty() {
         line.push_str(&format!(" · {} override(s)", r.run.overrides.len()));
     }
-    let _ = writeln!(o, "{line}");
-    let _ = writeln!(
-        o,
-        "\n{}",
-        paint(colour, "1", "Policies (the first is the reference)")
-    );
+    banner(&mut o, colour, &title, &line, WIDTH);
+    heading(&mut o, colour, "Policies (the first is the reference)");
     for p in &r.policies {
-        let head = format!("  {} digest {}…  ", fit(&p.name, 14), &p.digest[..12]);
+        let head = format!("  {} digest {}…  ", fit_end(&p.name, 14), &p.digest[..12]);
         let room = WIDTH.saturating_sub(head.chars().count());
-        let _ = writeln!(o, "{head}{}", fit(&p.description, room).trim_end());
+        let _ = writeln!(o, "{head}{}", fit_end(&p.description, room).trim_end());
     }
     classes(&mut o, r, colour);
     metrics(&mut o, r, colour);
@@ -98,24 +51,20 @@ pub fn render(r: &CompareReport, colour: Colour) -> String {
 }
 
 fn classes(o: &mut String, r: &CompareReport, colour: Colour) {
-    let _ = writeln!(
+    heading(
         o,
-        "\n{}",
-        paint(
-            colour,
-            "1",
-            &format!(
-                "Outcome classes: probability; difference to {} in points (95% interval)",
-                r.reference
-            )
-        )
+        colour,
+        &format!(
+            "Outcome classes: probability; difference to {} in points (95% interval)",
+            r.reference
+        ),
     );
     let _ = writeln!(
         o,
         "  {:<18} {:<10} {:>8} {:>7}  {:<29} {:>7} {:>7}",
         "class",
         "policy",
-        fit(&r.reference, 8).trim_end(),
+        fit_end(&r.reference, 8).trim_end(),
         "policy",
         "difference [95% interval]",
         "entered",
@@ -133,7 +82,7 @@ fn classes(o: &mut String, r: &CompareReport, colour: Colour) {
         let reference = &cl.policies[0];
         for (k, p) in cl.policies.iter().enumerate().skip(1) {
             let name = if k == 1 {
-                paint(colour, code, &fit(&cl.name, 18))
+                colour.paint(code, &fit_end(&cl.name, 18))
             } else {
                 " ".repeat(18)
             };
@@ -146,7 +95,7 @@ fn classes(o: &mut String, r: &CompareReport, colour: Colour) {
             let _ = writeln!(
                 o,
                 "  {name} {} {:>8} {:>7}  {:<29} {:>7} {:>7}",
-                fit(&p.policy, 10),
+                fit_end(&p.policy, 10),
                 pct(reference.probability),
                 pct(p.probability),
                 diff,
@@ -165,17 +114,17 @@ fn classes(o: &mut String, r: &CompareReport, colour: Colour) {
 
 fn metric_rows(o: &mut String, m: &MetricComparison, colour: Colour) {
     let reference = &m.policies[0];
-    let cell = |x: Option<f64>| x.map_or("–".to_string(), num);
+    let cell = opt_num;
     for (k, p) in m.policies.iter().enumerate().skip(1) {
         let name = if k == 1 {
-            fit(&m.name, 18)
+            fit_end(&m.name, 18)
         } else {
             " ".repeat(18)
         };
         let diff = match (p.difference, p.ci95) {
             (Some(d), Some(ci)) => {
                 let text = format!("{} [{}, {}]", signed(d), signed(ci[0]), signed(ci[1]));
-                let text = fit(&text, 29);
+                let text = fit_end(&text, 29);
                 let good = match m.direction {
                     Direction::Lower => Some(ci[1] < 0.0),
                     Direction::Higher => Some(ci[0] > 0.0),
@@ -187,12 +136,12 @@ fn metric_rows(o: &mut String, m: &MetricComparison, colour: Colour) {
                     Direction::Neither => false,
                 };
                 match good {
-                    Some(true) => paint(colour, "32", &text),
-                    _ if bad => paint(colour, "31", &text),
+                    Some(true) => colour.paint("32", &text),
+                    _ if bad => colour.paint("31", &text),
                     _ => text,
                 }
             }
-            _ => fit("–", 29),
+            _ => fit_end("–", 29),
         };
         let (better, worse) = match m.direction {
             Direction::Neither => ("–".to_string(), "–".to_string()),
@@ -206,7 +155,7 @@ fn metric_rows(o: &mut String, m: &MetricComparison, colour: Colour) {
         let _ = writeln!(
             o,
             "  {name} {} {:>7} {:>7}  {diff} {:>6} {:>6} {:>6}",
-            fit(&p.policy, 10),
+            fit_end(&p.policy, 10),
             cell(reference.mean),
             cell(p.mean),
             better,
@@ -217,24 +166,20 @@ fn metric_rows(o: &mut String, m: &MetricComparison, colour: Colour) {
 }
 
 fn metrics(o: &mut String, r: &CompareReport, colour: Colour) {
-    let _ = writeln!(
+    heading(
         o,
-        "\n{}",
-        paint(
-            colour,
-            "1",
-            &format!(
-                "Metrics: means; paired difference to {} (95% interval); trials better, worse",
-                r.reference
-            )
-        )
+        colour,
+        &format!(
+            "Metrics: means; paired difference to {} (95% interval); trials better, worse",
+            r.reference
+        ),
     );
     let _ = writeln!(
         o,
         "  {:<18} {:<10} {:>7} {:>7}  {:<29} {:>6} {:>6} {:>6}",
         "metric",
         "policy",
-        fit(&r.reference, 7).trim_end(),
+        fit_end(&r.reference, 7).trim_end(),
         "policy",
         "difference [95% interval]",
         "better",

@@ -13,32 +13,13 @@
 
 use std::fmt::Write;
 
+use super::format::{group, mean_se, num, opt_num, pct};
+use super::page;
 use super::svg::{self, escape};
-use super::text::{num, pct, sufficiency_sentence};
+use super::text::sufficiency_sentence;
 use super::{MetricReport, RunReport};
 
-/// Page rules every escalate HTML report shares (layout, type, tables); each
-/// page adds its own after them.
-pub const BASE_CSS: &str = r#"
-* { box-sizing: border-box; }
-body { margin: 0; background: #f6f6f4; color: #1b1b1b;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  font-size: 15px; line-height: 1.45; }
-main { max-width: 1080px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
-h1 { font-size: 26px; margin: 0 0 6px; }
-h2 { font-size: 20px; margin: 32px 0 6px; padding-top: 10px; border-top: 2px solid #e4e4e0; }
-p { margin: 6px 0 10px; }
-.meta { color: #555; font-size: 14px; }
-.explain { color: #444; font-size: 14px; max-width: 62em; }
-table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13.5px; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
-th { background: #f3f3f1; font-weight: 600; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
-pre { background: #f3f3f1; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
-"#;
-
-/// This page's own rules, after [`BASE_CSS`].
+/// This page's own rules, after [`page::BASE_CSS`].
 const PAGE_CSS: &str = r#"
 :root { color-scheme: light; }
 h3 { font-size: 16px; margin: 20px 0 6px; }
@@ -75,15 +56,11 @@ tr.group th { background: #fff; border-bottom: 1px solid #ccc; padding-top: 10px
 /// Renders the report as one self-contained HTML page.
 pub fn render(r: &RunReport) -> String {
     let mut o = String::with_capacity(64 * 1024);
-    let name = escape(&r.scenario.name);
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"escalate {}\">\n\
-         <title>{name} · escalate report</title>\n<style>{BASE_CSS}{PAGE_CSS}{}</style>\n</head>\n<body>\n<main>\n",
-        escape(&r.run.escalate_version),
-        svg::CSS
+    page::open(
+        &mut o,
+        &r.run.escalate_version,
+        &format!("{} · escalate report", r.scenario.name),
+        PAGE_CSS,
     );
     header(&mut o, r);
     outcomes(&mut o, r);
@@ -91,18 +68,17 @@ pub fn render(r: &RunReport) -> String {
     metrics(&mut o, r);
     parameters(&mut o, r);
     reproduce(&mut o, r);
-    o.push_str("</main>\n</body>\n</html>\n");
+    page::close(&mut o);
     o
 }
 
 fn header(o: &mut String, r: &RunReport) {
-    let _ = writeln!(o, "<header>\n<h1>{}</h1>", escape(&r.scenario.name));
+    let mut paragraphs = Vec::new();
     if !r.scenario.description.is_empty() {
-        let _ = writeln!(
-            o,
+        paragraphs.push(format!(
             "<p class=\"lead\">{}</p>",
             escape(&r.scenario.description)
-        );
+        ));
     }
     let mut meta = format!(
         "{} simulated trials of {} days each · seed {}",
@@ -123,11 +99,11 @@ fn header(o: &mut String, r: &RunReport) {
             .collect();
         meta.push_str(&format!(" · overrides {}", list.join(", ")));
     }
-    let _ = writeln!(
-        o,
-        "<p class=\"meta\">{meta} · escalate {}</p>\n</header>",
+    paragraphs.push(format!(
+        "<p class=\"meta\">{meta} · escalate {}</p>",
         escape(&r.run.escalate_version)
-    );
+    ));
+    page::header(o, &r.scenario.name, &paragraphs);
     // At a glance.
     let _ = writeln!(o, "<div class=\"glance\"><b>At a glance</b><ul>");
     if let Some(top) = r.outcomes.iter().max_by_key(|c| c.count) {
@@ -370,12 +346,8 @@ fn over_time(o: &mut String, r: &RunReport) {
 
 fn metric_cells(m: &MetricReport) -> String {
     let q = &m.quantiles;
-    let cell = |x: Option<f64>| x.map_or("–".to_string(), num);
-    let mean = match (m.mean, m.std_error) {
-        (Some(a), Some(se)) => format!("{} ± {}", num(a), num(se)),
-        (Some(a), None) => num(a),
-        _ => "–".into(),
-    };
+    let cell = opt_num;
+    let mean = mean_se(m.mean, m.std_error, " ± ");
     format!(
         "<td class=\"n\">{mean}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
          <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
@@ -656,7 +628,7 @@ fn reproduce(o: &mut String, r: &RunReport) {
 }
 
 fn num_int(v: u64) -> String {
-    svg::tick_label(v as f64, 1.0)
+    group(v as i64)
 }
 
 #[cfg(test)]

@@ -3,15 +3,28 @@
 //! [`RunReport`] is the one result structure; its fields, each documented, are
 //! the JSON schema (docs/reports.md). The terminal report, the JSON file and
 //! the HTML page are all rendered from it, so they cannot disagree.
+//!
+//! Every renderer lives here, over the layers below: the run's terminal
+//! report, JSON, CSV and HTML page ([`text`], [`json`], [`csv`], [`html`]);
+//! a comparison's ([`compare_report`], [`compare_text`], [`compare_html`]); a
+//! sweep's page and summary ([`sweep_html`], [`sweep_text`]); a trial's trace
+//! ([`trace`]). They share one set of number and text formatting
+//! ([`format`]), one page skeleton ([`page`]) and one set of SVG charts
+//! ([`svg`]).
 
 pub mod compare_html;
 pub mod compare_report;
 pub mod compare_text;
 pub mod csv;
+pub mod format;
 pub mod html;
 pub mod json;
+pub mod page;
 pub mod svg;
+pub mod sweep_html;
+pub mod sweep_text;
 pub mod text;
+pub mod trace;
 
 use serde::Serialize;
 

@@ -14,6 +14,8 @@
 
 use std::fmt::Write;
 
+use super::format::group;
+
 /// The chart styles every page that uses these charts includes once in its `<style>`.
 ///
 /// Tones: `t-bad` (escalation, red), `t-mid` (amber), `t-good` (calm, green),
@@ -151,16 +153,7 @@ pub fn tick_label(v: f64, step: f64) -> String {
         (-step.log10().floor()) as usize
     };
     if decimals == 0 {
-        let r = v.round() as i64;
-        let s = r.unsigned_abs().to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        if r < 0 { format!("-{out}") } else { out }
+        group(v.round() as i64)
     } else {
         format!("{v:.decimals$}")
     }
@@ -168,9 +161,22 @@ pub fn tick_label(v: f64, step: f64) -> String {
 
 /// Ticks with labels from [`nice_ticks`] and [`tick_label`].
 pub fn labelled_ticks(lo: f64, hi: f64, n: usize, min_step: f64) -> Vec<(f64, String)> {
-    let t = nice_ticks(lo, hi, n, min_step);
-    let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
-    t.iter().map(|&v| (v, tick_label(v, step))).collect()
+    label_ticks(&nice_ticks(lo, hi, n, min_step), 1.0, "")
+}
+
+/// Labels evenly spaced tick `values`: each is `factor * value` by
+/// [`tick_label`] at the scaled spacing, then `suffix` (`100.0, "%"` shows
+/// shares as percentages with the decimals the spacing needs: a 0.2% axis
+/// reads 0.1%, 0.2%, not 0%, 0%).
+pub fn label_ticks(values: &[f64], factor: f64, suffix: &str) -> Vec<(f64, String)> {
+    let step = match values {
+        [a, b, ..] => factor * (b - a),
+        _ => 1.0,
+    };
+    values
+        .iter()
+        .map(|&v| (v, format!("{}{suffix}", tick_label(factor * v, step))))
+        .collect()
 }
 
 /// Like [`labelled_ticks`], but with fewer ticks while their labels (about
@@ -201,6 +207,101 @@ pub fn svg_open(width: f64, height: f64, title: &str) -> String {
     )
 }
 
+/// A `<line>` from `a` to `b`, with `class` unless it is empty.
+fn line(o: &mut String, class: &str, a: (f64, f64), b: (f64, f64)) {
+    let class = if class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"{class}\"")
+    };
+    let _ = write!(
+        o,
+        "<line{class} x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>",
+        a.0, a.1, b.0, b.1
+    );
+}
+
+/// Which side of the plot area an axis runs along.
+#[derive(Clone, Copy)]
+enum Side {
+    Bottom,
+    Left,
+}
+
+/// An axis along `side` of `frame`: per tick (value, label) placed by `scale`
+/// a mark and its label (with `grid`, first a faint line across the plot
+/// area), then the axis line and `label` (if any).
+fn axis(
+    side: Side,
+    frame: &Frame,
+    scale: &Scale,
+    ticks: &[(f64, String)],
+    label: &str,
+    grid: bool,
+) -> String {
+    let (x0, x1) = frame.x_range();
+    let (y0, y1) = frame.y_range();
+    let mut o = String::new();
+    for (v, t) in ticks {
+        let p = scale.map(*v);
+        // The grid line, the tick mark, and where its label goes.
+        let (across, mark, at, anchor) = match side {
+            Side::Bottom => (
+                ((p, y0), (p, y1)),
+                ((p, y0), (p, y0 + 4.0)),
+                (p, y0 + 16.0),
+                "middle",
+            ),
+            Side::Left => (
+                ((x0, p), (x1, p)),
+                ((x0 - 4.0, p), (x0, p)),
+                (x0 - 7.0, p + 4.0),
+                "end",
+            ),
+        };
+        if grid {
+            line(&mut o, "grid", across.0, across.1);
+        }
+        o.push_str("<g class=\"tick\">");
+        line(&mut o, "", mark.0, mark.1);
+        let _ = write!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text></g>",
+            at.0,
+            at.1,
+            escape(t)
+        );
+    }
+    match side {
+        Side::Bottom => {
+            line(&mut o, "axis-line", (x0, y0), (x1, y0));
+            if !label.is_empty() {
+                let _ = write!(
+                    o,
+                    "<text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                    (x0 + x1) / 2.0,
+                    y0 + 31.0,
+                    escape(label)
+                );
+            }
+        }
+        Side::Left => {
+            line(&mut o, "axis-line", (x0, y0), (x0, y1));
+            if !label.is_empty() {
+                let cx = 12.0;
+                let cy = (y0 + y1) / 2.0;
+                let _ = write!(
+                    o,
+                    "<text class=\"axis-label\" x=\"{cx:.1}\" y=\"{cy:.1}\" text-anchor=\"middle\" \
+                     transform=\"rotate(-90 {cx:.1} {cy:.1})\">{}</text>",
+                    escape(label)
+                );
+            }
+        }
+    }
+    o
+}
+
 /// A horizontal axis along the bottom of `frame`: a baseline, ticks at
 /// `ticks` (value, label) placed by `x`, and `label` centred below.
 /// With `grid`, faint vertical lines cross the plot area at each tick.
@@ -211,40 +312,7 @@ pub fn x_axis(
     label: &str,
     grid: bool,
 ) -> String {
-    let (x0, x1) = frame.x_range();
-    let (y0, y1) = frame.y_range();
-    let mut o = String::new();
-    for (v, t) in ticks {
-        let px = x.map(*v);
-        if grid {
-            let _ = write!(
-                o,
-                "<line class=\"grid\" x1=\"{px:.1}\" y1=\"{y0:.1}\" x2=\"{px:.1}\" y2=\"{y1:.1}\"/>"
-            );
-        }
-        let _ = write!(
-            o,
-            "<g class=\"tick\"><line x1=\"{px:.1}\" y1=\"{y0:.1}\" x2=\"{px:.1}\" y2=\"{:.1}\"/>\
-             <text x=\"{px:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></g>",
-            y0 + 4.0,
-            y0 + 16.0,
-            escape(t)
-        );
-    }
-    let _ = write!(
-        o,
-        "<line class=\"axis-line\" x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y0:.1}\"/>"
-    );
-    if !label.is_empty() {
-        let _ = write!(
-            o,
-            "<text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            (x0 + x1) / 2.0,
-            y0 + 31.0,
-            escape(label)
-        );
-    }
-    o
+    axis(Side::Bottom, frame, x, ticks, label, grid)
 }
 
 /// A vertical axis along the left of `frame`: ticks at `ticks` placed by `y`,
@@ -257,42 +325,57 @@ pub fn y_axis(
     label: &str,
     grid: bool,
 ) -> String {
-    let (x0, x1) = frame.x_range();
-    let (y0, y1) = frame.y_range();
-    let mut o = String::new();
-    for (v, t) in ticks {
-        let py = y.map(*v);
-        if grid {
-            let _ = write!(
-                o,
-                "<line class=\"grid\" x1=\"{x0:.1}\" y1=\"{py:.1}\" x2=\"{x1:.1}\" y2=\"{py:.1}\"/>"
-            );
-        }
-        let _ = write!(
-            o,
-            "<g class=\"tick\"><line x1=\"{:.1}\" y1=\"{py:.1}\" x2=\"{x0:.1}\" y2=\"{py:.1}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text></g>",
-            x0 - 4.0,
-            x0 - 7.0,
-            py + 4.0,
-            escape(t)
-        );
+    axis(Side::Left, frame, y, ticks, label, grid)
+}
+
+/// Appends path data through pixel `points`: a move to the first when
+/// `start` (else a line to it), lines to the others.
+fn path_through(d: &mut String, points: impl Iterator<Item = (f64, f64)>, start: bool) {
+    for (i, (px, py)) in points.enumerate() {
+        let cmd = if i == 0 && start { "M" } else { "L" };
+        let _ = write!(d, "{cmd}{px:.1} {py:.1}");
     }
+}
+
+/// A chart's title at the top left, baseline at `y`.
+pub fn title(o: &mut String, y: f64, text: &str) {
     let _ = write!(
         o,
-        "<line class=\"axis-line\" x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x0:.1}\" y2=\"{y1:.1}\"/>"
+        "<text class=\"title\" x=\"0\" y=\"{y}\">{}</text>",
+        escape(text)
     );
-    if !label.is_empty() {
-        let cx = 12.0;
-        let cy = (y0 + y1) / 2.0;
-        let _ = write!(
-            o,
-            "<text class=\"axis-label\" x=\"{cx:.1}\" y=\"{cy:.1}\" text-anchor=\"middle\" \
-             transform=\"rotate(-90 {cx:.1} {cy:.1})\">{}</text>",
-            escape(label)
-        );
-    }
-    o
+}
+
+/// A row's label, right-aligned to end at `x`, on the row centred at `cy`.
+pub fn row_label(o: &mut String, x: f64, cy: f64, text: &str) {
+    let _ = write!(
+        o,
+        "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+        cy + 4.0,
+        escape(text)
+    );
+}
+
+/// A note starting at `x` on the row centred at `cy` (right of a plot).
+pub fn row_note(o: &mut String, x: f64, cy: f64, text: &str) {
+    let _ = write!(
+        o,
+        "<text class=\"note\" x=\"{x:.1}\" y=\"{:.1}\">{}</text>",
+        cy + 4.0,
+        escape(text)
+    );
+}
+
+/// An interval whisker from pixel `xl` to `xh` on row `y`, with end caps
+/// reaching `cap` pixels up and down (an SVG fragment).
+pub fn whisker(xl: f64, xh: f64, y: f64, cap: f64) -> String {
+    format!(
+        "<path class=\"whisker\" d=\"M{xl:.1} {y:.1}H{xh:.1}M{xl:.1} {:.1}V{:.1}M{xh:.1} {:.1}V{:.1}\"/>",
+        y - cap,
+        y + cap,
+        y - cap,
+        y + cap,
+    )
 }
 
 /// Colour of a bar, as a CSS class of [`CSS`].
@@ -337,17 +420,12 @@ pub fn bar_with_whisker(
     let x0 = x.map(x.d0);
     let xv = x.map(value);
     let (xl, xh) = (x.map(low), x.map(high));
-    let cap = h * 0.35;
     format!(
-        "<rect class=\"{}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"/>\
-         <path class=\"whisker\" d=\"M{xl:.1} {y:.1}H{xh:.1}M{xl:.1} {:.1}V{:.1}M{xh:.1} {:.1}V{:.1}\"/>",
+        "<rect class=\"{}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"/>{}",
         tone.class(),
         y - h / 2.0,
         (xv - x0).max(0.0),
-        y - cap,
-        y + cap,
-        y - cap,
-        y + cap,
+        whisker(xl, xh, y, h * 0.35)
     )
 }
 
@@ -399,37 +477,20 @@ pub fn interval_bars(bars: &[IntervalBar], opt: &BarOptions) -> String {
         bottom: 40.0,
     };
     let x = Scale::new((0.0, opt.max), frame.x_range());
-    let mut ticks = labelled_ticks(0.0, opt.max, 4, 0.0);
-    if opt.percent {
-        let values = nice_ticks(0.0, opt.max, 4, 0.0);
-        // Decimals as the tick spacing needs: a 0.2% axis reads 0.1%, 0.2%, not 0%, 0%.
-        let step = match values.as_slice() {
-            [a, b, ..] => 100.0 * (b - a),
-            _ => 1.0,
-        };
-        ticks = values
-            .into_iter()
-            .map(|v| (v, format!("{}%", tick_label(100.0 * v, step))))
-            .collect();
-    }
+    let values = nice_ticks(0.0, opt.max, 4, 0.0);
+    let ticks = if opt.percent {
+        label_ticks(&values, 100.0, "%")
+    } else {
+        label_ticks(&values, 1.0, "")
+    };
     let mut o = svg_open(frame.width, frame.height, &opt.title);
     if !opt.title.is_empty() {
-        let _ = write!(
-            o,
-            "<text class=\"title\" x=\"0\" y=\"16\">{}</text>",
-            escape(&opt.title)
-        );
+        title(&mut o, 16.0, &opt.title);
     }
     o.push_str(&x_axis(&frame, &x, &ticks, "", true));
     for (i, b) in bars.iter().enumerate() {
         let cy = top + row * (i as f64 + 0.5);
-        let _ = write!(
-            o,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            opt.label_width - 8.0,
-            cy + 4.0,
-            escape(&b.label)
-        );
+        row_label(&mut o, opt.label_width - 8.0, cy, &b.label);
         o.push_str(&bar_with_whisker(
             &x,
             cy,
@@ -439,13 +500,69 @@ pub fn interval_bars(bars: &[IntervalBar], opt: &BarOptions) -> String {
             b.high,
             b.tone,
         ));
+        row_note(&mut o, opt.width - opt.note_width + 10.0, cy, &b.note);
+    }
+    o.push_str("</svg>");
+    o
+}
+
+/// Points with 95% intervals around a dashed zero line, one row per policy
+/// (a complete `<svg>`): each row's `value` is the point, `low` to `high` its
+/// interval. `percent`: values are probabilities, ticks in points. Pages
+/// using it style `.diff-point` and `.zero` themselves.
+pub fn difference_chart(
+    rows: &[IntervalBar],
+    title_text: &str,
+    percent: bool,
+    width: f64,
+) -> String {
+    let row = 26.0;
+    let top = 26.0;
+    let frame = Frame {
+        width,
+        height: top + row * rows.len() as f64 + 40.0,
+        left: 90.0,
+        right: 235.0,
+        top,
+        bottom: 40.0,
+    };
+    let mut lo = rows.iter().map(|r| r.low).fold(0.0, f64::min);
+    let mut hi = rows.iter().map(|r| r.high).fold(0.0, f64::max);
+    let pad = (hi - lo).max(if percent { 0.01 } else { 1e-9 }) * 0.08;
+    lo -= pad;
+    hi += pad;
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        (lo, hi) = (-1.0, 1.0);
+    }
+    let x = Scale::new((lo, hi), frame.x_range());
+    let ticks: Vec<(f64, String)> = if percent {
+        labelled_ticks(100.0 * lo, 100.0 * hi, 4, 0.0)
+            .into_iter()
+            .map(|(v, l)| (v / 100.0, l))
+            .collect()
+    } else {
+        labelled_ticks(lo, hi, 4, 0.0)
+    };
+    let mut o = svg_open(frame.width, frame.height, title_text);
+    title(&mut o, 16.0, title_text);
+    o.push_str(&x_axis(&frame, &x, &ticks, "", true));
+    let (y0, y1) = frame.y_range();
+    let zx = x.map(0.0);
+    let _ = write!(
+        o,
+        "<line class=\"zero\" x1=\"{zx:.1}\" y1=\"{y0:.1}\" x2=\"{zx:.1}\" y2=\"{y1:.1}\"/>"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let cy = top + row * (i as f64 + 0.5);
+        let (xl, xh, xv) = (x.map(r.low), x.map(r.high), x.map(r.value));
+        row_label(&mut o, frame.left - 8.0, cy, &r.label);
+        o.push_str(&whisker(xl, xh, cy, row * 0.22));
         let _ = write!(
             o,
-            "<text class=\"note\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            opt.width - opt.note_width + 10.0,
-            cy + 4.0,
-            escape(&b.note)
+            "<circle class=\"{} diff-point\" cx=\"{xv:.1}\" cy=\"{cy:.1}\" r=\"5\"/>",
+            r.tone.class()
         );
+        row_note(&mut o, frame.width - frame.right + 10.0, cy, &r.note);
     }
     o.push_str("</svg>");
     o
@@ -499,20 +616,14 @@ pub fn histogram(counts: &[u64], lo: f64, hi: f64, opt: &HistOptions) -> String 
         if opt.integer { 1.0 } else { 0.0 },
         frame.x_range().1 - frame.x_range().0,
     );
-    let y_ticks: Vec<(f64, String)> = {
-        let t = nice_ticks(0.0, y_max, if opt.compact { 2 } else { 3 }, 0.0);
-        let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
-        t.iter()
-            .map(|&v| (v, format!("{}%", tick_label(v, step))))
-            .collect()
-    };
+    let y_ticks = label_ticks(
+        &nice_ticks(0.0, y_max, if opt.compact { 2 } else { 3 }, 0.0),
+        1.0,
+        "%",
+    );
     let mut o = svg_open(frame.width, frame.height, &opt.title);
     if !opt.title.is_empty() {
-        let _ = write!(
-            o,
-            "<text class=\"title\" x=\"0\" y=\"15\">{}</text>",
-            escape(&opt.title)
-        );
+        title(&mut o, 15.0, &opt.title);
     }
     o.push_str(&y_axis(&frame, &y, &y_ticks, "", true));
     let n = counts.len().max(1) as f64;
@@ -597,11 +708,7 @@ pub fn fan_chart(points: &[FanPoint], opt: &FanOptions) -> String {
         .unwrap_or_else(|| labelled_ticks(y_lo, y_hi, 4, 1.0));
     let x_ticks = fitted_ticks(x_lo, x_hi, 6, 1.0, frame.x_range().1 - frame.x_range().0);
     let mut o = svg_open(frame.width, frame.height, &opt.title);
-    let _ = write!(
-        o,
-        "<text class=\"title\" x=\"0\" y=\"15\">{}</text>",
-        escape(&opt.title)
-    );
+    title(&mut o, 15.0, &opt.title);
     // Legend.
     let lx = frame.left;
     let _ = write!(
@@ -620,35 +727,19 @@ pub fn fan_chart(points: &[FanPoint], opt: &FanOptions) -> String {
     );
     o.push_str(&y_axis(&frame, &y, &y_ticks, &opt.y_label, true));
     if !points.is_empty() {
+        // Quantile k of every point, as pixels.
+        let at = |p: &FanPoint, k: usize| (x.map(p.x), y.map(p.q[k]));
         let band = |lo: usize, hi: usize| {
             let mut d = String::new();
-            for (i, p) in points.iter().enumerate() {
-                let _ = write!(
-                    d,
-                    "{}{:.1} {:.1}",
-                    if i == 0 { "M" } else { "L" },
-                    x.map(p.x),
-                    y.map(p.q[hi])
-                );
-            }
-            for p in points.iter().rev() {
-                let _ = write!(d, "L{:.1} {:.1}", x.map(p.x), y.map(p.q[lo]));
-            }
+            path_through(&mut d, points.iter().map(|p| at(p, hi)), true);
+            path_through(&mut d, points.iter().rev().map(|p| at(p, lo)), false);
             d.push('Z');
             d
         };
         let _ = write!(o, "<path class=\"band90\" d=\"{}\"/>", band(0, 4));
         let _ = write!(o, "<path class=\"band50\" d=\"{}\"/>", band(1, 3));
         let mut d = String::new();
-        for (i, p) in points.iter().enumerate() {
-            let _ = write!(
-                d,
-                "{}{:.1} {:.1}",
-                if i == 0 { "M" } else { "L" },
-                x.map(p.x),
-                y.map(p.q[2])
-            );
-        }
+        path_through(&mut d, points.iter().map(|p| at(p, 2)), true);
         let _ = write!(o, "<path class=\"median\" d=\"{d}\"/>");
     }
     o.push_str(&x_axis(&frame, &x, &x_ticks, &opt.x_label, false));

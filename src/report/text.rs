@@ -4,70 +4,14 @@
 
 use std::fmt::Write;
 
+use super::format::{banner, fit, flow, group, heading, mean_se, opt_num, pct, wrap};
 use super::{MetricReport, RunReport};
 
 /// Width the report fits in.
 pub const WIDTH: usize = 100;
 
-/// Whether to colour the report (bold headings, blue bars; one colour for
-/// every class, since a class's place in the list says nothing about good or bad).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Colour {
-    /// Plain text.
-    Never,
-    /// ANSI colours.
-    Always,
-}
-
-impl Colour {
-    /// Colour on a terminal, never when `NO_COLOR` is set (to anything non-empty).
-    pub fn detect(is_tty: bool) -> Colour {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        if is_tty && !no_color {
-            Colour::Always
-        } else {
-            Colour::Never
-        }
-    }
-
-    fn paint(self, code: &str, s: &str) -> String {
-        match self {
-            Colour::Never => s.to_string(),
-            Colour::Always => format!("\x1b[{code}m{s}\x1b[0m"),
-        }
-    }
-}
-
-/// A number in at most 7 columns: 0.42, 12.3, 1,234, 98,765, 1.40M.
-pub fn num(x: f64) -> String {
-    let a = x.abs();
-    if a >= 999_500.0 {
-        format!("{:.2}M", x / 1e6)
-    } else if a >= 100.0 {
-        group(x.round() as i64)
-    } else if a >= 10.0 || x == x.round() {
-        format!("{x:.1}").trim_end_matches(".0").to_string()
-    } else {
-        format!("{x:.2}")
-    }
-}
-
-fn group(v: i64) -> String {
-    let s = v.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
-}
-
-/// A share as a percentage with one decimal: `42.0%`.
-pub fn pct(p: f64) -> String {
-    format!("{:.1}%", 100.0 * p)
-}
+/// How the report is coloured (re-exported from [`super::format`], where every report finds it).
+pub use super::format::Colour;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -95,66 +39,10 @@ fn bar(p: f64, width: usize) -> String {
     )
 }
 
-/// Word-wraps `text` to `width` columns; lines after the first start with
-/// `indent` spaces. A word longer than a line is cut into pieces.
-pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut len = 0; // columns used on the current line
-    let mut words = 0; // words on the current line
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let sep = usize::from(words > 0);
-            if len + sep + word.len() <= width {
-                if sep == 1 {
-                    line.push(' ');
-                }
-                line.extend(word.iter());
-                len += sep + word.len();
-                words += 1;
-                break;
-            }
-            if words == 0 {
-                // A word longer than a whole line: cut it.
-                let cut = width.saturating_sub(len).max(1);
-                line.extend(word.drain(..cut.min(word.len())));
-                if word.is_empty() {
-                    len = width;
-                    words = 1;
-                    break;
-                }
-            }
-            lines.push(std::mem::take(&mut line));
-            line = " ".repeat(indent);
-            len = indent;
-            words = 0;
-        }
-    }
-    if words > 0 {
-        lines.push(line);
-    }
-    lines
-}
-
-fn fit(name: &str, width: usize) -> String {
-    let n = name.chars().count();
-    if n <= width {
-        return format!("{name:<width$}");
-    }
-    let keep = width - 1;
-    let head: String = name.chars().take(keep / 2).collect();
-    let tail: String = name.chars().skip(n - (keep - keep / 2)).collect();
-    format!("{head}…{tail}")
-}
-
 /// Renders the report.
 pub fn render(r: &RunReport, colour: Colour) -> String {
     let mut o = String::new();
     let title = format!("escalate {} · {}", r.run.escalate_version, r.scenario.name);
-    for l in wrap(&title, WIDTH, 2) {
-        let _ = writeln!(o, "{}", colour.paint("1", &l));
-    }
     let mut line = format!(
         "{} trials · seed {} · {} days",
         group(r.trials as i64),
@@ -167,9 +55,7 @@ pub fn render(r: &RunReport, colour: Colour) -> String {
     if !r.run.overrides.is_empty() {
         line.push_str(&format!(" · {} override(s)", r.run.overrides.len()));
     }
-    for l in wrap(&line, WIDTH, 2) {
-        let _ = writeln!(o, "{l}");
-    }
+    banner(&mut o, colour, &title, &line, WIDTH);
     let _ = writeln!(o, "digest {}", r.digest);
     outcomes(&mut o, r, colour);
     metrics(&mut o, r);
@@ -179,7 +65,7 @@ pub fn render(r: &RunReport, colour: Colour) -> String {
 }
 
 fn outcomes(o: &mut String, r: &RunReport, colour: Colour) {
-    let _ = writeln!(o, "\n{}", colour.paint("1", "Outcome classes"));
+    heading(o, colour, "Outcome classes");
     let _ = writeln!(o, "  {:<24} {:>7}  95% interval", "class", "prob.");
     for c in &r.outcomes {
         let interval = format!("[{}, {}]", pct(c.ci95[0]), pct(c.ci95[1]));
@@ -203,12 +89,8 @@ fn outcomes(o: &mut String, r: &RunReport, colour: Colour) {
 
 fn metric_row(m: &MetricReport, label: &str) -> String {
     let q = &m.quantiles;
-    let cell = |x: Option<f64>| x.map_or("–".to_string(), num);
-    let mean = match (m.mean, m.std_error) {
-        (Some(a), Some(se)) => format!("{} ±{}", num(a), num(se)),
-        (Some(a), None) => num(a),
-        _ => "–".into(),
-    };
+    let cell = opt_num;
+    let mean = mean_se(m.mean, m.std_error, " ±");
     format!(
         "  {} {:>14} {:>7} {:>7} {:>7} {:>7} {:>7} {}",
         fit(label, 32),
@@ -283,26 +165,31 @@ fn metrics(o: &mut String, r: &RunReport) {
 
 fn escalation(o: &mut String, r: &RunReport, colour: Colour) {
     let ladder = &r.scenario.ladder;
-    let _ = writeln!(
+    heading(
         o,
-        "\n{}",
-        colour.paint("1", "Escalation: share of trials at or above each rung")
+        colour,
+        "Escalation: share of trials at or above each rung",
     );
+    // Every entry ends in a comma (the last one's is dropped after the layout).
     let legend: Vec<String> = ladder
         .iter()
         .enumerate()
         .skip(1)
-        .map(|(i, n)| format!("{i} {n}"))
+        .map(|(i, n)| format!("{i} {n},"))
         .collect();
-    let mut line = String::from("  rungs:");
-    for l in legend {
-        if line.len() + l.len() + 2 > WIDTH {
-            let _ = writeln!(o, "{line}");
-            line = String::from("        ");
-        }
-        line.push_str(&format!(" {l},"));
+    let lines = flow("  rungs: ", &legend, " ", 9, WIDTH, false);
+    let last = lines.len().saturating_sub(1);
+    for (i, l) in lines.iter().enumerate() {
+        let l = if i == last {
+            l.trim_end_matches(',')
+        } else {
+            l
+        };
+        let _ = writeln!(o, "{l}");
     }
-    let _ = writeln!(o, "{}", line.trim_end_matches(','));
+    if lines.is_empty() {
+        let _ = writeln!(o, "  rungs:");
+    }
     for e in &r.escalation {
         let _ = writeln!(o, "  {}", fit(&e.dyad, WIDTH - 2).trim_end());
         let mut head = format!("  {:>5}", "day");
@@ -350,45 +237,6 @@ fn sufficiency(o: &mut String, r: &RunReport) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_fit_seven_columns() {
-        for x in [
-            0.0,
-            0.123,
-            9.99,
-            12.34,
-            999.4,
-            12_345.0,
-            99_999.0,
-            1_400_000.0,
-            123_456_789.0,
-        ] {
-            assert!(num(x).chars().count() <= 7, "{x} -> {}", num(x));
-        }
-        assert_eq!(num(1234.0), "1,234");
-        assert_eq!(num(0.5), "0.50");
-        assert_eq!(num(1_400_000.0), "1.40M");
-    }
-
-    #[test]
-    fn wrap_keeps_lines_within_width() {
-        let text = "Sufficiency: the widest 95% interval on a class probability is 1.8 \
-                    percentage points (strikes); about 8,000 trials would halve it.";
-        let lines = wrap(text, 40, 2);
-        assert!(lines.len() >= 3, "{lines:?}");
-        for l in &lines {
-            assert!(l.chars().count() <= 40, "{l:?}");
-        }
-        assert!(lines[1].starts_with("  ") && !lines[1].starts_with("   "));
-        assert_eq!(
-            lines.join(" ").split_whitespace().collect::<Vec<_>>(),
-            text.split_whitespace().collect::<Vec<_>>()
-        );
-        let long = wrap(&"x".repeat(25), 10, 2);
-        assert!(long.iter().all(|l| l.chars().count() <= 10), "{long:?}");
-        assert_eq!(long.concat().replace(' ', ""), "x".repeat(25));
-    }
 
     #[test]
     fn sparkline_scales_to_the_tallest_bin() {

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::sensitivity::{self, Interval};
 
-use super::plan::{BOOTSTRAP_RESAMPLES, DesignKind, Plan};
+use super::plan::{BOOTSTRAP_RESAMPLES, DesignKind, OutputId, Plan};
 
 /// One input's indices for one output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,6 +83,9 @@ pub struct InputRow {
 /// One output's indices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutputIndices {
+    /// Which output (not written: `output` names it in the files).
+    #[serde(skip)]
+    pub id: OutputId,
     /// Output name (a `points.csv` column).
     pub output: String,
     /// Why there are no indices (null when there are).
@@ -117,6 +120,7 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
         .zip(ys)
         .map(|(o, y)| {
             let mut out = OutputIndices {
+                id: o.id,
                 output: o.name.clone(),
                 note: None,
                 variance: None,

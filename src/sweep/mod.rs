@@ -8,8 +8,10 @@
 //! finished there, runs the others ([`runner`]: configure and compile once per
 //! point, then its trials on the one [`crate::run::Executor`]), saves each finished point at once
 //! ([`point`]), and when every point is there writes the outputs ([`output`],
-//! [`analysis`], [`html`]): `points.csv`, `sensitivity.csv`,
-//! `sensitivity.json`, `sweep.json`, `sweep.html`.
+//! [`analysis`]): `points.csv`, `sensitivity.csv`, `sensitivity.json`,
+//! `sweep.json`, and `sweep.html` as rendered by the page renderer the caller
+//! hands in ([`RunOptions::page`]; escalate's is `report::sweep_html::render`,
+//! since the report layer sits above this one).
 //!
 //! Determinism: every point's trials use the sweep's seed, so trial `i` of
 //! every point draws from the same streams (each uncertain parameter keyed by
@@ -26,7 +28,6 @@
 
 pub mod analysis;
 pub mod factor;
-pub mod html;
 pub mod invcdf;
 pub mod output;
 pub mod plan;
@@ -38,7 +39,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use factor::{Factor, FactorKind, SetSpec, Value};
-pub use plan::{DesignKind, Plan, SweepSpec};
+pub use plan::{DesignKind, OutputId, Plan, SweepSpec};
 pub use point::PointRecord;
 
 use crate::io::{AtomicFile, write_atomic, write_durable};
@@ -133,9 +134,15 @@ pub enum SweepError {
     Write(#[from] crate::io::WriteError),
 }
 
+/// Renders `sweep.html` from the plan, every output's indices and `ys[o][j]`,
+/// output `o` at design point `j`.
+pub type PageRenderer = dyn Fn(&Plan, &[analysis::OutputIndices], &[Vec<f64>]) -> String;
+
 /// How to run a planned sweep.
 #[derive(Default)]
 pub struct RunOptions<'a> {
+    /// Renders `sweep.html` once every point is done (None: no page is written).
+    pub page: Option<&'a PageRenderer>,
     /// Run only this shard of the design points.
     pub shard: Option<Shard>,
     /// Told `(points finished, points of this run)` at the start and after every point.
@@ -211,7 +218,7 @@ pub fn run(
     let complete = mine.len() == total
         || (0..total).all(|j| matches!(store.read(j, &plan.fingerprint), Ok(Some(_))));
     let indices = if complete {
-        Some(finish(plan, &store, &manifest)?)
+        Some(finish(plan, &store, &manifest, opts.page)?)
     } else {
         None
     };
@@ -225,7 +232,8 @@ pub fn run(
     })
 }
 
-/// The output files of a finished sweep, relative to its directory.
+/// The output files of a finished sweep, relative to its directory
+/// (`sweep.html` when [`RunOptions::page`] is given).
 pub const OUTPUTS: [&str; 5] = [
     "points.csv",
     "sensitivity.csv",
@@ -241,6 +249,7 @@ fn finish(
     plan: &Plan,
     store: &Store,
     manifest: &[u8],
+    page: Option<&PageRenderer>,
 ) -> Result<Vec<analysis::OutputIndices>, SweepError> {
     let dir = store.dir();
     write_durable(&dir.join(store::MANIFEST), manifest)?;
@@ -264,7 +273,7 @@ fn finish(
         csv.writer()
             .write_all(output::points_row(plan, &r).as_bytes())
             .map_err(|e| csv.err(e))?;
-        for (y, v) in ys.iter_mut().zip(output::output_values(&r)) {
+        for (y, v) in ys.iter_mut().zip(output::output_values(plan, &r)) {
             y.push(v);
         }
     }
@@ -278,9 +287,11 @@ fn finish(
         &dir.join("sensitivity.json"),
         output::sensitivity_json(plan, &indices).as_bytes(),
     )?;
-    write_atomic(
-        &dir.join("sweep.html"),
-        html::render(plan, &indices, &ys).as_bytes(),
-    )?;
+    if let Some(page) = page {
+        write_atomic(
+            &dir.join("sweep.html"),
+            page(plan, &indices, &ys).as_bytes(),
+        )?;
+    }
     Ok(indices)
 }

@@ -8,11 +8,9 @@
 
 use serde::Serialize;
 
-use crate::report::QUANTILES;
-
 use super::analysis::{InputIndices, OutputIndices, measures};
 use super::factor::Value;
-use super::plan::{Identity, OutputDef, Plan};
+use super::plan::{Identity, OutputDef, OutputId, Plan};
 use super::point::PointRecord;
 
 /// The manifest's format tag.
@@ -93,11 +91,11 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
+/// Column suffixes of a metric's quantiles, in the order of `MetricPoint::quantiles`.
 const Q_NAMES: [&str; 5] = ["p5", "p25", "p50", "p75", "p95"];
 
 /// The header of `points.csv`.
 pub fn points_header(plan: &Plan) -> String {
-    debug_assert_eq!(QUANTILES.len(), Q_NAMES.len());
     let mut h = vec!["point".to_string()];
     h.extend(plan.factors.iter().map(|f| cell(&f.name)));
     h.push("trials".into());
@@ -124,12 +122,17 @@ pub fn points_row(plan: &Plan, r: &PointRecord) -> String {
     row.join(",") + "\n"
 }
 
-/// The outputs that get indices, at one point, in [`Plan::outputs`] order
-/// (NaN for the mean of a metric that never happened there).
-pub fn output_values(r: &PointRecord) -> impl Iterator<Item = f64> + '_ {
-    (0..r.classes.len())
-        .map(|c| r.probability(c))
-        .chain(r.metrics.iter().map(|m| m.mean.unwrap_or(f64::NAN)))
+/// Output `id` at one point (NaN for the mean of a metric that never happened there).
+pub fn output_value(r: &PointRecord, id: OutputId) -> f64 {
+    match id {
+        OutputId::ClassProb(c) => r.probability(c),
+        OutputId::MetricMean(m) => r.metrics[m].mean.unwrap_or(f64::NAN),
+    }
+}
+
+/// The outputs that get indices, at one point, in [`Plan::outputs`] order.
+pub fn output_values<'a>(plan: &'a Plan, r: &'a PointRecord) -> impl Iterator<Item = f64> + 'a {
+    plan.outputs.iter().map(|o| output_value(r, o.id))
 }
 
 /// `sensitivity.csv`: one row per output and input.
@@ -235,6 +238,7 @@ mod tests {
     fn notes_keep_the_column_count() {
         let rows = vec![
             OutputIndices {
+                id: OutputId::ClassProb(0),
                 output: "a".into(),
                 note: None,
                 variance: Some(1.0),
@@ -250,6 +254,7 @@ mod tests {
                 }],
             },
             OutputIndices {
+                id: OutputId::ClassProb(1),
                 output: "b".into(),
                 note: Some("constant, really".into()),
                 variance: Some(0.0),

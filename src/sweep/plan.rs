@@ -104,9 +104,32 @@ impl SweepSpec {
 /// Bootstrap resamples of the Sobol index intervals.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 
+/// Which quantity an output is: what code refers to an output by (its name,
+/// `prob_CLASS` or `METRIC_mean`, is only for files and people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutputId {
+    /// The probability of outcome class `c` (model order): `prob_CLASS`.
+    ClassProb(usize),
+    /// The mean of metric `m` (model order): `METRIC_mean`.
+    MetricMean(usize),
+}
+
+impl OutputId {
+    /// The mean of the metric named `metric` in `plan`, if it has one.
+    pub fn metric_mean(plan: &Plan, metric: &str) -> Option<OutputId> {
+        plan.metrics
+            .iter()
+            .position(|m| m == metric)
+            .map(OutputId::MetricMean)
+    }
+}
+
 /// An output that gets sensitivity indices: a column of `points.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutputDef {
+    /// Which output it is (not written: `name` says it in the files).
+    #[serde(skip)]
+    pub id: OutputId,
     /// Column name: `prob_CLASS` or `METRIC_mean`.
     pub name: String,
     /// What it is.
@@ -348,11 +371,14 @@ impl Plan {
         plan.outputs = m
             .classes
             .iter()
-            .map(|c| OutputDef {
-                name: format!("prob_{}", c.name),
-                description: format!("probability of the class `{}`", c.name),
+            .enumerate()
+            .map(|(c, class)| OutputDef {
+                id: OutputId::ClassProb(c),
+                name: format!("prob_{}", class.name),
+                description: format!("probability of the class `{}`", class.name),
             })
-            .chain(m.metrics.defs.iter().map(|d| OutputDef {
+            .chain(m.metrics.defs.iter().enumerate().map(|(k, d)| OutputDef {
+                id: OutputId::MetricMean(k),
                 name: format!("{}_mean", d.name),
                 description: format!("mean of `{}` ({})", d.name, d.unit),
             }))

@@ -4,10 +4,10 @@
 
 use escalate::engine::{TraceEvent, TrialOutcome};
 use escalate::model::{self, Model};
+use escalate::report::trace as tracelog;
 use escalate::run::Executor;
 use escalate::run::trials::{run_one, summarise};
 use escalate::scenario::{self, Source};
-use escalate::tracelog;
 
 use crate::harness::escalate;
 

@@ -1,38 +1,57 @@
 //! `sweep.html`: one self-contained page (inline SVG and CSS, no script, no
 //! external reference) showing a sweep's indices as tornado charts and, for the
 //! two strongest inputs of the headline output, the output against the input
-//! at every design point.
+//! at every design point. The sweep ([`crate::sweep`]) computes; this renders,
+//! handed to [`crate::sweep::run`] as its [`crate::sweep::RunOptions::page`].
 //!
-//! Charts use the shared primitives of [`crate::report::svg`] (scales, axes,
-//! bars with whiskers, CSS); the tornado rows and scatter plots are drawn here.
+//! The page is built on the shared skeleton ([`super::page`]) and chart
+//! primitives ([`super::svg`]: scales, axes, bars with whiskers, labels); the
+//! tornado rows and scatter plots are drawn here.
 
 use std::fmt::Write;
 
-use crate::report::svg::{
-    CSS, Frame, Scale, Tone, bar_with_whisker, escape, labelled_ticks, svg_open, x_axis, y_axis,
+use super::format::tidy_zero as z;
+use super::page;
+use super::svg::{
+    Frame, Scale, Tone, bar_with_whisker, escape, labelled_ticks, row_label, row_note, svg_open,
+    title, x_axis, y_axis,
 };
+use crate::sweep::analysis::{InputIndices, OutputIndices, measures};
+use crate::sweep::factor::FactorKind;
+use crate::sweep::{DesignKind, OutputId, Plan};
 
-use super::analysis::{InputIndices, OutputIndices, measures};
-use super::plan::{DesignKind, Plan};
+/// This page's own rules, after [`page::BASE_CSS`].
+const PAGE_CSS: &str = r#"
+.pair { display: flex; flex-wrap: wrap; gap: 12px; } .pair > svg { flex: 1 1 360px; }
+svg.chart .s1bar { fill: #1d3f73; } svg.chart .dot { fill: #4a78b5; fill-opacity: 0.7; }
+.muted { color: #666; font-size: 13px; }
+"#;
 
-/// The output the page leads with: total deaths if the scenario has them,
-/// else the first output that has indices.
-pub fn headline(indices: &[OutputIndices]) -> Option<usize> {
-    indices
-        .iter()
-        .position(|o| o.output == "deaths_mean" && !o.inputs.is_empty())
+/// The position in `indices` of output `id`, if it has one there.
+fn find(indices: &[OutputIndices], id: OutputId) -> Option<usize> {
+    indices.iter().position(|o| o.id == id)
+}
+
+/// The output the page leads with: mean total deaths if the scenario has
+/// them and they got indices, else the first output that has indices.
+pub fn headline(plan: &Plan, indices: &[OutputIndices]) -> Option<usize> {
+    OutputId::metric_mean(plan, "deaths")
+        .and_then(|id| find(indices, id))
+        .filter(|&i| !indices[i].inputs.is_empty())
         .or_else(|| indices.iter().position(|o| !o.inputs.is_empty()))
 }
 
-/// The outputs that get a tornado chart: every class probability, attacks and deaths.
-fn charted(plan: &Plan, indices: &[OutputIndices]) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..plan.classes.len()).collect();
-    for name in ["attacks_mean", "deaths_mean"] {
-        if let Some(i) = indices.iter().position(|o| o.output == name) {
-            v.push(i);
-        }
-    }
-    v
+/// The outputs that get a tornado chart (and a place in the terminal
+/// summary): every class probability, then mean attacks and mean deaths.
+pub fn charted(plan: &Plan, indices: &[OutputIndices]) -> Vec<usize> {
+    let classes = (0..plan.classes.len()).map(OutputId::ClassProb);
+    let means = ["attacks", "deaths"]
+        .into_iter()
+        .filter_map(|m| OutputId::metric_mean(plan, m));
+    classes
+        .chain(means)
+        .filter_map(|id| find(indices, id))
+        .collect()
 }
 
 /// A tornado chart of one output's indices: inputs sorted by importance, largest on top.
@@ -56,11 +75,7 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
         frame.height,
         &format!("indices of {}", o.output),
     );
-    let _ = write!(
-        s,
-        "<text class=\"title\" x=\"0\" y=\"16\">{}</text>",
-        escape(&o.output)
-    );
+    title(&mut s, 16.0, &o.output);
     if rows.is_empty() {
         let _ = write!(
             s,
@@ -106,13 +121,7 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
     s.push_str(&x_axis(&frame, &x, &ticks, axis, true));
     for (i, r) in rows.iter().enumerate() {
         let cy = top + row * (i as f64 + 0.5);
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            label_width - 8.0,
-            cy + 4.0,
-            escape(&r.input)
-        );
+        row_label(&mut s, label_width - 8.0, cy, &r.input);
         let note = match r.indices {
             InputIndices::Sobol { s1, st, st_ci, .. } => {
                 // Estimates beyond the axis (noise at small N) are drawn to its end.
@@ -164,13 +173,7 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
                 format!("PRCC {:.2} · SRC {:.2}", z(prcc), z(src))
             }
         };
-        let _ = write!(
-            s,
-            "<text class=\"note\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            width - 140.0,
-            cy + 4.0,
-            escape(&note)
-        );
+        row_note(&mut s, width - 140.0, cy, &note);
     }
     s.push_str("</svg>");
     s
@@ -183,11 +186,6 @@ fn tick(s: &mut String, px: f64, cy: f64, row: f64) {
         cy - row * 0.42,
         cy + row * 0.42
     );
-}
-
-/// Values that print as 0 at three decimals, as 0 (no `-0.000`).
-fn z(v: f64) -> f64 {
-    if v.abs() < 0.0005 { 0.0 } else { v }
 }
 
 /// A number in at most 4 significant digits.
@@ -231,12 +229,7 @@ fn scatter(plan: &Plan, input: usize, output: &str, y: &[f64]) -> String {
         frame.height,
         &format!("{output} against {}", f.name),
     );
-    let _ = write!(
-        s,
-        "<text class=\"title\" x=\"0\" y=\"16\">{} vs {}</text>",
-        escape(output),
-        escape(&f.name)
-    );
+    title(&mut s, 16.0, &format!("{output} vs {}", f.name));
     s.push_str(&y_axis(
         &frame,
         &ys,
@@ -245,7 +238,7 @@ fn scatter(plan: &Plan, input: usize, output: &str, y: &[f64]) -> String {
         true,
     ));
     let x_label = match &f.kind {
-        super::factor::FactorKind::Policies(p) => format!("policy: {}", p.join(" / ")),
+        FactorKind::Policies(p) => format!("policy: {}", p.join(" / ")),
         _ => f.name.clone(),
     };
     s.push_str(&x_axis(
@@ -272,29 +265,21 @@ fn scatter(plan: &Plan, input: usize, output: &str, y: &[f64]) -> String {
 /// The whole page. `ys[o][j]` is output `o` at point `j`.
 pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String {
     let mut h = String::new();
-    let title = format!("Sweep of {}", plan.loaded.source.name);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{CSS}\
-         body {{ font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 24px auto; max-width: 820px; padding: 0 16px; color: #222; line-height: 1.45; }}\
-         h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; margin-top: 28px; }}\
-         code {{ background: #f3f3f3; padding: 1px 4px; border-radius: 3px; font-size: 13px; }}\
-         table {{ border-collapse: collapse; font-size: 13px; }} td, th {{ padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }}\
-         .pair {{ display: flex; flex-wrap: wrap; gap: 12px; }} .pair > svg {{ flex: 1 1 360px; }}\
-         svg.chart .s1bar {{ fill: #1d3f73; }} svg.chart .dot {{ fill: #4a78b5; fill-opacity: 0.7; }}\
-         .muted {{ color: #666; font-size: 13px; }}\
-         </style></head><body>\n",
-        escape(&title)
+    let heading = format!("Sweep of {}", plan.loaded.source.name);
+    page::open(&mut h, env!("CARGO_PKG_VERSION"), &heading, PAGE_CSS);
+    page::header(
+        &mut h,
+        &heading,
+        &[format!(
+            "<p class=\"meta\"><code>{}</code></p>",
+            escape(&plan.command())
+        )],
     );
     let _ = write!(
         h,
-        "<h1>{}</h1>\n<p><code>{}</code></p>\n<table>\
+        "<table>\
          <tr><th>design</th><td>{} · {} points · {} trials per point · seed {} (common random numbers: trial i of every point uses the same random streams)</td></tr>\
          <tr><th>fingerprint</th><td><code>{}</code></td></tr>",
-        escape(&title),
-        escape(&plan.command()),
         plan.spec.design.name(),
         plan.len(),
         plan.spec.trials,
@@ -317,7 +302,7 @@ pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String
     h.push_str("</ul>\n<p class=\"muted\">Every class probability and every metric mean has indices: \
                 sensitivity.csv and sensitivity.json list them all; the charts below show the \
                 class probabilities, attacks and deaths. docs/sweeps.md explains the estimators.</p>\n");
-    if let Some(head) = headline(indices) {
+    if let Some(head) = headline(plan, indices) {
         let mut best: Vec<_> = indices[head].inputs.iter().enumerate().collect();
         best.sort_by_key(|(_, r)| r.rank);
         let _ = write!(
@@ -337,6 +322,7 @@ pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String
     }
     h.push_str("<p class=\"muted\">Made by escalate ");
     h.push_str(env!("CARGO_PKG_VERSION"));
-    h.push_str(". Files beside this page: points.csv (one row per design point), sensitivity.csv and sensitivity.json (one row per output and input), sweep.json (the exact design).</p>\n</body></html>\n");
+    h.push_str(". Files beside this page: points.csv (one row per design point), sensitivity.csv and sensitivity.json (one row per output and input), sweep.json (the exact design).</p>\n");
+    page::close(&mut h);
     h
 }

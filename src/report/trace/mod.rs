@@ -1,17 +1,20 @@
 //! The story of one trial: the engine's [`TraceEvent`]s turned into
-//! [`TraceRecord`]s with names, causes and event codes ([`crate::trace_codes`]),
+//! [`TraceRecord`]s with names, causes and event codes ([`codes`]),
 //! rendered as readable text, JSON lines or CSV.
 //!
 //! Days are 0-based, as in the scenario file (`Day(day: 0)` is the first day)
 //! and in the `first_strike_day` metric.
 
+pub mod codes;
+
 use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::format::flow;
 use crate::engine::{Cause, TraceEvent, TrialOutcome};
 use crate::model::{ActionM, Model, NONE, TriggerM};
-use crate::trace_codes::{self, EventCode, Party};
+use codes::{EventCode, Party};
 
 /// One event of a trial, with everything named. The fields are the columns of
 /// `escalate trace --format csv` and the keys of `--format jsonl`.
@@ -140,14 +143,9 @@ pub fn records(
                 deaths,
             } => {
                 let g = &model.groups[group as usize];
-                let mut r =
-                    TraceRecord::new(day, "attack")
-                        .deaths(deaths)
-                        .code(trace_codes::attack(
-                            party(model, g.target),
-                            deaths[0],
-                            deaths[1],
-                        ));
+                let mut r = TraceRecord::new(day, "attack")
+                    .deaths(deaths)
+                    .code(codes::attack(party(model, g.target), deaths[0], deaths[1]));
                 r.actor = id(g.actor);
                 r.action = "attack".into();
                 r.target = id(g.target);
@@ -171,7 +169,7 @@ pub fn records(
                 let l = &model.levers[lever as usize];
                 let mut r = TraceRecord::new(day, "lever")
                     .deaths(deaths)
-                    .code(trace_codes::lever(
+                    .code(codes::lever(
                         &l.effect,
                         party(model, actor),
                         target.map(|t| party(model, t)),
@@ -198,7 +196,7 @@ pub fn records(
             TraceEvent::CeasefireBroken { group } => {
                 let g = &model.groups[group as usize];
                 let mut r = TraceRecord::new(day, "ceasefire_broken")
-                    .code(trace_codes::ceasefire_broken(party(model, g.target)));
+                    .code(codes::ceasefire_broken(party(model, g.target)));
                 r.actor = id(g.actor);
                 r.action = "ceasefire_broken".into();
                 r.target = id(g.target);
@@ -289,24 +287,8 @@ pub fn line(r: &TraceRecord, width: usize) -> String {
         parts.push(why);
     }
     let head = format!("  day {:>4}  ", r.day);
-    let mut out = head.clone();
-    let mut col = head.chars().count();
-    for (i, p) in parts.iter().enumerate() {
-        let sep = if i == 0 { "" } else { " · " };
-        let len = sep.chars().count() + p.chars().count();
-        if i > 0 && col + len > width {
-            out.push('\n');
-            out.push_str(&" ".repeat(head.chars().count() + 2));
-            col = head.chars().count() + 2;
-            out.push_str(p);
-            col += p.chars().count();
-        } else {
-            out.push_str(sep);
-            out.push_str(p);
-            col += len;
-        }
-    }
-    out
+    let indent = head.chars().count() + 2;
+    flow(&head, &parts, " · ", indent, width, false).join("\n")
 }
 
 /// What the text trace says about the run it comes from.

@@ -1,0 +1,65 @@
+//! The terminal summary of a finished sweep (`escalate sweep` prints it): per
+//! charted output (see [`super::sweep_html::charted`]), its note or the fit's
+//! R^2, then its three strongest inputs with their indices.
+
+use std::fmt::Write;
+
+use super::format::tidy_zero as z;
+use super::sweep_html::charted;
+use crate::sweep::analysis::{InputIndices, OutputIndices};
+use crate::sweep::{DesignKind, Plan};
+
+/// The three strongest inputs of the charted outputs, one line each, between
+/// an empty line and a heading before and an empty line after.
+pub fn render(plan: &Plan, indices: &[OutputIndices]) -> String {
+    let mut o = String::new();
+    let what = match plan.spec.design {
+        DesignKind::Sobol => "total index ST [95% interval], first-order S1",
+        DesignKind::Morris => "mu* (mean absolute effect per input range), mu, sigma",
+        DesignKind::Grid | DesignKind::Lhs => "PRCC, SRC (R^2 of the linear fit)",
+    };
+    let _ = writeln!(
+        o,
+        "\nStrongest inputs ({what}); sensitivity.csv has every output:"
+    );
+    let width = plan
+        .factors
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0)
+        .min(44);
+    for out in charted(plan, indices).into_iter().map(|i| &indices[i]) {
+        match &out.note {
+            Some(n) => {
+                let _ = writeln!(o, "  {}: {n}", out.output);
+            }
+            None => {
+                let r2 = out
+                    .r_squared
+                    .map(|r| format!(" (R^2 {r:.2})"))
+                    .unwrap_or_default();
+                let _ = writeln!(o, "  {}{r2}", out.output);
+            }
+        }
+        let mut rows: Vec<_> = out.inputs.iter().collect();
+        rows.sort_by_key(|r| r.rank);
+        for r in rows.iter().take(3) {
+            let v = match r.indices {
+                InputIndices::Sobol { s1, st, st_ci, .. } => format!(
+                    "ST {st:>6.3} [{:>6.3}, {:>6.3}]  S1 {s1:>6.3}",
+                    st_ci[0], st_ci[1]
+                ),
+                InputIndices::Morris { mu_star, mu, sigma } => {
+                    format!("mu* {mu_star:>9.4}  mu {mu:>9.4}  sigma {sigma:>9.4}")
+                }
+                InputIndices::Regression { src, prcc } => {
+                    format!("PRCC {:>6.3}  SRC {:>6.3}", z(prcc), z(src))
+                }
+            };
+            let _ = writeln!(o, "    {}. {:<width$}  {v}", r.rank, r.input);
+        }
+    }
+    o.push('\n');
+    o
+}
