@@ -326,3 +326,79 @@ pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String
     page::close(&mut h);
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::SweepSpec;
+
+    fn plan() -> Plan {
+        Plan::new(SweepSpec {
+            scenario: "minimal".into(),
+            design: DesignKind::Lhs,
+            points: Some(4),
+            levels: 4,
+            sets: vec!["actors.G.attack_rate=0.1..0.5".into()],
+            policies: vec![],
+            trials: 10,
+            seed: 1,
+            horizon: None,
+        })
+        .expect("a valid sweep")
+    }
+
+    fn indices(plan: &Plan) -> Vec<OutputIndices> {
+        plan.outputs
+            .iter()
+            .map(|o| OutputIndices {
+                id: o.id,
+                output: o.name.clone(),
+                note: None,
+                variance: None,
+                r_squared: None,
+                inputs: vec![],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn typed_ids_pick_the_columns_their_names_say() {
+        let plan = plan();
+        let ix = indices(&plan);
+        let names: Vec<&str> = charted(&plan, &ix)
+            .into_iter()
+            .map(|i| ix[i].output.as_str())
+            .collect();
+        let mut expected: Vec<String> = plan.classes.iter().map(|c| format!("prob_{c}")).collect();
+        expected.extend(["attacks_mean".into(), "deaths_mean".into()]);
+        assert_eq!(names, expected);
+        for o in &plan.outputs {
+            let name = match o.id {
+                OutputId::ClassProb(c) => format!("prob_{}", plan.classes[c]),
+                OutputId::MetricMean(m) => format!("{}_mean", plan.metrics[m]),
+            };
+            assert_eq!(o.name, name);
+        }
+    }
+
+    #[test]
+    fn the_headline_is_mean_deaths_when_it_has_indices() {
+        let plan = plan();
+        let mut ix = indices(&plan);
+        assert_eq!(headline(&plan, &ix), None);
+        let row = crate::sweep::analysis::InputRow {
+            input: "x".into(),
+            rank: 1,
+            indices: InputIndices::Regression {
+                src: 0.5,
+                prcc: 0.5,
+            },
+        };
+        ix[0].inputs.push(row.clone());
+        assert_eq!(headline(&plan, &ix), Some(0));
+        let deaths = find(&ix, OutputId::metric_mean(&plan, "deaths").unwrap()).unwrap();
+        ix[deaths].inputs.push(row);
+        assert_eq!(headline(&plan, &ix), Some(deaths));
+        assert_eq!(ix[deaths].output, "deaths_mean");
+    }
+}
