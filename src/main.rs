@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             eprintln!("{line}");
             ExitCode::from(1)
         }
-        Err(e) if e.downcast_ref::<cli::BrokenPipe>().is_some() => ExitCode::SUCCESS,
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprint!("{}", cli::render_error(&e));
             ExitCode::from(2)

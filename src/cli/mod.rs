@@ -51,6 +51,22 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
 #[error("standard output closed")]
 pub struct BrokenPipe;
 
+/// Whether a command failed only because its reader closed standard output
+/// (a report, a trace line or a streamed `--json -`/`--csv -`).
+pub fn is_broken_pipe(e: &Error) -> bool {
+    let stdout = matches!(
+        e.downcast_ref::<escalate::io::WriteError>(),
+        Some(escalate::io::WriteError::Stdout { .. })
+    );
+    e.downcast_ref::<BrokenPipe>().is_some()
+        || (stdout
+            && e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    || c.to_string().contains("Broken pipe")
+            }))
+}
+
 /// Writes `bytes` to standard output; a closed pipe becomes [`BrokenPipe`].
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();

@@ -335,3 +335,45 @@ fn params_lists_paths_values_and_sources() {
     ]);
     o.assert_success();
 }
+
+/// Reads the first line of `args`' standard output, then closes the pipe
+/// while escalate is still writing (the output is far larger than a pipe's
+/// buffer); returns the exit code and standard error.
+fn first_line_then_close(args: &[&str]) -> (String, Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = crate::harness::std_command()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("escalate starts");
+    let mut line = String::new();
+    {
+        let mut out = BufReader::new(child.stdout.take().expect("piped"));
+        out.read_line(&mut line).expect("a first line");
+    } // the reader is dropped here: the pipe is closed, as `| head -1` does
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut err)
+        .expect("stderr reads");
+    let status = child.wait().expect("escalate ends");
+    (line, status.code(), err)
+}
+
+#[test]
+fn regression_closed_pipe_ends_quietly_with_exit_0() {
+    // `escalate trace ... | head -1` used to panic or exit 2 when head closed the pipe.
+    let (line, code, err) = first_line_then_close(&["trace", "--format", "jsonl"]);
+    assert!(line.starts_with('{'), "{line}");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "");
+    // The same for a streamed CSV on standard output.
+    let (line, code, err) =
+        first_line_then_close(&["run", "minimal", "--trials", "50000", "--csv", "-"]);
+    assert!(line.starts_with("trial,"), "{line}");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(err, "");
+}
