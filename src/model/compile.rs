@@ -485,3 +485,185 @@ impl Compiler<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BUNDLED, Source, load};
+
+    /// Every parameter slot the compiled model refers to, with the field name
+    /// it is read as.
+    fn slots_used(m: &Model) -> Vec<(P, &'static str)> {
+        let mut out = Vec::new();
+        let d = &m.dynamics;
+        out.extend([
+            (d.rung_decay, "rung_decay"),
+            (d.tension_decay, "tension_decay"),
+            (d.tension_per_death, "tension_per_death"),
+            (d.pressure_decay, "pressure_decay"),
+        ]);
+        for a in &m.actors {
+            out.extend([
+                (a.capability, "capability"),
+                (a.economy, "economy"),
+                (a.resolve, "resolve"),
+                (a.domestic_pressure, "domestic_pressure"),
+                (a.refugees, "refugees"),
+            ]);
+        }
+        for g in &m.groups {
+            out.extend([
+                (g.fighters, "fighters"),
+                (g.recruitment, "recruitment"),
+                (g.sanctuary, "sanctuary"),
+                (g.sanctuary_weight, "sanctuary_weight"),
+                (g.attack_rate, "attack_rate"),
+                (g.casualties[0], "casualties.civilian"),
+                (g.casualties[1], "casualties.security"),
+                (g.casualties[2], "casualties.militant"),
+            ]);
+        }
+        out.extend(m.dyads.iter().map(|d| (d.tension, "tension")));
+        for l in &m.levers {
+            out.extend([(l.tension, "tension"), (l.cost, "cost")]);
+            out.extend(match l.effect {
+                EffectM::Airstrike {
+                    militants,
+                    civilians,
+                    pressure,
+                    backlash,
+                } => vec![
+                    (militants, "militants_killed"),
+                    (civilians, "civilians_killed"),
+                    (pressure, "pressure"),
+                    (backlash, "backlash"),
+                ],
+                EffectM::GroundOperation {
+                    militants,
+                    civilians,
+                    security_lost,
+                    pressure,
+                    backlash,
+                } => vec![
+                    (militants, "militants_killed"),
+                    (civilians, "civilians_killed"),
+                    (security_lost, "security_lost"),
+                    (pressure, "pressure"),
+                    (backlash, "backlash"),
+                ],
+                EffectM::BorderClash {
+                    security_killed,
+                    own_losses,
+                } => vec![
+                    (security_killed, "security_killed"),
+                    (own_losses, "own_losses"),
+                ],
+                EffectM::Mobilization | EffectM::TradeReopening => vec![],
+                EffectM::Talks {
+                    attack_factor,
+                    duration,
+                    ceasefire_chance,
+                    ..
+                } => vec![
+                    (attack_factor, "attack_factor"),
+                    (duration, "duration"),
+                    (ceasefire_chance, "ceasefire_chance"),
+                ],
+                EffectM::Ceasefire {
+                    attack_factor,
+                    duration,
+                    break_hazard,
+                } => vec![
+                    (attack_factor, "attack_factor"),
+                    (duration, "duration"),
+                    (break_hazard, "break_hazard"),
+                ],
+                EffectM::Mediation {
+                    success,
+                    tension_drop,
+                    ..
+                } => vec![(success, "success"), (tension_drop, "tension_drop")],
+                EffectM::Deportation {
+                    per_day,
+                    duration,
+                    backlash,
+                } => vec![
+                    (per_day, "per_day"),
+                    (duration, "duration"),
+                    (backlash, "backlash"),
+                ],
+                EffectM::TradeClosure {
+                    trade_per_day,
+                    duration,
+                    economy_cost,
+                } => vec![
+                    (trade_per_day, "trade_per_day"),
+                    (duration, "duration"),
+                    (economy_cost, "economy_cost"),
+                ],
+                EffectM::Sanctuary { hold } => vec![(hold, "hold")],
+                EffectM::Crackdown { hold, militants } => {
+                    vec![(hold, "hold"), (militants, "militants_killed")]
+                }
+                EffectM::Sanctions { economy_cost } => vec![(economy_cost, "economy_cost")],
+                EffectM::Aid { economy_gain } => vec![(economy_gain, "economy_gain")],
+                EffectM::ProxySupport {
+                    fighters,
+                    recruitment,
+                } => vec![(fighters, "fighters"), (recruitment, "recruitment")],
+            });
+        }
+        out.extend(m.rules.iter().map(|r| (r.probability, "probability")));
+        for c in &m.conds {
+            match *c {
+                CondM::Casualties { at_least, .. } | CondM::Attacks { at_least, .. } => {
+                    out.push((at_least, "at_least"))
+                }
+                CondM::TensionAtLeast { value, .. }
+                | CondM::EconomyBelow { value, .. }
+                | CondM::RefugeesAtLeast { value, .. }
+                | CondM::PressureAtLeast { value, .. } => out.push((value, "value")),
+                _ => {}
+            }
+        }
+        for e in &m.events {
+            out.push(match e.trigger {
+                TriggerM::Day { probability, .. } => (probability, "probability"),
+                TriggerM::Hazard { per_day, .. } => (per_day, "per_day"),
+            });
+            if let ActionM::Attack {
+                civilian, security, ..
+            } = e.action
+            {
+                out.extend([(civilian, "civilian"), (security, "security")]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_slot_is_read_once_as_the_field_its_path_names() {
+        for b in BUNDLED {
+            let src = Source::bundled(b);
+            let v = load(&src).unwrap();
+            let mut models = vec![compile(&v)];
+            for p in &v.scenario().policies {
+                models.push(compile(&v.configure(&src, Some(&p.name), &[]).unwrap()));
+            }
+            for m in &models {
+                let mut used = slots_used(m);
+                for &(slot, field) in &used {
+                    let path = &m.params[slot as usize].path;
+                    assert!(
+                        path.ends_with(&format!(".{field}")),
+                        "{path} read as {field}"
+                    );
+                }
+                used.sort();
+                let slots: Vec<P> = used.iter().map(|&(s, _)| s).collect();
+                let all: Vec<P> = (0..m.params.len() as P).collect();
+                assert_eq!(slots, all, "{}: every slot read exactly once", b.name);
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod locate;
 pub mod metrics;
 pub mod param;
 pub mod paths;
+pub mod policy;
 pub mod types;
 pub mod validate;
 
@@ -17,6 +18,7 @@ use miette::{NamedSource, SourceSpan};
 
 pub use error::{Problem, ScenarioError};
 pub use param::Param;
+pub use policy::apply_policy_rules;
 pub use types::*;
 
 /// The text of a scenario and the name to show for it.
@@ -297,24 +299,4 @@ pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
         apply_override(s, path, value, &format!("policy `{name}`: set {path}"))?;
     }
     Ok(())
-}
-
-/// Applies a policy's rule changes: rules disabled first, then rules added.
-pub fn apply_policy_rules(s: &mut Scenario, p: &Policy) {
-    for d in &p.disable {
-        if let Some((actor, rule)) = d.split_once('/') {
-            for doc in s.doctrines.iter_mut().filter(|doc| doc.actor == actor) {
-                doc.rules.retain(|r| r.name != rule);
-            }
-        }
-    }
-    for (actor, rule) in &p.add {
-        match s.doctrines.iter_mut().find(|d| &d.actor == actor) {
-            Some(d) => d.rules.push(rule.clone()),
-            None => s.doctrines.push(Doctrine {
-                actor: actor.clone(),
-                rules: vec![rule.clone()],
-            }),
-        }
-    }
 }

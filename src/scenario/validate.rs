@@ -532,7 +532,7 @@ impl<'s> Checker<'s> {
         let mut with = self.s.clone();
         with.policies.clear();
         let base: BTreeSet<String> = check(&with).into_iter().map(|p| p.message).collect();
-        super::apply_policy_rules(&mut with, p);
+        super::policy::apply_policy_rules(&mut with, p);
         for (k, (path, value)) in p.set.iter().enumerate() {
             match super::paths::set_param(&mut with, path, value.clone()) {
                 Err(near) => self.problem(
