@@ -389,6 +389,9 @@ impl Job for CompareJob<'_> {
     }
 }
 
+/// A callback that sees each trial's outcomes under every policy, in policy order.
+pub type PerTrial<'a> = &'a mut dyn FnMut(&[TrialOutcome]);
+
 /// Runs every model (one per policy; the first is the reference) on the same
 /// seed and trial indices, and pairs trial `i` across them; `per_trial` (if
 /// any) sees each trial's outcomes under every policy, in trial order.
@@ -400,7 +403,7 @@ pub fn run(
     models: &[&Model],
     seed: u64,
     trials: Range<u64>,
-    mut per_trial: Option<&mut dyn FnMut(&[TrialOutcome])>,
+    mut per_trial: Option<PerTrial<'_>>,
     progress: impl FnMut(u64),
 ) -> Comparison {
     let job = CompareJob::new(models, seed, per_trial.is_some());

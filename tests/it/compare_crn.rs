@@ -26,7 +26,7 @@ fn model(policy: Option<&str>) -> Model {
 fn compare_on(
     models: &[&Model],
     trials: u64,
-    per_trial: Option<&mut dyn FnMut(&[TrialOutcome])>,
+    per_trial: Option<compare::PerTrial<'_>>,
 ) -> Comparison {
     let exec = Executor::new(Some(2)).expect("threads");
     compare::run(&exec, models, 11, 0..trials, per_trial, |_| {})
