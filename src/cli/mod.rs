@@ -7,6 +7,8 @@ mod compare;
 mod info;
 mod merge;
 mod progress;
+#[cfg(test)]
+mod roundtrip;
 mod run;
 mod shard;
 mod slurm;
@@ -15,7 +17,48 @@ mod trace;
 
 use std::io::{IsTerminal, Write};
 
-pub use args::Cli;
+use clap::{Parser, Subcommand};
+
+/// escalate: Monte Carlo simulation of escalation scenarios between states and armed groups.
+#[derive(Debug, Parser)]
+#[command(name = "escalate", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run trials of a scenario and report outcome distributions.
+    Run(run::RunArgs),
+    /// Merge the part files of a sharded run into its report (same bytes as one run).
+    Merge(merge::MergeArgs),
+    /// Write (and optionally submit) Slurm job-array scripts for a sharded run.
+    Slurm(Box<slurm::SlurmArgs>),
+    /// Sweep parameters over a design (grid, lhs, sobol, morris); sensitivity indices.
+    Sweep(sweep::SweepArgs),
+    /// Compare policies on common random numbers: trial i of every policy draws the same numbers.
+    Compare(compare::CompareArgs),
+    /// Replay one trial of a run and tell its story, event by event.
+    Trace(trace::TraceArgs),
+    /// Check a scenario file and list every problem in it.
+    Validate {
+        /// The scenario file.
+        file: String,
+    },
+    /// Name the bundled scenarios, or a scenario's policies.
+    List {
+        /// A scenario (file or bundled name) whose policies to list.
+        scenario: Option<String>,
+    },
+    /// List every overridable parameter: path, value, and where it comes from.
+    Params {
+        /// The scenario (file or bundled name).
+        scenario: String,
+    },
+}
 
 /// How a command ended, for the exit code.
 #[derive(Debug)]
@@ -31,7 +74,6 @@ pub type Error = miette::Report;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
-    use args::Command;
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Compare(a) => compare::compare(a),

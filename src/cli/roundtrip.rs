@@ -1,0 +1,181 @@
+//! Every request's `to_args()`, parsed again by the command line, gives the
+//! same request back; and the quoted command line a report shows gives the
+//! same words back through a real shell.
+
+use clap::Parser;
+
+use super::{Cli, Command};
+use escalate::run::command::command_line;
+use escalate::run::{CompareRequest, RunRequest, Setup, TraceRequest};
+use escalate::shard::Shard;
+use escalate::sweep::{DesignKind, SweepSpec};
+
+/// Awkward words: spaces, quotes, `%`, `$`, a leading dash-free glob.
+const SCENARIO: &str = "my dir/it's 100% \"real\" $HOME*.ron";
+
+fn setup(policy: Option<&str>) -> Setup {
+    Setup {
+        policy: policy.map(str::to_string),
+        overrides: vec![
+            "actors.TTP.fighters=Normal(4000, 500)".parse().unwrap(),
+            "groups.G.rate = 3".parse().unwrap(),
+        ],
+        horizon: Some(400),
+    }
+}
+
+fn parse(args: &[String]) -> Command {
+    let words = std::iter::once("escalate".to_string()).chain(args.iter().cloned());
+    match Cli::try_parse_from(words) {
+        Ok(cli) => cli.command,
+        Err(e) => panic!("{args:?} does not parse: {e}"),
+    }
+}
+
+/// The words a POSIX shell makes of `line` (after `escalate`).
+fn shell_words(line: &str) -> Vec<String> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {line}"))
+        .output()
+        .expect("sh runs");
+    assert!(out.status.success());
+    let words: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(words[0], "escalate");
+    words[1..].to_vec()
+}
+
+#[test]
+fn run_requests_round_trip_through_the_parser_and_the_shell() {
+    for (policy, shard) in [
+        (None, None),
+        (Some("talks"), None),
+        (
+            Some("policies/my 'policy' %1.ron"),
+            Some(Shard::new(3, 16).unwrap()),
+        ),
+    ] {
+        let request = RunRequest {
+            scenario: Some(SCENARIO.into()),
+            setup: setup(policy),
+            seed: 42,
+            trials: 1234,
+            shard,
+        };
+        let mut args = request.to_args();
+        assert_eq!(shell_words(&command_line(&args)), args);
+        if shard.is_some() {
+            // Where a shard's part goes is an output, not part of the request.
+            args.extend(["--out", "part 3.esc"].map(String::from));
+        }
+        let Command::Run(a) = parse(&args) else {
+            panic!("not a run")
+        };
+        assert_eq!(a.request(), request);
+    }
+    let bare = RunRequest::new(None, 7, 10);
+    let Command::Run(a) = parse(&bare.to_args()) else {
+        panic!("not a run")
+    };
+    assert_eq!(a.request(), bare);
+}
+
+#[test]
+fn compare_requests_round_trip() {
+    let request = CompareRequest {
+        scenario: Some(SCENARIO.into()),
+        policies: vec!["baseline".into(), "talks".into(), "a b.ron".into()],
+        setup: setup(None),
+        seed: 9,
+        trials: 300,
+    };
+    let args = request.to_args();
+    assert_eq!(shell_words(&command_line(&args)), args);
+    let Command::Compare(a) = parse(&args) else {
+        panic!("not a compare")
+    };
+    assert_eq!(a.request(), request);
+}
+
+#[test]
+fn trace_requests_round_trip() {
+    let request = TraceRequest {
+        scenario: Some(SCENARIO.into()),
+        setup: setup(Some("it's.ron")),
+        seed: 3,
+        trial: 77,
+    };
+    let args = request.to_args();
+    assert_eq!(shell_words(&command_line(&args)), args);
+    let Command::Trace(a) = parse(&args) else {
+        panic!("not a trace")
+    };
+    assert_eq!(a.request(), request);
+}
+
+fn sweep_spec(design: DesignKind, levels: usize) -> SweepSpec {
+    SweepSpec {
+        scenario: SCENARIO.into(),
+        design,
+        points: Some(8),
+        levels,
+        sets: vec![
+            "actors.TTP.fighters=3000..5000".into(),
+            "x.y=[1, 2, 3]".into(),
+        ],
+        policies: vec!["baseline".into(), "my talks.ron".into()],
+        trials: 200,
+        seed: 5,
+        horizon: Some(90),
+    }
+}
+
+#[test]
+fn sweep_specs_round_trip_including_the_slurm_form() {
+    for spec in [
+        sweep_spec(DesignKind::Morris, 6),
+        sweep_spec(DesignKind::Sobol, 4),
+    ] {
+        let args = spec.to_args();
+        assert_eq!(shell_words(&command_line(&args)), args);
+        let Command::Sweep(a) = parse(&[args.clone(), vec!["--out".into(), "o".into()]].concat())
+        else {
+            panic!("not a sweep")
+        };
+        assert_eq!(a.what.spec(), spec);
+        // `escalate slurm sweep ...` takes the same words.
+        let mut slurm = vec!["slurm".to_string()];
+        slurm.extend(args);
+        slurm.extend(["--shards", "2", "--dir", "d"].map(String::from));
+        let Command::Slurm(s) = parse(&slurm) else {
+            panic!("not slurm")
+        };
+        let Some(super::slurm::SlurmSweep::Sweep(s)) = s.sweep else {
+            panic!("not slurm sweep")
+        };
+        assert_eq!(s.what.spec(), spec);
+    }
+}
+
+#[test]
+fn slurm_takes_the_run_words() {
+    let request = RunRequest {
+        scenario: Some(SCENARIO.into()),
+        setup: setup(Some("talks")),
+        seed: 1,
+        trials: 5000,
+        shard: None,
+    };
+    let mut args = request.to_args();
+    args[0] = "slurm".into();
+    args.extend(["--shards", "4", "--dir", "study dir"].map(String::from));
+    let Command::Slurm(s) = parse(&args) else {
+        panic!("not slurm")
+    };
+    assert_eq!(s.what.request(), request);
+    assert_eq!(s.job.shards, Some(4));
+}
