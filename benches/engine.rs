@@ -19,12 +19,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use escalate::engine::{Cause, NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
-use escalate::model::{self, ActionM, EffectM, Model, TriggerM};
+use escalate::core::engine::{Cause, NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
+use escalate::core::model::{self, ActionM, EffectM, Model, TriggerM};
+use escalate::core::scenario::{self, Source};
+use escalate::core::streams::StreamKeys;
 use escalate::run::Executor;
 use escalate::run::trials::summarise;
-use escalate::scenario::{self, Source};
-use escalate::streams::StreamKeys;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -166,14 +166,14 @@ fn benches(c: &mut Criterion) {
     let mut rng = ChaCha8Rng::from_seed([7; 32]);
     g.bench_function("next_u64", |b| b.iter(|| black_box(rng.next_u64())));
     g.bench_function("unit f64", |b| {
-        b.iter(|| black_box(escalate::engine::sample::unit(&mut rng)))
+        b.iter(|| black_box(escalate::core::engine::sample::unit(&mut rng)))
     });
     g.bench_function("new generator (key + stream)", |b| {
         let keys = StreamKeys::new(3, &model);
         let mut i = 0u64;
         b.iter(|| {
             i += 1;
-            let mut r = keys.rng(escalate::streams::Purpose::Violence, i);
+            let mut r = keys.rng(escalate::core::streams::Purpose::Violence, i);
             black_box(r.next_u64())
         })
     });

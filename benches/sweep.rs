@@ -17,10 +17,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use escalate::model;
+use escalate::core::model;
+use escalate::core::scenario::{self, Source};
 use escalate::run::Executor;
 use escalate::run::trials::summarise;
-use escalate::scenario::{self, Source};
 use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
 
 const POINTS: usize = 8;

@@ -12,17 +12,10 @@
 // their size does not matter for speed.
 #![allow(clippy::result_large_err)]
 
-pub mod compare;
-pub mod engine;
+pub mod core;
+pub mod distribution;
 pub mod io;
-pub mod model;
-pub mod policy_file;
 pub mod report;
 pub mod run;
-pub mod scenario;
 pub mod sensitivity;
-pub mod shard;
-pub mod slurm;
-pub mod stats;
-pub mod streams;
 pub mod sweep;

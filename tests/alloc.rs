@@ -25,12 +25,12 @@ use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use escalate::engine::{NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
-use escalate::model::{self, Model};
+use escalate::core::engine::{NoTrace, TraceEvent, Tracer, Trial, TrialOutcome};
+use escalate::core::model::{self, Model};
+use escalate::core::scenario::{self, Source};
+use escalate::core::streams::StreamKeys;
 use escalate::run::Executor;
 use escalate::run::trials::summarise;
-use escalate::scenario::{self, Source};
-use escalate::streams::StreamKeys;
 
 struct Counting;
 

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use escalate::core::scenario::Override;
 use escalate::run::request::{DEFAULT_SEED, DEFAULT_TRIALS};
+use escalate::run::shard::Shard;
 use escalate::run::{Executor, RunRequest, Setup};
-use escalate::scenario::Override;
-use escalate::shard::Shard;
 
 /// The scenario to run.
 #[derive(Debug, Args, Clone)]
@@ -129,7 +129,7 @@ pub type OutputPath = PathBuf;
 
 fn parse_override(s: &str) -> Result<Override, String> {
     s.parse::<Override>().map_err(|e| match e {
-        escalate::scenario::ScenarioError::Override { message, help, .. } => {
+        escalate::core::scenario::ScenarioError::Override { message, help, .. } => {
             format!("{message}\n  help: {help}")
         }
         other => other.to_string(),
@@ -138,8 +138,6 @@ fn parse_override(s: &str) -> Result<Override, String> {
 
 /// Reads `--shard K/N`.
 pub fn parse_shard(s: &str) -> Result<Shard, String> {
-    s.parse().map_err(|e| match e {
-        escalate::shard::ShardError::Spec { message, .. } => message,
-        other => other.to_string(),
-    })
+    s.parse()
+        .map_err(|e: escalate::run::shard::ShardSpecError| e.message)
 }

@@ -9,11 +9,11 @@ use clap::Args;
 use super::args::{ExecArgs, OutputPath, POLICY_HELP, ScenarioArg, SeedArg, SetupArgs, TrialsArg};
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
-use escalate::compare;
 use escalate::io::{self, AtomicFile, Output};
 use escalate::report::compare_report::CompareReport;
 use escalate::report::{compare_html, compare_text, json, text::Colour};
 use escalate::run::CompareRequest;
+use escalate::run::compare;
 
 /// `escalate compare`.
 #[derive(Debug, Args)]
@@ -84,7 +84,7 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
             b.set_position(done)
         }
     };
-    let models: Vec<&escalate::model::Model> = prepared.models.iter().collect();
+    let models: Vec<&escalate::core::model::Model> = prepared.models.iter().collect();
     let cmp = with_delayed_bar(bar.as_ref(), || {
         compare::run(
             &exec,

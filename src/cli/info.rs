@@ -2,7 +2,7 @@
 //! without running them.
 
 use super::{Error, Outcome};
-use escalate::scenario::{self, BUNDLED, Source};
+use escalate::core::scenario::{self, BUNDLED, Source};
 
 pub fn validate(file: &str) -> Result<Outcome, Error> {
     let source = Source::open(file)?;

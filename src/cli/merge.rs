@@ -8,9 +8,9 @@ use clap::Args;
 use super::args::OutputPath;
 use super::run::check_digest;
 use super::{Error, Outcome};
+use escalate::distribution::merge;
 use escalate::io;
-use escalate::report::{self, text::Colour};
-use escalate::shard;
+use escalate::report::{self, RunReport, text::Colour};
 
 /// `escalate merge`.
 #[derive(Debug, Args)]
@@ -47,8 +47,13 @@ pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
         &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
         &["--json"],
     )?;
-    let merged = shard::merge_files(&a.parts)?;
-    let report = merged.report()?;
+    let merged = merge::merge_files(&a.parts)?;
+    let report = RunReport::new(
+        &merged.model()?,
+        &merged.summary,
+        merged.identity.clone(),
+        merged.command()?,
+    );
     if let Some(path) = &a.json {
         io::write_output(path, report::json::to_json(&report).as_bytes())?;
     }

@@ -6,8 +6,8 @@ use clap::Parser;
 
 use super::{Cli, Command};
 use escalate::run::command::command_line;
+use escalate::run::shard::Shard;
 use escalate::run::{CompareRequest, RunRequest, Setup, TraceRequest};
-use escalate::shard::Shard;
 use escalate::sweep::{DesignKind, SweepSpec};
 
 /// Awkward words: spaces, quotes, `%`, `$`, a leading dash-free glob.

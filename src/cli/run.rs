@@ -17,12 +17,12 @@ use clap::Args;
 use super::args::{ExecArgs, OutputPath, RunWhat, parse_shard};
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
-use escalate::engine::TrialOutcome;
+use escalate::core::engine::TrialOutcome;
 use escalate::io::{self, AtomicFile, Output, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
 use escalate::run::RunRequest;
+use escalate::run::shard::Shard;
 use escalate::run::trials::summarise;
-use escalate::shard::Shard;
 
 /// `escalate run`.
 #[derive(Debug, Args)]

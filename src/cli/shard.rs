@@ -4,9 +4,10 @@ use std::path::Path;
 
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
+use escalate::distribution::part::Part;
+use escalate::run::shard::Shard;
 use escalate::run::trials::summarise;
 use escalate::run::{Executor, PreparedRun};
-use escalate::shard::{Part, Shard};
 
 /// Runs shard `shard` of the prepared run and writes its part to `out`.
 pub fn run_shard(

@@ -10,10 +10,10 @@ use miette::IntoDiagnostic;
 use super::args::RunWhat;
 use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
+use escalate::distribution::slurm::{JobKind, JobSpec, Resources, check_value};
 use escalate::io::write_atomic;
 use escalate::run::RunRequest;
-use escalate::shard::Shard;
-use escalate::slurm::{JobKind, JobSpec, Resources, check_value};
+use escalate::run::shard::Shard;
 
 /// `escalate slurm`: a sharded run, or with `sweep`, a sharded sweep.
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use super::args::{ExecArgs, POLICY_HELP};
 use super::{Error, Outcome};
 use escalate::report::{sweep_html, sweep_text};
 use escalate::run::request::DEFAULT_SEED;
-use escalate::shard::Shard;
+use escalate::run::shard::Shard;
 use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
 
 /// The designs, as typed.

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use super::args::{PolicyArg, ScenarioArg, SeedArg, SetupArgs};
 use super::{Error, Outcome};
-use escalate::engine::TraceEvent;
+use escalate::core::engine::TraceEvent;
 use escalate::report::trace::{self as tracelog, TraceHeader};
 use escalate::run::TraceRequest;
 use escalate::run::trials::run_one;

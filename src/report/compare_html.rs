@@ -18,7 +18,7 @@ use super::compare_report::{CompareReport, MetricComparison};
 use super::format::{num, signed};
 use super::page;
 use super::svg::{self, BarOptions, IntervalBar, Tone, difference_chart, escape};
-use crate::compare::Direction;
+use crate::run::compare::Direction;
 
 /// This page's own rules, after [`page::BASE_CSS`].
 const PAGE_CSS: &str = r#"

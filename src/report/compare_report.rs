@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::{MetricReport, OutcomeReport, RunReport, ScenarioInfo};
-use crate::compare::{Comparison, Direction, reduction};
-use crate::model::Model;
+use crate::core::model::Model;
+use crate::core::stats::Z95;
+use crate::run::compare::{Comparison, Direction, reduction};
 use crate::run::{PreparedComparison, RunIdentity};
-use crate::stats::Z95;
 
 /// One policy's own results (what `escalate run --policy P` reports).
 #[derive(Debug, Clone, Serialize)]

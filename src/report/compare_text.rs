@@ -10,7 +10,7 @@ use std::fmt::Write;
 use super::compare_report::{CompareReport, MetricComparison};
 use super::format::{Colour, banner, fit_end, group, heading, num, opt_num, pct, signed};
 use super::text::WIDTH;
-use crate::compare::Direction;
+use crate::run::compare::Direction;
 
 fn points(x: f64) -> String {
     let p = 100.0 * x;

@@ -15,8 +15,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use crate::engine::TrialOutcome;
-use crate::model::{Model, NONE};
+use crate::core::engine::TrialOutcome;
+use crate::core::model::{Model, NONE};
 
 /// The header row for a model's trials.
 pub fn header(model: &Model) -> Vec<String> {

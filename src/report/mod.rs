@@ -28,12 +28,11 @@ pub mod trace;
 
 use serde::Serialize;
 
-use crate::model::Model;
+use crate::core::model::Model;
+use crate::core::stats::{Summary, Z95, wilson};
 use crate::run::RunIdentity;
-use crate::stats::{Summary, Z95, wilson};
 
-/// The quantiles every metric reports.
-pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+pub use crate::core::stats::QUANTILES;
 
 /// Days at which the escalation table reports each dyad's rungs (the last day is added).
 pub const ESCALATION_DAYS: [u32; 3] = [30, 90, 180];

@@ -3,7 +3,7 @@
 //!
 //! What a block computes is a [`Job`]'s business: a run's [`Summary`] and
 //! per-trial records ([`super::trials::RunJob`]), a comparison's paired
-//! statistics ([`crate::compare::CompareJob`]), and whatever calibration needs
+//! statistics ([`crate::run::compare::CompareJob`]), and whatever calibration needs
 //! next. The executor only decides which blocks run where; it never combines
 //! results itself, so a job's results are the same bits for any thread count
 //! as long as the job's accumulators merge exactly (integers do).
@@ -19,7 +19,7 @@
 //! One [`Executor`] (one rayon pool) serves a whole process: the command line
 //! builds it once from `--threads`.
 //!
-//! [`Summary`]: crate::stats::Summary
+//! [`Summary`]: crate::core::stats::Summary
 
 use std::ops::Range;
 

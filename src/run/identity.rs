@@ -4,7 +4,7 @@
 //! overrides, the seed, the number of trials, the horizon and the version of
 //! escalate that ran it. Two pieces of work with equal identities draw every
 //! trial from the same streams and so produce the same trial outcomes; this is
-//! what lets shards of one run be merged (see [`crate::shard`]). The identity
+//! what lets shards of one run be merged (see [`crate::distribution::part`]). The identity
 //! also records the scenario file's name as given, for reports and reproduce
 //! commands; the name is not compared ([`RunIdentity::differences`]).
 //!
@@ -13,8 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::request::Setup;
-use crate::scenario::{Override, ScenarioError, Source};
+use super::setup::{Setup, override_text};
+use crate::core::scenario::{Override, ScenarioError, Source};
 
 /// This build's version, as recorded in every identity.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -126,11 +126,6 @@ impl RunIdentity {
         );
         d
     }
-}
-
-/// An override as an identity records it: `PATH=VALUE`, the value in canonical form.
-pub fn override_text(o: &Override) -> String {
-    format!("{}={}", o.path, o.value)
 }
 
 /// Lowercase hex SHA-256 of some bytes (the one helper, [`crate::io::hex`]).

@@ -12,14 +12,18 @@
 //! comparisons, shards, sweeps, reports and the command line build on.
 
 pub mod command;
+pub mod compare;
 pub mod executor;
 pub mod identity;
 pub mod request;
+pub mod setup;
+pub mod shard;
 pub mod trials;
 
 pub use executor::{BLOCK, ExecError, Executor, Job};
 pub use identity::RunIdentity;
 pub use request::{
     CompareRequest, Loaded, PolicyLabel, PreparedComparison, PreparedRun, PreparedTrace,
-    RequestError, RunRequest, Setup, TraceRequest,
+    RequestError, RunRequest, TraceRequest,
 };
+pub use setup::Setup;

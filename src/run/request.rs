@@ -6,7 +6,7 @@
 //! scenario. [`RunRequest::prepare`], [`CompareRequest::prepare`] and
 //! [`TraceRequest::prepare`] check them once (trials, horizon, shard, policy),
 //! read the scenario and compile it through [`Loaded::compile`], the only
-//! caller of [`crate::model::compile`] outside tests. Merged shards and sweep
+//! caller of [`crate::core::model::compile`] outside tests. Merged shards and sweep
 //! points go through [`Loaded::compile`] too, from their own recorded setups.
 //!
 //! Every request has `to_args()`: the words after `escalate` that ask for it
@@ -16,13 +16,14 @@
 use std::ops::Range;
 use std::path::Path;
 
-use crate::model::{self, Model};
-use crate::policy_file::{self, BASELINE, Resolved};
-use crate::scenario::{self, BUNDLED, Override, ScenarioError, Source, Validated};
-use crate::shard::Shard;
+use crate::core::model::{self, Model};
+use crate::core::policy_file::{self, BASELINE, Resolved};
+use crate::core::scenario::{self, BUNDLED, ScenarioError, Source, Validated};
+use crate::run::shard::Shard;
 
 use super::command::{command_line, push_flag};
-use super::identity::{RunIdentity, override_text};
+use super::identity::RunIdentity;
+use super::setup::Setup;
 
 /// The seed of a run when none is given: fixed, printed with every run, so a bare run is reproducible.
 pub const DEFAULT_SEED: u64 = 20240318;
@@ -81,43 +82,6 @@ pub enum RequestError {
         /// What it changes.
         what: &'static str,
     },
-}
-
-/// How a scenario is configured for a run: the same three things for a run,
-/// a comparison's policies, a trace, a shard, a sweep point.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Setup {
-    /// `--policy`: a policy's name, `baseline`, or a policy file (None: as written).
-    pub policy: Option<String>,
-    /// `--set PATH=VALUE`, in the order given.
-    pub overrides: Vec<Override>,
-    /// `--horizon`: days per trial (None: the scenario's).
-    pub horizon: Option<u32>,
-}
-
-impl Setup {
-    /// The words of this setup's flags, as `escalate` takes them.
-    pub fn push_args(&self, args: &mut Vec<String>) {
-        self.push_horizon(args);
-        if let Some(p) = &self.policy {
-            push_flag(args, "--policy", p);
-        }
-        self.push_overrides(args);
-    }
-
-    /// `--horizon H`, if set.
-    pub fn push_horizon(&self, args: &mut Vec<String>) {
-        if let Some(h) = self.horizon {
-            push_flag(args, "--horizon", h);
-        }
-    }
-
-    /// Every `--set PATH=VALUE`, in order.
-    pub fn push_overrides(&self, args: &mut Vec<String>) {
-        for o in &self.overrides {
-            push_flag(args, "--set", override_text(o));
-        }
-    }
 }
 
 /// A scenario read and validated once: the base that every setup configures.

@@ -4,10 +4,10 @@
 
 use std::ops::Range;
 
-use crate::engine::{NoTrace, Tracer, Trial, TrialOutcome};
-use crate::model::Model;
-use crate::stats::Summary;
-use crate::streams::StreamKeys;
+use crate::core::engine::{NoTrace, Tracer, Trial, TrialOutcome};
+use crate::core::model::Model;
+use crate::core::stats::Summary;
+use crate::core::streams::StreamKeys;
 
 use super::executor::{Executor, Job};
 

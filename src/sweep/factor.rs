@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::scenario::{Override, Param};
+use crate::core::scenario::{Override, Param};
 
 use super::invcdf;
 
@@ -144,7 +144,7 @@ impl SetSpec {
             return factor(FactorKind::Levels(levels));
         }
         let o: Override = s.parse().map_err(|e| match e {
-            crate::scenario::ScenarioError::Override { message, help, .. } => SpecError {
+            crate::core::scenario::ScenarioError::Override { message, help, .. } => SpecError {
                 message,
                 help: format!("{help}; in a sweep also LO..HI or [v1, v2, ...]"),
             },
@@ -153,7 +153,7 @@ impl SetSpec {
         if let Err(message) = o.value.check() {
             return Err(SpecError {
                 message,
-                help: crate::scenario::param::PARAM_HELP.into(),
+                help: crate::core::scenario::param::PARAM_HELP.into(),
             });
         }
         match o.value {

@@ -15,7 +15,7 @@
 //! on that side, so grid and Morris levels at 0 and 1 give finite values (the
 //! 0.1% and 99.9% quantiles).
 
-use crate::scenario::Param;
+use crate::core::scenario::Param;
 
 /// Probability mass left out in an unbounded tail (see the module docs).
 pub const TAIL: f64 = 0.001;

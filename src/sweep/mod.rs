@@ -15,7 +15,7 @@
 //!
 //! Determinism: every point's trials use the sweep's seed, so trial `i` of
 //! every point draws from the same streams (each uncertain parameter keyed by
-//! its path, see [`crate::streams`]); point results are integers reduced in a
+//! its path, see [`crate::core::streams`]); point results are integers reduced in a
 //! fixed way; the outputs are computed only from the saved point files, in
 //! point order. So the files are byte-identical for any `--threads`, after any
 //! interruption and resume, and across shards.
@@ -44,7 +44,7 @@ pub use point::PointRecord;
 
 use crate::io::{AtomicFile, write_atomic, write_durable};
 use crate::run::Executor;
-use crate::shard::Shard;
+use crate::run::shard::Shard;
 use store::{Opened, Store};
 
 /// Everything that can go wrong in a sweep.
@@ -53,7 +53,7 @@ pub enum SweepError {
     /// The scenario, a policy or a point's overrides are wrong.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Scenario(#[from] crate::scenario::ScenarioError),
+    Scenario(#[from] crate::core::scenario::ScenarioError),
     /// A `--set` is malformed, repeated or out of range.
     #[error("{flag}: {message}")]
     #[diagnostic(code(escalate::sweep::set))]

@@ -11,11 +11,11 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::core::model::Model;
+use crate::core::scenario::{Override, Param, Validated, paths};
 use crate::io::{hex, sha256_hex};
-use crate::model::Model;
 use crate::run::command::{command_line, push_flag};
 use crate::run::{Loaded, Setup};
-use crate::scenario::{Override, Param, Validated, paths};
 use crate::sensitivity::{self, Design};
 
 use super::SweepError;

@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::stats::QUANTILES;
+use crate::core::stats::Summary;
 use crate::io::Envelope;
-use crate::report::QUANTILES;
-use crate::stats::Summary;
 
 /// A point file's envelope: `escalate-point v1 sha256=... bytes=...`.
 pub const POINT_ENVELOPE: Envelope = Envelope::new("escalate-point", 1);

@@ -8,10 +8,10 @@
 //! parallel inside. Either way a point's summary is the same bits (the
 //! accumulators are integers), so results do not depend on `--threads`.
 
+use crate::core::stats::Summary;
 use crate::run::executor::blocks;
 use crate::run::trials::RunJob;
 use crate::run::{Executor, Job};
-use crate::stats::Summary;
 
 use super::SweepError;
 use super::plan::Plan;

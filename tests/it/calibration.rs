@@ -3,10 +3,10 @@
 //! the run's 90% band (5th to 95th percentile). docs/calibration.md shows the
 //! same run and says which parameters were tuned to reach each target.
 
+use escalate::core::scenario::BUNDLED;
 use escalate::report::RunReport;
 use escalate::run::trials::summarise;
 use escalate::run::{Executor, RunRequest};
-use escalate::scenario::BUNDLED;
 
 fn baseline() -> RunReport {
     let p = RunRequest::new(Some(BUNDLED[0].name.into()), 7, 4000)

@@ -4,12 +4,12 @@
 //! tests/fixtures/compare_crn.ron (an uncertain rule probability placed after
 //! a rule that a policy disables, a random shock, a policy that adds a rule).
 
-use escalate::compare::{self, Comparison};
-use escalate::engine::{TraceEvent, TrialOutcome};
-use escalate::model::{self, Model};
+use escalate::core::engine::{TraceEvent, TrialOutcome};
+use escalate::core::model::{self, Model};
+use escalate::core::scenario::{self, Source};
 use escalate::run::Executor;
+use escalate::run::compare::{self, Comparison};
 use escalate::run::trials::{run_one, summarise};
-use escalate::scenario::{self, Source};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -129,12 +129,12 @@ fn groups_untouched_by_a_policy_keep_their_violence_draws() {
             matches!(
                 e,
                 TraceEvent::Lever {
-                    cause: escalate::engine::Cause::Rule(0),
+                    cause: escalate::core::engine::Cause::Rule(0),
                     ..
                 }
             )
         });
-        let b = run_one(&drop, 3, trial, &mut escalate::engine::NoTrace);
+        let b = run_one(&drop, 3, trial, &mut escalate::core::engine::NoTrace);
         if !fired_first {
             assert_eq!(a.metrics, b.metrics, "trial {trial}");
             assert_eq!(a.class, b.class);
@@ -155,14 +155,14 @@ fn a_policy_that_changes_nothing_differs_by_exactly_zero() {
         assert_eq!((p.sum_diff, p.sum_sq_diff), (0, 0), "metric {m}");
         assert_eq!((p.better, p.worse), (0, 0), "metric {m}");
         assert_eq!(p.equal, 2500);
-        if let Some(e) = p.estimate(escalate::stats::Z95) {
+        if let Some(e) = p.estimate(escalate::core::stats::Z95) {
             assert_eq!(e.mean, 0.0);
             assert_eq!(e.ci95, [0.0, 0.0]);
         }
     }
     for c in &cmp.paired.classes[1] {
         assert_eq!((c.reference_only, c.policy_only), (0, 0));
-        let (d, _) = c.difference(escalate::stats::Z95);
+        let (d, _) = c.difference(escalate::core::stats::Z95);
         assert_eq!(d, 0.0);
     }
     // And the summaries really vary: the zero is not from constant metrics.

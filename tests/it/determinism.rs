@@ -6,11 +6,11 @@
 
 use std::path::Path;
 
-use escalate::engine::{NoTrace, TrialOutcome};
-use escalate::model::{self, Model};
+use escalate::core::engine::{NoTrace, TrialOutcome};
+use escalate::core::model::{self, Model};
+use escalate::core::scenario::{self, Source};
 use escalate::run::Executor;
 use escalate::run::trials::{run_one, summarise};
-use escalate::scenario::{self, Source};
 
 use crate::harness::escalate;
 

@@ -14,10 +14,10 @@
 
 use std::collections::BTreeMap;
 
-use escalate::engine::{TraceEvent, Tracer, Trial, TrialOutcome};
-use escalate::model::{self, Model};
-use escalate::scenario::{self, Source};
-use escalate::streams::StreamKeys;
+use escalate::core::engine::{TraceEvent, Tracer, Trial, TrialOutcome};
+use escalate::core::model::{self, Model};
+use escalate::core::scenario::{self, Source};
+use escalate::core::streams::StreamKeys;
 
 const SEED: u64 = 20240318;
 const TRIALS: u64 = 2000;

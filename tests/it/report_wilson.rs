@@ -2,7 +2,7 @@
 //! shared/notes/reference-values.md, and the report's class intervals are
 //! exactly Wilson intervals of the class counts.
 
-use escalate::stats::{Z95, wilson};
+use escalate::core::stats::{Z95, wilson};
 
 use crate::harness::command;
 

@@ -2,12 +2,12 @@
 //! record the run computed for that index; its text is pinned by a snapshot;
 //! its JSON lines and CSV carry CAMEO and UCDP codes.
 
-use escalate::engine::{TraceEvent, TrialOutcome};
-use escalate::model::{self, Model};
+use escalate::core::engine::{TraceEvent, TrialOutcome};
+use escalate::core::model::{self, Model};
+use escalate::core::scenario::{self, Source};
 use escalate::report::trace as tracelog;
 use escalate::run::Executor;
 use escalate::run::trials::{run_one, summarise};
-use escalate::scenario::{self, Source};
 
 use crate::harness::escalate;
 
@@ -70,7 +70,7 @@ fn the_binary_trace_ends_with_the_runs_record() {
     );
     for (d, &v) in m.metrics.defs.iter().zip(&expected.metrics) {
         let got = &last["metrics"][&d.name];
-        if v == escalate::model::NONE {
+        if v == escalate::core::model::NONE {
             assert!(got.is_null(), "{}", d.name);
         } else {
             assert_eq!(got.as_u64(), Some(v), "{}", d.name);

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::model::{EffectM, Kind};
+use crate::core::model::{EffectM, Kind};
 
 /// UCDP's type of violence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -12,8 +12,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::format::flow;
-use crate::engine::{Cause, TraceEvent, TrialOutcome};
-use crate::model::{ActionM, Model, NONE, TriggerM};
+use crate::core::engine::{Cause, TraceEvent, TrialOutcome};
+use crate::core::model::{ActionM, Model, NONE, TriggerM};
 use codes::{EventCode, Party};
 
 /// One event of a trial, with everything named. The fields are the columns of

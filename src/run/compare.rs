@@ -2,7 +2,7 @@
 //!
 //! [`run`] (a [`CompareJob`] on the one [`Executor`]) runs several compiled models (one per policy, the first being the
 //! reference) over the same seed and the same trial indices. Trial `i` of every
-//! policy draws from the same streams ([`crate::streams`]): the same uncertain
+//! policy draws from the same streams ([`crate::core::streams`]): the same uncertain
 //! parameters, the same exogenous shocks, and the same violence and ladder
 //! generators; only what a policy changes differs. Each trial is therefore a
 //! *pair* (a tuple, with more than two policies) and the comparison looks at
@@ -23,15 +23,15 @@ use std::ops::{AddAssign, Range};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{NoTrace, Trial, TrialOutcome};
-use crate::model::{Model, NONE};
+use crate::core::engine::{NoTrace, Trial, TrialOutcome};
+use crate::core::model::{Model, NONE};
+use crate::core::stats::{Summary, wilson};
+use crate::core::streams::StreamKeys;
 use crate::run::{Executor, Job};
-use crate::stats::{Summary, wilson};
-use crate::streams::StreamKeys;
 
 /// Which way a metric is better: declared by each metric where it is defined
-/// ([`crate::model::metrics`]); re-exported here for the reports.
-pub use crate::model::Direction;
+/// ([`crate::core::model::metrics`]); re-exported here for the reports.
+pub use crate::core::model::Direction;
 
 /// Paired accumulator of one metric: one policy against the reference.
 ///
@@ -448,7 +448,7 @@ mod tests {
             policy_only: 16,
             neither: 80,
         };
-        let (d, ci) = t.difference(crate::stats::Z95);
+        let (d, ci) = t.difference(crate::core::stats::Z95);
         assert!((d - 0.0621).abs() < 5e-5, "{d}");
         assert!((ci[0] - 0.0046).abs() < 5e-5, "{ci:?}");
         assert!((ci[1] - 0.1186).abs() < 5e-5, "{ci:?}");
@@ -462,7 +462,7 @@ mod tests {
             policy_only: 0,
             neither: 70,
         };
-        let (d, ci) = t.difference(crate::stats::Z95);
+        let (d, ci) = t.difference(crate::core::stats::Z95);
         assert_eq!(d, 0.0);
         assert!(ci[0] < 0.0 && ci[1] > 0.0);
     }

@@ -13,9 +13,12 @@ use std::ops::AddAssign;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Paths, TrialOutcome};
-use crate::model::{Model, NONE};
+use crate::core::engine::{Paths, TrialOutcome};
+use crate::core::model::{Model, NONE};
 pub use histogram::Histogram;
+
+/// The quantiles every metric reports: 5, 25, 50, 75 and 95%.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// One metric's accumulator.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The scenario file's types: what a RON scenario may say, field by field.
 //!
 //! These are plain serde types; they carry names, not indices. Validation
-//! (`validate.rs`) checks every reference and range, and `crate::model` compiles
+//! (`validate.rs`) checks every reference and range, and `crate::core::model` compiles
 //! them into the indexed form the engine runs. docs/scenario-format.md documents
 //! every field with its unit and range.
 

@@ -4,7 +4,7 @@
 //!
 //! It lives with the scenario because the scenario's outcome rules name
 //! metrics (validation checks those names here) and because it reads only the
-//! scenario's ids, kinds, dyads and ladder; `crate::model` re-exports it as
+//! scenario's ids, kinds, dyads and ladder; `crate::core::model` re-exports it as
 //! `model::metrics` and lays every trial's record out by it.
 //!
 //! Every metric is a non-negative integer (people, attacks, days, thousands of
@@ -419,8 +419,9 @@ mod tests {
 
     #[test]
     fn declared_directions_match_the_name_rules() {
-        for b in crate::scenario::BUNDLED {
-            let s = crate::scenario::parse(&crate::scenario::Source::bundled(b)).unwrap();
+        for b in crate::core::scenario::BUNDLED {
+            let s =
+                crate::core::scenario::parse(&crate::core::scenario::Source::bundled(b)).unwrap();
             let layout = MetricLayout::new(&s);
             assert!(layout.len() > 20, "{}", b.name);
             for d in &layout.defs {
@@ -438,9 +439,9 @@ mod tests {
 
     #[test]
     fn flagship_units_are_unchanged() {
-        let b = &crate::scenario::BUNDLED[0];
+        let b = &crate::core::scenario::BUNDLED[0];
         assert_eq!(b.name, "pak-afghan-2024");
-        let s = crate::scenario::parse(&crate::scenario::Source::bundled(b)).unwrap();
+        let s = crate::core::scenario::parse(&crate::core::scenario::Source::bundled(b)).unwrap();
         for d in &MetricLayout::new(&s).defs {
             let unit = match d.name.split('.').next().unwrap() {
                 "attacks" => "attacks",

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::scenario::paths::{LeverParams, ParamTree, walk_params};
-use crate::scenario::{
+use crate::core::scenario::paths::{LeverParams, ParamTree, walk_params};
+use crate::core::scenario::{
     self, ActorKind, Category, Condition, Effect, OutcomeRule, Trigger, Validated,
 };
 
@@ -489,7 +489,7 @@ impl Compiler<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{BUNDLED, Source, load};
+    use crate::core::scenario::{BUNDLED, Source, load};
 
     /// Every parameter slot the compiled model refers to, with the field name
     /// it is read as.

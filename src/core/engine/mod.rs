@@ -19,8 +19,8 @@ pub use trace::{Cause, NoTrace, TraceEvent, Tracer};
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
-use crate::streams::{Purpose, StreamKeys};
+use crate::core::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
+use crate::core::streams::{Purpose, StreamKeys};
 use sample::{chance, poisson, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
@@ -342,12 +342,12 @@ impl<'m> Trial<'m> {
             self.event_count[e] += 1;
             tracer.record(t as u32, TraceEvent::Event { event: e as u16 });
             match ev.action {
-                crate::model::ActionM::Lever {
+                crate::core::model::ActionM::Lever {
                     actor,
                     lever,
                     target,
                 } => self.use_lever(t, actor, lever, target, Cause::Event(e as u16), tracer),
-                crate::model::ActionM::Attack {
+                crate::core::model::ActionM::Attack {
                     group,
                     civilian,
                     security,

@@ -1,7 +1,7 @@
 //! Hooks through which a trial tells its story. A run uses [`NoTrace`], which
 //! compiles to nothing; `escalate trace` records every event.
 
-use crate::model::ActorIx;
+use crate::core::model::ActorIx;
 
 /// Why a lever was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 //! Each trial has four purposes and one key per uncertain parameter, each its own generator, so that what one part
 //! of the model draws never shifts another part's draws:
 //! - every uncertain parameter has its own key, derived from the seed and the
-//!   parameter's stream label ([`crate::model::ParamSlot::stream`]: its override
+//!   parameter's stream label ([`crate::core::model::ParamSlot::stream`]: its override
 //!   path, a doctrine rule's parameters named by the rule's name): two policies
 //!   (or two sweep points) draw the same value for a parameter they share,
 //!   whatever else differs;
@@ -28,7 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
 
-use crate::model::Model;
+use crate::core::model::Model;
 
 /// The purposes of a trial's generators (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,7 @@ impl StreamKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{BUNDLED, Source, load};
+    use crate::core::scenario::{BUNDLED, Source, load};
 
     /// How stream labels were made before the walk made them: by re-parsing
     /// the override path against the rules' `Actor/name` labels (the oracle).
@@ -141,10 +141,10 @@ mod tests {
         for b in BUNDLED {
             let src = Source::bundled(b);
             let v = load(&src).unwrap();
-            let mut models = vec![crate::model::compile(&v)];
+            let mut models = vec![crate::core::model::compile(&v)];
             for p in &v.scenario().policies {
                 let w = v.configure(&src, Some(&p.name), &[]).unwrap();
-                models.push(crate::model::compile(&w));
+                models.push(crate::core::model::compile(&w));
             }
             for m in &models {
                 let mut renamed = 0;

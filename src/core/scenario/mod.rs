@@ -45,12 +45,12 @@ pub const BUNDLED: &[Bundled] = &[
     Bundled {
         name: "pak-afghan-2024",
         summary: "Pakistan, the Taliban, TTP, ISKP, Baloch groups, China, US: March 2024 on",
-        text: include_str!("../../scenarios/pak-afghan-2024.ron"),
+        text: include_str!("../../../scenarios/pak-afghan-2024.ron"),
     },
     Bundled {
         name: "minimal",
         summary: "The smallest useful scenario: two states, one armed group, three levers",
-        text: include_str!("../../scenarios/minimal.ron"),
+        text: include_str!("../../../scenarios/minimal.ron"),
     },
 ];
 

@@ -4,11 +4,11 @@
 
 mod compile;
 
-pub use crate::scenario::metrics;
+pub use crate::core::scenario::metrics;
 pub use compile::compile;
 pub use metrics::{Direction, MetricDef, MetricKind, MetricLayout, NONE, metric_names};
 
-use crate::scenario::Param;
+use crate::core::scenario::Param;
 
 /// Index of a parameter in the per-trial parameter array.
 pub type P = u32;
@@ -23,7 +23,7 @@ pub struct ParamSlot {
     /// Structural path in the file (`actors[3].kind.fighters`).
     pub structural: String,
     /// The label its random stream is keyed by (the override path, a doctrine
-    /// rule named by its name: see [`crate::scenario::paths::ParamPath::stream`]).
+    /// rule named by its name: see [`crate::core::scenario::paths::ParamPath::stream`]).
     pub stream: String,
     /// Its value or distribution.
     pub dist: Param,

@@ -8,7 +8,7 @@
 
 use miette::{NamedSource, SourceSpan};
 
-use crate::scenario::{
+use crate::core::scenario::{
     self, Policy, Problem, ScenarioError, Source, Validated, error, locate, param, paths, validate,
 };
 

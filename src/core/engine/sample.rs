@@ -3,7 +3,7 @@
 use rand::Rng;
 use rand_distr::Distribution;
 
-pub use crate::scenario::param::unit;
+pub use crate::core::scenario::param::unit;
 
 /// Bernoulli(p) from one uniform.
 #[inline]
