@@ -105,7 +105,6 @@ pub fn is_broken_pipe(e: &Error) -> bool {
             && e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-                    || c.to_string().contains("Broken pipe")
             }))
 }
 

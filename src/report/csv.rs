@@ -45,7 +45,7 @@ impl<W: Write> TrialCsv<W> {
         let mut out = ::csv::WriterBuilder::new()
             .terminator(::csv::Terminator::Any(b'\n'))
             .from_writer(out);
-        out.write_record(header(model))?;
+        out.write_record(header(model)).map_err(io_error)?;
         Ok(TrialCsv {
             out,
             classes: model.classes.iter().map(|c| c.name.clone()).collect(),
@@ -58,26 +58,37 @@ impl<W: Write> TrialCsv<W> {
     pub fn write(&mut self, t: &TrialOutcome) -> std::io::Result<()> {
         self.cell.clear();
         let _ = write!(self.cell, "{}", t.trial);
-        self.out.write_field(&self.cell)?;
-        self.out.write_field(&self.classes[t.class as usize])?;
+        self.out.write_field(&self.cell).map_err(io_error)?;
+        self.out
+            .write_field(&self.classes[t.class as usize])
+            .map_err(io_error)?;
         for &m in &t.metrics {
             self.cell.clear();
             if m != NONE {
                 let _ = write!(self.cell, "{m}");
             }
-            self.out.write_field(&self.cell)?;
+            self.out.write_field(&self.cell).map_err(io_error)?;
         }
         for &k in &self.uncertain {
             self.cell.clear();
             let _ = write!(self.cell, "{}", t.params[k]);
-            self.out.write_field(&self.cell)?;
+            self.out.write_field(&self.cell).map_err(io_error)?;
         }
-        self.out.write_record(None::<&[u8]>)?;
+        self.out.write_record(None::<&[u8]>).map_err(io_error)?;
         Ok(())
     }
 
     /// Flushes and returns the underlying writer.
     pub fn finish(self) -> std::io::Result<W> {
         self.out.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// The writer's own error, with its kind (a closed pipe stays `BrokenPipe`):
+/// the csv crate's conversion would wrap it as `Other`.
+fn io_error(e: ::csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }

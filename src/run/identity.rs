@@ -81,6 +81,15 @@ impl RunIdentity {
         })
     }
 
+    /// The identity without the scenario file's name: what is compared, and
+    /// what a sweep's fingerprint hashes.
+    pub fn without_file(self) -> Self {
+        RunIdentity {
+            scenario_file: String::new(),
+            ..self
+        }
+    }
+
     /// Every field in which `self` and `other` differ, in a fixed order.
     pub fn differences(&self, other: &RunIdentity) -> Vec<Difference> {
         let mut d = Vec::new();

@@ -13,9 +13,9 @@ use sha2::{Digest, Sha256};
 
 use crate::core::model::Model;
 use crate::core::scenario::{Override, Param, Validated, paths};
-use crate::io::{hex, sha256_hex};
+use crate::io::hex;
 use crate::run::command::{command_line, push_flag};
-use crate::run::{Loaded, Setup};
+use crate::run::{Loaded, RunIdentity, Setup};
 use crate::sensitivity::{self, Design};
 
 use super::SweepError;
@@ -166,10 +166,11 @@ pub struct Plan {
 /// What identifies a sweep's results; hashed into the fingerprint.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Identity {
-    /// escalate's version.
-    pub escalate_version: String,
-    /// SHA-256 of the scenario text.
-    pub scenario_sha256: String,
+    /// What every design point's run shares: escalate's version, the scenario's
+    /// hash, the fixed policy and overrides, the seed, the trials per point and
+    /// the horizon. Its file name is empty: a sweep read from another path (a
+    /// Slurm study's copy) is the same sweep.
+    pub run: RunIdentity,
     /// The design.
     pub design: DesignKind,
     /// `--points`.
@@ -178,16 +179,6 @@ pub struct Identity {
     pub levels: Option<usize>,
     /// Rows of the design.
     pub design_points: usize,
-    /// Trials per point.
-    pub trials: u64,
-    /// Seed.
-    pub seed: u64,
-    /// Days per trial.
-    pub horizon: u32,
-    /// Fixed overrides, `PATH=VALUE`.
-    pub fixed: Vec<String>,
-    /// The fixed policy, if one.
-    pub policy: Option<String>,
     /// Factors, `NAME=SPEC`.
     pub factors: Vec<String>,
 }
@@ -440,22 +431,24 @@ impl Plan {
 
     /// What identifies the sweep's results.
     pub fn identity(&self) -> Identity {
+        let shared = Setup {
+            policy: self.policy.clone(),
+            overrides: self.fixed.clone(),
+            horizon: Some(self.horizon),
+        };
         Identity {
-            escalate_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_sha256: sha256_hex(self.loaded.source.text.as_bytes()),
+            run: RunIdentity::new(
+                &self.loaded.source,
+                &shared,
+                self.spec.seed,
+                self.spec.trials,
+                self.horizon,
+            )
+            .without_file(),
             design: self.spec.design,
             points_arg: self.spec.points,
             levels: (self.spec.design == DesignKind::Morris).then_some(self.spec.levels),
             design_points: self.unit.len(),
-            trials: self.spec.trials,
-            seed: self.spec.seed,
-            horizon: self.horizon,
-            fixed: self
-                .fixed
-                .iter()
-                .map(|o| format!("{}={}", o.path, o.value))
-                .collect(),
-            policy: self.policy.clone(),
             factors: self
                 .factors
                 .iter()

@@ -144,13 +144,27 @@ fn differences(old: &[u8], new: &[u8], fingerprint: &str) -> Vec<String> {
     let (Some(a), Some(b)) = (old.get("identity"), new.get("identity")) else {
         return vec![format!("its {MANIFEST} is not a sweep manifest")];
     };
-    let mut out = Vec::new();
-    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
-        for (k, vb) in b {
-            let va = a.get(k).unwrap_or(&serde_json::Value::Null);
-            if va != vb {
-                out.push(format!("{k}: {va} there, {vb} here"));
+    // The identity's fields, with those of its nested run identity brought up
+    // (`seed`, not `run.seed`: what a user typed).
+    fn fields(v: &serde_json::Value) -> Vec<(&str, &serde_json::Value)> {
+        let mut out = Vec::new();
+        for (k, x) in v.as_object().into_iter().flatten() {
+            match x.as_object() {
+                Some(inner) => out.extend(inner.iter().map(|(k, x)| (k.as_str(), x))),
+                None => out.push((k.as_str(), x)),
             }
+        }
+        out
+    }
+    let there = fields(a);
+    let mut out = Vec::new();
+    for (k, vb) in fields(b) {
+        let va = there
+            .iter()
+            .find(|(ka, _)| *ka == k)
+            .map_or(&serde_json::Value::Null, |(_, v)| *v);
+        if va != vb {
+            out.push(format!("{k}: {va} there, {vb} here"));
         }
     }
     if out.is_empty() {

@@ -381,3 +381,37 @@ pub fn std_command() -> std::process::Command {
         .stdin(std::process::Stdio::null());
     c
 }
+
+/// Asserts two sweep directories hold the same bytes: every output file and
+/// every point file (a killed writer's hidden temporary is not a point file).
+pub fn assert_same_sweep(a: &Path, b: &Path) {
+    for f in escalate::sweep::OUTPUTS {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+    let list = |d: &Path| {
+        // A killed writer may leave its hidden temporary (`.NAME.RANDOM.tmp`):
+        // not a point file, and no other process deletes it (docs/sweeps.md).
+        let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(d.join("points"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .collect();
+        v.sort();
+        v
+    };
+    let (pa, pb) = (list(a), list(b));
+    assert_eq!(pa.len(), pb.len());
+    for (x, y) in pa.iter().zip(&pb) {
+        assert_eq!(x.file_name(), y.file_name());
+        assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap());
+    }
+}

@@ -11,15 +11,7 @@ use std::process::{Command, Output, Stdio};
 use escalate::io::{AtomicFile, WriteError, write_atomic, write_durable};
 use escalate::sweep::store::{Opened, Store};
 
-const SWEEP_OUTPUTS: [&str; 5] = [
-    "points.csv",
-    "sensitivity.csv",
-    "sensitivity.json",
-    "sweep.json",
-    "sweep.html",
-];
-
-use crate::harness::{self, Run};
+use crate::harness::{self, Run, assert_same_sweep};
 
 fn bin() -> std::process::Command {
     harness::std_command()
@@ -83,37 +75,6 @@ fn sweep_args(out: &Path, shard: Option<&str>) -> Vec<String> {
         a.push(s.into());
     }
     a
-}
-
-fn points_listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("points"))
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn assert_same_sweep(a: &Path, b: &Path) {
-    for f in SWEEP_OUTPUTS {
-        let (x, y) = (
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-        );
-        assert!(
-            x == y,
-            "{f} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
-    assert_eq!(points_listing(a), points_listing(b));
 }
 
 /// Regression: two shards started together on one `--out` failed now and

@@ -3,17 +3,11 @@
 //! a resume, and when run in shards; a directory holding another sweep is
 //! refused.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::harness::{Run, command, escalate};
+use crate::harness::{Run, assert_same_sweep, command, escalate};
 
-const OUTPUTS: [&str; 5] = [
-    "points.csv",
-    "sensitivity.csv",
-    "sensitivity.json",
-    "sweep.json",
-    "sweep.html",
-];
+use escalate::sweep::OUTPUTS;
 
 /// A small Sobol sweep of minimal.ron: 3 factors, N = 16, so 80 points.
 fn sobol_args(out: &Path, extra: &[&str]) -> Vec<String> {
@@ -51,38 +45,6 @@ fn sweep(args: &[String]) -> Run {
     o
 }
 
-fn assert_same_files(a: &Path, b: &Path) {
-    for f in OUTPUTS {
-        let (x, y) = (
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-        );
-        assert!(
-            x == y,
-            "{f} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
-    }
-    let list = |d: &Path| {
-        // A killed writer may leave its hidden temporary (`.NAME.RANDOM.tmp`):
-        // not a point file, and no other process deletes it (docs/sweeps.md).
-        let mut v: Vec<PathBuf> = std::fs::read_dir(d.join("points"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-            .collect();
-        v.sort();
-        v
-    };
-    let (pa, pb) = (list(a), list(b));
-    assert_eq!(pa.len(), pb.len());
-    for (x, y) in pa.iter().zip(&pb) {
-        assert_eq!(x.file_name(), y.file_name());
-        assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap());
-    }
-}
-
 fn point_files(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("points")).map_or(0, |d| {
         d.filter(|e| {
@@ -99,7 +61,7 @@ fn files_are_identical_with_one_and_two_threads() {
     let (a, b) = (tmp.path().join("t1"), tmp.path().join("t2"));
     sweep(&sobol_args(&a, &["--threads", "1"]));
     sweep(&sobol_args(&b, &["--threads", "2"]));
-    assert_same_files(&a, &b);
+    assert_same_sweep(&a, &b);
     assert_eq!(point_files(&a), 80);
     let csv = std::fs::read_to_string(a.join("points.csv")).unwrap();
     assert_eq!(csv.lines().count(), 81);
@@ -135,7 +97,7 @@ fn a_resume_after_lost_and_damaged_points_gives_the_same_files() {
     let planted = b.join("points/00050.json.tmp-99999");
     assert_eq!(std::fs::read(&planted).unwrap(), b"half");
     std::fs::remove_file(&planted).unwrap();
-    assert_same_files(&a, &b);
+    assert_same_sweep(&a, &b);
 }
 
 #[test]
@@ -174,7 +136,7 @@ fn a_killed_sweep_resumes_to_the_same_files() {
         )),
         "{out}"
     );
-    assert_same_files(&a, &b);
+    assert_same_sweep(&a, &b);
 }
 
 #[test]
@@ -194,7 +156,7 @@ fn shards_sharing_a_directory_give_the_same_files() {
     );
     let second = sweep(&sobol_args(&b, &["--shard", "1/2"]));
     assert!(second.stdout_text().contains("wrote:"));
-    assert_same_files(&a, &b);
+    assert_same_sweep(&a, &b);
 }
 
 #[test]
