@@ -13,7 +13,7 @@ use crate::core::scenario::Source;
 use crate::core::stats::Summary;
 use crate::run::command::command_line;
 use crate::run::identity::{RunIdentity, VERSION};
-use crate::run::{Loaded, RunRequest};
+use crate::run::{Loaded, RequestError, RunRequest};
 
 use super::part::{Part, PartKind, ShardError};
 
@@ -206,7 +206,7 @@ impl Merged {
         if let Some(p) = request.setup.policy.as_deref()
             && loaded.is_policy_file(p)
         {
-            return Err(ShardError::PolicyFile { path: p.into() });
+            return Err(RequestError::PolicyFile(p.into()).into());
         }
         let model = loaded.compile(&request.setup)?;
         if shape(&Summary::new(&model)) != shape(&self.summary) {

@@ -329,18 +329,6 @@ pub enum ShardError {
         /// Why.
         reason: String,
     },
-    /// A policy from a file, which shards cannot carry yet.
-    #[error("--policy {path}: a policy file cannot be sharded or merged yet")]
-    #[diagnostic(
-        code(escalate::part::policy_file),
-        help(
-            "add the policy to the scenario's `policies` and pass its name to --policy, or run unsharded"
-        )
-    )]
-    PolicyFile {
-        /// The policy file.
-        path: String,
-    },
     /// The parts' scenario does not load (with this build).
     #[error(transparent)]
     #[diagnostic(transparent)]
