@@ -12,6 +12,7 @@
 // their size does not matter for speed.
 #![allow(clippy::result_large_err)]
 
+pub mod calibrate;
 pub mod core;
 pub mod distribution;
 pub mod io;

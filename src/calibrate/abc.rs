@@ -1,0 +1,603 @@
+//! ABC-SMC: approximate Bayesian computation by population Monte Carlo with
+//! adaptive tolerances (Beaumont, Cornuet, Marin & Robert 2009; Toni, Welch,
+//! Strelkowa, Ipsen & Stumpf 2009), a multivariate normal perturbation kernel
+//! with twice the previous population's weighted covariance (Beaumont et al.
+//! 2009; Filippi, Barnes, Cornebise & Stumpf 2013 discuss this and better
+//! kernels) and importance weights w_i ∝ π(θ_i) / Σ_j w_j K(θ_i | θ_j).
+//!
+//! The algorithm is generic over the [`Simulator`] (which maps proposed
+//! parameters to distances from the observations) and the prior
+//! ([`PriorDensity`]), so it runs on closed-form models in tests and on the
+//! engine in `calibrate`. See docs/calibration-method.md.
+//!
+//! Determinism: proposal `j` of generation `t` draws only from
+//! [`keys::proposal_rng`]`(seed, t, j)` and is simulated from
+//! [`keys::simulation_rng`]`(seed, t, j)` (the simulator's contract);
+//! acceptance is decided in proposal order and the generation ends at the
+//! proposal that brings the N-th acceptance, so the accepted set does not
+//! depend on the batch size or on threads. Every reduction (covariance,
+//! weights, quantiles) runs in a fixed order. A finished generation is a
+//! [`Generation`]; [`AbcState`] holds them and [`step`] runs the next, so a
+//! caller can checkpoint after every generation and resume with identical
+//! later generations (the state's serde form keeps every float's bits, see
+//! [`super::exact`]).
+
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use super::exact;
+use super::keys;
+use super::prior::PriorDensity;
+use crate::core::scenario::param::unit;
+
+/// A proposal to simulate: its number within the generation and its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Particle {
+    /// The proposal's number within its generation (the stream number of its
+    /// generators, see [`keys`]).
+    pub index: u64,
+    /// Parameter values, one per prior.
+    pub theta: Vec<f64>,
+}
+
+/// Maps proposals to distances from the observations.
+///
+/// Contract: the distance of a particle depends only on (the run's seed,
+/// `generation`, `particle.index`, `particle.theta`): draw its data from
+/// [`keys::simulation_rng`] or runs seeded by [`keys::particle_seed`]. The
+/// simulator may run the particles in parallel; it returns one distance per
+/// particle, in the order given. A non-finite distance is never accepted.
+pub trait Simulator: Sync {
+    /// The distance of every particle of `particles`, in order.
+    fn distances(&self, generation: u32, particles: &[Particle]) -> Vec<f64>;
+}
+
+/// Settings of a calibration (what, together with the priors and the
+/// simulator, fixes its results; the batch size does not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbcConfig {
+    /// Keys every stream.
+    pub seed: u64,
+    /// Accepted particles per generation (N).
+    pub particles: usize,
+    /// ε_t is this quantile of generation t-1's accepted distances (α).
+    #[serde(with = "exact")]
+    pub quantile: f64,
+    /// At most this many generations (G), generation 0 included.
+    pub max_generations: u32,
+    /// The smallest tolerance (E): ε_t = max(quantile, E); the run stops
+    /// after a generation at ε ≤ E.
+    #[serde(with = "exact")]
+    pub min_tolerance: f64,
+    /// A generation that would need more than N / floor proposals is abandoned
+    /// and the run stops (0: never).
+    #[serde(with = "exact")]
+    pub min_acceptance: f64,
+}
+
+impl AbcConfig {
+    /// Defaults: α = 0.5, 10 generations, E = 0, acceptance floor 0.001.
+    pub fn new(seed: u64, particles: usize) -> AbcConfig {
+        AbcConfig {
+            seed,
+            particles,
+            quantile: 0.5,
+            max_generations: 10,
+            min_tolerance: 0.0,
+            min_acceptance: 0.001,
+        }
+    }
+
+    /// Checks the settings.
+    pub fn check(&self) -> Result<(), AbcError> {
+        let bad = |m: String| Err(AbcError::Config(m));
+        if self.particles < 2 {
+            return bad(format!("{} particles: need at least 2", self.particles));
+        }
+        if !(self.quantile > 0.0 && self.quantile <= 1.0) {
+            return bad(format!("quantile {} must be in (0, 1]", self.quantile));
+        }
+        if self.max_generations == 0 {
+            return bad("at least one generation".into());
+        }
+        if self.min_tolerance.is_nan() || self.min_tolerance < 0.0 {
+            return bad(format!(
+                "minimum tolerance {} must be >= 0",
+                self.min_tolerance
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.min_acceptance) {
+            return bad(format!(
+                "acceptance floor {} must be in [0, 1]",
+                self.min_acceptance
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One accepted particle of a population.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// Its proposal number within the generation.
+    pub index: u64,
+    /// Parameter values.
+    #[serde(with = "exact::vec")]
+    pub theta: Vec<f64>,
+    /// Normalised importance weight.
+    #[serde(with = "exact")]
+    pub weight: f64,
+    /// Its distance.
+    #[serde(with = "exact")]
+    pub distance: f64,
+}
+
+/// A finished generation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    /// 0, 1, ...
+    pub index: u32,
+    /// ε_t (`inf` for generation 0, which accepts every finite distance).
+    #[serde(with = "exact")]
+    pub tolerance: f64,
+    /// Proposals made, up to the one that brought the N-th acceptance
+    /// (those outside the prior's support included).
+    pub proposed: u64,
+    /// Proposals simulated (inside the support).
+    pub simulated: u64,
+    /// Accepted particles (N).
+    pub accepted: u64,
+    /// accepted / proposed.
+    #[serde(with = "exact")]
+    pub acceptance_rate: f64,
+    /// Effective sample size 1 / Σ w².
+    #[serde(with = "exact")]
+    pub ess: f64,
+    /// The population, in proposal order.
+    pub particles: Vec<Accepted>,
+}
+
+impl Generation {
+    /// The weighted mean of each parameter.
+    pub fn mean(&self) -> Vec<f64> {
+        let d = self.particles.first().map_or(0, |p| p.theta.len());
+        let mut m = vec![0.0; d];
+        for p in &self.particles {
+            for (mk, x) in m.iter_mut().zip(&p.theta) {
+                *mk += p.weight * x;
+            }
+        }
+        m
+    }
+
+    /// The weighted covariance (row-major d × d), Σ_i w_i (θ_i - m)(θ_i - m)ᵀ.
+    pub fn covariance(&self) -> Vec<f64> {
+        let m = self.mean();
+        let d = m.len();
+        let mut c = vec![0.0; d * d];
+        for p in &self.particles {
+            for a in 0..d {
+                for b in 0..d {
+                    c[a * d + b] += p.weight * (p.theta[a] - m[a]) * (p.theta[b] - m[b]);
+                }
+            }
+        }
+        c
+    }
+
+    /// The weighted standard deviation of each parameter.
+    pub fn sd(&self) -> Vec<f64> {
+        let c = self.covariance();
+        let d = self.mean().len();
+        (0..d).map(|k| c[k * d + k].sqrt()).collect()
+    }
+}
+
+/// Why a calibration stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Stop {
+    /// G generations ran.
+    MaxGenerations,
+    /// The last generation's tolerance reached E.
+    Tolerance,
+    /// A generation needed more proposals than N / floor and was abandoned.
+    AcceptanceFloor {
+        /// The abandoned generation.
+        generation: u32,
+        /// Its tolerance.
+        #[serde(with = "exact")]
+        tolerance: f64,
+        /// Proposals made.
+        proposed: u64,
+        /// Accepted among them (fewer than N).
+        accepted: u64,
+    },
+}
+
+/// A calibration in progress: its settings and its finished generations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbcState {
+    /// Settings.
+    pub config: AbcConfig,
+    /// Number of parameters.
+    pub dimension: usize,
+    /// Finished generations, in order.
+    pub generations: Vec<Generation>,
+    /// Why it stopped, once it has.
+    pub stopped: Option<Stop>,
+}
+
+impl AbcState {
+    /// A calibration of `dimension` parameters that has not started.
+    pub fn new(config: AbcConfig, dimension: usize) -> Result<AbcState, AbcError> {
+        config.check()?;
+        if dimension == 0 {
+            return Err(AbcError::Config("no parameter to calibrate".into()));
+        }
+        Ok(AbcState {
+            config,
+            dimension,
+            generations: Vec::new(),
+            stopped: None,
+        })
+    }
+
+    /// The last finished generation (the current posterior).
+    pub fn last(&self) -> Option<&Generation> {
+        self.generations.last()
+    }
+}
+
+/// What [`step`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// Finished this generation.
+    Generation(u32),
+    /// Nothing more to run.
+    Stopped(Stop),
+}
+
+/// Errors of a calibration.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, miette::Diagnostic)]
+pub enum AbcError {
+    /// Bad settings.
+    #[error("calibration settings: {0}")]
+    #[diagnostic(code(escalate::calibrate::config))]
+    Config(String),
+    /// Priors and state disagree.
+    #[error("{priors} priors for a calibration of {dimension} parameters")]
+    #[diagnostic(code(escalate::calibrate::config))]
+    Dimension {
+        /// Priors given.
+        priors: usize,
+        /// Parameters of the state.
+        dimension: usize,
+    },
+    /// The simulator returned the wrong number of distances.
+    #[error("the simulator returned {got} distances for {expected} particles")]
+    #[diagnostic(code(escalate::calibrate::simulator))]
+    Distances {
+        /// Particles given.
+        expected: usize,
+        /// Distances returned.
+        got: usize,
+    },
+    /// The population's covariance is not positive definite.
+    #[error(
+        "generation {generation}'s particles do not spread in every parameter (covariance not positive definite)"
+    )]
+    #[diagnostic(
+        code(escalate::calibrate::collapsed),
+        help("use more particles, or a looser minimum tolerance")
+    )]
+    Collapsed {
+        /// The generation whose covariance failed.
+        generation: u32,
+    },
+}
+
+/// The multivariate normal kernel N(θ_j, 2Σ̂): the lower Cholesky factor L
+/// of 2Σ̂, row-major. Cholesky by hand: a few parameters, a d³/6 loop, and no
+/// linear-algebra crate in the tree (nalgebra would be a large dependency for
+/// one factorisation).
+struct Kernel {
+    d: usize,
+    l: Vec<f64>,
+}
+
+impl Kernel {
+    fn fit(prev: &Generation) -> Option<Kernel> {
+        let d = prev.mean().len();
+        let mut a = prev.covariance();
+        for x in &mut a {
+            *x *= 2.0;
+        }
+        let mut l = vec![0.0; d * d];
+        for i in 0..d {
+            for j in 0..=i {
+                let mut s = a[i * d + j];
+                for k in 0..j {
+                    s -= l[i * d + k] * l[j * d + k];
+                }
+                if i == j {
+                    if s.is_nan() || s <= 0.0 || !s.is_finite() {
+                        return None;
+                    }
+                    l[i * d + i] = s.sqrt();
+                } else {
+                    l[i * d + j] = s / l[j * d + j];
+                }
+            }
+        }
+        Some(Kernel { d, l })
+    }
+
+    /// θ_j + L z.
+    fn perturb(&self, centre: &[f64], z: &[f64]) -> Vec<f64> {
+        (0..self.d)
+            .map(|i| {
+                let mut x = centre[i];
+                for (k, zk) in z.iter().enumerate().take(i + 1) {
+                    x += self.l[i * self.d + k] * zk;
+                }
+                x
+            })
+            .collect()
+    }
+
+    /// -½ (x - μ)ᵀ (2Σ̂)⁻¹ (x - μ): the log-kernel up to its constant, which is
+    /// the same for every pair and cancels when weights are normalised.
+    fn log_k(&self, x: &[f64], mu: &[f64], work: &mut [f64]) -> f64 {
+        let d = self.d;
+        let mut q = 0.0;
+        for i in 0..d {
+            let mut s = x[i] - mu[i];
+            for (lk, wk) in self.l[i * d..i * d + i].iter().zip(&work[..i]) {
+                s -= lk * wk;
+            }
+            work[i] = s / self.l[i * d + i];
+            q += work[i] * work[i];
+        }
+        -0.5 * q
+    }
+}
+
+/// The α-quantile of distances: the smallest with at least ⌈αN⌉ at or below it.
+fn quantile(distances: &mut [f64], alpha: f64) -> f64 {
+    distances.sort_by(f64::total_cmp);
+    let n = distances.len();
+    let k = ((alpha * n as f64).ceil() as usize).clamp(1, n);
+    distances[k - 1]
+}
+
+/// How proposals of one generation are made.
+enum Proposer<'a> {
+    Prior,
+    Kernel {
+        prev: &'a Generation,
+        cumulative: Vec<f64>,
+        kernel: Kernel,
+    },
+}
+
+impl Proposer<'_> {
+    fn propose<P: PriorDensity>(&self, priors: &[P], rng: &mut ChaCha8Rng) -> Vec<f64> {
+        match self {
+            Proposer::Prior => priors.iter().map(|p| p.sample(rng)).collect(),
+            Proposer::Kernel {
+                prev,
+                cumulative,
+                kernel,
+            } => {
+                let total = *cumulative.last().expect("a population");
+                let u = unit(rng) * total;
+                let j = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(cumulative.len() - 1);
+                let z: Vec<f64> = (0..kernel.d).map(|_| StandardNormal.sample(rng)).collect();
+                kernel.perturb(&prev.particles[j].theta, &z)
+            }
+        }
+    }
+}
+
+/// Runs the next generation (or reports why there is none). `batch` is how
+/// many proposals are handed to the simulator at once; it changes speed,
+/// never results.
+pub fn step<P: PriorDensity, S: Simulator>(
+    state: &mut AbcState,
+    priors: &[P],
+    sim: &S,
+    batch: usize,
+) -> Result<Progress, AbcError> {
+    if priors.len() != state.dimension {
+        return Err(AbcError::Dimension {
+            priors: priors.len(),
+            dimension: state.dimension,
+        });
+    }
+    if let Some(s) = &state.stopped {
+        return Ok(Progress::Stopped(s.clone()));
+    }
+    let cfg = state.config.clone();
+    let t = state.generations.len() as u32;
+    let stop = if t >= cfg.max_generations {
+        Some(Stop::MaxGenerations)
+    } else if state
+        .last()
+        .is_some_and(|g| g.tolerance <= cfg.min_tolerance)
+    {
+        Some(Stop::Tolerance)
+    } else {
+        None
+    };
+    if let Some(s) = stop {
+        state.stopped = Some(s.clone());
+        return Ok(Progress::Stopped(s));
+    }
+
+    let n = cfg.particles;
+    let (tolerance, proposer) = match state.last() {
+        None => (f64::INFINITY, Proposer::Prior),
+        Some(prev) => {
+            let mut d: Vec<f64> = prev.particles.iter().map(|p| p.distance).collect();
+            let eps = quantile(&mut d, cfg.quantile).max(cfg.min_tolerance);
+            let kernel = Kernel::fit(prev).ok_or(AbcError::Collapsed {
+                generation: prev.index,
+            })?;
+            let mut acc = 0.0;
+            let cumulative = prev
+                .particles
+                .iter()
+                .map(|p| {
+                    acc += p.weight;
+                    acc
+                })
+                .collect();
+            (
+                eps,
+                Proposer::Kernel {
+                    prev,
+                    cumulative,
+                    kernel,
+                },
+            )
+        }
+    };
+    let cap = if cfg.min_acceptance > 0.0 {
+        ((n as f64 / cfg.min_acceptance).ceil() as u64).max(n as u64)
+    } else {
+        u64::MAX
+    };
+    let batch = batch.max(1) as u64;
+
+    let mut accepted: Vec<(u64, Vec<f64>, f64)> = Vec::with_capacity(n);
+    let (mut proposed, mut simulated, mut next) = (0u64, 0u64, 0u64);
+    'batches: while accepted.len() < n {
+        if next >= cap {
+            let s = Stop::AcceptanceFloor {
+                generation: t,
+                tolerance,
+                proposed,
+                accepted: accepted.len() as u64,
+            };
+            state.stopped = Some(s.clone());
+            return Ok(Progress::Stopped(s));
+        }
+        let end = next.saturating_add(batch).min(cap);
+        let mut inside = Vec::new();
+        let mut props: Vec<Option<usize>> = Vec::with_capacity((end - next) as usize);
+        for j in next..end {
+            let mut rng = keys::proposal_rng(cfg.seed, t, j);
+            let theta = proposer.propose(priors, &mut rng);
+            if theta.iter().zip(priors).all(|(x, p)| p.in_support(*x)) {
+                props.push(Some(inside.len()));
+                inside.push(Particle { index: j, theta });
+            } else {
+                props.push(None);
+            }
+        }
+        let dist = if inside.is_empty() {
+            Vec::new()
+        } else {
+            sim.distances(t, &inside)
+        };
+        if dist.len() != inside.len() {
+            return Err(AbcError::Distances {
+                expected: inside.len(),
+                got: dist.len(),
+            });
+        }
+        for (j, slot) in (next..end).zip(props) {
+            proposed = j + 1;
+            if let Some(k) = slot {
+                simulated += 1;
+                let d = dist[k];
+                if d.is_finite() && d <= tolerance {
+                    accepted.push((j, std::mem::take(&mut inside[k].theta), d));
+                    if accepted.len() == n {
+                        break 'batches;
+                    }
+                }
+            }
+        }
+        next = end;
+    }
+
+    let weights = match &proposer {
+        Proposer::Prior => vec![1.0 / n as f64; n],
+        Proposer::Kernel { prev, kernel, .. } => {
+            importance_weights(&accepted, priors, prev, kernel)
+        }
+    };
+    let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+    let particles = accepted
+        .into_iter()
+        .zip(weights)
+        .map(|((index, theta, distance), weight)| Accepted {
+            index,
+            theta,
+            weight,
+            distance,
+        })
+        .collect();
+    state.generations.push(Generation {
+        index: t,
+        tolerance,
+        proposed,
+        simulated,
+        accepted: n as u64,
+        acceptance_rate: n as f64 / proposed as f64,
+        ess,
+        particles,
+    });
+    Ok(Progress::Generation(t))
+}
+
+/// w_i ∝ π(θ_i) / Σ_j W_j K(θ_i | θ_j) (Toni et al. 2009, eq. in their
+/// algorithm's step S2.2), in log space with a fixed summation order, normalised.
+fn importance_weights<P: PriorDensity>(
+    accepted: &[(u64, Vec<f64>, f64)],
+    priors: &[P],
+    prev: &Generation,
+    kernel: &Kernel,
+) -> Vec<f64> {
+    let log_prev: Vec<f64> = prev.particles.iter().map(|p| p.weight.ln()).collect();
+    let mut work = vec![0.0; kernel.d];
+    let mut terms = vec![0.0; prev.particles.len()];
+    let log_w: Vec<f64> = accepted
+        .iter()
+        .map(|(_, theta, _)| {
+            let log_prior: f64 = theta.iter().zip(priors).map(|(x, p)| p.log_pdf(*x)).sum();
+            let mut max = f64::NEG_INFINITY;
+            for (term, (q, lw)) in terms.iter_mut().zip(prev.particles.iter().zip(&log_prev)) {
+                *term = lw + kernel.log_k(theta, &q.theta, &mut work);
+                max = max.max(*term);
+            }
+            let s: f64 = terms.iter().map(|x| (x - max).exp()).sum();
+            log_prior - (max + s.ln())
+        })
+        .collect();
+    let max = log_w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let w: Vec<f64> = log_w.iter().map(|x| (x - max).exp()).collect();
+    let total: f64 = w.iter().sum();
+    w.into_iter().map(|x| x / total).collect()
+}
+
+/// Runs generations until the calibration stops, calling `checkpoint` after
+/// each finished one (write the state there to resume after a kill).
+pub fn run<P: PriorDensity, S: Simulator>(
+    state: &mut AbcState,
+    priors: &[P],
+    sim: &S,
+    batch: usize,
+    mut checkpoint: impl FnMut(&AbcState),
+) -> Result<Stop, AbcError> {
+    loop {
+        match step(state, priors, sim, batch)? {
+            Progress::Generation(_) => checkpoint(state),
+            Progress::Stopped(s) => return Ok(s),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Calibration against history: ABC-SMC over a scenario's uncertain
+//! parameters, and forecast scores for a backtest. Above `run` in the layers:
+//! it may use `crate::core` and `crate::run`; nothing below uses it.
+//!
+//! - [`prior`]: priors in the scenario's own distribution syntax, with log-densities;
+//! - [`abc`]: the ABC-SMC algorithm, generic over the simulator;
+//! - [`keys`]: the random streams of a calibration;
+//! - [`distance`]: the distance between simulated summaries and observed records;
+//! - [`score`]: CRPS, PIT and bands of a simulated distribution against an observation;
+//! - [`exact`]: floats that survive a JSON checkpoint bit for bit;
+//! - [`special`]: erf, normal CDF, log-gamma, incomplete gamma.
+//!
+//! The method and its references: docs/calibration-method.md.
+
+pub mod abc;
+pub mod distance;
+pub mod exact;
+pub mod keys;
+pub mod prior;
+pub mod score;
+pub mod special;
+
+#[cfg(test)]
+mod tests;
+
+pub use abc::{
+    AbcConfig, AbcError, AbcState, Accepted, Generation, Particle, Progress, Simulator, Stop, run,
+    step,
+};
+pub use distance::{Observation, standardised_distance};
+pub use prior::{Prior, PriorDensity, PriorError};
+pub use score::RecordScore;
