@@ -68,8 +68,7 @@ impl Date {
         let shaped = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b
-                .iter()
+            && b.iter()
                 .enumerate()
                 .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shaped {
@@ -288,7 +287,10 @@ impl Problems<'_> {
 fn split_csv(text: &str, from: usize, problems: &mut Problems<'_>) -> Vec<Vec<Field>> {
     let mut records = Vec::new();
     let mut record: Vec<Field> = Vec::new();
-    let mut chars = text[from..].char_indices().map(|(i, c)| (i + from, c)).peekable();
+    let mut chars = text[from..]
+        .char_indices()
+        .map(|(i, c)| (i + from, c))
+        .peekable();
     let mut field = String::new();
     let mut start = from;
     let mut quoted = false; // inside quotes
@@ -615,9 +617,24 @@ fn check(rows: &[Vec<Field>], p: &mut Problems<'_>) -> Vec<Record> {
             }
             t.to_string()
         };
-        let id = key(0, &['-', '_', '.'], "a key of lowercase letters, digits, `-`, `_` and `.`", p);
-        let quantity = key(5, &['_'], "an identifier of lowercase letters, digits and `_`", p);
-        let source = key(10, &['-'], "a key of docs/sources.md (lowercase letters, digits and `-`)", p);
+        let id = key(
+            0,
+            &['-', '_', '.'],
+            "a key of lowercase letters, digits, `-`, `_` and `.`",
+            p,
+        );
+        let quantity = key(
+            5,
+            &['_'],
+            "an identifier of lowercase letters, digits and `_`",
+            p,
+        );
+        let source = key(
+            10,
+            &['-'],
+            "a key of docs/sources.md (lowercase letters, digits and `-`)",
+            p,
+        );
         let (series, s, e) = field(1);
         if has(1) && (series.trim().is_empty() || series.trim() != series) {
             p.push(
@@ -666,7 +683,13 @@ fn check(rows: &[Vec<Field>], p: &mut Problems<'_>) -> Vec<Record> {
             match Date::parse(t) {
                 Ok(d) => Some(d),
                 Err(m) => {
-                    p.push(COLUMNS[k], s, e, m, "write the date as YYYY-MM-DD, a real calendar day");
+                    p.push(
+                        COLUMNS[k],
+                        s,
+                        e,
+                        m,
+                        "write the date as YYYY-MM-DD, a real calendar day",
+                    );
                     whole = false;
                     None
                 }
@@ -844,7 +867,10 @@ mod tests {
         for n in 0..2000 {
             assert_eq!(day.days_since(origin), n, "{day}");
             day = if day.day < days_in_month(day.year, day.month) {
-                Date { day: day.day + 1, ..day }
+                Date {
+                    day: day.day + 1,
+                    ..day
+                }
             } else if day.month < 12 {
                 Date::new(day.year, day.month + 1, 1).expect("month")
             } else {
@@ -857,12 +883,27 @@ mod tests {
     fn dates_must_be_real_calendar_days() {
         assert_eq!(d("2024-02-29").to_string(), "2024-02-29");
         for bad in [
-            "2023-02-29", "2021-04-31", "2021-13-01", "2021-00-10", "2021-01-00", "0000-01-01",
-            "2021-1-01", "21-01-01", "2021/01/01", "2021-01-01 ", "", "２０２１-01-01", "2021-01-0x",
+            "2023-02-29",
+            "2021-04-31",
+            "2021-13-01",
+            "2021-00-10",
+            "2021-01-00",
+            "0000-01-01",
+            "2021-1-01",
+            "21-01-01",
+            "2021/01/01",
+            "2021-01-01 ",
+            "",
+            "２０２１-01-01",
+            "2021-01-0x",
         ] {
             assert!(Date::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(Date::parse("2023-02-29").unwrap_err().contains("has 28 days"));
+        assert!(
+            Date::parse("2023-02-29")
+                .unwrap_err()
+                .contains("has 28 days")
+        );
     }
 
     #[test]
@@ -874,8 +915,21 @@ mod tests {
         assert_eq!(p("2023-Q3").unwrap(), "2023-07-01..2023-09-30");
         assert_eq!(p("2024-02").unwrap(), "2024-02-01..2024-02-29");
         assert_eq!(p("2022-04-16").unwrap(), "2022-04-16..2022-04-16");
-        assert_eq!(p("2023-02-19..2023-02-25").unwrap(), "2023-02-19..2023-02-25");
-        for bad in ["", "22", "2022-H3", "2022-Q5", "2022-13", "FY2023", "2022-", "..", "2022-ÿÿ"] {
+        assert_eq!(
+            p("2023-02-19..2023-02-25").unwrap(),
+            "2023-02-19..2023-02-25"
+        );
+        for bad in [
+            "",
+            "22",
+            "2022-H3",
+            "2022-Q5",
+            "2022-13",
+            "FY2023",
+            "2022-",
+            "..",
+            "2022-ÿÿ",
+        ] {
             assert!(period_dates(bad).is_err(), "{bad:?}");
         }
     }
@@ -934,7 +988,10 @@ mod tests {
         );
         let got = problems(&text);
         let want = [
-            ("t.csv:3:32", "`2022-02-30` is not a calendar date: 2022-02 has 28 days"),
+            (
+                "t.csv:3:32",
+                "`2022-02-30` is not a calendar date: 2022-02 has 28 days",
+            ),
             ("t.csv:4:51", "end 2022-04-01 is before start 2022-04-16"),
             ("t.csv:5:1", "id `ok` is already used on line 2"),
             ("t.csv:5:54", "value -3 is negative"),
@@ -949,30 +1006,50 @@ mod tests {
         ];
         let mut got_sorted = got.clone();
         got_sorted.sort();
-        let mut want_sorted: Vec<(String, String)> =
-            want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let mut want_sorted: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         want_sorted.sort();
         assert_eq!(got_sorted, want_sorted, "{got:#?}");
     }
 
     #[test]
     fn header_problems_name_the_column() {
-        let got = problems(
-            "id,series,period,start,end,quantity,unit,metrc,value,sd,source,note,extra\n",
-        );
-        assert!(got.contains(&("t.csv:1:42".into(), "unknown column `metrc`".into())), "{got:?}");
-        assert!(got.contains(&("t.csv:1:69".into(), "unknown column `extra`".into())), "{got:?}");
-        assert!(got.contains(&("t.csv:1:1".into(), "column `metric` is missing".into())), "{got:?}");
-        let e = Observed::parse("t.csv", "id,id\n").unwrap_err();
-        assert!(e.problems().iter().any(|p| p.message == "column `id` appears twice"));
+        let got =
+            problems("id,series,period,start,end,quantity,unit,metrc,value,sd,source,note,extra\n");
         assert!(
-            Observed::parse("t.csv", "id,series,period,start,end,quantity,unit,metrc,value,sd,source,note\n")
-                .unwrap_err()
-                .problems()
-                .iter()
-                .any(|p| p.help.contains("did you mean `metric`?"))
+            got.contains(&("t.csv:1:42".into(), "unknown column `metrc`".into())),
+            "{got:?}"
         );
-        assert_eq!(problems(""), [("t.csv:1:1".into(), "the file is empty".into())]);
+        assert!(
+            got.contains(&("t.csv:1:69".into(), "unknown column `extra`".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("t.csv:1:1".into(), "column `metric` is missing".into())),
+            "{got:?}"
+        );
+        let e = Observed::parse("t.csv", "id,id\n").unwrap_err();
+        assert!(
+            e.problems()
+                .iter()
+                .any(|p| p.message == "column `id` appears twice")
+        );
+        assert!(
+            Observed::parse(
+                "t.csv",
+                "id,series,period,start,end,quantity,unit,metrc,value,sd,source,note\n"
+            )
+            .unwrap_err()
+            .problems()
+            .iter()
+            .any(|p| p.help.contains("did you mean `metric`?"))
+        );
+        assert_eq!(
+            problems(""),
+            [("t.csv:1:1".into(), "the file is empty".into())]
+        );
     }
 
     #[test]
@@ -984,9 +1061,24 @@ mod tests {
              c,NEWS,2022,2022-01-01,2022-12-31,attacks,attacks,,1,1,news,\"open\n"
         );
         let got = problems(&text);
-        assert!(got.contains(&("t.csv:2:62".into(), "a quote inside an unquoted field".into())), "{got:?}");
-        assert!(got.contains(&("t.csv:3:1".into(), "10 fields where the header has 12".into())), "{got:?}");
-        assert!(got.contains(&("t.csv:4:61".into(), "a quoted field is never closed".into())), "{got:?}");
+        assert!(
+            got.contains(&(
+                "t.csv:2:62".into(),
+                "a quote inside an unquoted field".into()
+            )),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(
+                "t.csv:3:1".into(),
+                "10 fields where the header has 12".into()
+            )),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("t.csv:4:61".into(), "a quoted field is never closed".into())),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -998,17 +1090,36 @@ mod tests {
             e.code().map(|c| c.to_string()).as_deref(),
             Some("escalate::observed::invalid")
         );
-        let related: Vec<String> = e.related().expect("related").map(|p| p.to_string()).collect();
+        let related: Vec<String> = e
+            .related()
+            .expect("related")
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(related.len(), 3);
-        assert!(related.iter().all(|r| r.starts_with("t.csv:2:")), "{related:?}");
+        assert!(
+            related.iter().all(|r| r.starts_with("t.csv:2:")),
+            "{related:?}"
+        );
         assert!(e.problems().iter().all(|p| !p.help.is_empty()));
     }
 
     #[test]
     fn garbage_never_panics() {
         let samples = [
-            "\"", "\"\"", ",,,\n,,", "\r", "\r\n\r\n", "id\n\"a\"b", "é,é\né", "\u{feff}", "\u{feff}\"",
-            "id,series\n\"x", "\n\n\nid", "a\"\"b,\"c\"\"d\"", ",\n,\n,", "\"\u{feff}\"\r\r\n",
+            "\"",
+            "\"\"",
+            ",,,\n,,",
+            "\r",
+            "\r\n\r\n",
+            "id\n\"a\"b",
+            "é,é\né",
+            "\u{feff}",
+            "\u{feff}\"",
+            "id,series\n\"x",
+            "\n\n\nid",
+            "a\"\"b,\"c\"\"d\"",
+            ",\n,\n,",
+            "\"\u{feff}\"\r\r\n",
         ];
         for s in samples {
             let _ = Observed::parse("t.csv", s);
@@ -1031,6 +1142,10 @@ mod tests {
         std::fs::write(&path, b"id,\xff\n").expect("write");
         let e = Observed::read(&path).unwrap_err();
         assert_eq!(e.problems().len(), 1);
-        assert!(e.problems()[0].location.ends_with("x.csv:1:4"), "{:?}", e.problems()[0]);
+        assert!(
+            e.problems()[0].location.ends_with("x.csv:1:4"),
+            "{:?}",
+            e.problems()[0]
+        );
     }
 }

@@ -54,13 +54,34 @@ fn observed_records_per_series_and_year_match_the_figures() {
     // PICSS: 2021 attacks, deaths in attacks, civilians, security, militants
     // killed, combined; 2022 year and halves of attacks and deaths; 2023
     // attacks, first half, deaths, militants killed, combined.
-    assert_eq!((count("PICSS", 2021), count("PICSS", 2022), count("PICSS", 2023)), (6, 6, 5));
+    assert_eq!(
+        (
+            count("PICSS", 2021),
+            count("PICSS", 2022),
+            count("PICSS", 2023)
+        ),
+        (6, 6, 5)
+    );
     // CRSS: 2021 total, attacks, operations, militants; 2022 total; 2023
     // total, security, militants, civilians and four quarters.
-    assert_eq!((count("CRSS", 2021), count("CRSS", 2022), count("CRSS", 2023)), (4, 1, 8));
+    assert_eq!(
+        (
+            count("CRSS", 2021),
+            count("CRSS", 2022),
+            count("CRSS", 2023)
+        ),
+        (4, 1, 8)
+    );
     // PIPS: 2021 attacks, killed and three categories; 2022 attacks, killed,
     // security; 2023 attacks.
-    assert_eq!((count("PIPS", 2021), count("PIPS", 2022), count("PIPS", 2023)), (5, 3, 1));
+    assert_eq!(
+        (
+            count("PIPS", 2021),
+            count("PIPS", 2022),
+            count("PIPS", 2023)
+        ),
+        (5, 3, 1)
+    );
 
     let value = |id: &str| o.get(id).unwrap_or_else(|| panic!("record {id}")).value;
     for (id, v) in [
@@ -98,14 +119,22 @@ fn observed_records_per_series_and_year_match_the_figures() {
         assert_eq!(value(id), v, "{id}");
     }
     // Parts and wholes as the series report them.
-    assert_eq!(value("picss-2022-h1-deaths-in-attacks") + value("picss-2022-h2-deaths-in-attacks"), 539.0);
-    assert_eq!(value("picss-2022-h1-attacks") + value("picss-2022-h2-attacks"), 379.0);
+    assert_eq!(
+        value("picss-2022-h1-deaths-in-attacks") + value("picss-2022-h2-deaths-in-attacks"),
+        539.0
+    );
+    assert_eq!(
+        value("picss-2022-h1-attacks") + value("picss-2022-h2-attacks"),
+        379.0
+    );
     let quarters: f64 = (1..=4)
         .map(|q| value(&format!("crss-2023-q{q}-fatalities-total")))
         .sum();
     assert_eq!(quarters, 1524.0);
     assert_eq!(
-        value("pips-2021-deaths-security") + value("pips-2021-deaths-civilian") + value("pips-2021-deaths-militant-in-attacks"),
+        value("pips-2021-deaths-security")
+            + value("pips-2021-deaths-civilian")
+            + value("pips-2021-deaths-militant-in-attacks"),
         335.0
     );
 }
@@ -155,8 +184,17 @@ fn observed_windows_fit_the_backtest_or_are_flagged() {
     // the takeover; README says so.
     assert_eq!(before_origin.len(), 15);
     for r in before_origin {
-        assert_eq!((r.period.as_str(), r.start), ("2021", date("2021-01-01")), "{}", r.id);
-        assert!(["PICSS", "CRSS", "PIPS"].contains(&r.series.as_str()), "{}", r.id);
+        assert_eq!(
+            (r.period.as_str(), r.start),
+            ("2021", date("2021-01-01")),
+            "{}",
+            r.id
+        );
+        assert!(
+            ["PICSS", "CRSS", "PIPS"].contains(&r.series.as_str()),
+            "{}",
+            r.id
+        );
     }
 }
 
@@ -179,7 +217,10 @@ fn observed_sources_are_all_documented() {
     }
     let used: BTreeSet<String> = shipped().records.iter().map(|r| r.source.clone()).collect();
     let missing: Vec<&String> = used.difference(&keys).collect();
-    assert!(missing.is_empty(), "sources not in docs/sources.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "sources not in docs/sources.md: {missing:?}"
+    );
 }
 
 #[test]
@@ -204,9 +245,14 @@ fn observed_metrics_are_metrics_of_the_flagship() {
                 assert_eq!(*unit, r.unit, "{}: unit of {m}", r.id);
             }
             None => {
-                assert!(r.note.contains("engine"), "{}: the note says why there is no metric", r.id);
                 assert!(
-                    readme.contains(&format!("`{}`", r.id)) || readme.contains(&format!("`{}` (", r.quantity)),
+                    r.note.contains("engine"),
+                    "{}: the note says why there is no metric",
+                    r.id
+                );
+                assert!(
+                    readme.contains(&format!("`{}`", r.id))
+                        || readme.contains(&format!("`{}` (", r.quantity)),
                     "{}: README's list of records with no metric misses it",
                     r.id
                 );
@@ -228,7 +274,10 @@ fn observed_a_damaged_copy_reports_every_problem_at_its_line() {
     let end_col = lines[2].find("2021-12-32").expect("date") + 1;
     assert_eq!(
         locations,
-        [format!("copy.csv:3:{end_col}"), format!("copy.csv:{}:1", lines.len())],
+        [
+            format!("copy.csv:3:{end_col}"),
+            format!("copy.csv:{}:1", lines.len())
+        ],
         "{e:?}"
     );
 }
