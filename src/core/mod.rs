@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod observed;
 pub mod policy_file;
 pub mod scenario;
 pub mod stats;
