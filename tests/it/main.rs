@@ -10,6 +10,7 @@ mod compare_crn;
 mod determinism;
 mod io_layer;
 mod levers;
+mod periods;
 mod report_atomic;
 mod report_csv;
 mod report_html;
