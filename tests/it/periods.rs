@@ -135,7 +135,11 @@ fn disjoint_periods_sum_to_the_run_and_a_year_to_its_quarters() {
         for m in windowed(&model) {
             let at = |p: &str| r[&format!("{m}@{p}")];
             let q: u64 = quarters.iter().map(|p| at(p)).sum();
-            assert_eq!(at("lead") + q, r[&m], "trial {i}: {m} over lead and quarters");
+            assert_eq!(
+                at("lead") + q,
+                r[&m],
+                "trial {i}: {m} over lead and quarters"
+            );
             assert_eq!(at("2022"), q, "trial {i}: {m}@2022 and its quarters");
             assert_eq!(
                 at("2022-H1"),
@@ -191,9 +195,7 @@ fn period_values_agree_with_the_trace_day_by_day() {
                     row[1] += deaths.iter().sum::<u64>();
                     row[2] += deaths[0];
                 }
-                TraceEvent::Lever {
-                    deaths, lever, ..
-                } => {
+                TraceEvent::Lever { deaths, lever, .. } => {
                     row[1] += deaths.iter().sum::<u64>();
                     row[2] += deaths[0];
                     // In minimal.ron every strike is across the border.
@@ -317,7 +319,11 @@ fn flat(o: &Run) -> String {
 /// `file:line:col` of the first occurrence of `needle` in a file (1-based).
 fn location(file: &str, needle: &str) -> String {
     let text = std::fs::read_to_string(project(file)).unwrap();
-    assert_eq!(text.matches(needle).count(), 1, "`{needle}` unique in {file}");
+    assert_eq!(
+        text.matches(needle).count(),
+        1,
+        "`{needle}` unique in {file}"
+    );
     let offset = text.find(needle).unwrap();
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -375,16 +381,21 @@ fn a_shorter_horizon_refuses_the_periods_it_cuts() {
         ("302)", "2022-Q3"),
         ("364),\n        Period(name: \"day-0\"", "2022-Q4"),
     ] {
-        let want = format!(
-            "{}: period `{name}` ends on day",
-            location(FIXTURE, needle)
-        );
+        let want = format!("{}: period `{name}` ends on day", location(FIXTURE, needle));
         assert!(e.contains(&want), "missing `{want}` in:\n{e}");
         assert!(e.contains("past the horizon of 300 days"), "{e}");
     }
     // A horizon that keeps every period runs.
     command()
-        .args(["run", FIXTURE, "--horizon", "365", "--trials", "10", "--quiet"])
+        .args([
+            "run",
+            FIXTURE,
+            "--horizon",
+            "365",
+            "--trials",
+            "10",
+            "--quiet",
+        ])
         .run()
         .assert_success();
 }
@@ -427,9 +438,11 @@ fn with_periods_replaces_and_checks() {
     };
     let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(problems.len(), 4, "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains(
-        "period `late` ends on day 365, past the horizon of 365 days"
-    )));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("period `late` ends on day 365, past the horizon of 365 days"))
+    );
     assert!(messages.contains(&"period name `late` is used twice"));
     assert!(messages.iter().any(|m| m.contains("`x.y`")));
     assert!(messages.contains(&"period `x.y` starts on day 5 after its last day 4"));
@@ -480,7 +493,9 @@ fn read(p: &Path) -> Vec<u8> {
 fn merged_shards_with_periods_equal_the_single_run() {
     let dir = Sandbox::new();
     let d = dir.path();
-    let base = ["run", FIXTURE, "--trials", "2501", "--seed", "13", "--quiet"];
+    let base = [
+        "run", FIXTURE, "--trials", "2501", "--seed", "13", "--quiet",
+    ];
     let mut single = base.to_vec();
     single.extend(["--json", "single.json"]);
     escalate_in(d, &single).assert_success();

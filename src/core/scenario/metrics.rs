@@ -538,4 +538,67 @@ mod tests {
             assert_eq!(d.unit, unit, "{}", d.name);
         }
     }
+
+    #[test]
+    fn windowed_metrics_are_the_additive_counts() {
+        use MetricKind::*;
+        for b in crate::core::scenario::BUNDLED {
+            let s =
+                crate::core::scenario::parse(&crate::core::scenario::Source::bundled(b)).unwrap();
+            let layout = MetricLayout::new(&s);
+            assert!(
+                layout.windowed.windows(2).all(|w| w[0] < w[1]),
+                "record order"
+            );
+            let not_windowed = [
+                "fighters_end.",
+                "first_strike_",
+                "peak_rung.",
+                "final_rung.",
+                "days_at.",
+            ];
+            for d in &layout.defs {
+                let windowed = layout
+                    .windowed
+                    .iter()
+                    .any(|&s| layout.defs[s].name == d.name);
+                let state = not_windowed.iter().any(|p| d.name.starts_with(p));
+                assert_eq!(windowed, !state, "{}: {}", b.name, d.name);
+                if windowed {
+                    assert!(!d.optional);
+                    assert!(matches!(
+                        d.kind,
+                        Attacks | Killed | Strikes | Deported | ThousandUsd | Days | Ceasefires
+                    ));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn periods_follow_every_other_metric() {
+        let b = &crate::core::scenario::BUNDLED[1];
+        let mut s =
+            crate::core::scenario::parse(&crate::core::scenario::Source::bundled(b)).unwrap();
+        let plain = MetricLayout::new(&s);
+        let p = |name: &str, first_day, last_day| crate::core::scenario::Period {
+            name: name.into(),
+            first_day,
+            last_day,
+        };
+        s.periods = vec![p("y", 10, 99), p("a", 0, 9), p("b", 10, 49)];
+        let l = MetricLayout::new(&s);
+        let (n, w) = (plain.len(), plain.windowed.len());
+        assert_eq!(l.len(), n + 3 * w);
+        assert_eq!(l.windowed, plain.windowed);
+        assert_eq!(l.marks, [9, 49, 99]);
+        let slots: Vec<_> = l.periods.iter().map(|p| (p.first, p.from, p.to)).collect();
+        assert_eq!(
+            slots,
+            [(n, Some(0), 2), (n + w, None, 0), (n + 2 * w, Some(0), 1)]
+        );
+        assert_eq!(l.defs[n].name, "attacks@y");
+        assert_eq!(l.defs[n + w + 1].name, "deaths@a");
+        assert_eq!(l.index("ceasefires_broken@b"), Some(l.len() - 1));
+    }
 }
