@@ -11,6 +11,7 @@ mod determinism;
 mod io_layer;
 mod levers;
 mod observed;
+mod periods;
 mod report_atomic;
 mod report_csv;
 mod report_html;

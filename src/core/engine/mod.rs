@@ -147,6 +147,9 @@ pub struct Trial<'m> {
     /// The trial's per-day paths.
     pub paths: Paths,
     m: Vec<u64>,
+    /// `marked[k * windowed + j]`: metric `windowed[j]` at the end of day
+    /// `marks[k]` (the running totals periods are differences of).
+    marked: Vec<u64>,
     rngs: [ChaCha8Rng; 4],
     rule_rngs: Vec<ChaCha8Rng>,
     /// Where the lever being applied draws its random effects.
@@ -204,6 +207,7 @@ impl<'m> Trial<'m> {
                 deaths: vec![0; h],
             },
             m: vec![0; model.metrics.len()],
+            marked: vec![0; model.metrics.marks.len() * model.metrics.windowed.len()],
             rngs: [seedless(), seedless(), seedless(), seedless()],
             rule_rngs: model.rules.iter().map(|_| seedless()).collect(),
             effect: EffectStream::Shared(Purpose::Decisions),
@@ -220,10 +224,52 @@ impl<'m> Trial<'m> {
         tracer: &mut T,
     ) {
         self.reset(keys, trial);
-        for t in 0..self.h {
+        // The days run in stretches ending at the period marks (one stretch,
+        // 0..horizon, when there are no periods), so recording periods costs
+        // nothing per day: a copy of the running totals at each mark.
+        let mut t = 0;
+        for (k, &mark) in self.model.metrics.marks.iter().enumerate() {
+            let end = (mark as usize + 1).min(self.h);
+            while t < end {
+                self.day(t, tracer);
+                t += 1;
+            }
+            self.mark(k);
+        }
+        while t < self.h {
             self.day(t, tracer);
+            t += 1;
         }
         self.finish(trial, out);
+    }
+
+    /// Copies the running totals of the additive metrics at mark `k`.
+    fn mark(&mut self, k: usize) {
+        let windowed = &self.model.metrics.windowed;
+        let row = &mut self.marked[k * windowed.len()..(k + 1) * windowed.len()];
+        for (r, &s) in row.iter_mut().zip(windowed) {
+            *r = self.m[s];
+        }
+    }
+
+    /// Each period's metrics: the running totals at its end less those at the
+    /// end of the day before it began.
+    fn periods(&mut self) {
+        let metrics = &self.model.metrics;
+        let w = metrics.windowed.len();
+        for p in &metrics.periods {
+            let to = &self.marked[p.to * w..(p.to + 1) * w];
+            let out = &mut self.m[p.first..p.first + w];
+            match p.from {
+                Some(f) => {
+                    let from = &self.marked[f * w..(f + 1) * w];
+                    for ((o, &b), &a) in out.iter_mut().zip(to).zip(from) {
+                        *o = b - a;
+                    }
+                }
+                None => out.copy_from_slice(to),
+            }
+        }
     }
 
     fn reset(&mut self, keys: &StreamKeys, trial: u64) {
@@ -1069,6 +1115,7 @@ impl<'m> Trial<'m> {
         for d in 0..model.dyads.len() {
             self.m[model.metrics.dyads[d].last] = self.rung[d] as u64;
         }
+        self.periods();
         out.trial = trial;
         out.metrics.copy_from_slice(&self.m);
         out.params.copy_from_slice(&self.v);

@@ -10,6 +10,11 @@
 //! Every metric is a non-negative integer (people, attacks, days, thousands of
 //! US dollars), so sums and histograms merge exactly. An optional metric (the
 //! day of the first cross-border strike) records [`NONE`] when it did not happen.
+//!
+//! A scenario's `periods` add, after every other metric, each additive metric
+//! (see [`MetricLayout::windowed`]) over each period: `attacks@2023` is the
+//! attacks of the days of period `2023`. They are ordinary metrics in every
+//! other respect; with no periods the catalogue is unchanged.
 
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +106,24 @@ pub struct DyadSlots {
     pub days_at: usize,
 }
 
+/// Slots of one period's metrics.
+#[derive(Debug, Clone)]
+pub struct PeriodSlots {
+    /// The period's name (the part after `@`).
+    pub name: String,
+    /// First day, 0-based.
+    pub first_day: u32,
+    /// Last day, 0-based, inclusive.
+    pub last_day: u32,
+    /// First slot: the period's value of `windowed[j]` is at slot `first + j`.
+    pub first: usize,
+    /// The mark (index into [`MetricLayout::marks`]) at the end of day
+    /// `first_day - 1`; `None` when the period starts on day 0.
+    pub from: Option<usize>,
+    /// The mark at the end of `last_day`.
+    pub to: usize,
+}
+
 /// Where each metric lives in a trial's record.
 #[derive(Debug, Clone)]
 pub struct MetricLayout {
@@ -138,6 +161,19 @@ pub struct MetricLayout {
     pub ceasefires_broken: usize,
     /// Per dyad slots.
     pub dyads: Vec<DyadSlots>,
+    /// Slots of the additive metrics, in record order: those that only ever
+    /// grow by what happens on a day, so a window's value is the difference of
+    /// two running totals. Attacks (all and per group), deaths (all, by
+    /// category, per actor and category, in attacks on each state), strikes,
+    /// deported, trade lost, closure days, ceasefires made and broken. Not
+    /// fighters, rungs, days at rungs or the first strike.
+    pub windowed: Vec<usize>,
+    /// The periods, in file order; their metrics follow every other metric.
+    pub periods: Vec<PeriodSlots>,
+    /// The days (ascending, distinct) at whose end the engine copies the
+    /// running totals of `windowed`: each period's last day and the day
+    /// before its first (when that is not day 0).
+    pub marks: Vec<u32>,
 }
 
 const CATEGORIES: [&str; 3] = ["civilian", "security", "militant"];
@@ -334,6 +370,47 @@ impl MetricLayout {
                 days_at,
             });
         }
+        let mut windowed: Vec<usize> = [attacks, deaths, strikes, deported, trade_lost]
+            .into_iter()
+            .chain(deaths_by_category)
+            .chain(actor_deaths.iter().flatten().flatten().copied())
+            .chain(attack_deaths.iter().flatten().copied())
+            .chain(group_attacks.iter().flatten().copied())
+            .chain([closure_days, ceasefires_made, ceasefires_broken])
+            .collect();
+        windowed.sort_unstable();
+        let mut marks: Vec<u32> = s
+            .periods
+            .iter()
+            .flat_map(|p| [p.first_day.checked_sub(1), Some(p.last_day)])
+            .flatten()
+            .collect();
+        marks.sort_unstable();
+        marks.dedup();
+        let mark = |day: u32| marks.binary_search(&day).expect("every mark is listed");
+        let mut periods = Vec::new();
+        for p in &s.periods {
+            let first = defs.len();
+            for &j in &windowed {
+                let base = &defs[j];
+                defs.push(MetricDef {
+                    name: format!("{}@{}", base.name, p.name),
+                    description: format!(
+                        "{} in {} (days {} to {})",
+                        base.description, p.name, p.first_day, p.last_day
+                    ),
+                    ..base.clone()
+                });
+            }
+            periods.push(PeriodSlots {
+                name: p.name.clone(),
+                first_day: p.first_day,
+                last_day: p.last_day,
+                first,
+                from: p.first_day.checked_sub(1).map(mark),
+                to: mark(p.last_day),
+            });
+        }
         MetricLayout {
             defs,
             attacks,
@@ -352,6 +429,9 @@ impl MetricLayout {
             ceasefires_made,
             ceasefires_broken,
             dyads,
+            windowed,
+            periods,
+            marks,
         }
     }
 
@@ -457,5 +537,68 @@ mod tests {
             };
             assert_eq!(d.unit, unit, "{}", d.name);
         }
+    }
+
+    #[test]
+    fn windowed_metrics_are_the_additive_counts() {
+        use MetricKind::*;
+        for b in crate::core::scenario::BUNDLED {
+            let s =
+                crate::core::scenario::parse(&crate::core::scenario::Source::bundled(b)).unwrap();
+            let layout = MetricLayout::new(&s);
+            assert!(
+                layout.windowed.windows(2).all(|w| w[0] < w[1]),
+                "record order"
+            );
+            let not_windowed = [
+                "fighters_end.",
+                "first_strike_",
+                "peak_rung.",
+                "final_rung.",
+                "days_at.",
+            ];
+            for d in &layout.defs {
+                let windowed = layout
+                    .windowed
+                    .iter()
+                    .any(|&s| layout.defs[s].name == d.name);
+                let state = not_windowed.iter().any(|p| d.name.starts_with(p));
+                assert_eq!(windowed, !state, "{}: {}", b.name, d.name);
+                if windowed {
+                    assert!(!d.optional);
+                    assert!(matches!(
+                        d.kind,
+                        Attacks | Killed | Strikes | Deported | ThousandUsd | Days | Ceasefires
+                    ));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn periods_follow_every_other_metric() {
+        let b = &crate::core::scenario::BUNDLED[1];
+        let mut s =
+            crate::core::scenario::parse(&crate::core::scenario::Source::bundled(b)).unwrap();
+        let plain = MetricLayout::new(&s);
+        let p = |name: &str, first_day, last_day| crate::core::scenario::Period {
+            name: name.into(),
+            first_day,
+            last_day,
+        };
+        s.periods = vec![p("y", 10, 99), p("a", 0, 9), p("b", 10, 49)];
+        let l = MetricLayout::new(&s);
+        let (n, w) = (plain.len(), plain.windowed.len());
+        assert_eq!(l.len(), n + 3 * w);
+        assert_eq!(l.windowed, plain.windowed);
+        assert_eq!(l.marks, [9, 49, 99]);
+        let slots: Vec<_> = l.periods.iter().map(|p| (p.first, p.from, p.to)).collect();
+        assert_eq!(
+            slots,
+            [(n, Some(0), 2), (n + w, None, 0), (n + 2 * w, Some(0), 1)]
+        );
+        assert_eq!(l.defs[n].name, "attacks@y");
+        assert_eq!(l.defs[n + w + 1].name, "deaths@a");
+        assert_eq!(l.index("ceasefires_broken@b"), Some(l.len() - 1));
     }
 }

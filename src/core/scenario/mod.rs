@@ -238,6 +238,20 @@ impl Validated {
         s.horizon = horizon;
         validate(s, src)
     }
+
+    /// The same scenario with `periods` in place of its own, validated again
+    /// (for periods that come from elsewhere than the file, such as an
+    /// observed-data file). Problems with a period the file does not hold are
+    /// placed at the start of `src`; their messages name the period.
+    pub fn with_periods(
+        &self,
+        periods: Vec<Period>,
+        src: &Source,
+    ) -> Result<Validated, ScenarioError> {
+        let mut s = self.scenario.clone();
+        s.periods = periods;
+        validate(s, src)
+    }
 }
 
 fn apply_override(

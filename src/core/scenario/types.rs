@@ -51,6 +51,24 @@ pub struct Scenario {
     /// Named alternative policies (sets of rule changes and overrides).
     #[serde(default)]
     pub policies: Vec<Policy>,
+    /// Named windows of days over which the additive metrics are also
+    /// reported (`attacks@2023`); none by default.
+    #[serde(default)]
+    pub periods: Vec<Period>,
+}
+
+/// A named window of days (0-based, both ends inclusive). Every additive
+/// metric `M` is also reported over it, as the metric `M@NAME`. Periods may
+/// overlap (a year and its quarters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// Name, unique among the periods; letters, digits, `_` and `-`.
+    pub name: String,
+    /// First day of the window (0-based).
+    pub first_day: u32,
+    /// Last day of the window (0-based, inclusive), before the horizon.
+    pub last_day: u32,
 }
 
 /// Global dynamics of tension, rungs and counter-terror pressure.

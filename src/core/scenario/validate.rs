@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::paths::for_each_param;
 use super::types::*;
 
+/// The most periods a scenario may name.
+pub const MAX_PERIODS: usize = 64;
+
 /// A problem before it is placed in the file: the structural path, what, how to fix.
 #[derive(Debug, Clone)]
 pub struct RawProblem {
@@ -165,7 +168,69 @@ impl<'s> Checker<'s> {
         self.check_events();
         self.check_outcomes();
         self.check_policies();
+        self.check_periods();
         self.check_ranges();
+    }
+
+    fn check_periods(&mut self) {
+        let s = self.s;
+        if s.periods.len() > MAX_PERIODS {
+            self.problem(
+                "periods",
+                format!(
+                    "{} periods; at most {MAX_PERIODS} are allowed",
+                    s.periods.len()
+                ),
+                "keep the periods you compare against (each adds a set of metrics)",
+            );
+        }
+        let mut names = BTreeSet::new();
+        for (i, p) in s.periods.iter().enumerate() {
+            let name = &p.name;
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                self.problem(
+                    format!("periods[{i}].name"),
+                    format!("period name `{name}` is empty or holds a character other than A-Z a-z 0-9 _ -"),
+                    "use letters, digits, `_` and `-`, e.g. \"2023-Q3\": the name is part of metric names",
+                );
+            }
+            if !names.insert(name.as_str()) {
+                self.problem(
+                    format!("periods[{i}].name"),
+                    format!("period name `{name}` is used twice"),
+                    "give each period a distinct name",
+                );
+            }
+            if p.first_day > p.last_day {
+                self.problem(
+                    format!("periods[{i}].first_day"),
+                    format!(
+                        "period `{name}` starts on day {} after its last day {}",
+                        p.first_day, p.last_day
+                    ),
+                    "days are 0-based and inclusive: first_day <= last_day",
+                );
+            }
+            if p.last_day >= s.horizon {
+                self.problem(
+                    format!("periods[{i}].last_day"),
+                    format!(
+                        "period `{name}` ends on day {}, past the horizon of {} days (days 0 to {})",
+                        p.last_day,
+                        s.horizon,
+                        s.horizon.saturating_sub(1)
+                    ),
+                    format!(
+                        "use a last_day below {} (days are 0-based), or a longer horizon",
+                        s.horizon
+                    ),
+                );
+            }
+        }
     }
 
     fn check_actors(&mut self) {
