@@ -17,6 +17,7 @@ mod report_csv;
 mod report_html;
 mod report_terminal;
 mod report_wilson;
+mod scenario_2021;
 mod sensitivity;
 mod shard_merge;
 mod slurm;

@@ -48,6 +48,11 @@ pub const BUNDLED: &[Bundled] = &[
         text: include_str!("../../../scenarios/pak-afghan-2024.ron"),
     },
     Bundled {
+        name: "pak-afghan-2021",
+        summary: "The Taliban takeover (15 Aug 2021) to the end of 2023: truces, strikes, closures, deportations on their days",
+        text: include_str!("../../../scenarios/pak-afghan-2021.ron"),
+    },
+    Bundled {
         name: "minimal",
         summary: "The smallest useful scenario: two states, one armed group, three levers",
         text: include_str!("../../../scenarios/minimal.ron"),
