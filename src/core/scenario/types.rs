@@ -55,6 +55,10 @@ pub struct Scenario {
     /// reported (`attacks@2023`); none by default.
     #[serde(default)]
     pub periods: Vec<Period>,
+    /// The calendar date of day 0, `YYYY-MM-DD` (optional): what maps dated
+    /// observations (`data/observed/`) to days of the scenario.
+    #[serde(default)]
+    pub start_date: Option<String>,
 }
 
 /// A named window of days (0-based, both ends inclusive). Every additive

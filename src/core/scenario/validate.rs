@@ -169,7 +169,20 @@ impl<'s> Checker<'s> {
         self.check_outcomes();
         self.check_policies();
         self.check_periods();
+        self.check_start_date();
         self.check_ranges();
+    }
+
+    fn check_start_date(&mut self) {
+        if let Some(d) = &self.s.start_date
+            && let Err(why) = crate::core::observed::Date::parse(d)
+        {
+            self.problem(
+                "start_date",
+                format!("start_date \"{d}\": {why}"),
+                "write the calendar date of day 0 as \"YYYY-MM-DD\", e.g. \"2021-08-15\"",
+            );
+        }
     }
 
     fn check_periods(&mut self) {
