@@ -495,6 +495,8 @@ impl Observed {
         let from = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let rows = split_csv(text, from, &mut p);
         let records = check(&rows, &mut p);
+        // In reading order, whatever order the checks ran in.
+        p.list.sort_by_key(|q| (q.line, q.col));
         if p.list.is_empty() {
             Ok(Observed {
                 name: name.to_string(),
