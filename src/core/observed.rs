@@ -495,6 +495,8 @@ impl Observed {
         let from = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let rows = split_csv(text, from, &mut p);
         let records = check(&rows, &mut p);
+        // In reading order, whatever order the checks ran in.
+        p.list.sort_by_key(|q| (q.line, q.col));
         if p.list.is_empty() {
             Ok(Observed {
                 name: name.to_string(),
@@ -1147,5 +1149,36 @@ mod tests {
             "{:?}",
             e.problems()[0]
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_reports_problems_inside_it(s in "[a-z0-9,\"\r\n.\\- é]{0,200}") {
+            let text = format!("{HEADER}{s}");
+            if let Err(e) = Observed::parse("t.csv", &text) {
+                let lines = text.split('\n').count();
+                for p in e.problems() {
+                    proptest::prop_assert!(p.line >= 1 && p.line <= lines, "{p:?}");
+                    proptest::prop_assert!(p.col >= 1, "{p:?}");
+                    proptest::prop_assert!(p.span.offset() + p.span.len() <= text.len(), "{p:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn days_since_is_antisymmetric_and_a_new_year_is_365_or_366_days(
+            y in 1i32..9999, m in 1u32..=12, d in 1u32..=28, y2 in 1i32..9999
+        ) {
+            let a = Date::new(y, m, d).expect("date");
+            let b = Date::new(y2, 1, 1).expect("date");
+            proptest::prop_assert_eq!(a.days_since(b), -b.days_since(a));
+            if y < 9999 {
+                let next = Date::new(y + 1, 1, 1).expect("date");
+                let this = Date::new(y, 1, 1).expect("date");
+                let len = if is_leap(y) { 366 } else { 365 };
+                proptest::prop_assert_eq!(next.days_since(this), len);
+            }
+            proptest::prop_assert_eq!(Date::parse(&a.to_string()), Ok(a));
+        }
     }
 }
