@@ -49,7 +49,7 @@ pub const BUNDLED: &[Bundled] = &[
     },
     Bundled {
         name: "pak-afghan-2021",
-        summary: "The Taliban takeover (15 Aug 2021) to the end of 2023: truces, strikes, closures, deportations on their days",
+        summary: "From the Taliban takeover (15 Aug 2021) to Dec 2023: truces, strikes, closures on their days",
         text: include_str!("../../../scenarios/pak-afghan-2021.ron"),
     },
     Bundled {
