@@ -601,3 +601,85 @@ pub fn run<P: PriorDensity, S: Simulator>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generation(points: &[[f64; 3]], weights: &[f64]) -> Generation {
+        Generation {
+            index: 0,
+            tolerance: 1.0,
+            proposed: 3,
+            simulated: 3,
+            accepted: 3,
+            acceptance_rate: 1.0,
+            ess: 1.0,
+            particles: points
+                .iter()
+                .zip(weights)
+                .enumerate()
+                .map(|(i, (p, w))| Accepted {
+                    index: i as u64,
+                    theta: p.to_vec(),
+                    weight: *w,
+                    distance: 0.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_kernel_factors_twice_the_weighted_covariance() {
+        let g = generation(
+            &[
+                [0.0, 1.0, 2.0],
+                [1.0, 0.5, -1.0],
+                [2.0, 3.0, 0.0],
+                [-1.0, 0.0, 1.5],
+            ],
+            &[0.1, 0.2, 0.3, 0.4],
+        );
+        let c = g.covariance();
+        // The weighted covariance by its definition, entry (0, 1).
+        let m = g.mean();
+        let c01: f64 = g
+            .particles
+            .iter()
+            .map(|p| p.weight * (p.theta[0] - m[0]) * (p.theta[1] - m[1]))
+            .sum();
+        assert!((c[1] - c01).abs() < 1e-15 && c[1] == c[3]);
+        let k = Kernel::fit(&g).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let llt: f64 = (0..3).map(|x| k.l[i * 3 + x] * k.l[j * 3 + x]).sum();
+                assert!((llt - 2.0 * c[i * 3 + j]).abs() < 1e-12, "({i}, {j})");
+            }
+            for j in i + 1..3 {
+                assert_eq!(k.l[i * 3 + j], 0.0);
+            }
+        }
+        // log K at x = μ + L z is -|z|²/2.
+        let z = [0.3, -1.2, 0.7];
+        let mu = [1.0, 2.0, 3.0];
+        let x = k.perturb(&mu, &z);
+        let mut work = [0.0; 3];
+        let q = k.log_k(&x, &mu, &mut work);
+        assert!((q + 0.5 * z.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+        // A population on a line has no kernel.
+        let flat = generation(
+            &[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
+            &[0.3, 0.3, 0.4],
+        );
+        assert!(Kernel::fit(&flat).is_none());
+    }
+
+    #[test]
+    fn the_tolerance_quantile_is_the_inverse_empirical_cdf() {
+        let mut d = [5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(quantile(&mut d, 0.5), 3.0);
+        assert_eq!(quantile(&mut d, 0.2), 1.0);
+        assert_eq!(quantile(&mut d, 0.21), 2.0);
+        assert_eq!(quantile(&mut d, 1.0), 5.0);
+    }
+}
