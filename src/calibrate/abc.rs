@@ -555,8 +555,8 @@ pub fn step<P: PriorDensity, S: Simulator>(
     Ok(Progress::Generation(t))
 }
 
-/// w_i ∝ π(θ_i) / Σ_j W_j K(θ_i | θ_j) (Toni et al. 2009, eq. in their
-/// algorithm's step S2.2), in log space with a fixed summation order, normalised.
+/// w_i ∝ π(θ_i) / Σ_j W_j K(θ_i | θ_j) (Toni et al. 2009, the weight
+/// step of their ABC SMC algorithm), in log space with a fixed summation order, normalised.
 fn importance_weights<P: PriorDensity>(
     accepted: &[(u64, Vec<f64>, f64)],
     priors: &[P],
