@@ -192,6 +192,26 @@ impl Generation {
         let d = self.mean().len();
         (0..d).map(|k| c[k * d + k].sqrt()).collect()
     }
+
+    /// The weighted p-quantile of parameter `k`: the smallest value whose
+    /// cumulative weight (particles sorted by value, ties by index) reaches p.
+    /// None for an empty population or `k` out of range.
+    pub fn quantile(&self, k: usize, p: f64) -> Option<f64> {
+        let mut v: Vec<(f64, f64)> = self
+            .particles
+            .iter()
+            .map(|a| Some((*a.theta.get(k)?, a.weight)))
+            .collect::<Option<_>>()?;
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut acc = 0.0;
+        for &(x, w) in &v {
+            acc += w;
+            if acc >= p {
+                return Some(x);
+            }
+        }
+        v.last().map(|l| l.0)
+    }
 }
 
 /// Why a calibration stopped.
@@ -672,6 +692,25 @@ mod tests {
             &[0.3, 0.3, 0.4],
         );
         assert!(Kernel::fit(&flat).is_none());
+    }
+
+    #[test]
+    fn weighted_quantiles_follow_the_weights() {
+        let g = generation(
+            &[
+                [3.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0],
+                [2.0, 0.0, 0.0],
+                [4.0, 0.0, 0.0],
+            ],
+            &[0.1, 0.2, 0.3, 0.4],
+        );
+        // Sorted: 1 (0.2), 2 (0.3), 3 (0.1), 4 (0.4); cumulative 0.2, 0.5, 0.6, 1.0.
+        assert_eq!(g.quantile(0, 0.1), Some(1.0));
+        assert_eq!(g.quantile(0, 0.5), Some(2.0));
+        assert_eq!(g.quantile(0, 0.55), Some(3.0));
+        assert_eq!(g.quantile(0, 0.95), Some(4.0));
+        assert_eq!(g.quantile(5, 0.5), None);
     }
 
     #[test]
