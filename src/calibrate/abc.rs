@@ -192,6 +192,26 @@ impl Generation {
         let d = self.mean().len();
         (0..d).map(|k| c[k * d + k].sqrt()).collect()
     }
+
+    /// The weighted p-quantile of parameter `k`: the smallest value whose
+    /// cumulative weight (particles sorted by value, ties by index) reaches p.
+    /// None for an empty population or `k` out of range.
+    pub fn quantile(&self, k: usize, p: f64) -> Option<f64> {
+        let mut v: Vec<(f64, f64)> = self
+            .particles
+            .iter()
+            .map(|a| Some((*a.theta.get(k)?, a.weight)))
+            .collect::<Option<_>>()?;
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut acc = 0.0;
+        for &(x, w) in &v {
+            acc += w;
+            if acc >= p {
+                return Some(x);
+            }
+        }
+        v.last().map(|l| l.0)
+    }
 }
 
 /// Why a calibration stopped.
@@ -555,8 +575,8 @@ pub fn step<P: PriorDensity, S: Simulator>(
     Ok(Progress::Generation(t))
 }
 
-/// w_i ∝ π(θ_i) / Σ_j W_j K(θ_i | θ_j) (Toni et al. 2009, eq. in their
-/// algorithm's step S2.2), in log space with a fixed summation order, normalised.
+/// w_i ∝ π(θ_i) / Σ_j W_j K(θ_i | θ_j) (Toni et al. 2009, the weight
+/// step of their ABC SMC algorithm), in log space with a fixed summation order, normalised.
 fn importance_weights<P: PriorDensity>(
     accepted: &[(u64, Vec<f64>, f64)],
     priors: &[P],
@@ -599,5 +619,106 @@ pub fn run<P: PriorDensity, S: Simulator>(
             Progress::Generation(_) => checkpoint(state),
             Progress::Stopped(s) => return Ok(s),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generation(points: &[[f64; 3]], weights: &[f64]) -> Generation {
+        Generation {
+            index: 0,
+            tolerance: 1.0,
+            proposed: 3,
+            simulated: 3,
+            accepted: 3,
+            acceptance_rate: 1.0,
+            ess: 1.0,
+            particles: points
+                .iter()
+                .zip(weights)
+                .enumerate()
+                .map(|(i, (p, w))| Accepted {
+                    index: i as u64,
+                    theta: p.to_vec(),
+                    weight: *w,
+                    distance: 0.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_kernel_factors_twice_the_weighted_covariance() {
+        let g = generation(
+            &[
+                [0.0, 1.0, 2.0],
+                [1.0, 0.5, -1.0],
+                [2.0, 3.0, 0.0],
+                [-1.0, 0.0, 1.5],
+            ],
+            &[0.1, 0.2, 0.3, 0.4],
+        );
+        let c = g.covariance();
+        // The weighted covariance by its definition, entry (0, 1).
+        let m = g.mean();
+        let c01: f64 = g
+            .particles
+            .iter()
+            .map(|p| p.weight * (p.theta[0] - m[0]) * (p.theta[1] - m[1]))
+            .sum();
+        assert!((c[1] - c01).abs() < 1e-15 && c[1] == c[3]);
+        let k = Kernel::fit(&g).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let llt: f64 = (0..3).map(|x| k.l[i * 3 + x] * k.l[j * 3 + x]).sum();
+                assert!((llt - 2.0 * c[i * 3 + j]).abs() < 1e-12, "({i}, {j})");
+            }
+            for j in i + 1..3 {
+                assert_eq!(k.l[i * 3 + j], 0.0);
+            }
+        }
+        // log K at x = μ + L z is -|z|²/2.
+        let z = [0.3, -1.2, 0.7];
+        let mu = [1.0, 2.0, 3.0];
+        let x = k.perturb(&mu, &z);
+        let mut work = [0.0; 3];
+        let q = k.log_k(&x, &mu, &mut work);
+        assert!((q + 0.5 * z.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+        // A population on a line has no kernel.
+        let flat = generation(
+            &[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
+            &[0.3, 0.3, 0.4],
+        );
+        assert!(Kernel::fit(&flat).is_none());
+    }
+
+    #[test]
+    fn weighted_quantiles_follow_the_weights() {
+        let g = generation(
+            &[
+                [3.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0],
+                [2.0, 0.0, 0.0],
+                [4.0, 0.0, 0.0],
+            ],
+            &[0.1, 0.2, 0.3, 0.4],
+        );
+        // Sorted: 1 (0.2), 2 (0.3), 3 (0.1), 4 (0.4); cumulative 0.2, 0.5, 0.6, 1.0.
+        assert_eq!(g.quantile(0, 0.1), Some(1.0));
+        assert_eq!(g.quantile(0, 0.5), Some(2.0));
+        assert_eq!(g.quantile(0, 0.55), Some(3.0));
+        assert_eq!(g.quantile(0, 0.95), Some(4.0));
+        assert_eq!(g.quantile(5, 0.5), None);
+    }
+
+    #[test]
+    fn the_tolerance_quantile_is_the_inverse_empirical_cdf() {
+        let mut d = [5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(quantile(&mut d, 0.5), 3.0);
+        assert_eq!(quantile(&mut d, 0.2), 1.0);
+        assert_eq!(quantile(&mut d, 0.21), 2.0);
+        assert_eq!(quantile(&mut d, 1.0), 5.0);
     }
 }

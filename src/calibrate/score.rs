@@ -3,7 +3,7 @@
 //! transform (PIT) and central bands.
 //!
 //! CRPS(F, y) = ∫ (F(x) - 1{x ≥ y})² dx = E|X - y| - ½ E|X - X'| (Gneiting &
-//! Raftery 2007, eq. 20-21), in the unit of the record; lower is better and
+//! Raftery 2007, section 4.2), in the unit of the record; lower is better and
 //! it reduces to |x - y| for a point forecast.
 //!
 //! A run's [`Histogram`] holds integers: a bucket below 1,024 is one integer
@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use super::special::{normal_cdf, normal_pdf};
 use crate::core::stats::Histogram;
 
-/// CRPS of a Normal(mu, sigma) forecast at y (Gneiting & Raftery 2007, eq. 5 of
-/// Gneiting et al. 2005): σ [ z (2Φ(z) - 1) + 2φ(z) - 1/√π ], z = (y - μ)/σ.
+/// CRPS of a Normal(mu, sigma) forecast at y (Gneiting & Raftery 2007; also
+/// Gneiting, Raftery, Westveld & Goldman 2005): σ [ z (2Φ(z) - 1) + 2φ(z) - 1/√π ], z = (y - μ)/σ.
 pub fn crps_normal(mu: f64, sigma: f64, y: f64) -> f64 {
     let z = (y - mu) / sigma;
     sigma
