@@ -18,6 +18,7 @@ pub mod exact;
 pub mod keys;
 pub mod prior;
 pub mod score;
+pub mod study;
 pub mod special;
 
 #[cfg(test)]

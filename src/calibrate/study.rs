@@ -1,0 +1,432 @@
+//! A calibration study: a scenario, its observed records and priors over some
+//! of its parameters, joined to the ABC-SMC algorithm ([`super::abc`]).
+//!
+//! **Targets.** An observed record is a target when the compiled scenario has
+//! the metric `{record.metric}@{record.period}`: the scenario declares a period
+//! named like the record's period label (`2022`, `2023-Q3`). Every other record
+//! is kept, with the reason it is not used ([`Study::unused`]); none is dropped
+//! silently.
+//!
+//! **A particle's distance.** Particle θ sets each prior's path to a fixed
+//! value (as `--set PATH=VALUE` would); its `T` trials run on the one
+//! [`Executor`] under the seed [`keys::particle_seed`] of (seed, generation,
+//! particle number), so a particle's result depends on nothing else. Each
+//! target's summary is the mean of its metric over the `T` trials, and the
+//! distance is [`standardised_distance`] over the targets.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::model::Model;
+use crate::core::observed::Observed;
+use crate::core::scenario::{Override, Param};
+use crate::core::stats::Summary;
+use crate::run::command::{command_line, push_flag};
+use crate::run::executor::blocks;
+use crate::run::trials::RunJob;
+use crate::run::{Executor, Job, Loaded, RequestError, RunIdentity, Setup};
+
+use super::abc::{AbcConfig, Particle, Simulator};
+use super::distance::{Observation, standardised_distance};
+use super::keys;
+use super::prior::Prior;
+
+/// A prior over one parameter: its override path and distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorSpec {
+    /// The parameter's path, as `--set` takes it (`actors.TTP.fighters`).
+    pub path: String,
+    /// Its prior, in the scenario's distribution syntax.
+    pub param: Param,
+}
+
+impl PriorSpec {
+    /// Reads `PATH=DIST`.
+    pub fn parse(text: &str) -> Result<PriorSpec, String> {
+        let o: Override = text.parse().map_err(|e| format!("{e}"))?;
+        Ok(PriorSpec {
+            path: o.path,
+            param: o.value,
+        })
+    }
+
+    /// `PATH=DIST`, as the command line takes it.
+    pub fn text(&self) -> String {
+        format!("{}={}", self.path, self.param)
+    }
+}
+
+/// `escalate calibrate`: what to calibrate, against what, how long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrateRequest {
+    /// Scenario file or bundled name (None: the flagship).
+    pub scenario: Option<String>,
+    /// Policy, fixed overrides and horizon of every particle's runs.
+    pub setup: Setup,
+    /// The observed-data file.
+    pub observed: PathBuf,
+    /// One prior per calibrated parameter, in order.
+    pub priors: Vec<PriorSpec>,
+    /// Accepted particles per generation.
+    pub particles: usize,
+    /// Trials per particle.
+    pub trials: u64,
+    /// At most this many generations (generation 0 included).
+    pub generations: u32,
+    /// Stop once a generation's tolerance is at most this.
+    pub until_tolerance: Option<f64>,
+    /// The seed of every stream.
+    pub seed: u64,
+}
+
+impl CalibrateRequest {
+    /// The words after `escalate` that ask for this calibration (add `--out DIR`).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut a = vec!["calibrate".to_string()];
+        a.extend(self.scenario.clone());
+        push_flag(&mut a, "--observed", self.observed.to_string_lossy());
+        for p in &self.priors {
+            push_flag(&mut a, "--prior", p.text());
+        }
+        push_flag(&mut a, "--particles", self.particles);
+        push_flag(&mut a, "--trials-per-particle", self.trials);
+        push_flag(&mut a, "--generations", self.generations);
+        if let Some(e) = self.until_tolerance {
+            push_flag(&mut a, "--until-tolerance", e);
+        }
+        push_flag(&mut a, "--seed", self.seed);
+        self.setup.push_args(&mut a);
+        a
+    }
+
+    /// The ABC settings this request asks for.
+    pub fn config(&self) -> AbcConfig {
+        AbcConfig {
+            max_generations: self.generations,
+            min_tolerance: self.until_tolerance.unwrap_or(0.0),
+            ..AbcConfig::new(self.seed, self.particles)
+        }
+    }
+}
+
+/// Why a calibration cannot be set up.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StudyError {
+    /// The scenario, its setup or a prior's path is wrong.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Request(#[from] RequestError),
+    /// The observed file is wrong.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Observed(#[from] crate::core::observed::ObservedError),
+    /// A prior that is not a proper continuous distribution.
+    #[error("--prior {text}: {message}")]
+    #[diagnostic(
+        code(escalate::calibrate::prior),
+        help(
+            "give a continuous distribution in the scenario's syntax, e.g. --prior 'actors.TTP.fighters=Uniform(2000, 8000)'"
+        )
+    )]
+    Prior {
+        /// The flag's value.
+        text: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A parameter given two priors.
+    #[error("--prior {0}: the path has two priors")]
+    #[diagnostic(code(escalate::calibrate::prior_twice), help("give each path one --prior"))]
+    PriorTwice(String),
+    /// No observed record matches a metric of the scenario.
+    #[error("no record of {observed} matches a metric of the scenario ({unused} records, none usable)")]
+    #[diagnostic(
+        code(escalate::calibrate::no_target),
+        help(
+            "declare periods named like the records' period labels (e.g. Period(name: \"2022\", ...)) in the scenario; see docs/calibration.md"
+        )
+    )]
+    NoTarget {
+        /// The observed file.
+        observed: String,
+        /// How many records it has.
+        unused: usize,
+    },
+    /// Bad settings (particles, trials, generations).
+    #[error("{0}")]
+    #[diagnostic(code(escalate::calibrate::settings))]
+    Settings(String),
+}
+
+/// A record the calibration fits: its metric's slot and its observation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    /// The record's id.
+    pub id: String,
+    /// The metric compared: `{metric}@{period}`.
+    pub metric: String,
+    /// Its slot in the model's metrics.
+    #[serde(skip)]
+    pub slot: usize,
+    /// The observed value.
+    pub value: f64,
+    /// Its uncertainty.
+    pub sd: f64,
+}
+
+/// A record the calibration does not use, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unused {
+    /// The record's id.
+    pub id: String,
+    /// Why it is not a target.
+    pub reason: String,
+}
+
+/// What identifies a calibration's results: hashed into its fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationIdentity {
+    /// The runs every particle shares (the scenario by hash, fixed policy,
+    /// overrides and horizon, the seed, trials per particle; file name empty).
+    pub run: RunIdentity,
+    /// SHA-256 of the observed file.
+    pub observed_sha256: String,
+    /// The priors, `PATH=DIST`.
+    pub priors: Vec<String>,
+    /// The ABC settings.
+    pub config: AbcConfig,
+}
+
+/// A calibration ready to run.
+#[derive(Debug)]
+pub struct Study {
+    /// The request.
+    pub request: CalibrateRequest,
+    /// The scenario as read.
+    pub loaded: Loaded,
+    /// The observed records.
+    pub observed: Observed,
+    /// The records fitted.
+    pub targets: Vec<Target>,
+    /// The records not used, with why.
+    pub unused: Vec<Unused>,
+    /// The priors, in request order.
+    pub priors: Vec<Prior>,
+    /// What identifies the results.
+    pub identity: CalibrationIdentity,
+}
+
+impl Study {
+    /// Checks the request against the scenario and the observed file.
+    pub fn new(request: CalibrateRequest) -> Result<Study, StudyError> {
+        if request.trials == 0 {
+            return Err(RequestError::NoTrials.into());
+        }
+        request
+            .config()
+            .check()
+            .map_err(|e| StudyError::Settings(e.to_string()))?;
+        let loaded = Loaded::open(request.scenario.as_deref())?;
+        let observed = Observed::read(&request.observed)?;
+        let mut priors = Vec::with_capacity(request.priors.len());
+        for (i, p) in request.priors.iter().enumerate() {
+            if request.priors[..i].iter().any(|q| q.path == p.path) {
+                return Err(StudyError::PriorTwice(p.text()));
+            }
+            priors.push(Prior::new(p.param.clone()).map_err(|e| StudyError::Prior {
+                text: p.text(),
+                message: e.to_string(),
+            })?);
+        }
+        if priors.is_empty() {
+            return Err(StudyError::Settings(
+                "no --prior: name at least one parameter to calibrate".into(),
+            ));
+        }
+        // The priors as overrides: checks every path and that each prior's
+        // support lies in its parameter's range, before anything runs.
+        let mut with_priors = request.setup.clone();
+        with_priors
+            .overrides
+            .extend(request.priors.iter().map(|p| Override {
+                path: p.path.clone(),
+                value: p.param.clone(),
+            }));
+        let model = loaded.compile(&with_priors)?;
+        let (targets, unused) = targets(&model, &observed);
+        if targets.is_empty() {
+            return Err(StudyError::NoTarget {
+                observed: request.observed.display().to_string(),
+                unused: unused.len(),
+            });
+        }
+        let identity = CalibrationIdentity {
+            run: RunIdentity::new(
+                &loaded.source,
+                &Setup {
+                    horizon: Some(model.horizon),
+                    ..request.setup.clone()
+                },
+                request.seed,
+                request.trials,
+                model.horizon,
+            )
+            .without_file(),
+            observed_sha256: observed.sha256.clone(),
+            priors: request.priors.iter().map(PriorSpec::text).collect(),
+            config: request.config(),
+        };
+        Ok(Study {
+            request,
+            loaded,
+            observed,
+            targets,
+            unused,
+            priors,
+            identity,
+        })
+    }
+
+    /// The observations of the targets, in order.
+    pub fn observations(&self) -> Vec<Observation> {
+        self.targets
+            .iter()
+            .map(|t| Observation {
+                value: t.value,
+                sd: t.sd,
+            })
+            .collect()
+    }
+
+    /// The setup of particle θ: the fixed setup, then each prior's path at θ.
+    pub fn particle_setup(&self, theta: &[f64]) -> Setup {
+        let mut s = self.request.setup.clone();
+        s.overrides
+            .extend(self.request.priors.iter().zip(theta).map(|(p, &x)| Override {
+                path: p.path.clone(),
+                value: Param::Fixed(x),
+            }));
+        s
+    }
+
+    /// The command line that reproduces the calibration (add `--out DIR`).
+    pub fn command(&self) -> String {
+        command_line(&self.request.to_args())
+    }
+
+    /// The simulator of this study on `exec`.
+    pub fn simulator<'a>(&'a self, exec: &'a Executor) -> StudySimulator<'a> {
+        StudySimulator {
+            study: self,
+            exec,
+            observations: self.observations(),
+        }
+    }
+}
+
+/// The targets of `observed` in `model`, and the records left out with why.
+fn targets(model: &Model, observed: &Observed) -> (Vec<Target>, Vec<Unused>) {
+    let mut targets = Vec::new();
+    let mut unused = Vec::new();
+    for r in &observed.records {
+        let Some(metric) = &r.metric else {
+            unused.push(Unused {
+                id: r.id.clone(),
+                reason: "no engine metric counts it".into(),
+            });
+            continue;
+        };
+        let name = format!("{metric}@{}", r.period);
+        match model.metrics.defs.iter().position(|d| d.name == name) {
+            Some(slot) => targets.push(Target {
+                id: r.id.clone(),
+                metric: name,
+                slot,
+                value: r.value,
+                sd: r.sd,
+            }),
+            None => unused.push(Unused {
+                id: r.id.clone(),
+                reason: format!("the scenario has no metric `{name}` (no period `{}`)", r.period),
+            }),
+        }
+    }
+    (targets, unused)
+}
+
+/// Runs particles' trials on the executor and measures their distances.
+pub struct StudySimulator<'a> {
+    study: &'a Study,
+    exec: &'a Executor,
+    observations: Vec<Observation>,
+}
+
+impl StudySimulator<'_> {
+    /// Each particle's summary over its trials (particles in order).
+    pub fn summaries(&self, generation: u32, particles: &[Particle]) -> Vec<Option<Summary>> {
+        let study = self.study;
+        let models: Vec<Option<Model>> = particles
+            .iter()
+            .map(|p| study.loaded.compile(&study.particle_setup(&p.theta)).ok())
+            .collect();
+        let compiled: Vec<(usize, &Model)> = models
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.as_ref().map(|m| (i, m)))
+            .collect();
+        let jobs: Vec<RunJob> = compiled
+            .iter()
+            .map(|&(i, m)| {
+                let seed = keys::particle_seed(study.request.seed, generation, particles[i].index);
+                RunJob::new(m, seed, false)
+            })
+            .collect();
+        let mut sums: Vec<Summary> = compiled.iter().map(|(_, m)| Summary::new(m)).collect();
+        let _ = self.exec.run_many(
+            &jobs,
+            0..study.request.trials,
+            |k, block: <RunJob as Job>::Block| {
+                sums[k] += &block.summary;
+                Ok::<(), ()>(())
+            },
+        );
+        let mut out: Vec<Option<Summary>> = vec![None; particles.len()];
+        for ((i, _), s) in compiled.iter().zip(sums) {
+            out[*i] = Some(s);
+        }
+        out
+    }
+}
+
+impl Simulator for StudySimulator<'_> {
+    fn distances(&self, generation: u32, particles: &[Particle]) -> Vec<f64> {
+        let targets = &self.study.targets;
+        self.summaries(generation, particles)
+            .into_iter()
+            .map(|s| match s {
+                // A particle whose setup does not compile (it cannot: its
+                // values lie in the priors' support, checked against the
+                // parameters' ranges) is never accepted.
+                None => f64::INFINITY,
+                Some(s) => {
+                    let means: Vec<f64> = targets
+                        .iter()
+                        .map(|t| s.metrics[t.slot].mean().unwrap_or(f64::NAN))
+                        .collect();
+                    standardised_distance(&means, &self.observations)
+                }
+            })
+            .collect()
+    }
+}
+
+/// Blocks per particle (for progress counts).
+pub fn blocks_per_particle(trials: u64) -> usize {
+    blocks(0..trials).count()
+}
+
+/// Reads a checkpoint's directory name back (for messages).
+pub fn describe(dir: &Path) -> String {
+    dir.display().to_string()
+}
