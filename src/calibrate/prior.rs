@@ -23,9 +23,10 @@ pub trait PriorDensity: Sync {
     fn sample(&self, rng: &mut ChaCha8Rng) -> f64;
     /// The log-density at `x`; `-inf` outside the support.
     fn log_pdf(&self, x: f64) -> f64;
-    /// True when `x` is in the support (the density is positive there).
+    /// True when `x` is in the support: the density is positive and finite
+    /// there (a Beta with a < 1 is infinite at its end: not a proposal to keep).
     fn in_support(&self, x: f64) -> bool {
-        self.log_pdf(x) > f64::NEG_INFINITY
+        self.log_pdf(x).is_finite()
     }
 }
 
@@ -271,6 +272,8 @@ mod tests {
         let u = Prior::parse("Uniform(1, 3)").unwrap();
         assert!(u.in_support(2.0) && !u.in_support(3.5) && !u.in_support(f64::NAN));
         assert!(!Prior::parse("LogNormal(0, 1)").unwrap().in_support(0.0));
+        let b = Prior::parse("Beta(0.5, 2)").unwrap();
+        assert!(!b.in_support(0.0) && b.in_support(0.01));
     }
 
     #[test]
