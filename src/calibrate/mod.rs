@@ -18,8 +18,8 @@ pub mod exact;
 pub mod keys;
 pub mod prior;
 pub mod score;
-pub mod study;
 pub mod special;
+pub mod study;
 
 #[cfg(test)]
 mod tests;

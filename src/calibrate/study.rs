@@ -14,16 +14,15 @@
 //! target's summary is the mean of its metric over the `T` trials, and the
 //! distance is [`standardised_distance`] over the targets.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::core::model::Model;
 use crate::core::observed::Observed;
 use crate::core::scenario::{Override, Param};
 use crate::core::stats::Summary;
 use crate::run::command::{command_line, push_flag};
-use crate::run::executor::blocks;
 use crate::run::trials::RunJob;
 use crate::run::{Executor, Job, Loaded, RequestError, RunIdentity, Setup};
 
@@ -137,10 +136,15 @@ pub enum StudyError {
     },
     /// A parameter given two priors.
     #[error("--prior {0}: the path has two priors")]
-    #[diagnostic(code(escalate::calibrate::prior_twice), help("give each path one --prior"))]
+    #[diagnostic(
+        code(escalate::calibrate::prior_twice),
+        help("give each path one --prior")
+    )]
     PriorTwice(String),
     /// No observed record matches a metric of the scenario.
-    #[error("no record of {observed} matches a metric of the scenario ({unused} records, none usable)")]
+    #[error(
+        "no record of {observed} matches a metric of the scenario ({unused} records, none usable)"
+    )]
     #[diagnostic(
         code(escalate::calibrate::no_target),
         help(
@@ -227,7 +231,7 @@ impl Study {
             .config()
             .check()
             .map_err(|e| StudyError::Settings(e.to_string()))?;
-        let loaded = Loaded::open(request.scenario.as_deref())?;
+        let loaded = Loaded::open(request.scenario.as_deref()).map_err(RequestError::from)?;
         let observed = Observed::read(&request.observed)?;
         let mut priors = Vec::with_capacity(request.priors.len());
         for (i, p) in request.priors.iter().enumerate() {
@@ -302,11 +306,16 @@ impl Study {
     /// The setup of particle θ: the fixed setup, then each prior's path at θ.
     pub fn particle_setup(&self, theta: &[f64]) -> Setup {
         let mut s = self.request.setup.clone();
-        s.overrides
-            .extend(self.request.priors.iter().zip(theta).map(|(p, &x)| Override {
-                path: p.path.clone(),
-                value: Param::Fixed(x),
-            }));
+        s.overrides.extend(
+            self.request
+                .priors
+                .iter()
+                .zip(theta)
+                .map(|(p, &x)| Override {
+                    path: p.path.clone(),
+                    value: Param::Fixed(x),
+                }),
+        );
         s
     }
 
@@ -348,7 +357,10 @@ fn targets(model: &Model, observed: &Observed) -> (Vec<Target>, Vec<Unused>) {
             }),
             None => unused.push(Unused {
                 id: r.id.clone(),
-                reason: format!("the scenario has no metric `{name}` (no period `{}`)", r.period),
+                reason: format!(
+                    "the scenario has no metric `{name}` (no period `{}`)",
+                    r.period
+                ),
             }),
         }
     }
@@ -419,14 +431,4 @@ impl Simulator for StudySimulator<'_> {
             })
             .collect()
     }
-}
-
-/// Blocks per particle (for progress counts).
-pub fn blocks_per_particle(trials: u64) -> usize {
-    blocks(0..trials).count()
-}
-
-/// Reads a checkpoint's directory name back (for messages).
-pub fn describe(dir: &Path) -> String {
-    dir.display().to_string()
 }

@@ -3,6 +3,7 @@
 //! they share are defined once in `args`.
 
 mod args;
+mod calibrate;
 mod compare;
 mod info;
 mod merge;
@@ -43,6 +44,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Replay one trial of a run and tell its story, event by event.
     Trace(trace::TraceArgs),
+    /// Calibrate uncertain parameters against observed figures (ABC-SMC); resumable.
+    Calibrate(Box<calibrate::CalibrateArgs>),
     /// Check a scenario file and list every problem in it.
     Validate {
         /// The scenario file.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Merge(a) => merge::merge(a),
         Command::Slurm(a) => slurm::slurm(*a),
         Command::Sweep(a) => sweep::sweep(a),
+        Command::Calibrate(a) => calibrate::calibrate(*a),
         Command::Validate { file } => info::validate(&file),
         Command::List { scenario } => info::list(scenario.as_deref()),
         Command::Params { scenario } => info::params(&scenario),

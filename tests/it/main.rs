@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod calibrate;
 mod calibration;
 mod cli;
 mod compare_cli;

@@ -1,0 +1,308 @@
+//! `escalate calibrate`: ABC-SMC of a scenario's parameters against observed
+//! records, into a directory that a later run resumes.
+//!
+//! `--out DIR` holds, after every finished generation (each written whole, by
+//! the io layer, before the next generation starts):
+//! - `state.json`: the checkpoint (the fingerprint and every finished generation);
+//! - `generations.csv`: tolerance, proposals, acceptance rate and ESS per generation;
+//! - `posterior.csv`: the last generation's particles: parameters, weight, distance;
+//! - `calibration.json`: identity, fingerprint, command, targets, unused records, why it stopped.
+//!
+//! Running the same command again on the same `DIR` resumes from the last
+//! finished generation and gives the same bytes as an uninterrupted run; a
+//! `DIR` holding another calibration is refused.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::args::{ExecArgs, PolicyArg, ScenarioArg, SeedArg, SetupArgs};
+use super::{Error, Outcome};
+use escalate::calibrate::abc::{AbcState, Progress, Stop, step};
+use escalate::calibrate::study::{CalibrateRequest, PriorSpec, Study};
+use escalate::io::{sha256_hex, write_durable};
+
+/// `escalate calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
+    /// The observed-data file (see data/observed/README.md).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub observed: PathBuf,
+    /// A prior: PATH=DIST in the scenario's syntax, e.g. 'actors.TTP.fighters=Uniform(2000, 8000)'
+    /// (repeat for each parameter).
+    #[arg(long = "prior", value_name = "PATH=DIST", required = true, value_parser = PriorSpec::parse)]
+    pub priors: Vec<PriorSpec>,
+    /// Accepted particles per generation.
+    #[arg(long, default_value_t = 200)]
+    pub particles: usize,
+    /// Trials per particle.
+    #[arg(long = "trials-per-particle", default_value_t = 50)]
+    pub trials: u64,
+    /// At most this many generations (generation 0, from the prior, included).
+    #[arg(long, default_value_t = 8)]
+    pub generations: u32,
+    /// Stop once a generation's tolerance is at most E (the distance is in
+    /// observation standard deviations).
+    #[arg(long = "until-tolerance", value_name = "E")]
+    pub until_tolerance: Option<f64>,
+    /// Seed.
+    #[command(flatten)]
+    pub seed: SeedArg,
+    /// Policy of every particle's runs.
+    #[command(flatten)]
+    pub policy: PolicyArg,
+    /// Fixed overrides and horizon of every particle's runs.
+    #[command(flatten)]
+    pub setup: SetupArgs,
+    /// How to run it.
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Output directory (created; a calibration there is resumed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl CalibrateArgs {
+    /// The library's request.
+    pub fn request(&self) -> CalibrateRequest {
+        CalibrateRequest {
+            scenario: self.scenario.scenario.clone(),
+            setup: self.setup.setup(self.policy.policy.clone()),
+            observed: self.observed.clone(),
+            priors: self.priors.clone(),
+            particles: self.particles,
+            trials: self.trials,
+            generations: self.generations,
+            until_tolerance: self.until_tolerance,
+            seed: self.seed.seed,
+        }
+    }
+}
+
+/// The checkpoint: what a resumed run reads back.
+#[derive(Serialize, Deserialize)]
+struct Checkpoint {
+    /// Hex SHA-256 of the calibration's identity.
+    fingerprint: String,
+    /// The finished generations.
+    state: AbcState,
+}
+
+/// `calibration.json`.
+#[derive(Serialize)]
+struct Summary<'a> {
+    escalate_version: &'static str,
+    fingerprint: &'a str,
+    command: String,
+    identity: &'a escalate::calibrate::study::CalibrationIdentity,
+    observed_file: String,
+    targets: &'a [escalate::calibrate::study::Target],
+    unused: &'a [escalate::calibrate::study::Unused],
+    generations: usize,
+    stopped: &'a Option<Stop>,
+}
+
+pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
+    let exec = a.exec.executor()?;
+    let study = Study::new(a.request())?;
+    let identity = serde_json::to_vec(&study.identity).expect("identity serializes");
+    let fingerprint = sha256_hex(&identity);
+    let dir = &a.out;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        miette::miette!(
+            help = "choose a directory you can write",
+            "--out {}: {e}",
+            dir.display()
+        )
+    })?;
+    let mut state = resume(dir, &fingerprint)?.unwrap_or(
+        AbcState::new(study.request.config(), study.priors.len())
+            .map_err(|e| miette::miette!("{e}"))?,
+    );
+    let sim = study.simulator(&exec);
+    let quiet = a.exec.quiet || !std::io::stderr().is_terminal();
+    let resumed = state.generations.len();
+    if resumed > 0 && !quiet {
+        eprintln!("resuming after generation {}", resumed - 1);
+    }
+    loop {
+        match step(&mut state, &study.priors, &sim, study.request.particles)
+            .map_err(|e| miette::miette!("{e}"))?
+        {
+            Progress::Generation(g) => {
+                write_outputs(dir, &study, &state, &fingerprint)?;
+                if !quiet && let Some(last) = state.last() {
+                    eprintln!(
+                        "generation {g}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
+                        last.tolerance,
+                        last.proposed,
+                        100.0 * last.acceptance_rate,
+                        last.ess
+                    );
+                }
+            }
+            Progress::Stopped(_) => break,
+        }
+    }
+    write_outputs(dir, &study, &state, &fingerprint)?;
+    print_summary(&study, &state, dir)?;
+    Ok(Outcome::Ok)
+}
+
+/// The checkpoint in `dir`, if there is one of this calibration; an error if
+/// `dir` holds another.
+fn resume(dir: &Path, fingerprint: &str) -> Result<Option<AbcState>, Error> {
+    let path = dir.join("state.json");
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => miette::bail!("cannot read {}: {e}", path.display()),
+    };
+    let c: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| {
+        miette::miette!(
+            help = "use a new --out directory (or delete this one to start again)",
+            "{} is not a calibration checkpoint: {e}",
+            path.display()
+        )
+    })?;
+    if c.fingerprint != fingerprint {
+        miette::bail!(miette::miette!(
+            help = "use a new --out directory for a new calibration; to resume, repeat the command that started it",
+            "{} holds a different calibration (scenario, observed file, priors, seed or settings differ); nothing was written",
+            dir.display()
+        ));
+    }
+    Ok(Some(c.state))
+}
+
+/// Writes the checkpoint and every output file of the state so far.
+fn write_outputs(dir: &Path, study: &Study, state: &AbcState, fp: &str) -> Result<(), Error> {
+    let checkpoint = Checkpoint {
+        fingerprint: fp.to_string(),
+        state: state.clone(),
+    };
+    write_durable(
+        &dir.join("state.json"),
+        &serde_json::to_vec(&checkpoint).expect("checkpoint serializes"),
+    )?;
+    let mut g =
+        String::from("generation,tolerance,proposed,simulated,accepted,acceptance_rate,ess\n");
+    for x in &state.generations {
+        let _ = writeln!(
+            g,
+            "{},{},{},{},{},{},{}",
+            x.index, x.tolerance, x.proposed, x.simulated, x.accepted, x.acceptance_rate, x.ess
+        );
+    }
+    write_durable(&dir.join("generations.csv"), g.as_bytes())?;
+    if let Some(last) = state.last() {
+        let mut p = String::from("particle");
+        for prior in &study.request.priors {
+            p.push(',');
+            p.push_str(&csv_field(&prior.path));
+        }
+        p.push_str(",weight,distance\n");
+        for x in &last.particles {
+            let _ = write!(p, "{}", x.index);
+            for v in &x.theta {
+                let _ = write!(p, ",{v}");
+            }
+            let _ = writeln!(p, ",{},{}", x.weight, x.distance);
+        }
+        write_durable(&dir.join("posterior.csv"), p.as_bytes())?;
+    }
+    let summary = Summary {
+        escalate_version: env!("CARGO_PKG_VERSION"),
+        fingerprint: fp,
+        command: study.command(),
+        identity: &study.identity,
+        observed_file: study.request.observed.display().to_string(),
+        targets: &study.targets,
+        unused: &study.unused,
+        generations: state.generations.len(),
+        stopped: &state.stopped,
+    };
+    let mut json = serde_json::to_string_pretty(&summary).expect("summary serializes");
+    json.push('\n');
+    write_durable(&dir.join("calibration.json"), json.as_bytes())?;
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma or a quote.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The terminal summary: targets, the last generation's posterior per parameter.
+fn print_summary(study: &Study, state: &AbcState, dir: &Path) -> Result<(), Error> {
+    super::outln!(
+        "escalate calibrate · {} · {} targets of {} records · {} particles × {} trials · seed {}",
+        study.loaded.source.name,
+        study.targets.len(),
+        study.observed.records.len(),
+        study.request.particles,
+        study.request.trials,
+        study.request.seed
+    );
+    let stop = match &state.stopped {
+        Some(Stop::MaxGenerations) => "the last generation asked for ran".to_string(),
+        Some(Stop::Tolerance) => "the tolerance reached --until-tolerance".to_string(),
+        Some(Stop::AcceptanceFloor {
+            generation,
+            accepted,
+            proposed,
+            ..
+        }) => format!(
+            "generation {generation} was abandoned: {accepted} of {proposed} proposals accepted"
+        ),
+        None => "not finished".to_string(),
+    };
+    super::outln!(
+        "{} generations; stopped because {stop}",
+        state.generations.len()
+    );
+    let Some(last) = state.last() else {
+        return Ok(());
+    };
+    super::outln!(
+        "final tolerance {:.3} (distance in observation sds), ESS {:.0}",
+        last.tolerance,
+        last.ess
+    );
+    super::outln!("\nPosterior (weighted; 5%, 50%, 95%) against the prior:");
+    let mean = last.mean();
+    let sd = last.sd();
+    for (k, p) in study.request.priors.iter().enumerate() {
+        let q = |x| last.quantile(k, x).unwrap_or(f64::NAN);
+        super::outln!(
+            "  {:<40} mean {:>10.4} sd {:>9.4}  [{:.4}, {:.4}, {:.4}]  prior {}",
+            p.path,
+            mean[k],
+            sd[k],
+            q(0.05),
+            q(0.5),
+            q(0.95),
+            p.param
+        );
+    }
+    super::outln!("\nwrote:");
+    for f in [
+        "posterior.csv",
+        "generations.csv",
+        "calibration.json",
+        "state.json",
+    ] {
+        super::outln!("  {}", dir.join(f).display());
+    }
+    Ok(())
+}
