@@ -131,23 +131,19 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
     if resumed > 0 && !quiet {
         eprintln!("resuming after generation {}", resumed - 1);
     }
-    loop {
-        match step(&mut state, &study.priors, &sim, study.request.particles)
+    while let Progress::Generation(g) =
+        step(&mut state, &study.priors, &sim, study.request.particles)
             .map_err(|e| miette::miette!("{e}"))?
-        {
-            Progress::Generation(g) => {
-                write_outputs(dir, &study, &state, &fingerprint)?;
-                if !quiet && let Some(last) = state.last() {
-                    eprintln!(
-                        "generation {g}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
-                        last.tolerance,
-                        last.proposed,
-                        100.0 * last.acceptance_rate,
-                        last.ess
-                    );
-                }
-            }
-            Progress::Stopped(_) => break,
+    {
+        write_outputs(dir, &study, &state, &fingerprint)?;
+        if !quiet && let Some(last) = state.last() {
+            eprintln!(
+                "generation {g}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
+                last.tolerance,
+                last.proposed,
+                100.0 * last.acceptance_rate,
+                last.ess
+            );
         }
     }
     write_outputs(dir, &study, &state, &fingerprint)?;
