@@ -242,13 +242,16 @@ fn csv_field(s: &str) -> String {
 /// The terminal summary: targets, the last generation's posterior per parameter.
 fn print_summary(study: &Study, state: &AbcState, dir: &Path) -> Result<(), Error> {
     super::outln!(
-        "escalate calibrate · {} · {} targets of {} records · {} particles × {} trials · seed {}",
+        "escalate calibrate · {} · seed {}",
         study.loaded.source.name,
+        study.request.seed
+    );
+    super::outln!(
+        "{} targets of {} records · {} particles × {} trials per particle",
         study.targets.len(),
         study.observed.records.len(),
         study.request.particles,
-        study.request.trials,
-        study.request.seed
+        study.request.trials
     );
     let stop = match &state.stopped {
         Some(Stop::MaxGenerations) => "the last generation asked for ran".to_string(),
@@ -275,21 +278,30 @@ fn print_summary(study: &Study, state: &AbcState, dir: &Path) -> Result<(), Erro
         last.tolerance,
         last.ess
     );
-    super::outln!("\nPosterior (weighted; 5%, 50%, 95%) against the prior:");
+    super::outln!("\nPosterior (weighted particles of the last generation), each under its prior:");
+    super::outln!(
+        "  {:<38}{:>10}{:>10}{:>10}{:>10}{:>10}",
+        "parameter",
+        "mean",
+        "sd",
+        "p5",
+        "p50",
+        "p95"
+    );
     let mean = last.mean();
     let sd = last.sd();
     for (k, p) in study.request.priors.iter().enumerate() {
         let q = |x| last.quantile(k, x).unwrap_or(f64::NAN);
         super::outln!(
-            "  {:<40} mean {:>10.4} sd {:>9.4}  [{:.4}, {:.4}, {:.4}]  prior {}",
+            "  {:<38}{:>10}{:>10}{:>10}{:>10}{:>10}",
             p.path,
-            mean[k],
-            sd[k],
-            q(0.05),
-            q(0.5),
-            q(0.95),
-            p.param
+            sig4(mean[k]),
+            sig4(sd[k]),
+            sig4(q(0.05)),
+            sig4(q(0.5)),
+            sig4(q(0.95))
         );
+        super::outln!("      prior {}", p.param);
     }
     super::outln!("\nwrote:");
     for f in [
@@ -301,4 +313,14 @@ fn print_summary(study: &Study, state: &AbcState, dir: &Path) -> Result<(), Erro
         super::outln!("  {}", dir.join(f).display());
     }
     Ok(())
+}
+
+/// A number with four significant digits (no exponent), for the summary.
+fn sig4(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 12) as usize;
+    format!("{x:.decimals$}")
 }

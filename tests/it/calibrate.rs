@@ -168,3 +168,55 @@ fn the_posterior_narrows_and_says_which_records_it_fits() {
         assert!(d <= tol, "distance {d} above tolerance {tol}");
     }
 }
+
+/// The console block of docs/calibration.md's calibration section: its
+/// command's words (through a real shell) and the output lines it shows.
+fn documented_calibration() -> (Vec<String>, Vec<String>) {
+    let doc = std::fs::read_to_string(project("docs/calibration.md")).unwrap();
+    let section = &doc[doc
+        .find("## Calibrating the 2021–2023 scenario")
+        .expect("the section exists")..];
+    let block = &section[section.find("```console\n").unwrap() + 11..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut command = String::new();
+    let mut output = Vec::new();
+    let mut in_command = false;
+    for line in block.lines() {
+        if let Some(rest) = line.strip_prefix("$ ") {
+            command.push_str(rest);
+            in_command = rest.ends_with('\\');
+        } else if in_command {
+            command.push_str(line);
+            in_command = line.ends_with('\\');
+        } else {
+            output.push(line.to_string());
+        }
+    }
+    let command = command.replace("\\", " ");
+    let sh = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {command}"))
+        .output()
+        .unwrap();
+    let words: Vec<String> = String::from_utf8(sh.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(words[0], "escalate");
+    (words[1..].to_vec(), output)
+}
+
+#[test]
+fn the_documented_calibration_prints_what_the_docs_show() {
+    let (mut words, shown) = documented_calibration();
+    // The documented relative path of the observed file, from the sandbox.
+    let i = words.iter().position(|w| w == "--observed").unwrap() + 1;
+    words[i] = project(&words[i]).to_str().unwrap().to_string();
+    let s = Sandbox::new();
+    let o = s.run(&words);
+    o.assert_success();
+    let got = o.stdout_text();
+    let got: Vec<&str> = got.lines().collect();
+    assert_eq!(got, shown, "docs/calibration.md shows another output");
+}
