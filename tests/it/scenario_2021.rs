@@ -231,6 +231,7 @@ fn cut(h: u32) -> Model {
     s.events
         .retain(|e| !matches!(e.trigger, Trigger::Day { day, .. } if day >= h));
     s.policies.clear();
+    s.periods.retain(|p| p.last_day < h);
     s.horizon = h;
     let v: Validated = validate(s, &src).expect("the cut scenario is valid");
     compile(&v)
