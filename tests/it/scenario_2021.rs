@@ -335,3 +335,37 @@ fn every_number_says_where_it_comes_from() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn every_source_the_scenario_cites_is_in_docs_sources() {
+    let text = std::fs::read_to_string(crate::harness::scenario("pak-afghan-2021.ron")).unwrap();
+    let sources = std::fs::read_to_string(crate::harness::project("docs/sources.md")).unwrap();
+    let keys: Vec<&str> = sources
+        .lines()
+        .filter_map(|l| l.strip_prefix("### "))
+        .collect();
+    let mut cited = 0;
+    // The header explains the form `source: KEY (...)`; the numbers below use it.
+    for line in text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//   "))
+    {
+        let mut rest = line;
+        while let Some(i) = rest.find("source: ") {
+            rest = &rest[i + 8..];
+            let key: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if key == "KEY" {
+                continue;
+            }
+            cited += 1;
+            assert!(
+                keys.contains(&key.as_str()),
+                "`{key}` is not a heading of docs/sources.md: {line}"
+            );
+        }
+    }
+    assert!(cited > 20, "only {cited} citations found");
+}
