@@ -115,6 +115,12 @@ pub struct MetricReport {
     pub quantiles: Quantiles,
     /// Histogram: 20 equal-width bins over [min, max] as counts.
     pub histogram: Vec<u64>,
+    /// The run's exact histogram, from which the quantiles come: `[low, count]`
+    /// per non-empty bucket, lowest first. Below 1,024 a bucket is the one value
+    /// `low`; above, it is 1/128 of a doubling wide, from `low` (see
+    /// `core::stats::histogram::bucket_range`). Empty when never present.
+    /// `escalate backtest` rebuilds the histogram from it.
+    pub buckets: Vec<[u64; 2]>,
 }
 
 /// Five quantiles.
@@ -232,6 +238,7 @@ impl RunReport {
                     } else {
                         vec![]
                     },
+                    buckets: m.hist.buckets().map(|(lo, _, c)| [lo, c]).collect(),
                 }
             })
             .collect();
