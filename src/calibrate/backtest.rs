@@ -32,7 +32,7 @@ use thiserror::Error;
 use super::score::RecordScore;
 use crate::core::observed::{Observed, Record};
 use crate::core::stats::Histogram;
-use crate::core::stats::histogram::{bucket, bucket_range};
+use crate::core::stats::histogram::bucket;
 
 /// How to get a run report, for the help of every error about one.
 const REPORT_HELP: &str = "pass the JSON file a run writes: `escalate run SCENARIO --json RUN.json` \
@@ -152,29 +152,30 @@ struct RawMetric {
     name: String,
     unit: String,
     present: u64,
-    buckets: Option<Vec<[u64; 2]>>,
+    min: Option<u64>,
+    buckets: Option<Vec<u64>>,
 }
 
-/// The histogram whose non-empty buckets are `buckets` (`[low, count]`,
-/// lowest first, each `low` a bucket's lower end, counts positive).
-pub fn histogram_from_buckets(buckets: &[[u64; 2]]) -> Result<Histogram, String> {
-    let mut counts: Vec<u64> = Vec::new();
-    for &[lo, c] in buckets {
-        let b = bucket(lo);
-        if bucket_range(b).0 != lo {
-            return Err(format!("{lo} is not the lower end of a bucket"));
-        }
-        if b < counts.len() {
-            return Err(format!("bucket {lo} is out of order or repeated"));
-        }
-        if c == 0 {
-            return Err(format!("bucket {lo} has a count of 0"));
-        }
-        counts.resize(b + 1, 0);
-        counts[b] = c;
+/// The histogram whose bucket counts are `counts`, the first being the
+/// bucket holding `min` (the run JSON's `metrics[].buckets` and `min`): the
+/// first and last counts are positive (they hold the smallest and largest
+/// value). No counts: the empty histogram.
+pub fn histogram_from_buckets(min: Option<u64>, counts: &[u64]) -> Result<Histogram, String> {
+    let (Some(min), Some(first), Some(last)) = (min, counts.first(), counts.last()) else {
+        return if counts.is_empty() {
+            Ok(Histogram::default())
+        } else {
+            Err("there are counts but no `min`".into())
+        };
+    };
+    if *first == 0 || *last == 0 {
+        return Err("the first and last counts must be positive".into());
     }
+    let start = bucket(min);
+    let mut dense = vec![0; start];
+    dense.extend_from_slice(counts);
     // Histogram keeps its counts private; its serde form is `{"counts": [...]}`.
-    serde_json::from_value(serde_json::json!({ "counts": counts })).map_err(|e| e.to_string())
+    serde_json::from_value(serde_json::json!({ "counts": dense })).map_err(|e| e.to_string())
 }
 
 impl RunMetrics {
@@ -232,7 +233,7 @@ impl RunMetrics {
                 metric: m.name.clone(),
                 message,
             };
-            let histogram = histogram_from_buckets(&buckets).map_err(bad)?;
+            let histogram = histogram_from_buckets(m.min, &buckets).map_err(bad)?;
             if histogram.total() != m.present {
                 return Err(bad(format!(
                     "they count {} trials, `present` says {}",
@@ -484,7 +485,20 @@ fn score(run: &RunMetrics, r: &Record) -> RecordResult {
     let name = format!("{base}@{}", r.period);
     let Some(m) = run.get(&name) else {
         let periods = run.periods();
-        let (why, reason) = if !periods.contains(r.period.as_str()) {
+        let nameable = r
+            .period
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let (why, reason) = if !periods.contains(r.period.as_str()) && !nameable {
+            (
+                Why::NoPeriod,
+                format!(
+                    "the run has no period `{}`, and no scenario can name one so (period names \
+                     use A-Z a-z 0-9 _ -); the record covers {} to {}",
+                    r.period, r.start, r.end
+                ),
+            )
+        } else if !periods.contains(r.period.as_str()) {
             let have = if periods.is_empty() {
                 "the scenario declares no periods".to_string()
             } else {
@@ -591,6 +605,7 @@ nometric,S,2022,2022-01-01,2022-12-31,total,people,,5,1,k,no metric
 noperiod,S,2023,2023-01-01,2023-12-31,attacks,attacks,attacks,5,1,k,no such period
 state,S,2022,2022-01-01,2022-12-31,fighters,people,fighters_end.G,5,1,k,not per period
 unknown,S,2022,2022-01-01,2022-12-31,x,people,deported,5,1,k,no such metric
+range,S,2022-02-01..2022-02-10,2022-02-01,2022-02-10,attacks,attacks,attacks,5,1,k,unnameable period
 never,S,2022,2022-01-01,2022-12-31,strikes,strikes,strikes,1,1,k,never present
 ";
 
@@ -659,6 +674,7 @@ never,S,2022,2022-01-01,2022-12-31,strikes,strikes,strikes,1,1,k,never present
                 ("noperiod", Why::NoPeriod),
                 ("state", Why::NotPerPeriod),
                 ("unknown", Why::NoSuchMetric),
+                ("range", Why::NoPeriod),
                 ("never", Why::NeverPresent),
             ]
         );
@@ -673,7 +689,13 @@ never,S,2022,2022-01-01,2022-12-31,strikes,strikes,strikes,1,1,k,never present
         assert_eq!(noperiod.metric.as_deref(), Some("attacks@2023"));
         assert_eq!(b.not_scored().next().unwrap().metric, None);
         // Every record is in the result, in file order.
-        assert_eq!(b.records.len(), 10);
+        let range = b.not_scored().find(|n| n.id == "range").unwrap();
+        assert!(
+            range.reason.contains("no scenario can name one"),
+            "{}",
+            range.reason
+        );
+        assert_eq!(b.records.len(), 11);
         let ids: Vec<&str> = b
             .records
             .iter()
@@ -688,7 +710,7 @@ never,S,2022,2022-01-01,2022-12-31,strikes,strikes,strikes,1,1,k,never present
     #[test]
     fn the_summary_counts_the_scored_records() {
         let s = backtest().summary;
-        assert_eq!((s.records, s.scored, s.not_scored), (10, 5, 5));
+        assert_eq!((s.records, s.scored, s.not_scored), (11, 5, 6));
         // Inside the 90% band: in50, in90 and wide; inside the 50%: in50 and wide.
         let b = backtest();
         let inside90 = b.scored().filter(|r| r.inside90).count();
@@ -715,12 +737,29 @@ never,S,2022,2022-01-01,2022-12-31,strikes,strikes,strikes,1,1,k,never present
         for v in [0, 3, 3, 1023, 1024, 5000, 5001, 1 << 40] {
             h.add(v);
         }
-        let buckets: Vec<[u64; 2]> = h.buckets().map(|(lo, _, c)| [lo, c]).collect();
-        assert_eq!(histogram_from_buckets(&buckets).unwrap(), h);
-        assert_eq!(histogram_from_buckets(&[]).unwrap(), Histogram::default());
-        assert!(histogram_from_buckets(&[[5001, 1]]).is_err()); // not a bucket's low end
-        assert!(histogram_from_buckets(&[[5, 1], [3, 1]]).is_err()); // out of order
-        assert!(histogram_from_buckets(&[[5, 0]]).is_err());
+        // The counts from the bucket of the minimum (0) to that of the maximum.
+        let top = bucket(1 << 40);
+        let mut dense = vec![0u64; top + 1];
+        for (lo, _, c) in h.buckets() {
+            dense[bucket(lo)] = c;
+        }
+        assert_eq!(histogram_from_buckets(Some(0), &dense).unwrap(), h);
+        // Starting further up: the values 5000 and 5001 share a bucket.
+        let mut g = Histogram::default();
+        g.add(5000);
+        g.add(5001);
+        g.add(7000);
+        let mut counts = vec![0u64; bucket(7000) - bucket(5000) + 1];
+        counts[0] = 2;
+        counts[bucket(7000) - bucket(5000)] = 1;
+        assert_eq!(histogram_from_buckets(Some(5000), &counts).unwrap(), g);
+        assert_eq!(
+            histogram_from_buckets(None, &[]).unwrap(),
+            Histogram::default()
+        );
+        assert!(histogram_from_buckets(None, &[1]).is_err());
+        assert!(histogram_from_buckets(Some(3), &[0, 1]).is_err());
+        assert!(histogram_from_buckets(Some(3), &[1, 0]).is_err());
     }
 
     #[test]
@@ -732,13 +771,13 @@ never,S,2022,2022-01-01,2022-12-31,strikes,strikes,strikes,1,1,k,never present
         assert!(e.to_string().contains("missing field"), "{e}");
         let old = r#"{"digest": "ab", "seed": 1, "trials": 1, "scenario": {"name": "s"},
             "command": "escalate run s.ron --trials 1",
-            "metrics": [{"name": "attacks", "unit": "attacks", "present": 1}]}"#;
+            "metrics": [{"name": "attacks", "unit": "attacks", "present": 1, "min": 4}]}"#;
         let e = RunMetrics::from_json("r.json", old).unwrap_err();
         assert!(matches!(e, BacktestError::NoBuckets { .. }), "{e}");
-        let ok = old.replace("\"present\": 1", "\"present\": 1, \"buckets\": [[4, 1]]");
+        let ok = old.replace("\"present\": 1", "\"present\": 1, \"buckets\": [1]");
         let r = RunMetrics::from_json("r.json", &ok).unwrap();
         assert_eq!(r.get("attacks").unwrap().histogram.quantile(0.5), Some(4.0));
-        let bad = old.replace("\"present\": 1", "\"present\": 2, \"buckets\": [[4, 1]]");
+        let bad = old.replace("\"present\": 1", "\"present\": 2, \"buckets\": [1]");
         let e = RunMetrics::from_json("r.json", &bad).unwrap_err();
         assert!(matches!(e, BacktestError::BadBuckets { .. }), "{e}");
     }

@@ -3,6 +3,7 @@
 //! they share are defined once in `args`.
 
 mod args;
+mod backtest;
 mod compare;
 mod info;
 mod merge;
@@ -43,6 +44,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Replay one trial of a run and tell its story, event by event.
     Trace(trace::TraceArgs),
+    /// Score a run's JSON against observed figures: bands, PIT, CRPS.
+    Backtest(backtest::BacktestArgs),
     /// Check a scenario file and list every problem in it.
     Validate {
         /// The scenario file.
@@ -78,6 +81,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Run(a) => run::run(a),
         Command::Compare(a) => compare::compare(a),
         Command::Trace(a) => trace::trace(a),
+        Command::Backtest(a) => backtest::backtest(a),
         Command::Merge(a) => merge::merge(a),
         Command::Slurm(a) => slurm::slurm(*a),
         Command::Sweep(a) => sweep::sweep(a),
