@@ -12,7 +12,6 @@
 
 use std::fmt::Write;
 
-use super::backtest_text::summary_line;
 use super::format::{group, num, pct};
 use super::page;
 use super::svg::{self, Frame, Scale, escape};
@@ -26,6 +25,8 @@ const PAGE_CSS: &str = r#"
 .legend .sw { display: inline-block; width: 18px; height: 10px; margin: 0 5px 0 14px; vertical-align: 0; }
 .legend .dot { display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin: 0 5px 0 14px; }
 td.out { color: #b03a2e; font-weight: 600; }
+table.scores td, table.scores th { white-space: nowrap; }
+table.scores .sub { font-size: 12px; color: #666; }
 svg.chart .sw90 { fill: #4a78b5; fill-opacity: 0.18; }
 svg.chart .median-tick { stroke: #1d3f73; stroke-width: 2; }
 svg.chart .obs-in { fill: #111; }
@@ -93,7 +94,19 @@ pub fn render(b: &Backtest) -> String {
             s.mean_pit.unwrap_or(f64::NAN)
         );
     }
-    let _ = writeln!(o, "<p class=\"meta\">{}</p>", escape(&summary_line(s)));
+    let _ = writeln!(
+        o,
+        "<p class=\"meta\">{} of {} records scored; {} not scored{}. CRPS is averaged over \
+         the records' own units: compare it between runs on the same records only.</p>",
+        s.scored,
+        s.records,
+        s.not_scored,
+        if s.not_scored > 0 {
+            " (listed at the end, with the reasons)"
+        } else {
+            ""
+        }
+    );
 
     let scored: Vec<&ScoredRecord> = b.scored().collect();
     if !scored.is_empty() {
@@ -166,11 +179,8 @@ fn chart(rows: &[&ScoredRecord]) -> String {
         let lo = s.band90[0].min(obs_lo);
         let hi = s.band90[1].max(obs_hi);
         let pad = ((hi - lo) * 0.06).max(0.5);
-        let d0 = if lo >= 0.0 {
-            (lo - pad).max(0.0)
-        } else {
-            lo - pad
-        };
+        // Every metric counts something: the axis never goes below 0.
+        let d0 = (lo - pad).max(0.0);
         let x = Scale::new((d0, hi + pad), frame.x_range());
         let (px0, px1) = frame.x_range();
         let ticks = svg::fitted_ticks(x.d0, x.d1, 5, 1.0, px1 - px0);
@@ -190,7 +200,7 @@ fn chart(rows: &[&ScoredRecord]) -> String {
                 o,
                 "<rect class=\"{class}\" x=\"{a:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"/>",
                 cy - h / 2.0,
-                (z - a).max(1.5)
+                (z - a).max(3.0)
             );
         };
         rect(&mut o, "band90", s.band90, 16.0);
@@ -244,24 +254,25 @@ fn chart(rows: &[&ScoredRecord]) -> String {
 fn table(o: &mut String, rows: &[&ScoredRecord]) {
     let _ = writeln!(
         o,
-        "<table>\n<tr><th>record</th><th>period</th><th>metric</th><th class=\"n\">observed ± sd</th>\
-         <th class=\"n\">median</th><th class=\"n\">50% band</th><th class=\"n\">90% band</th>\
-         <th>inside</th><th class=\"n\">PIT</th><th class=\"n\">CRPS</th><th>unit</th></tr>"
+        "<table class=\"scores\">\n<tr><th>record · the run's metric</th><th>period</th>\
+         <th class=\"n\">observed ± sd</th><th class=\"n\">median</th><th class=\"n\">50% band</th>\
+         <th class=\"n\">90% band</th><th>inside</th><th class=\"n\">PIT</th><th class=\"n\">CRPS</th>\
+         <th>unit</th></tr>"
     );
     for s in rows {
         let inside = match (s.inside50, s.inside90) {
-            (true, true) => "50% and 90%",
-            (false, true) => "90%",
+            (true, true) => "both",
+            (false, true) => "90% only",
             _ => "neither",
         };
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{} ± {}</td>\
+            "<tr><td>{}<br><code class=\"sub\">{}</code></td><td>{}</td><td class=\"n\">{} ± {}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}–{}</td><td class=\"n\">{}–{}</td>\
              <td{}>{inside}</td><td class=\"n\">{:.2}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             escape(&s.id),
-            escape(&s.period),
             escape(&s.metric),
+            escape(&s.period),
             num(s.observed),
             num(s.sd),
             num(s.median),

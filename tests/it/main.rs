@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod backtest;
 mod calibration;
 mod cli;
 mod compare_cli;
