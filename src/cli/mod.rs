@@ -34,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Run trials of a scenario and report outcome distributions.
     Run(run::RunArgs),
+    /// Score a run's JSON against observed figures: bands, PIT, CRPS.
+    Backtest(backtest::BacktestArgs),
     /// Merge the part files of a sharded run into its report (same bytes as one run).
     Merge(merge::MergeArgs),
     /// Write (and optionally submit) Slurm job-array scripts for a sharded run.
@@ -44,8 +46,6 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Replay one trial of a run and tell its story, event by event.
     Trace(trace::TraceArgs),
-    /// Score a run's JSON against observed figures: bands, PIT, CRPS.
-    Backtest(backtest::BacktestArgs),
     /// Check a scenario file and list every problem in it.
     Validate {
         /// The scenario file.
@@ -79,9 +79,9 @@ pub type Error = miette::Report;
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Backtest(a) => backtest::backtest(a),
         Command::Compare(a) => compare::compare(a),
         Command::Trace(a) => trace::trace(a),
-        Command::Backtest(a) => backtest::backtest(a),
         Command::Merge(a) => merge::merge(a),
         Command::Slurm(a) => slurm::slurm(*a),
         Command::Sweep(a) => sweep::sweep(a),

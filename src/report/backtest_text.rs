@@ -68,15 +68,20 @@ pub fn render(b: &Backtest, colour: Colour) -> String {
         b.run.scenario
     );
     let line = format!(
-        "{} · {} trials · seed {} · digest {}… · against {} ({} records)",
+        "run {} · {} trials · seed {} · digest {}…",
         b.run.file,
         group(b.run.trials as i64),
         b.run.seed,
         b.run.digest.get(..12).unwrap_or(&b.run.digest),
-        b.observed.file,
-        b.observed.records,
     );
     banner(&mut o, colour, &title, &line, WIDTH);
+    let against = format!(
+        "observed {} · {} records",
+        b.observed.file, b.observed.records
+    );
+    for l in wrap(&against, WIDTH, 2) {
+        let _ = writeln!(o, "{l}");
+    }
 
     let rows: Vec<(&ScoredRecord, [String; 7])> = b.scored().map(|s| (s, cells(s))).collect();
     if !rows.is_empty() {
