@@ -6,6 +6,7 @@
 //! - [`abc`]: the ABC-SMC algorithm, generic over the simulator;
 //! - [`keys`]: the random streams of a calibration;
 //! - [`distance`]: the distance between simulated summaries and observed records;
+//! - [`backtest`]: a run's distributions scored against observed records;
 //! - [`score`]: CRPS, PIT and bands of a simulated distribution against an observation;
 //! - [`exact`]: floats that survive a JSON checkpoint bit for bit;
 //! - [`special`]: erf, normal CDF, log-gamma, incomplete gamma.
@@ -13,6 +14,7 @@
 //! The method and its references: docs/calibration-method.md.
 
 pub mod abc;
+pub mod backtest;
 pub mod distance;
 pub mod exact;
 pub mod keys;

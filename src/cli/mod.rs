@@ -3,6 +3,7 @@
 //! they share are defined once in `args`.
 
 mod args;
+mod backtest;
 mod calibrate;
 mod compare;
 mod info;
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Run trials of a scenario and report outcome distributions.
     Run(run::RunArgs),
+    /// Score a run's JSON against observed figures: bands, PIT, CRPS.
+    Backtest(backtest::BacktestArgs),
     /// Merge the part files of a sharded run into its report (same bytes as one run).
     Merge(merge::MergeArgs),
     /// Write (and optionally submit) Slurm job-array scripts for a sharded run.
@@ -79,6 +82,7 @@ pub type Error = miette::Report;
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Backtest(a) => backtest::backtest(a),
         Command::Compare(a) => compare::compare(a),
         Command::Trace(a) => trace::trace(a),
         Command::Merge(a) => merge::merge(a),

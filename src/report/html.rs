@@ -655,6 +655,7 @@ mod tests {
                 p95: None,
             },
             histogram,
+            buckets: vec![],
         }
     }
 

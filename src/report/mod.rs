@@ -8,10 +8,13 @@
 //! report, JSON, CSV and HTML page ([`text`], [`json`], [`csv`], [`html`]);
 //! a comparison's ([`compare_report`], [`compare_text`], [`compare_html`]); a
 //! sweep's page and summary ([`sweep_html`], [`sweep_text`]); a trial's trace
-//! ([`trace`]). They share one set of number and text formatting
+//! ([`trace`]); a backtest's terminal report and page ([`backtest_text`],
+//! [`backtest_html`]). They share one set of number and text formatting
 //! ([`format`]), one page skeleton ([`page`]) and one set of SVG charts
 //! ([`svg`]).
 
+pub mod backtest_html;
+pub mod backtest_text;
 pub mod compare_html;
 pub mod compare_report;
 pub mod compare_text;
@@ -115,6 +118,12 @@ pub struct MetricReport {
     pub quantiles: Quantiles,
     /// Histogram: 20 equal-width bins over [min, max] as counts.
     pub histogram: Vec<u64>,
+    /// The run's exact histogram, from which the quantiles come: the counts of
+    /// its log-linear buckets, one per bucket from the bucket holding `min` to
+    /// the one holding `max` (a bucket is one value below 1,024, then 1/128 of
+    /// a doubling: `core::stats::histogram::bucket_range`). Empty when never
+    /// present. `escalate backtest` rebuilds the histogram from it.
+    pub buckets: Vec<u64>,
 }
 
 /// Five quantiles.
@@ -232,6 +241,7 @@ impl RunReport {
                     } else {
                         vec![]
                     },
+                    buckets: dense_buckets(m),
                 }
             })
             .collect();
@@ -308,6 +318,21 @@ impl RunReport {
             parameters,
         }
     }
+}
+
+/// A metric's histogram counts from the bucket of its minimum to the bucket of
+/// its maximum (empty when never present).
+fn dense_buckets(m: &crate::core::stats::MetricStats) -> Vec<u64> {
+    use crate::core::stats::histogram::bucket;
+    if m.present == 0 {
+        return vec![];
+    }
+    let first = bucket(m.min);
+    let mut counts = vec![0; bucket(m.max) + 1 - first];
+    for (lo, _, c) in m.hist.buckets() {
+        counts[bucket(lo) - first] = c;
+    }
+    counts
 }
 
 /// Quantiles of dyad d's rung on day t, from the per-day rung counts.

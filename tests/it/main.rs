@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod backtest;
 mod calibrate;
 mod calibration;
 mod cli;
