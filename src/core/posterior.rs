@@ -334,7 +334,10 @@ impl Posterior {
                 return Err(ctx.error(
                     wf.start,
                     wf.end,
-                    format!("weight {} is not a finite number at least 0", wf.text.trim()),
+                    format!(
+                        "weight {} is not a finite number at least 0",
+                        wf.text.trim()
+                    ),
                     "weights are finite, at least 0 and sum to 1",
                 ));
             }

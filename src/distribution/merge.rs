@@ -220,7 +220,10 @@ impl Merged {
                      merge where the parts' posterior file is, unchanged",
                     self.identity.posterior_file.as_deref().unwrap_or("(none)"),
                     posterior.as_deref().unwrap_or("(none)"),
-                    self.identity.posterior_sha256.as_deref().unwrap_or("(none)"),
+                    self.identity
+                        .posterior_sha256
+                        .as_deref()
+                        .unwrap_or("(none)"),
                 ),
             });
         }
