@@ -3,7 +3,7 @@
 //!
 //! Every flag is defined once, in a group that each command flattens: the
 //! scenario, `--trials`, `--seed`, `--policy`, the setup (`--set`,
-//! `--horizon`), the executor (`--threads`, `--quiet`) and the Slurm
+//! `--horizon`), `--posterior`, the executor (`--threads`, `--quiet`) and the Slurm
 //! resources. Each command's `request()` turns its groups into the library's
 //! request; `to_args()` on the request gives the words back (a test parses
 //! them again and gets the same request).
@@ -58,6 +58,26 @@ impl SetupArgs {
             policy,
             overrides: self.set.clone(),
             horizon: self.horizon,
+            posterior: None,
+        }
+    }
+}
+
+/// `--posterior`: the parameters of every trial from a calibration's particles.
+#[derive(Debug, Args, Clone)]
+pub struct PosteriorArg {
+    /// Draw each trial's values of the calibrated parameters from the weighted
+    /// particles of this file (the `posterior.csv` of `escalate calibrate --out DIR`).
+    #[arg(long, value_name = "FILE")]
+    pub posterior: Option<PathBuf>,
+}
+
+impl PosteriorArg {
+    /// `setup` with this posterior.
+    pub fn apply(&self, setup: Setup) -> Setup {
+        Setup {
+            posterior: self.posterior.clone(),
+            ..setup
         }
     }
 }
@@ -109,6 +129,9 @@ pub struct RunWhat {
     /// Overrides and horizon.
     #[command(flatten)]
     pub setup: SetupArgs,
+    /// A calibration posterior.
+    #[command(flatten)]
+    pub posterior: PosteriorArg,
 }
 
 impl RunWhat {
@@ -116,7 +139,9 @@ impl RunWhat {
     pub fn request(&self) -> RunRequest {
         RunRequest {
             scenario: self.scenario.scenario.clone(),
-            setup: self.setup.setup(self.policy.policy.clone()),
+            setup: self
+                .posterior
+                .apply(self.setup.setup(self.policy.policy.clone())),
             seed: self.seed.seed,
             trials: self.trials.trials,
             shard: None,

@@ -6,7 +6,9 @@ use std::io::{IsTerminal, Write};
 
 use clap::Args;
 
-use super::args::{ExecArgs, OutputPath, POLICY_HELP, ScenarioArg, SeedArg, SetupArgs, TrialsArg};
+use super::args::{
+    ExecArgs, OutputPath, POLICY_HELP, PosteriorArg, ScenarioArg, SeedArg, SetupArgs, TrialsArg,
+};
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::io::{self, AtomicFile, Output};
@@ -35,6 +37,9 @@ pub struct CompareArgs {
     /// Overrides and horizon, applied to every policy.
     #[command(flatten)]
     pub setup: SetupArgs,
+    /// A calibration posterior, shared by every policy (trial i picks the same particle).
+    #[command(flatten)]
+    pub posterior: PosteriorArg,
     /// How to run it.
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -52,7 +57,7 @@ impl CompareArgs {
         CompareRequest {
             scenario: self.scenario.scenario.clone(),
             policies: self.policies.clone(),
-            setup: self.setup.setup(None),
+            setup: self.posterior.apply(self.setup.setup(None)),
             seed: self.seed.seed,
             trials: self.trials.trials,
         }

@@ -21,6 +21,7 @@ fn setup(policy: Option<&str>) -> Setup {
             "groups.G.rate = 3".parse().unwrap(),
         ],
         horizon: Some(400),
+        posterior: Some("cal dir/it's posterior.csv".into()),
     }
 }
 

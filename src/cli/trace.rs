@@ -3,7 +3,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::args::{PolicyArg, ScenarioArg, SeedArg, SetupArgs};
+use super::args::{PolicyArg, PosteriorArg, ScenarioArg, SeedArg, SetupArgs};
 use super::{Error, Outcome};
 use escalate::core::engine::TraceEvent;
 use escalate::report::trace::{self as tracelog, TraceHeader};
@@ -39,6 +39,9 @@ pub struct TraceArgs {
     /// Overrides and horizon, as in the run (the horizon must match the run's).
     #[command(flatten)]
     pub setup: SetupArgs,
+    /// The posterior of the run, if it had one.
+    #[command(flatten)]
+    pub posterior: PosteriorArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -49,7 +52,9 @@ impl TraceArgs {
     pub fn request(&self) -> TraceRequest {
         TraceRequest {
             scenario: self.scenario.scenario.clone(),
-            setup: self.setup.setup(self.policy.policy.clone()),
+            setup: self
+                .posterior
+                .apply(self.setup.setup(self.policy.policy.clone())),
             seed: self.seed.seed,
             trial: self.trial,
         }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod model;
 pub mod observed;
 pub mod policy_file;
+pub mod posterior;
 pub mod scenario;
 pub mod stats;
 pub mod streams;

@@ -20,7 +20,11 @@
 //!   `Actor/name`: whether it fires and the random effects of the lever it
 //!   pulls; a rule one policy adds never shifts the draws of rules both share;
 //! - `decisions`: what no rule decides (talks turning into a ceasefire);
-//! - `ladder`: rungs decaying toward calm (one draw per dyad per day, always).
+//! - `ladder`: rungs decaying toward calm (one draw per dyad per day, always);
+//! - `posterior`: with a calibration posterior, the one uniform that picks
+//!   the trial's particle (drawn after the parameters are sampled; its key is
+//!   used by nothing else, so a run without a posterior draws exactly as before,
+//!   and two policies pick the same particle for trial `i`).
 //!
 //! Keys are SHA-256 of a versioned label, the seed and the purpose.
 
@@ -52,6 +56,7 @@ pub struct StreamKeys {
     purposes: [[u8; 32]; 4],
     params: Vec<[u8; 32]>,
     rules: Vec<[u8; 32]>,
+    posterior: [u8; 32],
 }
 
 fn key(seed: u64, label: &str, name: &str) -> [u8; 32] {
@@ -83,6 +88,7 @@ impl StreamKeys {
                     key(seed, "rule", &format!("{actor}/{}", r.rule))
                 })
                 .collect(),
+            posterior: key(seed, "purpose", "posterior"),
         }
     }
 
@@ -105,6 +111,11 @@ impl StreamKeys {
     /// The generator of parameter slot `slot` for trial `trial`.
     pub fn param_rng(&self, slot: usize, trial: u64) -> ChaCha8Rng {
         Self::at(&self.params[slot], trial)
+    }
+
+    /// The generator that picks trial `trial`'s particle of a posterior.
+    pub fn posterior_rng(&self, trial: u64) -> ChaCha8Rng {
+        Self::at(&self.posterior, trial)
     }
 
     fn at(key: &[u8; 32], trial: u64) -> ChaCha8Rng {

@@ -196,7 +196,8 @@ impl Merged {
         })
     }
 
-    /// Rebuilds the run's model from the scenario text, policy, overrides and horizon.
+    /// Rebuilds the run's model from the scenario text, policy, overrides and horizon,
+    /// and the posterior file the parts name (re-read; refused unless its hash is theirs).
     pub fn model(&self) -> Result<Model, ShardError> {
         let loaded = Loaded::from_source(Source {
             name: self.identity.scenario_file.clone(),
@@ -208,7 +209,24 @@ impl Merged {
         {
             return Err(RequestError::PolicyFile(p.into()).into());
         }
+        // A run from a posterior re-reads the file its parts name, which
+        // must be the one they ran with.
         let model = loaded.compile(&request.setup)?;
+        let posterior = model.posterior.as_ref().map(|p| p.sha256.clone());
+        if posterior != self.identity.posterior_sha256 {
+            return Err(ShardError::Rebuild {
+                reason: format!(
+                    "the posterior {} has SHA-256 {}, but the parts ran with {}; \
+                     merge where the parts' posterior file is, unchanged",
+                    self.identity.posterior_file.as_deref().unwrap_or("(none)"),
+                    posterior.as_deref().unwrap_or("(none)"),
+                    self.identity
+                        .posterior_sha256
+                        .as_deref()
+                        .unwrap_or("(none)"),
+                ),
+            });
+        }
         if shape(&Summary::new(&model)) != shape(&self.summary) {
             return Err(ShardError::Rebuild {
                 reason: "the scenario rebuilt from the parts does not fit their accumulators"

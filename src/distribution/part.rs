@@ -184,6 +184,9 @@ impl Part {
         if self.summary.horizon != self.identity.horizon {
             return Err("its summary's horizon differs from its run's".into());
         }
+        if self.summary.posterior_sha256 != self.identity.posterior_sha256 {
+            return Err("its summary's posterior differs from its run's".into());
+        }
         Ok(())
     }
 

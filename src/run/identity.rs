@@ -8,6 +8,11 @@
 //! also records the scenario file's name as given, for reports and reproduce
 //! commands; the name is not compared ([`RunIdentity::differences`]).
 //!
+//! A run whose parameters come from a calibration posterior (`--posterior`)
+//! records the posterior file's name (not compared) and its SHA-256 (compared);
+//! both fields are absent from the JSON of a run without one, so its bytes are
+//! as before.
+//!
 //! One type serves every place a run is identified: the `run` object of JSON
 //! reports, part files, merges and each policy of a comparison.
 
@@ -38,6 +43,12 @@ pub struct RunIdentity {
     pub trials: u64,
     /// Days per trial (after any `--horizon`).
     pub horizon: u32,
+    /// The posterior file as given to `--posterior`, if any; not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior_file: Option<String>,
+    /// SHA-256 of the posterior file's bytes, lowercase hex, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior_sha256: Option<String>,
 }
 
 /// One field in which two identities differ: its name and both values, as text.
@@ -64,6 +75,17 @@ impl RunIdentity {
             seed,
             trials,
             horizon,
+            posterior_file: setup.posterior.as_ref().map(|p| p.display().to_string()),
+            posterior_sha256: None,
+        }
+    }
+
+    /// This identity with the hash of the posterior `model` was bound to, if any
+    /// (what [`crate::run::Loaded::compile`] read for the setup's `--posterior`).
+    pub fn with_posterior_of(self, model: &crate::core::model::Model) -> Self {
+        RunIdentity {
+            posterior_sha256: model.posterior.as_ref().map(|p| p.sha256.clone()),
+            ..self
         }
     }
 
@@ -78,6 +100,7 @@ impl RunIdentity {
                 .map(|o| o.parse::<Override>())
                 .collect::<Result<_, _>>()?,
             horizon: Some(self.horizon),
+            posterior: self.posterior_file.as_ref().map(Into::into),
         })
     }
 
@@ -86,6 +109,7 @@ impl RunIdentity {
     pub fn without_file(self) -> Self {
         RunIdentity {
             scenario_file: String::new(),
+            posterior_file: None,
             ..self
         }
     }
@@ -128,6 +152,12 @@ impl RunIdentity {
             self.horizon.to_string(),
             other.horizon.to_string(),
         );
+        let posterior = |p: &Option<String>| p.clone().unwrap_or_else(|| "(none)".into());
+        cmp(
+            "posterior (sha256)",
+            posterior(&self.posterior_sha256),
+            posterior(&other.posterior_sha256),
+        );
         cmp(
             "escalate version",
             self.escalate_version.clone(),
@@ -156,6 +186,7 @@ mod tests {
             policy: policy.map(str::to_string),
             overrides: overrides.to_vec(),
             horizon: None,
+            posterior: None,
         }
     }
 

@@ -18,6 +18,7 @@ use std::path::Path;
 
 use crate::core::model::{self, Model};
 use crate::core::policy_file::{self, BASELINE, Resolved};
+use crate::core::posterior::{Posterior, PosteriorError};
 use crate::core::scenario::{self, BUNDLED, ScenarioError, Source, Validated};
 use crate::run::shard::Shard;
 
@@ -59,6 +60,10 @@ pub enum RequestError {
         )
     )]
     PolicyFile(String),
+    /// The posterior file is wrong, or names a path the scenario lacks.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Posterior(#[from] PosteriorError),
     /// A comparison with one policy, `baseline` alone.
     #[error("--policy baseline alone: nothing to compare")]
     #[diagnostic(
@@ -135,9 +140,14 @@ impl Loaded {
         Ok(configured)
     }
 
-    /// The compiled model of this scenario under `setup`.
+    /// The compiled model of this scenario under `setup`; with a posterior,
+    /// the file is read and bound to the model (every path a parameter slot).
     pub fn compile(&self, setup: &Setup) -> Result<Model, RequestError> {
-        Ok(model::compile(&self.configure(setup)?))
+        let mut m = model::compile(&self.configure(setup)?);
+        if let Some(file) = &setup.posterior {
+            m.posterior = Some(Posterior::read(file)?.bind(&m)?);
+        }
+        Ok(m)
     }
 }
 
@@ -200,7 +210,8 @@ impl RunRequest {
             self.seed,
             self.trials,
             model.horizon,
-        );
+        )
+        .with_posterior_of(&model);
         Ok(PreparedRun {
             request: self.clone(),
             loaded,
@@ -347,13 +358,16 @@ impl CompareRequest {
                 ..self.setup.clone()
             };
             let model = loaded.compile(&setup)?;
-            identities.push(RunIdentity::new(
-                &loaded.source,
-                &setup,
-                self.seed,
-                self.trials,
-                model.horizon,
-            ));
+            identities.push(
+                RunIdentity::new(
+                    &loaded.source,
+                    &setup,
+                    self.seed,
+                    self.trials,
+                    model.horizon,
+                )
+                .with_posterior_of(&model),
+            );
             labels.push(label(&loaded, arg)?);
             models.push(model);
         }
@@ -367,7 +381,8 @@ impl CompareRequest {
             self.seed,
             self.trials,
             models[0].horizon,
-        );
+        )
+        .with_posterior_of(&models[0]);
         Ok(PreparedComparison {
             request: CompareRequest {
                 policies,
@@ -408,6 +423,7 @@ impl CompareRequest {
             push_flag(&mut args, "--policy", p);
         }
         self.setup.push_overrides(&mut args);
+        self.setup.push_posterior(&mut args);
         args
     }
 }

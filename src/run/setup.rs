@@ -1,5 +1,7 @@
-//! A run's setup: how a scenario is configured (policy, overrides, horizon),
-//! and how its flags are written back as command-line words.
+//! A run's setup: how a scenario is configured (policy, overrides, horizon,
+//! posterior), and how its flags are written back as command-line words.
+
+use std::path::PathBuf;
 
 use crate::core::scenario::Override;
 
@@ -15,6 +17,10 @@ pub struct Setup {
     pub overrides: Vec<Override>,
     /// `--horizon`: days per trial (None: the scenario's).
     pub horizon: Option<u32>,
+    /// `--posterior`: a calibration's `posterior.csv`, whose weighted particles
+    /// each trial draws its values of the file's paths from (None: the scenario's
+    /// distributions). Read and bound by `Loaded::compile`.
+    pub posterior: Option<PathBuf>,
 }
 
 impl Setup {
@@ -25,6 +31,14 @@ impl Setup {
             push_flag(args, "--policy", p);
         }
         self.push_overrides(args);
+        self.push_posterior(args);
+    }
+
+    /// `--posterior FILE`, if set.
+    pub fn push_posterior(&self, args: &mut Vec<String>) {
+        if let Some(p) = &self.posterior {
+            push_flag(args, "--posterior", p.display());
+        }
     }
 
     /// `--horizon H`, if set.

@@ -416,6 +416,7 @@ impl Plan {
             policy,
             overrides,
             horizon: self.spec.horizon,
+            posterior: None,
         }
     }
 
@@ -435,6 +436,7 @@ impl Plan {
             policy: self.policy.clone(),
             overrides: self.fixed.clone(),
             horizon: Some(self.horizon),
+            posterior: None,
         };
         Identity {
             run: RunIdentity::new(

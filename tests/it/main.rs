@@ -14,6 +14,7 @@ mod io_layer;
 mod levers;
 mod observed;
 mod periods;
+mod posterior;
 mod report_atomic;
 mod report_csv;
 mod report_html;

@@ -281,6 +281,14 @@ impl<'m> Trial<'m> {
                 slot.dist.mean()
             };
         }
+        // A posterior's particle overrides what was sampled for its paths:
+        // one uniform from the trial's own posterior stream, inverse CDF.
+        if let Some(post) = &model.posterior {
+            let k = post.pick(sample::unit(&mut keys.posterior_rng(trial)));
+            for (&slot, &x) in post.slots.iter().zip(post.particle(k)) {
+                self.v[slot as usize] = x;
+            }
+        }
         for p in [
             Purpose::Exogenous,
             Purpose::Violence,

@@ -218,6 +218,7 @@ pub fn compile(v: &Validated) -> Model {
         metrics,
         params: slots,
         max_window: c.max_window,
+        posterior: None,
     }
 }
 

@@ -29,6 +29,51 @@ pub struct ParamSlot {
     pub dist: Param,
 }
 
+/// A calibration posterior bound to a compiled model (`core::posterior` reads and binds it): the slots it sets and what a trial
+/// needs to pick a particle without allocating.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PosteriorM {
+    /// The file's name, as given.
+    pub file: String,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The parameter slot of each path.
+    pub slots: Vec<P>,
+    /// Particle-major values: particle `k`'s are `values[k * slots.len()..][..slots.len()]`.
+    pub values: Vec<f64>,
+    /// Cumulative weights, ending at 1.
+    pub cumulative: Vec<f64>,
+    /// The last particle of positive weight (what rounding at the top picks).
+    pub last: usize,
+}
+
+impl PosteriorM {
+    /// The particle a uniform `u` in [0, 1) picks: the first whose cumulative
+    /// weight exceeds `u` (inverse CDF by binary search), so particle `k` is
+    /// picked with probability its weight and a weight of 0 is never picked.
+    #[inline]
+    pub fn pick(&self, u: f64) -> usize {
+        self.cumulative.partition_point(|&c| c <= u).min(self.last)
+    }
+
+    /// Particle `k`'s values, in slot order.
+    #[inline]
+    pub fn particle(&self, k: usize) -> &[f64] {
+        let n = self.slots.len();
+        &self.values[k * n..(k + 1) * n]
+    }
+
+    /// Number of particles.
+    pub fn len(&self) -> usize {
+        self.cumulative.len()
+    }
+
+    /// Whether there is no particle (never, once read).
+    pub fn is_empty(&self) -> bool {
+        self.cumulative.is_empty()
+    }
+}
+
 /// What kind of actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -381,6 +426,9 @@ pub struct Model {
     pub params: Vec<ParamSlot>,
     /// Longest trailing window any condition reads.
     pub max_window: u32,
+    /// The calibration posterior each trial draws its particle from, if any
+    /// (bound by `run::Loaded::compile`; [`compile`] leaves it out).
+    pub posterior: Option<PosteriorM>,
 }
 
 impl Model {
@@ -390,12 +438,19 @@ impl Model {
         self.dyad_of[a as usize * self.actors.len() + b as usize]
     }
 
-    /// Indices of the uncertain (sampled) parameters.
+    /// Indices of the uncertain (sampled) parameters: those with a
+    /// distribution, and those a posterior sets.
     pub fn uncertain_params(&self) -> impl Iterator<Item = usize> + '_ {
         self.params
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.dist.is_uncertain())
+            .filter(|(i, p)| {
+                p.dist.is_uncertain()
+                    || self
+                        .posterior
+                        .as_ref()
+                        .is_some_and(|q| q.slots.contains(&(*i as P)))
+            })
             .map(|(i, _)| i)
     }
 }

@@ -122,11 +122,22 @@ impl DigestSum {
 
     /// The hex digest of a run of `trials` trials.
     pub fn finish(&self, trials: u64) -> String {
+        self.finish_with(trials, None)
+    }
+
+    /// The hex digest of a run of `trials` trials whose parameters come from
+    /// the posterior file of SHA-256 `posterior` (hex), if any: its hash is
+    /// appended to what is hashed, so a run without one keeps its digest.
+    pub fn finish_with(&self, trials: u64, posterior: Option<&str>) -> String {
         let mut h = Sha256::new();
         h.update(b"escalate/digest/v1\0");
         h.update(trials.to_le_bytes());
         for l in self.0 {
             h.update(l.to_le_bytes());
+        }
+        if let Some(p) = posterior {
+            h.update(b"posterior\0");
+            h.update(p.as_bytes());
         }
         crate::io::hex(&h.finalize())
     }
@@ -153,6 +164,10 @@ pub struct Summary {
     pub deaths_by_day: Vec<Histogram>,
     /// The digest accumulator.
     pub digest: DigestSum,
+    /// SHA-256 (hex) of the posterior file the run's parameters come from, if
+    /// any; the digest covers it. Absent from serialised summaries without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior_sha256: Option<String>,
 }
 
 impl Summary {
@@ -169,6 +184,7 @@ impl Summary {
             band_days: band_days(model.horizon),
             deaths_by_day: vec![Histogram::default(); band_days(model.horizon).len()],
             digest: DigestSum::default(),
+            posterior_sha256: model.posterior.as_ref().map(|p| p.sha256.clone()),
         }
     }
 
@@ -191,7 +207,8 @@ impl Summary {
 
     /// The run digest (hex SHA-256).
     pub fn digest(&self) -> String {
-        self.digest.finish(self.trials)
+        self.digest
+            .finish_with(self.trials, self.posterior_sha256.as_deref())
     }
 
     /// Share of trials at or above rung `r` for dyad `d` on day `t`.

@@ -1,0 +1,362 @@
+//! Runs from a calibration posterior (`--posterior FILE`): each trial picks one
+//! weighted particle from its own stream and takes its values; the identity and
+//! the digest cover the file's hash; policies compared on it pick the same
+//! particle for trial i; a bad file is refused at its `file:line:col`; a real
+//! calibration's posterior runs.
+
+use std::path::Path;
+
+use crate::harness::{Sandbox, project};
+
+const PATH: &str = "actors.G.fighters";
+
+/// Two particles of very different strengths, weights 0.25 and 0.75.
+const POSTERIOR: &str =
+    "particle,actors.G.fighters,weight,distance\n0,1000,0.25,0.5\n1,6000,0.75,0.25\n";
+
+fn write(s: &Sandbox, name: &str, text: &str) -> String {
+    std::fs::write(s.join(name), text).unwrap();
+    name.to_string()
+}
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec!["run", "scenarios/minimal.ron", "--seed", "5", "--quiet"];
+    a.extend_from_slice(extra);
+    a
+}
+
+/// The digest line of a run's terminal report.
+fn digest(s: &Sandbox, extra: &[&str]) -> String {
+    let out = s.run(&args(extra));
+    out.assert_success();
+    let text = out.stdout_text();
+    text.lines()
+        .find_map(|l| l.strip_prefix("digest "))
+        .unwrap_or_else(|| panic!("no digest in {text}"))
+        .to_string()
+}
+
+/// Column `name` of a per-trial CSV, one value per trial in order.
+fn column(csv: &Path, name: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let k = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    lines
+        .map(|l| l.split(',').nth(k).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn trials_pick_particles_by_weight() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    let n = 4000;
+    s.run(&args(&[
+        "--trials",
+        "4000",
+        "--posterior",
+        &p,
+        "--csv",
+        "t.csv",
+    ]))
+    .assert_success();
+    let values = column(&s.join("t.csv"), PATH);
+    assert_eq!(values.len(), n);
+    assert!(values.iter().all(|&v| v == 1000.0 || v == 6000.0));
+    let second = values.iter().filter(|&&v| v == 6000.0).count() as f64 / n as f64;
+    // Binomial standard error sqrt(0.75 * 0.25 / 4000) ~ 0.0068; allow 4 of them.
+    let se = (0.75f64 * 0.25 / n as f64).sqrt();
+    assert!(
+        (second - 0.75).abs() < 4.0 * se,
+        "share of particle 2: {second}"
+    );
+}
+
+#[test]
+fn the_digest_and_identity_cover_the_posterior() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    // The same draws, a file differing only in a distance: another hash.
+    let q = write(
+        &s,
+        "other.csv",
+        &POSTERIOR.replace("0,1000,0.25,0.5", "0,1000,0.25,0.75"),
+    );
+    let none = digest(&s, &["--trials", "300"]);
+    let a = digest(&s, &["--trials", "300", "--posterior", &p]);
+    assert_eq!(a, digest(&s, &["--trials", "300", "--posterior", &p]));
+    assert_ne!(a, none);
+    assert_ne!(a, digest(&s, &["--trials", "300", "--posterior", &q]));
+    // Without --posterior, the digest is the one before posteriors existed
+    // (the pin of tests/it/determinism.rs, here through this file's runner).
+    let pinned = s.run(&[
+        "run",
+        "scenarios/minimal.ron",
+        "--trials",
+        "2000",
+        "--seed",
+        "7",
+        "--quiet",
+    ]);
+    assert!(
+        pinned
+            .stdout_text()
+            .contains("digest 1ceaeb44d56a98d4487d200f4e88d4216ec4022927aef746b06076bd2c426693")
+    );
+    let out = s.run(&args(&["--trials", "50", "--posterior", &p, "--json", "-"]));
+    out.assert_success();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["run"]["posterior_file"], "post.csv");
+    assert_eq!(
+        json["run"]["posterior_sha256"],
+        escalate::io::sha256_hex(POSTERIOR.as_bytes())
+    );
+    let out = s.run(&args(&["--trials", "50", "--json", "-"]));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["run"].get("posterior_sha256").is_none());
+    assert!(json["run"].get("posterior_file").is_none());
+}
+
+#[test]
+fn policies_pick_the_same_particle_for_each_trial() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    for (policy, csv) in [("baseline", "a.csv"), ("talks", "b.csv")] {
+        s.run(&args(&[
+            "--trials",
+            "500",
+            "--posterior",
+            &p,
+            "--policy",
+            policy,
+            "--csv",
+            csv,
+        ]))
+        .assert_success();
+    }
+    let (a, b) = (
+        column(&s.join("a.csv"), PATH),
+        column(&s.join("b.csv"), PATH),
+    );
+    assert_eq!(a, b);
+    assert!(a.contains(&1000.0) && a.contains(&6000.0));
+    // The comparison's per-policy digests are those of the runs alone.
+    let out = s.run(&[
+        "compare",
+        "scenarios/minimal.ron",
+        "--seed",
+        "5",
+        "--trials",
+        "500",
+        "--policy",
+        "talks",
+        "--posterior",
+        &p,
+        "--json",
+        "-",
+        "--quiet",
+    ]);
+    out.assert_success();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = json.to_string();
+    for policy in ["baseline", "talks"] {
+        let d = digest(
+            &s,
+            &["--trials", "500", "--posterior", &p, "--policy", policy],
+        );
+        assert!(text.contains(&d), "compare lacks {policy}'s run digest {d}");
+    }
+    assert!(text.contains("--posterior"), "reproduce commands name it");
+}
+
+#[test]
+fn a_trace_replays_a_trial_of_a_posterior_run() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    s.run(&args(&[
+        "--trials",
+        "20",
+        "--posterior",
+        &p,
+        "--csv",
+        "t.csv",
+    ]))
+    .assert_success();
+    let fighters = column(&s.join("t.csv"), PATH);
+    let attacks = column(&s.join("t.csv"), "attacks");
+    let trace = |posterior: bool| {
+        let mut a = vec![
+            "trace",
+            "scenarios/minimal.ron",
+            "--seed",
+            "5",
+            "--trial",
+            "13",
+            "--format",
+            "jsonl",
+        ];
+        if posterior {
+            a.extend(["--posterior", p.as_str()]);
+        }
+        let out = s.run(&a);
+        out.assert_success();
+        let last = out.stdout_text().lines().last().unwrap().to_string();
+        let json: serde_json::Value = serde_json::from_str(&last).unwrap();
+        json["metrics"]["attacks"].as_f64().unwrap()
+    };
+    assert_eq!(trace(true), attacks[13], "trial 13 drew {}", fighters[13]);
+    assert_ne!(trace(false), attacks[13]);
+}
+
+#[test]
+fn shards_of_a_posterior_run_merge_to_the_run() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    let whole = s.run(&args(&[
+        "--trials",
+        "300",
+        "--posterior",
+        &p,
+        "--json",
+        "w.json",
+    ]));
+    whole.assert_success();
+    for k in ["0/2", "1/2"] {
+        let out = format!("part{}.esc", &k[..1]);
+        s.run(&args(&[
+            "--trials",
+            "300",
+            "--posterior",
+            &p,
+            "--shard",
+            k,
+            "--out",
+            &out,
+        ]))
+        .assert_success();
+    }
+    s.run(&["merge", "part1.esc", "part0.esc", "--json", "m.json"])
+        .assert_success();
+    assert_eq!(
+        std::fs::read(s.join("w.json")).unwrap(),
+        std::fs::read(s.join("m.json")).unwrap()
+    );
+    // A changed posterior file is refused at merge.
+    write(&s, "post.csv", &POSTERIOR.replace("6000", "6001"));
+    let out = s.run(&["merge", "part1.esc", "part0.esc"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr_text().contains("posterior"),
+        "{}",
+        out.stderr_text()
+    );
+}
+
+/// Runs with `text` as the posterior and returns stderr, which must say `want`.
+fn refused(text: &str, want: &str) {
+    let s = Sandbox::new();
+    let p = write(&s, "bad.csv", text);
+    let out = s.run(&args(&["--trials", "10", "--posterior", &p]));
+    out.assert_code(2);
+    let err = out.stderr_text();
+    assert!(err.contains(want), "wanted {want:?} in:\n{err}");
+}
+
+#[test]
+fn bad_posteriors_are_refused_at_their_line_and_column() {
+    refused(
+        "particle,actors.G.fightrs,weight,distance\n0,1,1,0\n",
+        "bad.csv:1:10: no parameter at `actors.G.fightrs`",
+    );
+    refused(
+        "particle,actors.G.fightrs,weight,distance\n0,1,1,0\n",
+        "actors.G.fighters",
+    );
+    refused(
+        "particle,actors.G.fighters,weight,distance\n0,1000,0.5,0\n1,2000,-0.5,0\n",
+        "bad.csv:3:8: weight -0.5 is not a finite number at least 0",
+    );
+    refused(
+        "particle,actors.G.fighters,weight,distance\n0,1000,0.5,0\n1,2000,0.4,0\n",
+        "bad.csv:1:28: the weights sum to 0.9, not 1",
+    );
+    refused(
+        "id,actors.G.fighters,weight,distance\n0,1000,1,0\n",
+        "bad.csv:1:1: the first column is `id`, not `particle`",
+    );
+    refused(
+        "particle,actors.G.fighters,weight\n0,1000,1\n",
+        "bad.csv:1:28: the header has no parameter column",
+    );
+    refused(
+        "particle,actors.G.fighters,w,distance\n0,1000,1,0\n",
+        "bad.csv:1:28: column 3 is `w`, not `weight`",
+    );
+    let out =
+        crate::harness::escalate(&["run", "scenarios/minimal.ron", "--posterior", "no-such.csv"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr_text()
+            .contains("cannot read posterior no-such.csv")
+    );
+}
+
+#[test]
+fn a_real_calibrations_posterior_runs() {
+    let s = Sandbox::new();
+    let observed = project("data/observed/pak-afghan-2021-2023.csv");
+    s.run(&[
+        "calibrate",
+        "pak-afghan-2021",
+        "--observed",
+        observed.to_str().unwrap(),
+        "--prior",
+        "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
+        "--particles",
+        "20",
+        "--trials-per-particle",
+        "4",
+        "--generations",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        "cal",
+    ])
+    .assert_success();
+    let posterior = std::fs::read_to_string(s.join("cal/posterior.csv")).unwrap();
+    let rates: Vec<f64> = posterior
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    let (lo, hi) = rates
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    s.run(&[
+        "run",
+        "pak-afghan-2021",
+        "--posterior",
+        "cal/posterior.csv",
+        "--trials",
+        "500",
+        "--csv",
+        "t.csv",
+        "--quiet",
+    ])
+    .assert_success();
+    let sampled = column(&s.join("t.csv"), "actors.TTP.attack_rate");
+    assert_eq!(sampled.len(), 500);
+    assert!(
+        sampled
+            .iter()
+            .all(|&x| lo <= x && x <= hi && rates.contains(&x)),
+        "sampled attack rates outside the posterior's [{lo}, {hi}]"
+    );
+}
