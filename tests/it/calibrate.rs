@@ -193,18 +193,7 @@ fn documented_calibration() -> (Vec<String>, Vec<String>) {
         }
     }
     let command = command.replace("\\", " ");
-    let sh = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("printf '%s\\0' {command}"))
-        .output()
-        .unwrap();
-    let words: Vec<String> = String::from_utf8(sh.stdout)
-        .unwrap()
-        .split_terminator('\0')
-        .map(str::to_string)
-        .collect();
-    assert_eq!(words[0], "escalate");
-    (words[1..].to_vec(), output)
+    (shell_words(&command), output)
 }
 
 #[test]
@@ -219,4 +208,50 @@ fn the_documented_calibration_prints_what_the_docs_show() {
     let got = o.stdout_text();
     let got: Vec<&str> = got.lines().collect();
     assert_eq!(got, shown, "docs/calibration.md shows another output");
+
+    // Then the posterior-predictive fit: a run from the posterior, and its backtest.
+    let doc = std::fs::read_to_string(project("docs/calibration.md")).unwrap();
+    let section = &doc[doc.find("**The posterior-predictive fit.**").unwrap()..];
+    let block = &section[section.find("```console\n").unwrap() + 11..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut lines = block.lines();
+    let mut last = None;
+    for _ in 0..2 {
+        let command = lines.next().unwrap().strip_prefix("$ ").unwrap();
+        let mut words = shell_words(command);
+        if let Some(i) = words.iter().position(|w| w == "--observed") {
+            words[i + 1] = project(&words[i + 1]).to_str().unwrap().to_string();
+        }
+        let o = s.run(&words);
+        o.assert_success();
+        last = Some(o.stdout_text());
+    }
+    let out = last.unwrap();
+    let shown: Vec<&str> = lines.collect();
+    let got: Vec<&str> = out.lines().collect();
+    let start = got
+        .iter()
+        .position(|l| *l == shown[0])
+        .unwrap_or_else(|| panic!("`{}` not in the backtest's output:\n{out}", shown[0]));
+    assert_eq!(
+        &got[start..start + shown.len()],
+        &shown[..],
+        "docs/calibration.md shows another backtest"
+    );
+}
+
+/// The words a POSIX shell makes of `command` (after `escalate`).
+fn shell_words(command: &str) -> Vec<String> {
+    let sh = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {command}"))
+        .output()
+        .unwrap();
+    let words: Vec<String> = String::from_utf8(sh.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(words[0], "escalate");
+    words[1..].to_vec()
 }
