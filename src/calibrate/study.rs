@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::core::model::Model;
 use crate::core::observed::Observed;
-use crate::core::scenario::{Override, Param};
+use crate::core::scenario::{Override, Param, ScenarioError};
 use crate::core::stats::Summary;
 use crate::run::command::{command_line, push_flag};
 use crate::run::trials::RunJob;
@@ -257,7 +257,24 @@ impl Study {
                 path: p.path.clone(),
                 value: p.param.clone(),
             }));
-        let model = loaded.compile(&with_priors)?;
+        let model = loaded.compile(&with_priors).map_err(|e| match e {
+            // A prior's problem is reported against its own flag, not as a `--set`.
+            RequestError::Scenario(ScenarioError::Override {
+                flag,
+                message,
+                help,
+            }) if request.priors[..]
+                .iter()
+                .any(|p| flag == format!("--set '{}'", p.text())) =>
+            {
+                RequestError::Scenario(ScenarioError::Override {
+                    flag: flag.replacen("--set", "--prior", 1),
+                    message,
+                    help,
+                })
+            }
+            other => other,
+        })?;
         let (targets, unused) = targets(&model, &observed);
         if targets.is_empty() {
             return Err(StudyError::NoTarget {
@@ -430,5 +447,58 @@ impl Simulator for StudySimulator<'_> {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(priors: &[&str]) -> CalibrateRequest {
+        CalibrateRequest {
+            scenario: Some("pak-afghan-2021".into()),
+            setup: Setup::default(),
+            observed: concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/data/observed/pak-afghan-2021-2023.csv"
+            )
+            .into(),
+            priors: priors
+                .iter()
+                .map(|p| PriorSpec::parse(p).unwrap())
+                .collect(),
+            particles: 10,
+            trials: 2,
+            generations: 1,
+            until_tolerance: None,
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn regression_a_bad_prior_path_is_reported_as_a_prior_not_a_set() {
+        let e = Study::new(request(&["groups.TTP.attack_rate=Uniform(0.2, 2)"])).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("--prior 'groups.TTP.attack_rate=Uniform(0.2, 2)'"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_record_is_a_target_or_says_why_not() {
+        let s = Study::new(request(&["actors.TTP.attack_rate=Uniform(0.05, 0.35)"])).unwrap();
+        assert_eq!(s.targets.len() + s.unused.len(), s.observed.records.len());
+        assert!(
+            s.targets
+                .iter()
+                .all(|t| t.metric.contains('@') && t.sd > 0.0)
+        );
+        assert!(s.unused.iter().all(|u| !u.reason.is_empty()));
+        // A prior twice and a prior that is not a distribution are refused.
+        let twice = request(&["actors.TTP.attack_rate=Uniform(0.05, 0.35)"; 2]);
+        assert!(matches!(Study::new(twice), Err(StudyError::PriorTwice(_))));
+        let fixed = request(&["actors.TTP.attack_rate=0.2"]);
+        assert!(matches!(Study::new(fixed), Err(StudyError::Prior { .. })));
     }
 }
