@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{ExecArgs, POLICY_HELP};
+use super::args::{ExecArgs, POLICY_HELP, PosteriorArg};
 use super::{Error, Outcome};
 use escalate::report::{sweep_html, sweep_text};
 use escalate::run::request::DEFAULT_SEED;
@@ -58,6 +58,9 @@ pub struct SweepDesignArgs {
     /// Days per trial (default: the scenario's horizon).
     #[arg(long)]
     pub horizon: Option<u32>,
+    /// A calibration posterior: every point's trials draw from it.
+    #[command(flatten)]
+    pub posterior: PosteriorArg,
 }
 
 impl SweepDesignArgs {
@@ -78,6 +81,7 @@ impl SweepDesignArgs {
             trials: self.trials,
             seed: self.seed,
             horizon: self.horizon,
+            posterior: self.posterior.posterior.clone(),
         }
     }
 }

@@ -360,3 +360,175 @@ fn a_real_calibrations_posterior_runs() {
         "sampled attack rates outside the posterior's [{lo}, {hi}]"
     );
 }
+
+/// `escalate sweep` of minimal.ron with `--posterior FILE` (an LHS over the
+/// attack rate, 6 points, 200 trials each), into `out`.
+fn posterior_sweep(s: &Sandbox, posterior: &str, out: &str, extra: &[&str]) -> crate::harness::Run {
+    let mut a = vec![
+        "sweep",
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "6",
+        "--set",
+        "actors.G.attack_rate=0.1..0.5",
+        "--trials",
+        "200",
+        "--seed",
+        "5",
+        "--posterior",
+        posterior,
+        "--out",
+        out,
+    ];
+    a.extend_from_slice(extra);
+    s.run(&a)
+}
+
+fn fingerprint(dir: &Path) -> String {
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sweep.json")).unwrap()).unwrap();
+    j["fingerprint"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_sweep_from_a_posterior_is_the_same_bytes_with_any_threads() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    posterior_sweep(&s, &p, "t1", &["--threads", "1"]).assert_success();
+    posterior_sweep(&s, &p, "t2", &["--threads", "2"]).assert_success();
+    crate::harness::assert_same_sweep(&s.join("t1"), &s.join("t2"));
+    // The trials drew from the posterior: the sweep's command and identity say so.
+    let manifest = std::fs::read_to_string(s.join("t1/sweep.json")).unwrap();
+    assert!(manifest.contains("--posterior post.csv"), "{manifest}");
+    let sha = escalate::io::sha256_hex(POSTERIOR.as_bytes());
+    assert!(manifest.contains(&sha), "{manifest}");
+    // ... and changed the results: without it the points differ.
+    s.run(&[
+        "sweep",
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "6",
+        "--set",
+        "actors.G.attack_rate=0.1..0.5",
+        "--trials",
+        "200",
+        "--seed",
+        "5",
+        "--out",
+        "none",
+    ])
+    .assert_success();
+    assert_ne!(
+        std::fs::read(s.join("t1/points.csv")).unwrap(),
+        std::fs::read(s.join("none/points.csv")).unwrap()
+    );
+    assert_ne!(fingerprint(&s.join("t1")), fingerprint(&s.join("none")));
+}
+
+#[test]
+fn another_posterior_is_another_sweep() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    let q = write(
+        &s,
+        "other.csv",
+        "particle,actors.G.fighters,weight,distance\n0,1000,0.5,0.5\n1,6000,0.5,0.25\n",
+    );
+    posterior_sweep(&s, &p, "a", &[]).assert_success();
+    posterior_sweep(&s, &q, "b", &[]).assert_success();
+    assert_ne!(fingerprint(&s.join("a")), fingerprint(&s.join("b")));
+    // The same bytes under another name are the same sweep (it resumes).
+    let r = write(&s, "copy.csv", POSTERIOR);
+    posterior_sweep(&s, &r, "a", &[]).assert_success();
+    // A different posterior in a directory that holds this sweep is refused.
+    let out = posterior_sweep(&s, &q, "a", &[]);
+    out.assert_code(2);
+    assert!(
+        out.stderr_text().contains("holds a different sweep"),
+        "{}",
+        out.stderr_text()
+    );
+}
+
+#[test]
+fn a_sweep_refuses_to_set_a_path_the_posterior_sets() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    for set in [format!("{PATH}=1000..6000"), format!("{PATH}=3000")] {
+        let out = s.run(&[
+            "sweep",
+            "minimal",
+            "--design",
+            "lhs",
+            "--points",
+            "4",
+            "--set",
+            "actors.G.attack_rate=0.1..0.5",
+            "--set",
+            &set,
+            "--trials",
+            "10",
+            "--posterior",
+            &p,
+            "--out",
+            "o",
+        ]);
+        out.assert_code(2);
+        let err = out.stderr_text();
+        let flat = err
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains(&format!("`{PATH}` is also set by the posterior post.csv")),
+            "{err}"
+        );
+        assert!(!s.join("o").exists(), "nothing is written");
+    }
+}
+
+#[test]
+fn slurm_sweep_passes_the_posterior_to_its_jobs() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    s.run(&[
+        "slurm",
+        "sweep",
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "6",
+        "--set",
+        "actors.G.attack_rate=0.1..0.5",
+        "--trials",
+        "200",
+        "--seed",
+        "5",
+        "--posterior",
+        &p,
+        "--shards",
+        "2",
+        "--dir",
+        "study",
+    ])
+    .assert_success();
+    // The jobs read a copy of the posterior in the study directory, the same bytes.
+    assert_eq!(
+        std::fs::read_to_string(s.join("study/posterior.csv")).unwrap(),
+        POSTERIOR
+    );
+    let scripts: String = std::fs::read_dir(s.join("study"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sh" || x == "sbatch"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(scripts.contains("--posterior"), "{scripts}");
+    assert!(scripts.contains("study/posterior.csv"), "{scripts}");
+}
