@@ -532,3 +532,148 @@ fn slurm_sweep_passes_the_posterior_to_its_jobs() {
     assert!(scripts.contains("--posterior"), "{scripts}");
     assert!(scripts.contains("study/posterior.csv"), "{scripts}");
 }
+
+/// The flagship's shipped posterior (scenarios/pak-afghan-2024.posterior.md).
+const FLAGSHIP_POSTERIOR: &str = "scenarios/pak-afghan-2024.posterior.csv";
+
+/// Which column of the documented calibration of pak-afghan-2021 feeds which
+/// flagship parameter (the others are dropped: the .md says why).
+const FLAGSHIP_MAPPING: [(&str, &str); 3] = [
+    (
+        "actors.TTP.casualties.civilian",
+        "actors.TTP.casualties.civilian",
+    ),
+    (
+        "actors.TTP.casualties.security",
+        "actors.TTP.casualties.security",
+    ),
+    (
+        "levers.truce_2022.attack_factor",
+        "levers.ceasefire.attack_factor",
+    ),
+];
+
+fn params_of(scenario: &str) -> Vec<String> {
+    let loaded = escalate::run::Loaded::open(Some(scenario)).unwrap();
+    escalate::core::scenario::paths::list_params(loaded.base.scenario())
+        .into_iter()
+        .map(|(pp, _)| pp.path)
+        .collect()
+}
+
+#[test]
+fn the_flagship_posterior_names_flagship_parameters_as_documented() {
+    let p = escalate::core::posterior::Posterior::read(&project(FLAGSHIP_POSTERIOR)).unwrap();
+    let want: Vec<&str> = FLAGSHIP_MAPPING.iter().map(|(_, to)| *to).collect();
+    assert_eq!(p.paths, want);
+    assert_eq!(p.particles.len(), 200);
+    let flagship = params_of("pak-afghan-2024");
+    let hindcast = params_of("pak-afghan-2021");
+    let doc = std::fs::read_to_string(project("scenarios/pak-afghan-2024.posterior.md")).unwrap();
+    for (from, to) in FLAGSHIP_MAPPING {
+        assert!(
+            flagship.iter().any(|q| q == to),
+            "{to} is not a flagship parameter"
+        );
+        assert!(
+            hindcast.iter().any(|q| q == from),
+            "{from} is not a pak-afghan-2021 parameter"
+        );
+        assert!(doc.contains(&format!("`{from}`")) && doc.contains(&format!("`{to}`")));
+    }
+}
+
+#[test]
+fn the_flagship_runs_from_its_posterior_with_another_digest() {
+    let s = Sandbox::new();
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "run",
+            "pak-afghan-2024",
+            "--trials",
+            "1000",
+            "--seed",
+            "7",
+            "--quiet",
+        ];
+        a.extend_from_slice(extra);
+        let out = s.run(&a);
+        out.assert_success();
+        let text = out.stdout_text();
+        text.lines()
+            .find_map(|l| l.strip_prefix("digest "))
+            .unwrap_or_else(|| panic!("no digest in {text}"))
+            .to_string()
+    };
+    let default = run(&[]);
+    let from_posterior = run(&["--posterior", FLAGSHIP_POSTERIOR]);
+    assert_ne!(default, from_posterior);
+    // The option leaves the default alone: the same default digest again.
+    assert_eq!(run(&[]), default);
+}
+
+/// The shipped file is the documented calibration's posterior, its columns
+/// renamed by the mapping, byte for byte (scenarios/pak-afghan-2024.posterior.md
+/// gives the command).
+#[test]
+fn the_flagship_posterior_is_the_documented_calibrations() {
+    let s = Sandbox::new();
+    let observed = project("data/observed/pak-afghan-2021-2023.csv");
+    s.run(&[
+        "calibrate",
+        "pak-afghan-2021",
+        "--observed",
+        observed.to_str().unwrap(),
+        "--prior",
+        "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
+        "--prior",
+        "actors.TTP.casualties.civilian=Uniform(0.2, 0.8)",
+        "--prior",
+        "actors.TTP.casualties.security=Uniform(0.4, 1.2)",
+        "--prior",
+        "levers.takeover_release.recruitment=Uniform(0, 0.0015)",
+        "--prior",
+        "levers.ct_operation.militants_killed=Uniform(1, 6)",
+        "--prior",
+        "levers.truce_2022.attack_factor=Uniform(0.2, 1)",
+        "--particles",
+        "200",
+        "--trials-per-particle",
+        "20",
+        "--generations",
+        "6",
+        "--seed",
+        "2021",
+        "--out",
+        "cal-2021",
+    ])
+    .assert_success();
+    let text = std::fs::read_to_string(s.join("cal-2021/posterior.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cols: Vec<usize> = FLAGSHIP_MAPPING
+        .iter()
+        .map(|(from, _)| header.iter().position(|h| h == from).unwrap())
+        .collect();
+    let n = header.len();
+    let mut want = String::from("particle,");
+    for (_, to) in FLAGSHIP_MAPPING {
+        want.push_str(to);
+        want.push(',');
+    }
+    want.push_str("weight,distance\n");
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        let mut row = vec![f[0]];
+        row.extend(cols.iter().map(|&k| f[k]));
+        row.extend([f[n - 2], f[n - 1]]);
+        want.push_str(&row.join(","));
+        want.push('\n');
+    }
+    let shipped = std::fs::read_to_string(project(FLAGSHIP_POSTERIOR)).unwrap();
+    assert!(
+        shipped == want,
+        "{FLAGSHIP_POSTERIOR} is not the documented calibration's posterior; regenerate it \
+         with the command in scenarios/pak-afghan-2024.posterior.md"
+    );
+}
