@@ -162,6 +162,14 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     for f in &plan.factors {
         super::outln!("  input {} = {} ({})", f.name, f.spec(), f.kind_name());
     }
+    if let Some(p) = &plan.posterior {
+        super::outln!(
+            "  posterior {} (sha256 {}): every trial draws {} from its particles",
+            p.file,
+            &p.sha256[..16],
+            p.paths.join(", ")
+        );
+    }
     let shard = a.shard.map(|s| format!("shard {s}: ")).unwrap_or_default();
     super::outln!(
         "{shard}{} of {} points run now, {} found done in {dir}",
