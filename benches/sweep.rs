@@ -37,6 +37,7 @@ fn plan() -> Plan {
         trials: TRIALS,
         seed: 1,
         horizon: None,
+        posterior: None,
     })
     .expect("the flagship sweep plans")
 }

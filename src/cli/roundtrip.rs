@@ -132,6 +132,7 @@ fn sweep_spec(design: DesignKind, levels: usize) -> SweepSpec {
         trials: 200,
         seed: 5,
         horizon: Some(90),
+        posterior: Some("cal dir/it's posterior.csv".into()),
     }
 }
 
@@ -140,6 +141,10 @@ fn sweep_specs_round_trip_including_the_slurm_form() {
     for spec in [
         sweep_spec(DesignKind::Morris, 6),
         sweep_spec(DesignKind::Sobol, 4),
+        SweepSpec {
+            posterior: None,
+            ..sweep_spec(DesignKind::Grid, 4)
+        },
     ] {
         let args = spec.to_args();
         assert_eq!(shell_words(&command_line(&args)), args);

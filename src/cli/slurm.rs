@@ -259,8 +259,22 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     } else {
         given
     };
+    // The posterior, like a scenario file: a copy in DIR, which the jobs read
+    // (its bytes, so its hash and the sweep's fingerprint are the same).
+    let posterior = match &plan.spec.posterior {
+        Some(file) => {
+            let bytes = std::fs::read(file)
+                .map_err(|e| miette::miette!("cannot read {}: {e}", file.display()))?;
+            let copy = dir.join("posterior.csv");
+            write_atomic(&copy, &bytes)?;
+            eprintln!("wrote {} (the posterior the jobs read)", copy.display());
+            Some(copy)
+        }
+        None => None,
+    };
     let spec = escalate::sweep::SweepSpec {
         scenario: scenario_arg,
+        posterior,
         ..plan.spec.clone()
     };
     let job = JobSpec {

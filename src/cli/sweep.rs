@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{ExecArgs, POLICY_HELP};
+use super::args::{ExecArgs, POLICY_HELP, PosteriorArg};
 use super::{Error, Outcome};
 use escalate::report::{sweep_html, sweep_text};
 use escalate::run::request::DEFAULT_SEED;
@@ -58,6 +58,9 @@ pub struct SweepDesignArgs {
     /// Days per trial (default: the scenario's horizon).
     #[arg(long)]
     pub horizon: Option<u32>,
+    /// A calibration posterior: every point's trials draw from it.
+    #[command(flatten)]
+    pub posterior: PosteriorArg,
 }
 
 impl SweepDesignArgs {
@@ -78,6 +81,7 @@ impl SweepDesignArgs {
             trials: self.trials,
             seed: self.seed,
             horizon: self.horizon,
+            posterior: self.posterior.posterior.clone(),
         }
     }
 }
@@ -157,6 +161,14 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     );
     for f in &plan.factors {
         super::outln!("  input {} = {} ({})", f.name, f.spec(), f.kind_name());
+    }
+    if let Some(p) = &plan.posterior {
+        super::outln!(
+            "  posterior {} (sha256 {}): every trial draws {} from its particles",
+            p.file,
+            &p.sha256[..16],
+            p.paths.join(", ")
+        );
     }
     let shard = a.shard.map(|s| format!("shard {s}: ")).unwrap_or_default();
     super::outln!(

@@ -343,6 +343,7 @@ mod tests {
             trials: 10,
             seed: 1,
             horizon: None,
+            posterior: None,
         })
         .expect("a valid sweep")
     }

@@ -8,10 +8,13 @@
 //! point is configured (policy and overrides applied, then validated) once up
 //! front.
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::core::model::Model;
+use crate::core::posterior::Posterior;
 use crate::core::scenario::{Override, Param, Validated, paths};
 use crate::io::hex;
 use crate::run::command::{command_line, push_flag};
@@ -69,6 +72,9 @@ pub struct SweepSpec {
     pub seed: u64,
     /// Days per trial (None: the scenario's horizon).
     pub horizon: Option<u32>,
+    /// `--posterior`: every point's trials draw the file's paths from its
+    /// weighted particles (None: the scenario's distributions).
+    pub posterior: Option<PathBuf>,
 }
 
 impl SweepSpec {
@@ -96,6 +102,9 @@ impl SweepSpec {
         push_flag(&mut w, "--seed", self.seed);
         if let Some(h) = self.horizon {
             push_flag(&mut w, "--horizon", h);
+        }
+        if let Some(p) = &self.posterior {
+            push_flag(&mut w, "--posterior", p.display());
         }
         w
     }
@@ -161,14 +170,18 @@ pub struct Plan {
     pub fingerprint: String,
     /// Days per trial.
     pub horizon: u32,
+    /// `--posterior`, read once: bound to every point's model; its hash is in
+    /// the fingerprint.
+    pub posterior: Option<Posterior>,
 }
 
 /// What identifies a sweep's results; hashed into the fingerprint.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Identity {
     /// What every design point's run shares: escalate's version, the scenario's
-    /// hash, the fixed policy and overrides, the seed, the trials per point and
-    /// the horizon. Its file name is empty: a sweep read from another path (a
+    /// hash, the fixed policy and overrides, the seed, the trials per point,
+    /// the horizon and, with `--posterior`, the posterior file's SHA-256
+    /// (`posterior_sha256`; absent without one). Its file names are empty: a sweep read from another path (a
     /// Slurm study's copy) is the same sweep.
     pub run: RunIdentity,
     /// The design.
@@ -209,6 +222,10 @@ impl Plan {
             });
         }
         let loaded = Loaded::open(Some(&spec.scenario))?;
+        let posterior = match &spec.posterior {
+            Some(file) => Some(Posterior::read(file).map_err(crate::run::RequestError::from)?),
+            None => None,
+        };
         let base = &loaded.base;
         let known: Vec<(paths::ParamPath, Param)> = paths::list_params(base.scenario());
         let all_paths: Vec<String> = known.iter().map(|(pp, _)| pp.path.clone()).collect();
@@ -237,6 +254,21 @@ impl Plan {
                     ),
                 });
             };
+            if let Some(post) = &posterior
+                && post.paths.contains(&path)
+            {
+                return Err(SweepError::Set {
+                    flag,
+                    message: format!(
+                        "`{path}` is also set by the posterior {}: every trial takes it from its particle, so this --set would change nothing",
+                        post.file
+                    ),
+                    help: format!(
+                        "drop this --set, or sweep without --posterior (the posterior sets {})",
+                        post.paths.join(", ")
+                    ),
+                });
+            }
             if seen.contains(&path) {
                 return Err(SweepError::Set {
                     flag,
@@ -349,6 +381,7 @@ impl Plan {
             outputs: vec![],
             fingerprint: String::new(),
             horizon: 0,
+            posterior,
             spec,
         };
         // Configure every point now: a bad value fails before anything runs or is written.
@@ -416,7 +449,7 @@ impl Plan {
             policy,
             overrides,
             horizon: self.spec.horizon,
-            posterior: None,
+            posterior: self.spec.posterior.clone(),
         }
     }
 
@@ -426,8 +459,18 @@ impl Plan {
     }
 
     /// Point `j`'s compiled model (compiled once per point, before its trials).
+    /// With a posterior, the file read once by [`Plan::new`] is bound to it
+    /// (not read again: every point draws from the same particles).
     pub fn model(&self, j: usize) -> Result<Model, SweepError> {
-        Ok(self.loaded.compile(&self.setup(j))?)
+        let setup = Setup {
+            posterior: None,
+            ..self.setup(j)
+        };
+        let mut m = self.loaded.compile(&setup)?;
+        if let Some(p) = &self.posterior {
+            m.posterior = Some(p.bind(&m).map_err(crate::run::RequestError::from)?);
+        }
+        Ok(m)
     }
 
     /// What identifies the sweep's results.
@@ -438,15 +481,17 @@ impl Plan {
             horizon: Some(self.horizon),
             posterior: None,
         };
+        let mut run = RunIdentity::new(
+            &self.loaded.source,
+            &shared,
+            self.spec.seed,
+            self.spec.trials,
+            self.horizon,
+        )
+        .without_file();
+        run.posterior_sha256 = self.posterior.as_ref().map(|p| p.sha256.clone());
         Identity {
-            run: RunIdentity::new(
-                &self.loaded.source,
-                &shared,
-                self.spec.seed,
-                self.spec.trials,
-                self.horizon,
-            )
-            .without_file(),
+            run,
             design: self.spec.design,
             points_arg: self.spec.points,
             levels: (self.spec.design == DesignKind::Morris).then_some(self.spec.levels),

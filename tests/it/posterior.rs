@@ -360,3 +360,320 @@ fn a_real_calibrations_posterior_runs() {
         "sampled attack rates outside the posterior's [{lo}, {hi}]"
     );
 }
+
+/// `escalate sweep` of minimal.ron with `--posterior FILE` (an LHS over the
+/// attack rate, 6 points, 200 trials each), into `out`.
+fn posterior_sweep(s: &Sandbox, posterior: &str, out: &str, extra: &[&str]) -> crate::harness::Run {
+    let mut a = vec![
+        "sweep",
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "6",
+        "--set",
+        "actors.G.attack_rate=0.1..0.5",
+        "--trials",
+        "200",
+        "--seed",
+        "5",
+        "--posterior",
+        posterior,
+        "--out",
+        out,
+    ];
+    a.extend_from_slice(extra);
+    s.run(&a)
+}
+
+fn fingerprint(dir: &Path) -> String {
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sweep.json")).unwrap()).unwrap();
+    j["fingerprint"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_sweep_from_a_posterior_is_the_same_bytes_with_any_threads() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    posterior_sweep(&s, &p, "t1", &["--threads", "1"]).assert_success();
+    posterior_sweep(&s, &p, "t2", &["--threads", "2"]).assert_success();
+    crate::harness::assert_same_sweep(&s.join("t1"), &s.join("t2"));
+    // The trials drew from the posterior: the sweep's command and identity say so.
+    let manifest = std::fs::read_to_string(s.join("t1/sweep.json")).unwrap();
+    assert!(manifest.contains("--posterior post.csv"), "{manifest}");
+    let sha = escalate::io::sha256_hex(POSTERIOR.as_bytes());
+    assert!(manifest.contains(&sha), "{manifest}");
+    // ... and changed the results: without it the points differ.
+    s.run(&[
+        "sweep",
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "6",
+        "--set",
+        "actors.G.attack_rate=0.1..0.5",
+        "--trials",
+        "200",
+        "--seed",
+        "5",
+        "--out",
+        "none",
+    ])
+    .assert_success();
+    assert_ne!(
+        std::fs::read(s.join("t1/points.csv")).unwrap(),
+        std::fs::read(s.join("none/points.csv")).unwrap()
+    );
+    assert_ne!(fingerprint(&s.join("t1")), fingerprint(&s.join("none")));
+}
+
+#[test]
+fn another_posterior_is_another_sweep() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    let q = write(
+        &s,
+        "other.csv",
+        "particle,actors.G.fighters,weight,distance\n0,1000,0.5,0.5\n1,6000,0.5,0.25\n",
+    );
+    posterior_sweep(&s, &p, "a", &[]).assert_success();
+    posterior_sweep(&s, &q, "b", &[]).assert_success();
+    assert_ne!(fingerprint(&s.join("a")), fingerprint(&s.join("b")));
+    // The same bytes under another name are the same sweep (it resumes).
+    let r = write(&s, "copy.csv", POSTERIOR);
+    posterior_sweep(&s, &r, "a", &[]).assert_success();
+    // A different posterior in a directory that holds this sweep is refused.
+    let out = posterior_sweep(&s, &q, "a", &[]);
+    out.assert_code(2);
+    assert!(
+        out.stderr_text().contains("holds a different sweep"),
+        "{}",
+        out.stderr_text()
+    );
+}
+
+#[test]
+fn a_sweep_refuses_to_set_a_path_the_posterior_sets() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    for set in [format!("{PATH}=1000..6000"), format!("{PATH}=3000")] {
+        let out = s.run(&[
+            "sweep",
+            "minimal",
+            "--design",
+            "lhs",
+            "--points",
+            "4",
+            "--set",
+            "actors.G.attack_rate=0.1..0.5",
+            "--set",
+            &set,
+            "--trials",
+            "10",
+            "--posterior",
+            &p,
+            "--out",
+            "o",
+        ]);
+        out.assert_code(2);
+        let err = out.stderr_text();
+        let flat = err
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains(&format!("`{PATH}` is also set by the posterior post.csv")),
+            "{err}"
+        );
+        assert!(!s.join("o").exists(), "nothing is written");
+    }
+}
+
+#[test]
+fn slurm_sweep_passes_the_posterior_to_its_jobs() {
+    let s = Sandbox::new();
+    let p = write(&s, "post.csv", POSTERIOR);
+    s.run(&[
+        "slurm",
+        "sweep",
+        "minimal",
+        "--design",
+        "lhs",
+        "--points",
+        "6",
+        "--set",
+        "actors.G.attack_rate=0.1..0.5",
+        "--trials",
+        "200",
+        "--seed",
+        "5",
+        "--posterior",
+        &p,
+        "--shards",
+        "2",
+        "--dir",
+        "study",
+    ])
+    .assert_success();
+    // The jobs read a copy of the posterior in the study directory, the same bytes.
+    assert_eq!(
+        std::fs::read_to_string(s.join("study/posterior.csv")).unwrap(),
+        POSTERIOR
+    );
+    let scripts: String = std::fs::read_dir(s.join("study"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sh" || x == "sbatch"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(scripts.contains("--posterior"), "{scripts}");
+    assert!(scripts.contains("study/posterior.csv"), "{scripts}");
+}
+
+/// The flagship's shipped posterior (scenarios/pak-afghan-2024.posterior.md).
+const FLAGSHIP_POSTERIOR: &str = "scenarios/pak-afghan-2024.posterior.csv";
+
+/// Which column of the documented calibration of pak-afghan-2021 feeds which
+/// flagship parameter (the others are dropped: the .md says why).
+const FLAGSHIP_MAPPING: [(&str, &str); 3] = [
+    (
+        "actors.TTP.casualties.civilian",
+        "actors.TTP.casualties.civilian",
+    ),
+    (
+        "actors.TTP.casualties.security",
+        "actors.TTP.casualties.security",
+    ),
+    (
+        "levers.truce_2022.attack_factor",
+        "levers.ceasefire.attack_factor",
+    ),
+];
+
+fn params_of(scenario: &str) -> Vec<String> {
+    let loaded = escalate::run::Loaded::open(Some(scenario)).unwrap();
+    escalate::core::scenario::paths::list_params(loaded.base.scenario())
+        .into_iter()
+        .map(|(pp, _)| pp.path)
+        .collect()
+}
+
+#[test]
+fn the_flagship_posterior_names_flagship_parameters_as_documented() {
+    let p = escalate::core::posterior::Posterior::read(&project(FLAGSHIP_POSTERIOR)).unwrap();
+    let want: Vec<&str> = FLAGSHIP_MAPPING.iter().map(|(_, to)| *to).collect();
+    assert_eq!(p.paths, want);
+    assert_eq!(p.particles.len(), 200);
+    let flagship = params_of("pak-afghan-2024");
+    let hindcast = params_of("pak-afghan-2021");
+    let doc = std::fs::read_to_string(project("scenarios/pak-afghan-2024.posterior.md")).unwrap();
+    for (from, to) in FLAGSHIP_MAPPING {
+        assert!(
+            flagship.iter().any(|q| q == to),
+            "{to} is not a flagship parameter"
+        );
+        assert!(
+            hindcast.iter().any(|q| q == from),
+            "{from} is not a pak-afghan-2021 parameter"
+        );
+        assert!(doc.contains(&format!("`{from}`")) && doc.contains(&format!("`{to}`")));
+    }
+}
+
+#[test]
+fn the_flagship_runs_from_its_posterior_with_another_digest() {
+    let s = Sandbox::new();
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "run",
+            "pak-afghan-2024",
+            "--trials",
+            "1000",
+            "--seed",
+            "7",
+            "--quiet",
+        ];
+        a.extend_from_slice(extra);
+        let out = s.run(&a);
+        out.assert_success();
+        let text = out.stdout_text();
+        text.lines()
+            .find_map(|l| l.strip_prefix("digest "))
+            .unwrap_or_else(|| panic!("no digest in {text}"))
+            .to_string()
+    };
+    let default = run(&[]);
+    let from_posterior = run(&["--posterior", FLAGSHIP_POSTERIOR]);
+    assert_ne!(default, from_posterior);
+    // The option leaves the default alone: the same default digest again.
+    assert_eq!(run(&[]), default);
+}
+
+/// The shipped file is the documented calibration's posterior, its columns
+/// renamed by the mapping, byte for byte (scenarios/pak-afghan-2024.posterior.md
+/// gives the command).
+#[test]
+fn the_flagship_posterior_is_the_documented_calibrations() {
+    let s = Sandbox::new();
+    let observed = project("data/observed/pak-afghan-2021-2023.csv");
+    s.run(&[
+        "calibrate",
+        "pak-afghan-2021",
+        "--observed",
+        observed.to_str().unwrap(),
+        "--prior",
+        "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
+        "--prior",
+        "actors.TTP.casualties.civilian=Uniform(0.2, 0.8)",
+        "--prior",
+        "actors.TTP.casualties.security=Uniform(0.4, 1.2)",
+        "--prior",
+        "levers.takeover_release.recruitment=Uniform(0, 0.0015)",
+        "--prior",
+        "levers.ct_operation.militants_killed=Uniform(1, 6)",
+        "--prior",
+        "levers.truce_2022.attack_factor=Uniform(0.2, 1)",
+        "--particles",
+        "200",
+        "--trials-per-particle",
+        "20",
+        "--generations",
+        "6",
+        "--seed",
+        "2021",
+        "--out",
+        "cal-2021",
+    ])
+    .assert_success();
+    let text = std::fs::read_to_string(s.join("cal-2021/posterior.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let cols: Vec<usize> = FLAGSHIP_MAPPING
+        .iter()
+        .map(|(from, _)| header.iter().position(|h| h == from).unwrap())
+        .collect();
+    let n = header.len();
+    let mut want = String::from("particle,");
+    for (_, to) in FLAGSHIP_MAPPING {
+        want.push_str(to);
+        want.push(',');
+    }
+    want.push_str("weight,distance\n");
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        let mut row = vec![f[0]];
+        row.extend(cols.iter().map(|&k| f[k]));
+        row.extend([f[n - 2], f[n - 1]]);
+        want.push_str(&row.join(","));
+        want.push('\n');
+    }
+    let shipped = std::fs::read_to_string(project(FLAGSHIP_POSTERIOR)).unwrap();
+    assert!(
+        shipped == want,
+        "{FLAGSHIP_POSTERIOR} is not the documented calibration's posterior; regenerate it \
+         with the command in scenarios/pak-afghan-2024.posterior.md"
+    );
+}
