@@ -230,13 +230,13 @@ fn marginals(o: &mut String, study: &Study, g: &Generation) {
     let sd = g.sd();
     o.push_str("<div class=\"charts\">\n");
     for (k, (spec, prior)) in study.request.priors.iter().zip(&study.priors).enumerate() {
-        let (width, height) = (500.0, 250.0);
+        let (width, height) = (500.0, 264.0);
         let frame = Frame {
             width,
             height,
             left: 64.0,
             right: 18.0,
-            top: 44.0,
+            top: 58.0,
             bottom: 38.0,
         };
         let (lo, hi) = domain(prior, g, k);
@@ -267,7 +267,8 @@ fn marginals(o: &mut String, study: &Study, g: &Generation) {
         svg::title(&mut s, 16.0, &spec.path);
         let _ = write!(
             s,
-            "<text class=\"sub\" x=\"0\" y=\"32\">prior {} · posterior mean {}, sd {}, 90% {} – {}</text>",
+            "<text class=\"sub\" x=\"0\" y=\"32\">prior {}</text>\
+             <text class=\"sub\" x=\"0\" y=\"46\">posterior mean {}, sd {}, 90% band {} – {}</text>",
             escape(&spec.param.to_string()),
             sig(mean[k]),
             sig(sd[k]),
@@ -358,7 +359,7 @@ fn pairs(o: &mut String, study: &Study, g: &Generation) {
     let wmax = g.particles.iter().map(|p| p.weight).fold(0.0, f64::max);
     o.push_str("<div class=\"charts\">\n");
     for (i, &(a, b, r)) in chosen.iter().enumerate() {
-        let (width, height) = (330.0, 330.0);
+        let (width, height) = (320.0, 330.0);
         let frame = Frame {
             width,
             height,
@@ -474,7 +475,7 @@ fn predictive_section(o: &mut String, study: &Study, p: &Predictive) {
     o.push_str("</div>\n");
     let _ = writeln!(
         o,
-        "<table class=\"bands\">\n<tr><th>record</th><th>period</th><th>metric</th><th class=\"n\">observed ± sd</th>\
+        "<table class=\"bands\">\n<tr><th>record</th><th>period</th><th class=\"n\">observed ± sd</th>\
          <th class=\"n\">median</th><th class=\"n\">50% band</th><th class=\"n\">90% band</th><th>inside 90%</th><th>unit</th></tr>"
     );
     for g in &groups {
@@ -482,11 +483,11 @@ fn predictive_section(o: &mut String, study: &Study, p: &Predictive) {
             let inside = b.q5 <= b.observed && b.observed <= b.q95;
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{} ± {}</td><td class=\"n\">{}</td>\
+                "<tr><td title=\"{}\">{}</td><td>{}</td><td class=\"n\">{} ± {}</td><td class=\"n\">{}</td>\
                  <td class=\"n\">{} – {}</td><td class=\"n\">{} – {}</td><td{}>{}</td><td>{}</td></tr>",
+                escape(&b.metric),
                 escape(&b.id),
                 escape(&b.period),
-                escape(&b.metric),
                 num(b.observed),
                 num(b.sd),
                 num(b.q50),
@@ -505,10 +506,11 @@ fn predictive_section(o: &mut String, study: &Study, p: &Predictive) {
 
 /// One series' chart: a column per period.
 fn series_chart(k: usize, g: &[&PredictiveBand]) -> String {
-    let col = 86.0;
     let left = 70.0;
     let right = 16.0;
-    let width = (left + right + col * g.len() as f64).max(340.0);
+    let width = (left + right + 86.0 * g.len() as f64).max(320.0);
+    // The columns share the plot area's width.
+    let col = (width - left - right) / g.len() as f64;
     let height = 250.0;
     let frame = Frame {
         width,
