@@ -217,7 +217,12 @@ fn write_outputs(
     }
     write_durable(&dir.join("generations.csv"), g.as_bytes())?;
     if let Some(last) = state.last() {
-        let paths: Vec<String> = study.request.priors.iter().map(|p| p.path.clone()).collect();
+        let paths: Vec<String> = study
+            .request
+            .priors
+            .iter()
+            .map(|p| p.path.clone())
+            .collect();
         write_durable(
             &dir.join("posterior.csv"),
             posterior_csv(&paths, last).as_bytes(),

@@ -202,12 +202,20 @@ fn domain(prior: &Prior, g: &Generation, k: usize) -> (f64, f64) {
         lo = lo.min(p.theta[k]);
         hi = hi.max(p.theta[k]);
     }
-    if !(lo <= hi) {
+    if lo > hi {
         (lo, hi) = (0.0, 1.0);
     }
     let spread = (hi - lo).max(hi.abs().max(1e-9) * 0.1);
-    let a = if s0.is_finite() { s0 } else { lo - spread / 2.0 };
-    let b = if s1.is_finite() { s1 } else { hi + spread / 2.0 };
+    let a = if s0.is_finite() {
+        s0
+    } else {
+        lo - spread / 2.0
+    };
+    let b = if s1.is_finite() {
+        s1
+    } else {
+        hi + spread / 2.0
+    };
     if b > a { (a, b) } else { (a - 0.5, a + 0.5) }
 }
 
@@ -263,7 +271,11 @@ fn marginals(o: &mut String, study: &Study, g: &Generation) {
         let x = Scale::new((lo, hi), frame.x_range());
         let y = Scale::new((0.0, top), frame.y_range());
         let (px0, px1) = frame.x_range();
-        let mut s = svg::svg_open(width, height, &format!("{}: prior and posterior", spec.path));
+        let mut s = svg::svg_open(
+            width,
+            height,
+            &format!("{}: prior and posterior", spec.path),
+        );
         svg::title(&mut s, 16.0, &spec.path);
         let _ = write!(
             s,
@@ -334,7 +346,11 @@ pub fn most_correlated(g: &Generation, n: usize) -> Vec<(usize, usize, f64)> {
         .flat_map(|a| (a + 1..d).map(move |b| (a, b)))
         .map(|(a, b)| (a, b, weighted_correlation(g, a, b)))
         .collect();
-    pairs.sort_by(|x, y| y.2.abs().total_cmp(&x.2.abs()).then((x.0, x.1).cmp(&(y.0, y.1))));
+    pairs.sort_by(|x, y| {
+        y.2.abs()
+            .total_cmp(&x.2.abs())
+            .then((x.0, x.1).cmp(&(y.0, y.1)))
+    });
     pairs.truncate(n);
     pairs
 }
@@ -373,7 +389,6 @@ fn pairs(o: &mut String, study: &Study, g: &Generation) {
         let x = Scale::new((xa, xb), frame.x_range());
         let y = Scale::new((ya, yb), frame.y_range());
         let (px0, px1) = frame.x_range();
-        let (py1, py0) = frame.y_range();
         let pa = &study.request.priors[a].path;
         let pb = &study.request.priors[b].path;
         let mut s = svg::svg_open(width, height, &format!("{pa} against {pb}"));
@@ -384,8 +399,6 @@ fn pairs(o: &mut String, study: &Study, g: &Generation) {
         );
         let xt = svg::fitted_ticks(xa, xb, 4, 0.0, px1 - px0);
         let yt = svg::label_ticks(&svg::nice_ticks(ya, yb, 5, 0.0), 1.0, "");
-        let _ = py0;
-        let _ = py1;
         s.push_str(&svg::x_axis(&frame, &x, &xt, pa, true));
         s.push_str(&svg::y_axis(&frame, &y, &yt, pb, true));
         for p in &g.particles {
@@ -552,7 +565,6 @@ fn series_chart(k: usize, g: &[&PredictiveBand]) -> String {
         escape(base),
         escape(unit)
     );
-    let (_, ptop) = frame.y_range();
     let (pbot, _) = frame.y_range();
     let yt = svg::label_ticks(&svg::nice_ticks(y.d0, y.d1, 5, 1.0), 1.0, "");
     s.push_str(&svg::y_axis(&frame, &y, &yt, unit, true));
@@ -561,7 +573,6 @@ fn series_chart(k: usize, g: &[&PredictiveBand]) -> String {
         s,
         "<line class=\"axis-line\" x1=\"{px0:.1}\" y1=\"{pbot:.1}\" x2=\"{px1:.1}\" y2=\"{pbot:.1}\"/>"
     );
-    let _ = ptop;
     let bar = 26.0;
     for (i, b) in g.iter().enumerate() {
         let cx = px0 + col * (i as f64 + 0.5);
@@ -587,7 +598,10 @@ fn series_chart(k: usize, g: &[&PredictiveBand]) -> String {
             );
         }
         let ox = cx + bar / 2.0 + 12.0;
-        let (yl, yh) = (y.map((b.observed - b.sd).max(y.d0)), y.map(b.observed + b.sd));
+        let (yl, yh) = (
+            y.map((b.observed - b.sd).max(y.d0)),
+            y.map(b.observed + b.sd),
+        );
         let _ = write!(
             s,
             "<path class=\"sd\" d=\"M{ox:.1} {yl:.1}V{yh:.1}M{:.1} {yl:.1}H{:.1}M{:.1} {yh:.1}H{:.1}\"/>",

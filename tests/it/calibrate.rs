@@ -209,7 +209,10 @@ fn the_page_draws_every_parameter_and_series_and_the_bands_are_quantiles() {
     series.sort();
     series.dedup();
     assert!(series.len() > 1, "{series:?}");
-    assert_eq!(page.matches("<figure id=\"predictive-").count(), series.len());
+    assert_eq!(
+        page.matches("<figure id=\"predictive-").count(),
+        series.len()
+    );
     for b in bands {
         let q: Vec<f64> = ["q5", "q25", "q50", "q75", "q95"]
             .iter()
@@ -218,7 +221,10 @@ fn the_page_draws_every_parameter_and_series_and_the_bands_are_quantiles() {
         assert!(q.windows(2).all(|w| w[0] <= w[1]), "{b}");
     }
     // The attacks of 2023 are drawn with their observation.
-    assert!(page.contains("picss-2023-attacks: observed 634"), "no observation drawn");
+    assert!(
+        page.contains("picss-2023-attacks: observed 634"),
+        "no observation drawn"
+    );
 }
 
 /// The console block of docs/calibration.md's calibration section: its
