@@ -91,7 +91,7 @@ pub fn render(study: &Study, state: &AbcState, predictive: Option<&Predictive>) 
         ),
     ];
     meta.push(format!(
-        "<p class=\"meta\">Command (add <code>--out DIR</code>):</p><pre>escalate {}</pre>",
+        "<p class=\"meta\">Command (add <code>--out DIR</code>):</p><pre>{}</pre>",
         escape(&study.command())
     ));
     page::header(&mut o, &format!("Calibration: {name}"), &meta);
@@ -243,7 +243,7 @@ fn marginals(o: &mut String, study: &Study, g: &Generation) {
             width,
             height,
             left: 64.0,
-            right: 18.0,
+            right: 24.0,
             top: 58.0,
             bottom: 38.0,
         };
@@ -366,7 +366,7 @@ fn pairs(o: &mut String, study: &Study, g: &Generation) {
         o,
         "<h2>Most correlated parameter pairs</h2>\n<p class=\"explain\">The {} of the {} pairs of \
          parameters whose weighted correlation over the last generation's particles is largest in size. \
-         Each dot is a particle, larger and darker with more weight; the axes span the priors' support. \
+         Each dot is a particle, larger and darker with more weight; the axes span the priors' support where it is finite, else the particles' range widened by half. \
          A strong correlation means the records fix a combination of the two (such as a product), not \
          each alone.</p>",
         chosen.len(),
@@ -380,7 +380,7 @@ fn pairs(o: &mut String, study: &Study, g: &Generation) {
             width,
             height,
             left: 62.0,
-            right: 14.0,
+            right: 22.0,
             top: 30.0,
             bottom: 40.0,
         };

@@ -188,6 +188,10 @@ fn the_page_draws_every_parameter_and_series_and_the_bands_are_quantiles() {
     assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
     // Nothing from the network, no script.
     assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"));
+    assert!(
+        page.contains("<pre>escalate calibrate pak-afghan-2021 "),
+        "no command"
+    );
     // One marginal per parameter (two priors), one scatter (the one pair).
     assert_eq!(page.matches("<figure id=\"marginal-").count(), 2);
     assert_eq!(page.matches("<figure id=\"pair-").count(), 1);
