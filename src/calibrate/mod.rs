@@ -5,6 +5,7 @@
 //! - [`prior`]: priors in the scenario's own distribution syntax, with log-densities;
 //! - [`abc`]: the ABC-SMC algorithm, generic over the simulator;
 //! - [`keys`]: the random streams of a calibration;
+//! - [`predictive`]: the posterior-predictive run of a finished calibration;
 //! - [`distance`]: the distance between simulated summaries and observed records;
 //! - [`backtest`]: a run's distributions scored against observed records;
 //! - [`score`]: CRPS, PIT and bands of a simulated distribution against an observation;
@@ -18,6 +19,7 @@ pub mod backtest;
 pub mod distance;
 pub mod exact;
 pub mod keys;
+pub mod predictive;
 pub mod prior;
 pub mod score;
 pub mod special;

@@ -6,7 +6,13 @@
 //! - `state.json`: the checkpoint (the fingerprint and every finished generation);
 //! - `generations.csv`: tolerance, proposals, acceptance rate and ESS per generation;
 //! - `posterior.csv`: the last generation's particles: parameters, weight, distance;
-//! - `calibration.json`: identity, fingerprint, command, targets, unused records, why it stopped.
+//! - `calibration.json`: identity, fingerprint, command, targets, unused records, why it
+//!   stopped and, once it has, the posterior-predictive bands of every target (`predictive`);
+//! - `calibration.html`: the page of all of it (`report::calibration_html`).
+//!
+//! Once the last generation is done, [`PREDICTIVE_TRIALS`] trials drawn from its
+//! particles give the posterior-predictive bands (`Study::predictive`), and the
+//! JSON and the page are written again with them.
 //!
 //! Running the same command again on the same `DIR` resumes from the last
 //! finished generation and gives the same bytes as an uninterrupted run; a
@@ -22,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::args::{ExecArgs, PolicyArg, ScenarioArg, SeedArg, SetupArgs};
 use super::{Error, Outcome};
 use escalate::calibrate::abc::{AbcState, Progress, Stop, step};
+use escalate::calibrate::predictive::{PREDICTIVE_TRIALS, Predictive, posterior_csv};
 use escalate::calibrate::study::{CalibrateRequest, PriorSpec, Study};
 use escalate::io::{sha256_hex, write_durable};
 
@@ -106,6 +113,8 @@ struct Summary<'a> {
     unused: &'a [escalate::calibrate::study::Unused],
     generations: usize,
     stopped: &'a Option<Stop>,
+    /// The posterior-predictive run and bands (null until the calibration stops).
+    predictive: Option<&'a Predictive>,
 }
 
 pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
@@ -135,7 +144,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
         step(&mut state, &study.priors, &sim, study.request.particles)
             .map_err(|e| miette::miette!("{e}"))?
     {
-        write_outputs(dir, &study, &state, &fingerprint)?;
+        write_outputs(dir, &study, &state, &fingerprint, None)?;
         if !quiet && let Some(last) = state.last() {
             eprintln!(
                 "generation {g}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
@@ -146,7 +155,11 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
             );
         }
     }
-    write_outputs(dir, &study, &state, &fingerprint)?;
+    let predictive = match state.last() {
+        Some(last) => Some(study.predictive(&exec, last, PREDICTIVE_TRIALS)?),
+        None => None,
+    };
+    write_outputs(dir, &study, &state, &fingerprint, predictive.as_ref())?;
     print_summary(&study, &state, dir)?;
     Ok(Outcome::Ok)
 }
@@ -178,7 +191,13 @@ fn resume(dir: &Path, fingerprint: &str) -> Result<Option<AbcState>, Error> {
 }
 
 /// Writes the checkpoint and every output file of the state so far.
-fn write_outputs(dir: &Path, study: &Study, state: &AbcState, fp: &str) -> Result<(), Error> {
+fn write_outputs(
+    dir: &Path,
+    study: &Study,
+    state: &AbcState,
+    fp: &str,
+    predictive: Option<&Predictive>,
+) -> Result<(), Error> {
     let checkpoint = Checkpoint {
         fingerprint: fp.to_string(),
         state: state.clone(),
@@ -198,20 +217,16 @@ fn write_outputs(dir: &Path, study: &Study, state: &AbcState, fp: &str) -> Resul
     }
     write_durable(&dir.join("generations.csv"), g.as_bytes())?;
     if let Some(last) = state.last() {
-        let mut p = String::from("particle");
-        for prior in &study.request.priors {
-            p.push(',');
-            p.push_str(&csv_field(&prior.path));
-        }
-        p.push_str(",weight,distance\n");
-        for x in &last.particles {
-            let _ = write!(p, "{}", x.index);
-            for v in &x.theta {
-                let _ = write!(p, ",{v}");
-            }
-            let _ = writeln!(p, ",{},{}", x.weight, x.distance);
-        }
-        write_durable(&dir.join("posterior.csv"), p.as_bytes())?;
+        let paths: Vec<String> = study
+            .request
+            .priors
+            .iter()
+            .map(|p| p.path.clone())
+            .collect();
+        write_durable(
+            &dir.join("posterior.csv"),
+            posterior_csv(&paths, last).as_bytes(),
+        )?;
     }
     let summary = Summary {
         escalate_version: env!("CARGO_PKG_VERSION"),
@@ -223,20 +238,14 @@ fn write_outputs(dir: &Path, study: &Study, state: &AbcState, fp: &str) -> Resul
         unused: &study.unused,
         generations: state.generations.len(),
         stopped: &state.stopped,
+        predictive,
     };
     let mut json = serde_json::to_string_pretty(&summary).expect("summary serializes");
     json.push('\n');
     write_durable(&dir.join("calibration.json"), json.as_bytes())?;
+    let page = escalate::report::calibration_html::render(study, state, predictive);
+    write_durable(&dir.join("calibration.html"), page.as_bytes())?;
     Ok(())
-}
-
-/// A CSV field, quoted when it holds a comma or a quote.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// The terminal summary: targets, the last generation's posterior per parameter.
@@ -308,6 +317,7 @@ fn print_summary(study: &Study, state: &AbcState, dir: &Path) -> Result<(), Erro
         "posterior.csv",
         "generations.csv",
         "calibration.json",
+        "calibration.html",
         "state.json",
     ] {
         super::outln!("  {}", dir.join(f).display());

@@ -15,6 +15,7 @@
 
 pub mod backtest_html;
 pub mod backtest_text;
+pub mod calibration_html;
 pub mod compare_html;
 pub mod compare_report;
 pub mod compare_text;

@@ -1,17 +1,20 @@
 //! `escalate calibrate` on the bundled 2021–2023 scenario and the shipped
 //! observed series: byte-identical files for any `--threads`, after a resume
 //! from any finished generation's checkpoint; a directory holding another
-//! calibration is refused; the posterior moves from the prior toward the data.
+//! calibration is refused; the posterior moves from the prior toward the data;
+//! the page draws every parameter and every observed series, and the
+//! posterior-predictive bands are ordered quantiles.
 
 use std::path::Path;
 
 use crate::harness::{Sandbox, project};
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "state.json",
     "generations.csv",
     "posterior.csv",
     "calibration.json",
+    "calibration.html",
 ];
 
 fn args(out: &Path, seed: &str, threads: &str) -> Vec<String> {
@@ -167,6 +170,65 @@ fn the_posterior_narrows_and_says_which_records_it_fits() {
         let d: f64 = l.rsplit(',').next().unwrap().parse().unwrap();
         assert!(d <= tol, "distance {d} above tolerance {tol}");
     }
+}
+
+#[test]
+fn the_page_draws_every_parameter_and_series_and_the_bands_are_quantiles() {
+    let s = Sandbox::new();
+    let dir = s.join("c");
+    let o = s.run(&args(&dir, "5", "2"));
+    o.assert_success();
+    assert!(
+        o.stdout_text()
+            .contains(&format!("{}", dir.join("calibration.html").display())),
+        "{}",
+        o.stdout_text()
+    );
+    let page = String::from_utf8(read(&dir, "calibration.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    // Nothing from the network, no script.
+    assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"));
+    assert!(
+        page.contains("<pre>escalate calibrate pak-afghan-2021 "),
+        "no command"
+    );
+    // One marginal per parameter (two priors), one scatter (the one pair).
+    assert_eq!(page.matches("<figure id=\"marginal-").count(), 2);
+    assert_eq!(page.matches("<figure id=\"pair-").count(), 1);
+    // One predictive chart per observed series and quantity of the targets.
+    let cal: serde_json::Value = serde_json::from_slice(&read(&dir, "calibration.json")).unwrap();
+    let p = &cal["predictive"];
+    assert_eq!(p["trials"], 1000);
+    let bands = p["bands"].as_array().unwrap();
+    assert_eq!(bands.len(), cal["targets"].as_array().unwrap().len());
+    let mut series: Vec<(String, String)> = bands
+        .iter()
+        .map(|b| {
+            (
+                b["series"].as_str().unwrap().to_string(),
+                b["quantity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    series.sort();
+    series.dedup();
+    assert!(series.len() > 1, "{series:?}");
+    assert_eq!(
+        page.matches("<figure id=\"predictive-").count(),
+        series.len()
+    );
+    for b in bands {
+        let q: Vec<f64> = ["q5", "q25", "q50", "q75", "q95"]
+            .iter()
+            .map(|k| b[*k].as_f64().unwrap())
+            .collect();
+        assert!(q.windows(2).all(|w| w[0] <= w[1]), "{b}");
+    }
+    // The attacks of 2023 are drawn with their observation.
+    assert!(
+        page.contains("picss-2023-attacks: observed 634"),
+        "no observation drawn"
+    );
 }
 
 /// The console block of docs/calibration.md's calibration section: its
