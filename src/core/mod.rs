@@ -8,6 +8,8 @@ pub mod model;
 pub mod observed;
 pub mod policy_file;
 pub mod posterior;
+pub mod quantile;
 pub mod scenario;
+pub mod special;
 pub mod stats;
 pub mod streams;
