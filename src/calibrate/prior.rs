@@ -14,8 +14,8 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::core::special::{ln_gamma, ln_normal_mass};
 use crate::core::scenario::Param;
+use crate::core::special::{ln_gamma, ln_normal_mass};
 
 /// What the algorithm needs of a prior: draws, a log-density (up to no
 /// constant: the exact normalised density) and the support.

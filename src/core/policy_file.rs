@@ -9,7 +9,7 @@
 use miette::{NamedSource, SourceSpan};
 
 use crate::core::scenario::{
-    self, Policy, Problem, ScenarioError, Source, Validated, error, locate, param, paths, validate,
+    self, Policy, Problem, ScenarioError, Source, Validated, error, locate, paths, validate,
 };
 
 /// The name meaning "no policy" (unless the scenario defines a policy by that name).
@@ -124,7 +124,7 @@ pub fn add_policy(
             value.check(),
             paths::set_param(&mut copy, path, value.clone()),
         ) {
-            (Err(e), _) => Some((e, param::PARAM_HELP.to_string())),
+            (Err(e), _) => Some((e, value.help())),
             (Ok(()), Ok(pp)) => {
                 let (lo, hi) = value.support();
                 (!pp.range.admits(lo, hi)).then(|| {

@@ -170,7 +170,13 @@ pub fn poisson(lambda: f64, u: f64) -> f64 {
         return poisson_small(u, lambda) as f64;
     }
     // P(X <= k) = Q(k + 1, lambda); P(X <= -1) = 0.
-    let cdf = |k: f64| if k < 0.0 { 0.0 } else { gamma_q(k + 1.0, lambda) };
+    let cdf = |k: f64| {
+        if k < 0.0 {
+            0.0
+        } else {
+            gamma_q(k + 1.0, lambda)
+        }
+    };
     let spread = 12.0 * lambda.sqrt() + 20.0;
     let mut lo = (lambda - spread).floor().max(-1.0);
     let mut hi = (lambda + spread).ceil();
@@ -262,14 +268,23 @@ mod tests {
     fn truncated_normal_far_in_a_tail_fills_its_interval() {
         for (text, mean, sd, min, max) in [
             ("Normal(0, 1, 8, 9)", 0.0, 1.0, 8.0, 9.0),
-            ("Normal(1000, 100, 1300, 1400)", 1000.0, 100.0, 1300.0, 1400.0),
+            (
+                "Normal(1000, 100, 1300, 1400)",
+                1000.0,
+                100.0,
+                1300.0,
+                1400.0,
+            ),
         ] {
             let p = param(text);
             assert!(p.check().is_ok(), "{text}");
             let mut rng = ChaCha8Rng::seed_from_u64(13);
             let n = 2000;
             let mut xs: Vec<f64> = (0..n).map(|_| p.sample(&mut rng)).collect();
-            assert!(xs.iter().all(|&x| x > min && x < max), "{text}: a draw outside or on a bound");
+            assert!(
+                xs.iter().all(|&x| x > min && x < max),
+                "{text}: a draw outside or on a bound"
+            );
             let d = ks_statistic(&mut xs, upper_truncated_cdf(mean, sd, min, max));
             assert!(d < ks_critical_1pct(n), "{text}: KS D = {d}");
         }
@@ -284,7 +299,10 @@ mod tests {
         let m = far.quantile(0.5);
         assert!(m > 40.0 && m < 40.05, "{m}");
         // The exponential limit: P(X > 40 + t) ~ e^(-40 t), so the median is 40 + ln 2 / 40.
-        assert!((m - (40.0 + std::f64::consts::LN_2 / 40.0)).abs() < 1e-3, "{m}");
+        assert!(
+            (m - (40.0 + std::f64::consts::LN_2 / 40.0)).abs() < 1e-3,
+            "{m}"
+        );
     }
 
     /// Straddling intervals: the draws from each half keep their digits.
@@ -294,7 +312,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(14);
         let mut xs: Vec<f64> = (0..5000).map(|_| p.sample(&mut rng)).collect();
         let (pa, pb) = (normal_cdf(-2000.0 / 300.0), normal_cdf(2.0));
-        let d = ks_statistic(&mut xs, |x| (normal_cdf((x - 2000.0) / 300.0) - pa) / (pb - pa));
+        let d = ks_statistic(&mut xs, |x| {
+            (normal_cdf((x - 2000.0) / 300.0) - pa) / (pb - pa)
+        });
         assert!(d < ks_critical_1pct(5000), "KS D = {d}");
         let half = param("Normal(0, 1, 0, 1e300)");
         // Half-normal: the median is Phi^-1(0.75) = 0.6744897501960817.
@@ -381,7 +401,11 @@ mod tests {
             (
                 // Beta(2, 3): F(x) = 6x^2 - 8x^3 + 3x^4.
                 "Beta(2, 3)",
-                [0.31281172663892254, 0.46816075528810946, 0.16389106813483634],
+                [
+                    0.31281172663892254,
+                    0.46816075528810946,
+                    0.16389106813483634,
+                ],
                 &|x| x * x * (6.0 - 8.0 * x + 3.0 * x * x),
             ),
             (
@@ -400,7 +424,11 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(213);
             for (&want, &u) in expected.iter().zip(&uniforms) {
                 assert_eq!(p.sample(&mut rng), want, "{text}");
-                assert!((cdf(want) - u).abs() < 1e-12, "{text}: F({want}) = {} vs {u}", cdf(want));
+                assert!(
+                    (cdf(want) - u).abs() < 1e-12,
+                    "{text}: F({want}) = {} vs {u}",
+                    cdf(want)
+                );
             }
         }
         // Poisson: the smallest k with P(X <= k) >= u, the CDF summed from
@@ -418,7 +446,10 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(213);
             for (&want, &u) in expected.iter().zip(&uniforms) {
                 assert_eq!(p.sample(&mut rng), want, "{text}");
-                assert!(cdf(want - 1.0) < u && u <= cdf(want), "{text}: {want} at {u}");
+                assert!(
+                    cdf(want - 1.0) < u && u <= cdf(want),
+                    "{text}: {want} at {u}"
+                );
             }
         }
         // A fixed number draws nothing: the stream is left as it was.

@@ -249,7 +249,6 @@ fn as241_tail(r: f64) -> f64 {
     }
 }
 
-
 /// `Phi^-1(e^lp)` for a log-probability `lp <= ln 0.5`: the quantile far in
 /// the lower tail, where `e^lp` itself underflows (a normal truncated 40 sd
 /// out). AS241's tail branch takes `r = sqrt(-lp)` directly; past the range
@@ -504,16 +503,25 @@ mod tests {
                 + 105.0 / (z2 * z2 * z2 * z2);
             let expect = -0.5 * z2 - 0.5 * (2.0 * PI).ln() - (-z).ln() + series.ln();
             let got = ln_normal_cdf(z);
-            assert!(((got - expect) / expect).abs() < 1e-14, "{z}: {got} vs {expect}");
+            assert!(
+                ((got - expect) / expect).abs() < 1e-14,
+                "{z}: {got} vs {expect}"
+            );
             let back = normal_quantile_ln(got);
             assert!(((back - z) / z).abs() < 1e-13, "{z}: {back}");
         }
         // Where Phi is representable the two spellings agree.
         for z in [-30.0f64, -8.0, -3.0, -0.5, 0.0, 2.0] {
             let (a, b) = (ln_normal_cdf(z), normal_cdf(z).ln());
-            assert!((a - b).abs() <= 1e-13 * b.abs().max(1e-300), "{z}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-13 * b.abs().max(1e-300),
+                "{z}: {a} vs {b}"
+            );
             if z <= 0.0 {
-                assert!((normal_quantile_ln(a) - z).abs() < 1e-12 * z.abs().max(1.0), "{z}");
+                assert!(
+                    (normal_quantile_ln(a) - z).abs() < 1e-12 * z.abs().max(1.0),
+                    "{z}"
+                );
             }
         }
         // Near 1, ln Phi(z) = ln(1 - q) = -q - q^2/2 with q = Phi(-z): kept
@@ -542,7 +550,6 @@ mod tests {
         }
         assert_eq!(exp_neg(0.0), 1.0);
     }
-
 
     fn close(a: f64, b: f64, rel: f64) -> bool {
         (a - b).abs() <= rel * b.abs()

@@ -227,6 +227,35 @@ fn a_missing_file_is_an_error_not_a_panic() {
     );
 }
 
+/// Issue 11's top fuzz finding: `Poisson(1e20)` (a mean above u64's range)
+/// passed validation and the sampler panicked. Now refused at its place, with
+/// the limit and what to write instead, in the file, in `--set` and in a
+/// policy's `set` alike.
+#[test]
+fn poisson_1e20_is_refused_at_its_place_not_a_panic() {
+    let f = "tests/fixtures/invalid/poisson_above_limit.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "Poisson(1e20)"),
+            "Poisson(1e20): lambda is above 1e6",
+            "help: for a count this large write Normal(1e20, 1.000e10, 0, 2e20)",
+        ],
+    );
+    let (code, err, written) = run_with_set("actors.G.casualties.militant=Poisson(1e20)");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!written);
+    assert!(
+        err.contains("above 1e6") && err.contains("Normal(1e20, 1.000e10, 0, 2e20)"),
+        "{err}"
+    );
+    // At the limit itself it runs.
+    let (code, err, _) = run_with_set("actors.G.casualties.militant=Poisson(1e6)");
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn the_fixtures_are_minimal_with_one_change() {
     // Control: the unbroken original passes, so each failure above is the change.

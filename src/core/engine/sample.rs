@@ -3,8 +3,8 @@
 use rand::Rng;
 use rand_distr::Distribution;
 
-use crate::core::quantile::{POISSON_SMALL, poisson_small};
 pub use crate::core::quantile::unit;
+use crate::core::quantile::{POISSON_SMALL, poisson_small};
 
 /// Bernoulli(p) from one uniform.
 #[inline]
@@ -68,6 +68,20 @@ mod tests {
                 (var / lambda - 1.0).abs() < 0.05,
                 "variance {var} for {lambda}"
             );
+        }
+    }
+
+    /// Issue 11's fuzz finding, the engine's side: the day loop's Poisson
+    /// means are products of scenario values (attacks x deaths per attack,
+    /// a lever's kills x capability), which validation cannot bound, so
+    /// they may exceed rand_distr's limit (1.844e19) or be NaN. None of them
+    /// panics (rand_distr's refusal is taken, not unwrapped).
+    #[test]
+    fn poisson_1e20_in_the_day_loop_is_not_a_panic() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for lambda in [1e20, f64::MAX, f64::INFINITY, f64::NAN] {
+            let _ = poisson(&mut rng, lambda);
+            let _ = poisson_at(0.5, lambda);
         }
     }
 }

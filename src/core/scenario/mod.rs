@@ -269,7 +269,7 @@ fn apply_override(
         return Err(ScenarioError::Override {
             flag: flag.to_string(),
             message: e,
-            help: param::PARAM_HELP.into(),
+            help: value.help(),
         });
     }
     match paths::set_param(s, path, value.clone()) {

@@ -148,13 +148,25 @@ impl Param {
                 Err(format!("Poisson({l}) needs lambda >= 0"))
             }
             Param::Poisson(l) if l > POISSON_MAX_LAMBDA => Err(format!(
-                "Poisson({l}): lambda is above {POISSON_MAX_LAMBDA:e}, the largest Poisson mean \
-                 escalate draws exactly; for a count this large write \
-                 Normal({l:e}, {sd:.3e}, 0, {hi:e}) instead (within 1/sqrt(lambda) of it)",
-                sd = l.sqrt(),
-                hi = 2.0 * l
+                "Poisson({l:e}): lambda is above {POISSON_MAX_LAMBDA:e}, the largest Poisson \
+                 mean escalate draws exactly"
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// The help line for a parameter that failed [`Param::check`]: what to
+    /// write instead (for a Poisson mean above the limit, the normal it is
+    /// within `1/sqrt(lambda)` of), else the syntax of every distribution.
+    pub fn help(&self) -> String {
+        match *self {
+            Param::Poisson(l) if l.is_finite() && l > POISSON_MAX_LAMBDA => format!(
+                "for a count this large write Normal({l:e}, {sd:.3e}, 0, {hi:e}): \
+                 a Poisson's mean and sd, within 1/sqrt(lambda) of its distribution",
+                sd = l.sqrt(),
+                hi = 2.0 * l
+            ),
+            _ => PARAM_HELP.to_string(),
         }
     }
 
@@ -348,7 +360,12 @@ mod tests {
         // a double cannot hold is not.
         assert!(parse("Normal(0, 1, 8, 9)").unwrap().check().is_ok());
         assert!(parse("Normal(0, 1, 40, 41)").unwrap().check().is_ok());
-        assert!(parse("Normal(0, 1, 1e160, 2e160)").unwrap().check().is_err());
+        assert!(
+            parse("Normal(0, 1, 1e160, 2e160)")
+                .unwrap()
+                .check()
+                .is_err()
+        );
     }
 
     /// Issue 11's fuzz finding: `Poisson(1e20)` passed validation and the
@@ -358,10 +375,21 @@ mod tests {
     #[test]
     fn poisson_1e20_is_refused_with_the_limit_not_a_panic() {
         let e = Param::Poisson(1e20).check().unwrap_err();
-        assert!(e.contains("1e6"), "{e}");
-        assert!(e.contains("Normal(1e20, 1.000e10, 0, 2e20)"), "{e}");
+        assert!(
+            e.contains("Poisson(1e20)") && e.contains("above 1e6"),
+            "{e}"
+        );
+        let help = Param::Poisson(1e20).help();
+        assert!(help.contains("Normal(1e20, 1.000e10, 0, 2e20)"), "{help}");
+        // What the help suggests is itself valid.
+        let suggested: Param = ron::from_str("Normal(1e20, 1.000e10, 0, 2e20)").unwrap();
+        assert!(suggested.check().is_ok());
         assert!(Param::Poisson(POISSON_MAX_LAMBDA).check().is_ok());
-        assert!(Param::Poisson(POISSON_MAX_LAMBDA * (1.0 + f64::EPSILON)).check().is_err());
+        assert!(
+            Param::Poisson(POISSON_MAX_LAMBDA * (1.0 + f64::EPSILON))
+                .check()
+                .is_err()
+        );
         assert!(Param::Poisson(f64::INFINITY).check().is_err());
         // The limit's own mean is drawn (not a panic, not a clamp).
         use rand_chacha::rand_core::SeedableRng;

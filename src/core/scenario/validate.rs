@@ -621,11 +621,7 @@ impl<'s> Checker<'s> {
                 Ok(pp) => {
                     let (lo, hi) = value.support();
                     if let Err(e) = value.check() {
-                        self.problem(
-                            format!("policies[{i}].set[{k}][1]"),
-                            e,
-                            super::param::PARAM_HELP,
-                        );
+                        self.problem(format!("policies[{i}].set[{k}][1]"), e, value.help());
                     } else if !pp.range.admits(lo, hi) {
                         self.problem(
                             format!("policies[{i}].set[{k}][1]"),
@@ -655,7 +651,7 @@ impl<'s> Checker<'s> {
                 found.push(RawProblem {
                     path: pp.structural,
                     message: e,
-                    help: super::param::PARAM_HELP.to_string(),
+                    help: p.help(),
                 });
             } else {
                 let (lo, hi) = p.support();
