@@ -105,7 +105,7 @@ fn the_digest_and_identity_cover_the_posterior() {
     assert!(
         pinned
             .stdout_text()
-            .contains("digest 1ceaeb44d56a98d4487d200f4e88d4216ec4022927aef746b06076bd2c426693")
+            .contains("digest 2ad1735fe2443b7386ec9a2d0208f327f98d8c24c5a6ebf9ebafa02812602538")
     );
     let out = s.run(&args(&["--trials", "50", "--posterior", &p, "--json", "-"]));
     out.assert_success();
