@@ -382,7 +382,8 @@ mod tests {
             }
         };
         let truncated = upper_truncated_cdf(1000.0, 100.0, 1300.0, 1400.0);
-        let continuous: [(&str, [f64; 3], &dyn Fn(f64) -> f64); 6] = [
+        type Case<'a> = (&'a str, [f64; 3], &'a dyn Fn(f64) -> f64);
+        let continuous: [Case; 6] = [
             (
                 "Uniform(2, 6)",
                 [3.4838386108267447, 4.553152651762101, 2.5124353393121326],

@@ -135,7 +135,8 @@ pub fn ln_normal_mass(za: f64, zb: f64) -> f64 {
     }
     // Now za <= 0: ln(Phi(zb) - Phi(za)) = ln Phi(zb) + ln(1 - e^(ln Phi(za) - ln Phi(zb))).
     let (la, lb) = (ln_normal_cdf(za), ln_normal_cdf(zb));
-    if !(lb > la) {
+    // Empty (lb <= la) or NaN: no mass.
+    if lb.partial_cmp(&la) != Some(std::cmp::Ordering::Greater) {
         return f64::NEG_INFINITY;
     }
     lb + (-(la - lb).exp()).ln_1p()
@@ -492,9 +493,9 @@ mod tests {
     }
 
     /// Far in the lower tail, where Phi underflows: ln Phi(z) against the
-    /// asymptotic series ln Phi(z) = ln phi(z) - ln(-z) + ln(1 - 1/z^2 + 3/z^4
-    /// - 15/z^6 + 105/z^8) (Abramowitz & Stegun 26.2.12; the next term is
-    /// below 1e-11 at z = -40), and the log-quantile inverting it.
+    /// asymptotic series `ln Phi(z) = ln phi(z) - ln(-z) + ln(1 - 1/z^2 +
+    /// 3/z^4 - 15/z^6 + 105/z^8)` (Abramowitz & Stegun 26.2.12; the next term
+    /// is below 1e-11 at z = -40), and the log-quantile inverting it.
     #[test]
     fn log_cdf_and_log_quantile_hold_where_phi_underflows() {
         for z in [-40.0f64, -60.0, -200.0] {
