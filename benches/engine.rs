@@ -1,5 +1,6 @@
 //! Engine speed: one trial of the flagship, a 10,000-trial run on 1 and 2
-//! threads, and a bare ChaCha8 draw for reference.
+//! threads, a bare ChaCha8 draw for reference, and one parameter draw of each
+//! distribution family (inversion of its CDF, `core::quantile`).
 //!
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`.
 //!
@@ -177,6 +178,27 @@ fn benches(c: &mut Criterion) {
             black_box(r.next_u64())
         })
     });
+    g.finish();
+
+    // One draw per trial per uncertain parameter: what inversion costs per family.
+    let mut g = c.benchmark_group("param draw");
+    g.throughput(Throughput::Elements(1));
+    for text in [
+        "Uniform(1500, 3000)",
+        "Normal(10, 2)",
+        "Normal(4000, 800, 2500, 6000)",
+        "Normal(1000, 100, 1300, 1400)",
+        "Triangular(0.32, 0.38, 0.44)",
+        "LogNormal(0.5, 0.8)",
+        "Beta(2, 20)",
+        "Poisson(12)",
+        "Poisson(300)",
+        "Poisson(1000000)",
+    ] {
+        let p: escalate::core::scenario::Param = ron::from_str(text).expect("a parameter");
+        let mut rng = ChaCha8Rng::from_seed([9; 32]);
+        g.bench_function(text, |b| b.iter(|| black_box(p.sample(&mut rng))));
+    }
     g.finish();
 }
 
