@@ -10,7 +10,7 @@
 //! each trial's trace: every draw the day loop makes is either
 //! state-independent (one per dyad per day for rung decay, one per group per
 //! day for attacks, one per day in a shock's window, one per scheduled event,
-//! one or more per uncertain parameter) or follows an event the trace records
+//! one per uncertain parameter (inversion of its CDF)) or follows an event the trace records
 //! (three casualty draws on a day with attacks, the draws of each lever's
 //! effect, one per rule that fires). What the trace cannot show is a rule whose
 //! condition held but whose dice said no, and the daily break draw of a
@@ -94,7 +94,7 @@ impl Tracer for Counter<'_> {
 fn draws_per_trial(model: &Model, n: u64) -> (f64, f64) {
     let h = model.horizon as u64;
     let uncertain = model.uncertain_params().count() as u64;
-    let mut fixed = uncertain; // at least one draw per sampled parameter
+    let mut fixed = uncertain; // one draw per sampled parameter (inversion)
     fixed += model.dyads.len() as u64 * h; // rung decay
     fixed += model.groups.len() as u64 * h; // attacks per group per day
     for e in &model.events {
