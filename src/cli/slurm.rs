@@ -243,6 +243,9 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
 /// and the finishing job (the same sweep without `--shard`).
 fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     let plan = escalate::sweep::Plan::new(a.what.spec())?;
+    for w in plan.warnings() {
+        eprintln!("warning: {w}");
+    }
     let points = plan.unit.len() as u64;
     let (n, dir, resources) = a.job.checked(points, "design point")?;
     let exe = std::env::current_exe()

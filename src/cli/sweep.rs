@@ -108,6 +108,12 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
     let spec = a.what.spec();
     let plan = Plan::new(spec)?;
+    // Said before the run too, so a long sweep can be stopped and resized.
+    if !a.exec.quiet {
+        for w in plan.warnings() {
+            eprintln!("warning: {w}");
+        }
+    }
     let bar = (!a.exec.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(

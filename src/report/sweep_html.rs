@@ -351,14 +351,7 @@ mod tests {
     fn indices(plan: &Plan) -> Vec<OutputIndices> {
         plan.outputs
             .iter()
-            .map(|o| OutputIndices {
-                id: o.id,
-                output: o.name.clone(),
-                note: None,
-                variance: None,
-                r_squared: None,
-                inputs: vec![],
-            })
+            .map(|o| OutputIndices::empty(o.id, &o.name))
             .collect()
     }
 
