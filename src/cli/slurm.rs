@@ -244,7 +244,9 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
 fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     let plan = escalate::sweep::Plan::new(a.what.spec())?;
     for w in plan.warnings() {
-        eprintln!("warning: {w}");
+        for line in escalate::report::format::wrap(&format!("warning: {w}"), 100, 2) {
+            eprintln!("{line}");
+        }
     }
     let points = plan.unit.len() as u64;
     let (n, dir, resources) = a.job.checked(points, "design point")?;

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::args::{ExecArgs, POLICY_HELP, PosteriorArg};
 use super::{Error, Outcome};
+use escalate::report::format::wrap;
 use escalate::report::{sweep_html, sweep_text};
 use escalate::run::request::DEFAULT_SEED;
 use escalate::run::shard::Shard;
@@ -111,7 +112,9 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     // Said before the run too, so a long sweep can be stopped and resized.
     if !a.exec.quiet {
         for w in plan.warnings() {
-            eprintln!("warning: {w}");
+            for line in wrap(&format!("warning: {w}"), 100, 2) {
+                eprintln!("{line}");
+            }
         }
     }
     let bar = (!a.exec.quiet && std::io::stderr().is_terminal()).then(|| {

@@ -24,13 +24,14 @@ pub const BOOTSTRAP_LEVEL: f64 = 0.95;
 /// Measured on the analytic test functions with the scrambled Saltelli design
 /// ([`super::design::saltelli_design`]) and 1,000 resamples, over 1,000
 /// independent designs each (Ishigami; Sobol G with a = (0, 1, 4.5, 9, 99, 99),
-/// (0, 0.5, 3, 9, 99) and (0, 1, 2)): the 95% intervals covered the true
-/// indices 84-93% of the time at N = 16 and 89-97% at N = 32, and 95-99% at
-/// N = 64 and above; at N = 16 the most important input (by ST) of the
-/// Ishigami function was ranked first in only 55% of designs. The percentile
-/// bootstrap is a large-sample method (Efron & Tibshirani 1993, ch. 13; for
-/// Sobol indices Archer, Saltelli & Sobol' 1997), and these are the sizes
-/// where it holds here. The integration tests check the coverage at this N.
+/// (0, 0.5, 3, 9, 99) and (0, 1, 2)): the 95% intervals of S1 and ST covered
+/// the true indices 84-93% of the time at N = 16, 88-97% at N = 32, and
+/// 94-99% at N = 64, 128 and 256; at N = 16 the most important input (by ST)
+/// of the Ishigami function was ranked first in only 56% of designs. The
+/// percentile bootstrap is a large-sample method (Efron & Tibshirani 1993,
+/// ch. 13; for Sobol indices Archer, Saltelli & Sobol' 1997), and these are
+/// the sizes where it holds here. The integration tests check the coverage at
+/// this N and its shortfall at N = 16 (docs/sweeps.md has the table).
 pub const MIN_BASE_SAMPLES: usize = 64;
 
 /// A closed interval `[low, high]`.

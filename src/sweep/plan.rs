@@ -529,7 +529,7 @@ impl Plan {
             w.push(format!(
                 "N = {n} base samples is below {min}: at this size the 95% intervals miss the true \
                  indices more often than 1 time in 20 and inputs are often ranked wrongly \
-                 (docs/sweeps.md, \"Choosing N and T\"); use --points {min} or more before \
+                 (docs/sweeps.md, \"When the indices are not to be trusted\"); use --points {min} or more before \
                  reading the indices"
             ));
         }
