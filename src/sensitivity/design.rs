@@ -258,9 +258,10 @@ mod tests {
             for n in [2, 4, 8, 16, 32] {
                 for seed in [0, 1, 20240318] {
                     let d = saltelli_design(n, k, seed).unwrap();
-                    for j in 0..n {
-                        for i in 0..k {
-                            assert_ne!(d[j][i], d[n + j][i], "k {k} n {n} row {j} column {i}");
+                    let (a, b) = d.split_at(n);
+                    for (j, (ra, rb)) in a.iter().zip(&b[..n]).enumerate() {
+                        for (i, (x, y)) in ra.iter().zip(rb).enumerate() {
+                            assert_ne!(x, y, "k {k} n {n} row {j} column {i}");
                         }
                     }
                 }
