@@ -126,11 +126,6 @@ impl OutputIndices {
             inputs: vec![],
         }
     }
-
-    /// Whether ranks `r` and `r + 1` overlap (see [`Self::unresolved_ranks`]).
-    pub fn unresolved(&self, r: usize) -> bool {
-        self.unresolved_ranks.contains(&[r, r + 1])
-    }
 }
 
 /// Computes every output's indices; `ys[o][j]` is output `o` at point `j`.
