@@ -243,6 +243,11 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
 /// and the finishing job (the same sweep without `--shard`).
 fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     let plan = escalate::sweep::Plan::new(a.what.spec())?;
+    for w in plan.warnings() {
+        for line in escalate::report::format::wrap(&format!("warning: {w}"), 100, 2) {
+            eprintln!("{line}");
+        }
+    }
     let points = plan.unit.len() as u64;
     let (n, dir, resources) = a.job.checked(points, "design point")?;
     let exe = std::env::current_exe()

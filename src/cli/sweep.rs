@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::args::{ExecArgs, POLICY_HELP, PosteriorArg};
 use super::{Error, Outcome};
+use escalate::report::format::wrap;
 use escalate::report::{sweep_html, sweep_text};
 use escalate::run::request::DEFAULT_SEED;
 use escalate::run::shard::Shard;
@@ -108,6 +109,14 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
     let spec = a.what.spec();
     let plan = Plan::new(spec)?;
+    // Said before the run too, so a long sweep can be stopped and resized.
+    if !a.exec.quiet {
+        for w in plan.warnings() {
+            for line in wrap(&format!("warning: {w}"), 100, 2) {
+                eprintln!("{line}");
+            }
+        }
+    }
     let bar = (!a.exec.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(

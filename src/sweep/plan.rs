@@ -194,6 +194,12 @@ pub struct Identity {
     pub design_points: usize,
     /// Factors, `NAME=SPEC`.
     pub factors: Vec<String>,
+    /// How a Sobol design's points are made: `owen-scrambled` (Owen's
+    /// scrambling seeded with the sweep's seed; absent for the other designs).
+    /// Sobol sweeps of earlier builds used unscrambled points and lack the
+    /// field, so their directories are refused, not resumed with other points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sobol_points: Option<&'static str>,
 }
 
 /// Turns a library error into a design error with advice.
@@ -366,7 +372,7 @@ impl Plan {
                 sensitivity::grid_design(&levels)
             }
             DesignKind::Lhs => sensitivity::latin_hypercube(points, k, spec.seed),
-            DesignKind::Sobol => sensitivity::saltelli_design(points, k),
+            DesignKind::Sobol => sensitivity::saltelli_design(points, k, spec.seed),
             DesignKind::Morris => sensitivity::morris_design(points, k, spec.levels, spec.seed),
         }
         .map_err(|e| design_error(e, &spec))?;
@@ -501,7 +507,43 @@ impl Plan {
                 .iter()
                 .map(|f| format!("{}={}", f.name, f.spec()))
                 .collect(),
+            sobol_points: (self.spec.design == DesignKind::Sobol).then_some("owen-scrambled"),
         }
+    }
+
+    /// What the user should know before trusting this design's indices, one
+    /// sentence each (empty: nothing). A Sobol design below
+    /// [`sensitivity::sobol::MIN_BASE_SAMPLES`] base samples is run, not
+    /// refused (a small sweep is how one checks a setup before a large one, and
+    /// `points.csv` is right at any size), but every report of its indices
+    /// says that they are not to be trusted; an `N` that is not a power of two
+    /// is said too.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.spec.design != DesignKind::Sobol {
+            return w;
+        }
+        let n = self.unit.len() / (self.factors.len() + 2);
+        let min = sensitivity::sobol::MIN_BASE_SAMPLES;
+        if n < min {
+            w.push(format!(
+                "N = {n} base samples is below {min}: at this size the 95% intervals miss the true \
+                 indices more often than 1 time in 20 and inputs are often ranked wrongly \
+                 (docs/sweeps.md, \"When the indices are not to be trusted\"); use --points {min} or more before \
+                 reading the indices"
+            ));
+        }
+        if !n.is_power_of_two() {
+            let (lo, hi) = (
+                1usize << (usize::BITS - 1 - n.leading_zeros()),
+                n.next_power_of_two(),
+            );
+            w.push(format!(
+                "N = {n} is not a power of two: the Sobol points are best balanced at powers of \
+                 two; use --points {lo} or {hi}"
+            ));
+        }
+        w
     }
 
     /// The command that reproduces the sweep (add `--out DIR`; `--threads` does not change results).

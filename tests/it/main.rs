@@ -27,5 +27,6 @@ mod slurm;
 mod sweep_determinism;
 mod sweep_flagship;
 mod sweep_overrides;
+mod sweep_warnings;
 mod trace_replay;
 mod validation;
