@@ -21,6 +21,7 @@ pub mod compare_report;
 pub mod compare_text;
 pub mod csv;
 pub mod format;
+pub mod headline;
 pub mod html;
 pub mod json;
 pub mod page;
@@ -194,6 +195,22 @@ pub struct ParameterReport {
     pub path: String,
     /// Its distribution, in the scenario file's syntax.
     pub distribution: String,
+}
+
+impl MetricReport {
+    /// The exact number of trials at each value from `min` to `max`, when
+    /// every value is below 1,024 (where the run's histogram keeps one bucket
+    /// per value: rungs, small counts); `None` otherwise or when never present.
+    pub fn value_counts(&self) -> Option<Vec<u64>> {
+        let (lo, hi) = (self.min?, self.max?);
+        (hi < crate::core::stats::histogram::LINEAR && self.buckets.len() as u64 == hi - lo + 1)
+            .then(|| self.buckets.clone())
+    }
+
+    /// Whether the metric is 0 in every trial, or never occurred.
+    pub fn is_nil(&self) -> bool {
+        self.mean.is_none_or(|m| m == 0.0)
+    }
 }
 
 impl RunReport {
