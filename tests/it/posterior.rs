@@ -105,7 +105,7 @@ fn the_digest_and_identity_cover_the_posterior() {
     assert!(
         pinned
             .stdout_text()
-            .contains("digest 1ceaeb44d56a98d4487d200f4e88d4216ec4022927aef746b06076bd2c426693")
+            .contains("digest c8ac53a1155ebf91070839e214f62cc60c4612cfd85289160c8ed06a56d2f730")
     );
     let out = s.run(&args(&["--trials", "50", "--posterior", &p, "--json", "-"]));
     out.assert_success();
