@@ -65,19 +65,15 @@ pub const MILITANTS: &str = "deaths.militant";
 pub fn glance(r: &RunReport) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(top) = r.outcomes.iter().max_by_key(|c| c.count) {
-        let mut l = vec![
-            text("Most common outcome: "),
-            Span::Strong(top.name.clone()),
-            text(format!(
-                " in {} of trials (95% interval {})",
-                share_bounded(top.count, r.trials),
-                interval(top.ci95[0], top.ci95[1])
-            )),
-        ];
+        let mut l = vec![text("Most common outcome: "), Span::Strong(top.name.clone())];
         if !top.description.is_empty() {
-            l.push(text(format!(": {}", top.description)));
+            l.push(text(format!(" ({})", top.description)));
         }
-        l.push(text("."));
+        l.push(text(format!(
+            " in {} of trials, 95% interval {}.",
+            share_bounded(top.count, r.trials),
+            interval(top.ci95[0], top.ci95[1])
+        )));
         lines.push(l);
     }
     let killed = |name: &str, who: &str, span: &str| -> Option<Line> {
