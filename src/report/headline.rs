@@ -65,7 +65,10 @@ pub const MILITANTS: &str = "deaths.militant";
 pub fn glance(r: &RunReport) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(top) = r.outcomes.iter().max_by_key(|c| c.count) {
-        let mut l = vec![text("Most common outcome: "), Span::Strong(top.name.clone())];
+        let mut l = vec![
+            text("Most common outcome: "),
+            Span::Strong(top.name.clone()),
+        ];
         if !top.description.is_empty() {
             l.push(text(format!(" ({})", top.description)));
         }
