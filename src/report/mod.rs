@@ -10,7 +10,9 @@
 //! sweep's page and summary ([`sweep_html`], [`sweep_text`]); a trial's trace
 //! ([`trace`]); a backtest's terminal report and page ([`backtest_text`],
 //! [`backtest_html`]). They share one set of number and text formatting
-//! ([`format`]), one page skeleton ([`page`]) and one set of SVG charts
+//! ([`format`]), one set of headline lines and notes ([`headline`]: what a
+//! run leads with, victims and militants apart; what a terminal report
+//! leaves out), one page skeleton ([`page`]) and one set of SVG charts
 //! ([`svg`]).
 
 pub mod backtest_html;
