@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use crate::harness::escalate;
+use crate::report_terminal::left_out_names;
 
 const TRIALS: &str = "500";
 
@@ -108,9 +109,11 @@ fn run_prints_seed_trials_digest_classes_and_metrics() {
             f(&o["ci95"][0]) * 100.0,
             f(&o["ci95"][1]) * 100.0,
         );
+        // The probability to one decimal; the interval rounded outward, so it still bounds.
         let near = |a: f64, b: f64| (a - b).abs() <= 0.051;
+        let below = |shown: f64, v: f64| shown <= v + 1e-9 && v - shown < 0.1;
         assert!(
-            near(n[0], p) && near(n[1], lo) && near(n[2], hi),
+            near(n[0], p) && below(n[1], lo) && below(-n[2], -hi),
             "`{line}` shows {:?}, the JSON has {p:.2}% [{lo:.2}%, {hi:.2}%]",
             &n[..3]
         );
@@ -139,14 +142,42 @@ fn run_prints_seed_trials_digest_classes_and_metrics() {
                 })
         })
     };
+    // A metric 0 in every trial is named in the note instead; a rung metric
+    // (unit `rung`) is named on its dyad's line of the rung section.
+    let left_out = left_out_names(&text);
     let metrics = json["metrics"].as_array().expect("metrics");
+    let mut nil = 0;
     for m in metrics {
         let name = m["name"].as_str().expect("metric name");
+        if m["unit"] == "rung" {
+            assert!(
+                text.contains(name),
+                "rung metric `{name}` not in the text report:\n{text}"
+            );
+            continue;
+        }
+        let zero = m["mean"].as_f64().is_none_or(|x| x == 0.0);
+        nil += usize::from(zero);
+        assert_eq!(
+            left_out.iter().any(|n| n == name),
+            zero,
+            "metric `{name}` (mean {}) in the note: {left_out:?}",
+            m["mean"]
+        );
         assert!(
-            shown(name),
+            zero || shown(name),
             "metric `{name}` not in the text report:\n{text}"
         );
     }
+    assert!(
+        nil > 0,
+        "the flagship has metrics that are 0 in every trial"
+    );
+    assert_eq!(left_out.len(), nil, "{left_out:?}");
+    assert!(
+        text.contains(&format!("Left out, 0 in every trial ({nil} metrics;")),
+        "the note counts them:\n{text}"
+    );
     // The mean of `attacks` in the text is the JSON's.
     let attacks = metrics
         .iter()

@@ -75,6 +75,7 @@ fn the_catalogue_gains_one_metric_per_period_and_additive_metric_after_the_rest(
         [
             "attacks",
             "deaths",
+            "deaths.victims",
             "deaths.civilian",
             "deaths.security",
             "deaths.militant",
@@ -296,7 +297,7 @@ fn csv_columns_of_a_run_without_periods_are_unchanged() {
     assert_eq!(r0.len(), 700);
     assert_eq!(r1.len(), 700);
     assert!(h1.iter().any(|c| c == "deaths.civilian@2022-Q3"));
-    assert_eq!(h1.len(), h0.len() + 8 * 19);
+    assert_eq!(h1.len(), h0.len() + 8 * 20);
     for (k, name) in h0.iter().enumerate() {
         let j = h1.iter().position(|c| c == name).expect(name);
         for (x, y) in r0.iter().zip(&r1) {

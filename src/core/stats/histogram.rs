@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-const LINEAR: u64 = 1024;
+/// Values below this have a bucket each (the histogram is exact there).
+pub const LINEAR: u64 = 1024;
 const SUB_BITS: u32 = 7;
 
 /// Bucketed counts of values; grows only to the largest bucket seen.
