@@ -105,7 +105,7 @@ fn the_digest_and_identity_cover_the_posterior() {
     assert!(
         pinned
             .stdout_text()
-            .contains("digest 2ad1735fe2443b7386ec9a2d0208f327f98d8c24c5a6ebf9ebafa02812602538")
+            .contains("digest a167379375d096c1f8ed25e10b6aaba2b4059cf1e7f4f977f5f73e851ed633c1")
     );
     let out = s.run(&args(&["--trials", "50", "--posterior", &p, "--json", "-"]));
     out.assert_success();
