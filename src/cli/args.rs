@@ -43,7 +43,7 @@ impl ScenarioArg {
 #[derive(Debug, Args, Clone)]
 pub struct TrialsArg {
     /// Number of trials (per policy, when comparing).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_TRIALS, value_parser = count::<u64>)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TRIALS, value_parser = count::<u64>, allow_negative_numbers = true)]
     pub trials: u64,
 }
 
@@ -51,7 +51,7 @@ pub struct TrialsArg {
 #[derive(Debug, Args, Clone)]
 pub struct SeedArg {
     /// Seed of every random stream (trials, designs, bootstrap): the same seed gives the same results.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, value_parser = count::<u64>)]
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, value_parser = count::<u64>, allow_negative_numbers = true)]
     pub seed: u64,
 }
 
@@ -59,7 +59,7 @@ pub struct SeedArg {
 #[derive(Debug, Args, Clone)]
 pub struct HorizonArg {
     /// Days per trial (default: the scenario's horizon).
-    #[arg(long, value_name = "DAYS", value_parser = count::<u32>)]
+    #[arg(long, value_name = "DAYS", value_parser = parse_horizon, allow_negative_numbers = true)]
     pub horizon: Option<u32>,
 }
 
@@ -123,7 +123,7 @@ pub struct ThreadsArg {
     /// Worker threads of each process that runs trials (default: one per core; with
     /// `escalate slurm`, each task's, which it asks Slurm for as --cpus-per-task, default 1).
     /// Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_negative_numbers = true)]
     pub threads: Option<usize>,
 }
 
@@ -246,6 +246,17 @@ pub fn count<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
     };
     let n: u64 = digits.parse().map_err(|_| too_large())?;
     T::try_from(n).map_err(|_| too_large())
+}
+
+/// Reads `--horizon DAYS`: 1 to [`MAX_HORIZON`](escalate::run::request::MAX_HORIZON).
+fn parse_horizon(s: &str) -> Result<u32, String> {
+    use escalate::run::request::MAX_HORIZON;
+    match count::<u32>(s) {
+        Ok(d) if (1..=MAX_HORIZON).contains(&d) => Ok(d),
+        _ => Err(format!(
+            "a horizon is a whole number of days from 1 to {MAX_HORIZON} (100 years), e.g. 365"
+        )),
+    }
 }
 
 /// Reads `--threads N`: 1 to [`MAX_THREADS`](escalate::run::executor::MAX_THREADS).

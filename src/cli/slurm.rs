@@ -58,7 +58,7 @@ pub struct JobArgs {
     #[command(flatten)]
     pub threads: ThreadsArg,
     /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
-    #[arg(long, required = true, value_name = "N", value_parser = count::<u64>)]
+    #[arg(long, required = true, value_name = "N", value_parser = count::<u64>, allow_negative_numbers = true)]
     pub shards: Option<u64>,
     /// Slurm partition for the jobs.
     #[arg(long, value_name = "P")]

@@ -47,7 +47,7 @@ pub struct SweepDesignArgs {
     pub design: DesignArg,
     /// Levels per input (grid), points (lhs), base samples N (sobol), trajectories r (morris).
     /// Needed by every design but a grid of lists.
-    #[arg(long, value_name = "N", value_parser = count::<usize>)]
+    #[arg(long, value_name = "N", value_parser = count::<usize>, allow_negative_numbers = true)]
     pub points: Option<usize>,
     /// Factor: PATH=LO..HI, PATH=DISTRIBUTION or PATH=[v1, v2, ...]; PATH=VALUE is fixed
     #[arg(long = "set", value_name = "PATH=RANGE")]
@@ -57,13 +57,13 @@ pub struct SweepDesignArgs {
     #[arg(long, value_name = "NAME")]
     pub policy: Vec<String>,
     /// Trials per design point.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = count::<u64>)]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = count::<u64>, allow_negative_numbers = true)]
     pub trials: u64,
     /// Seed.
     #[command(flatten)]
     pub seed: SeedArg,
     /// Levels p of the Morris grid.
-    #[arg(long, value_name = "P", default_value_t = 4, value_parser = count::<usize>)]
+    #[arg(long, value_name = "P", default_value_t = 4, value_parser = count::<usize>, allow_negative_numbers = true)]
     pub levels: usize,
     /// Days per trial.
     #[command(flatten)]
