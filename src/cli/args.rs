@@ -205,7 +205,9 @@ pub fn count<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
         return Err(format!("no number given: write a whole number, {example}"));
     }
     if t.starts_with('-') {
-        return Err(format!("`{t}` is negative: write a whole number of 0 or more, {example}"));
+        return Err(format!(
+            "`{t}` is negative: write a whole number of 0 or more, {example}"
+        ));
     }
     let digits: String = if t.contains(',') {
         let groups: Vec<&str> = t.split(',').collect();
@@ -224,7 +226,7 @@ pub fn count<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
         t.to_string()
     };
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        let why = if digits.contains(['.', 'e', 'E']) {
+        let why = if digits.parse::<f64>().is_ok() {
             "is not a whole number in digits"
         } else {
             "is not a number"
@@ -242,7 +244,7 @@ pub fn count<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
                 hi = mid - 1;
             }
         }
-        format!("`{t}` is too large: the most this flag takes is {lo}")
+        format!("`{t}` is too large: write at most {lo}")
     };
     let n: u64 = digits.parse().map_err(|_| too_large())?;
     T::try_from(n).map_err(|_| too_large())
@@ -254,7 +256,9 @@ fn parse_horizon(s: &str) -> Result<u32, String> {
     match count::<u32>(s) {
         Ok(d) if (1..=MAX_HORIZON).contains(&d) => Ok(d),
         _ => Err(format!(
-            "a horizon is a whole number of days from 1 to {MAX_HORIZON} (100 years), e.g. 365"
+            "`{}` is not a horizon: write a whole number of days from 1 to {MAX_HORIZON} \
+             (100 years), e.g. 365",
+            s.trim()
         )),
     }
 }
@@ -263,9 +267,11 @@ fn parse_horizon(s: &str) -> Result<u32, String> {
 fn parse_threads(s: &str) -> Result<usize, String> {
     use escalate::run::executor::MAX_THREADS;
     match count::<usize>(s)? {
-        0 => Err("0 threads would run nothing: use 1 or more, or leave --threads out \
+        0 => Err(
+            "0 threads would run nothing: use 1 or more, or leave --threads out \
                   for one per core"
-            .into()),
+                .into(),
+        ),
         n if n > MAX_THREADS => Err(format!(
             "more than {MAX_THREADS} threads: use at most {MAX_THREADS} (one per core is as fast \
              as it gets), or leave --threads out for one per core"
@@ -278,4 +284,47 @@ fn parse_threads(s: &str) -> Result<usize, String> {
 pub fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse()
         .map_err(|e: escalate::run::shard::ShardSpecError| e.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_read_as_the_reports_print_them() {
+        assert_eq!(count::<u64>("10000"), Ok(10_000));
+        assert_eq!(count::<u64>("10,000"), Ok(10_000));
+        assert_eq!(count::<u64>("1,234,567"), Ok(1_234_567));
+        assert_eq!(count::<u64>(" 7 "), Ok(7));
+        assert_eq!(count::<u64>("18,446,744,073,709,551,615"), Ok(u64::MAX));
+        for bad in [
+            "1,0000", ",000", "10,00", "1,,000", "1_000", "1e4", "10.5", "-3", "", "x",
+        ] {
+            let e = count::<u64>(bad).unwrap_err();
+            assert!(e.contains("write"), "`{bad}`: {e}");
+        }
+        assert!(
+            count::<u32>("4294967296")
+                .unwrap_err()
+                .contains("at most 4294967295")
+        );
+        assert!(
+            count::<u64>("18446744073709551616")
+                .unwrap_err()
+                .contains("at most 18446744073709551615")
+        );
+    }
+
+    #[test]
+    fn threads_and_horizon_are_checked_at_the_flag() {
+        assert_eq!(parse_threads("4"), Ok(4));
+        assert!(parse_threads("0").unwrap_err().contains("use 1 or more"));
+        assert!(parse_threads("1025").unwrap_err().contains("at most 1024"));
+        assert_eq!(parse_horizon("36,500"), Ok(36_500));
+        assert!(
+            parse_horizon("36501")
+                .unwrap_err()
+                .contains("from 1 to 36500")
+        );
+    }
 }

@@ -84,10 +84,12 @@ fn parse_tolerance(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(e) if e.is_finite() && e >= 0.0 => Ok(e),
         Ok(_) => Err(format!(
-            "`{s}`: a tolerance is a finite distance of 0 or more, in observation standard \
+            "`{s}`: a tolerance is a finite distance of 0 or more: write one in observation standard \
              deviations, e.g. 0.5"
         )),
-        Err(_) => Err(format!("`{s}` is not a number: write a distance such as 0.5")),
+        Err(_) => Err(format!(
+            "`{s}` is not a number: write a distance such as 0.5"
+        )),
     }
 }
 

@@ -129,7 +129,13 @@ fn params_table(rows: &[Row], width: usize) -> String {
             Row::Heading(_) => None,
         })
         .collect();
-    let longest = |k: usize| cells.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+    let longest = |k: usize| {
+        cells
+            .iter()
+            .map(|r| r[k].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
     let path_w = longest(0).clamp(4, 44);
     let value_w = longest(1).clamp(5, 20);
     let note_col = path_w + 2 + value_w + 2;

@@ -70,29 +70,45 @@ pub enum Command {
 }
 
 /// Parses the command line; an unknown subcommand is answered with the
-/// nearest ones ([`escalate::core::suggest`]), as every unknown name is.
+/// nearest ones by [`escalate::core::suggest`], as every unknown name is
+/// (not by clap's own guess, which misses a swap such as `rnu` and offers
+/// `compare` for `bombard`).
 pub fn parse() -> Result<Cli, clap::Error> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let mut e = match Cli::try_parse() {
+    let e = match Cli::try_parse() {
         Ok(cli) => return Ok(cli),
         Err(e) => e,
     };
-    if e.kind() == ErrorKind::InvalidSubcommand
-        && let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidSubcommand)
-    {
-        let names: Vec<String> = Cli::command()
-            .get_subcommands()
-            .map(|c| c.get_name().to_string())
-            .collect();
-        let near: Vec<String> = escalate::core::suggest::close_matches(given, &names)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        if !near.is_empty() {
-            e.insert(ContextKind::SuggestedSubcommand, ContextValue::Strings(near));
-        }
+    let Some(ContextValue::String(given)) = e
+        .get(ContextKind::InvalidSubcommand)
+        .filter(|_| e.kind() == ErrorKind::InvalidSubcommand)
+    else {
+        return Err(e);
+    };
+    let cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let near: Vec<String> = escalate::core::suggest::close_matches(given, &names)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut ours = clap::Error::new(ErrorKind::InvalidSubcommand).with_cmd(&cmd);
+    ours.insert(
+        ContextKind::InvalidSubcommand,
+        ContextValue::String(given.clone()),
+    );
+    if !near.is_empty() {
+        ours.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::Strings(near),
+        );
     }
-    Err(e)
+    if let Some(usage) = e.get(ContextKind::Usage) {
+        ours.insert(ContextKind::Usage, usage.clone());
+    }
+    Err(ours)
 }
 
 /// How a command ended, for the exit code.

@@ -332,7 +332,10 @@ mod tests {
         let mut plain = String::new();
         handler.render_report(&mut plain, e.as_ref()).unwrap();
         assert_eq!(rendered(text, 9..11), plain);
-        assert!(plain.contains("b: 22,") && plain.contains("this one"), "{plain}");
+        assert!(
+            plain.contains("b: 22,") && plain.contains("this one"),
+            "{plain}"
+        );
     }
 
     #[test]

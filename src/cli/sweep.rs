@@ -28,8 +28,7 @@ pub enum DesignArg {
 
 /// The usage line of `escalate sweep` (clap's own would leave out `--points`
 /// and `--set`, which clap cannot know a design needs).
-pub const SWEEP_USAGE: &str =
-    "escalate sweep [SCENARIO] --design <DESIGN> --points <N> --set <PATH=RANGE>... --out <DIR> [OPTIONS]";
+pub const SWEEP_USAGE: &str = "escalate sweep [SCENARIO] --design <DESIGN> --points <N> --set <PATH=RANGE>... --out <DIR> [OPTIONS]";
 
 /// The usage line of `escalate slurm sweep`.
 pub const SLURM_SWEEP_USAGE: &str = "escalate slurm sweep [SCENARIO] --design <DESIGN> --points <N> \

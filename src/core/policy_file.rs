@@ -114,7 +114,7 @@ pub fn add_policy(
         let mut applied = s.clone();
         scenario::apply_policy(&mut applied, &policy.name)?;
         for p in validate::check(&applied) {
-            if let Some(mapped) = added_rule_path(&applied, &policy, &p.path) {
+            if let Some(mapped) = scenario::policy::added_rule_path(&applied, &policy, &p.path) {
                 raw.push((mapped, p.message, p.help));
             }
         }
@@ -142,22 +142,4 @@ pub fn add_policy(
         src: NamedSource::new(&psrc.name, psrc.text.clone()),
         problems,
     })
-}
-
-/// Maps `doctrines[i].rules[j]...` of a rule the policy added to `add[k][1]...`.
-fn added_rule_path(applied: &scenario::Scenario, policy: &Policy, path: &str) -> Option<String> {
-    for (k, (actor, rule)) in policy.add.iter().enumerate() {
-        let i = applied.doctrines.iter().position(|d| &d.actor == actor)?;
-        let j = applied.doctrines[i]
-            .rules
-            .iter()
-            .rposition(|r| r.name == rule.name)?;
-        let prefix = format!("doctrines[{i}].rules[{j}]");
-        if let Some(rest) = path.strip_prefix(&prefix)
-            && (rest.is_empty() || rest.starts_with(['.', '[']))
-        {
-            return Some(format!("add[{k}][1]{rest}"));
-        }
-    }
-    None
 }

@@ -123,7 +123,11 @@ mod tests {
             Some("did you mean `bat` or `cut`?")
         );
         assert_eq!(
-            nearest("actors.G.fighter", &["x.y", "actors.G.fighters", "actors.G.sanctuary"], 2),
+            nearest(
+                "actors.G.fighter",
+                &["x.y", "actors.G.fighters", "actors.G.sanctuary"],
+                2
+            ),
             ["actors.G.fighters", "actors.G.sanctuary"]
         );
     }

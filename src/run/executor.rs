@@ -57,7 +57,9 @@ pub enum ExecError {
     #[error("--threads {0}: more than {MAX_THREADS} worker threads")]
     #[diagnostic(
         code(escalate::threads),
-        help("use at most {MAX_THREADS} (one per core is as fast as it gets), or leave it out for one per core")
+        help(
+            "use at most {MAX_THREADS} (one per core is as fast as it gets), or leave it out for one per core"
+        )
     )]
     TooManyThreads(usize),
     /// The thread pool could not be built.

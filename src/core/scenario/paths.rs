@@ -667,7 +667,13 @@ pub fn unread_actor_params(s: &Scenario) -> Vec<String> {
     }
     let mut unread = Vec::new();
     for a in &s.actors {
-        for field in ["capability", "economy", "resolve", "domestic_pressure", "refugees"] {
+        for field in [
+            "capability",
+            "economy",
+            "resolve",
+            "domestic_pressure",
+            "refugees",
+        ] {
             if !read.contains(&(a.id.clone(), field)) {
                 unread.push(format!("actors.{}.{field}", a.id));
             }

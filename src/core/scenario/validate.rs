@@ -643,8 +643,10 @@ impl<'s> Checker<'s> {
                 }
             }
         }
-        let reported: BTreeSet<String> =
-            self.out[first..].iter().map(|p| p.message.clone()).collect();
+        let reported: BTreeSet<String> = self.out[first..]
+            .iter()
+            .map(|p| p.message.clone())
+            .collect();
         for problem in check(&with) {
             if base.contains(&problem.message)
                 || reported.contains(&problem.message)
@@ -652,8 +654,13 @@ impl<'s> Checker<'s> {
             {
                 continue;
             }
+            // A value of a rule the policy adds is pointed at in the policy.
+            let at = match super::policy::added_rule_path(&with, p, &problem.path) {
+                Some(rest) => format!("policies[{i}].{rest}"),
+                None => format!("policies[{i}]"),
+            };
             self.problem(
-                format!("policies[{i}]"),
+                at,
                 format!("with policy `{}` applied: {}", p.name, problem.message),
                 problem.help,
             );
