@@ -41,6 +41,7 @@ fn command() -> clap::Command {
     cmd
 }
 
+/// `escalate completions SHELL`: the script on standard output.
 pub fn completions(a: CompletionsArgs) -> Result<Outcome, Error> {
     let mut cmd = command();
     let mut out = Vec::new();
@@ -70,6 +71,7 @@ pub fn pages() -> Result<Vec<(String, Vec<u8>)>, Error> {
     Ok(out)
 }
 
+/// `escalate man`: escalate.1 on standard output, or every page into `--out DIR`.
 pub fn man(a: ManArgs) -> Result<Outcome, Error> {
     let pages = pages()?;
     let Some(dir) = a.out else {

@@ -89,6 +89,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()]) // clap adds it when it builds the command
         .collect();
     let near: Vec<String> = escalate::core::suggest::close_matches(given, &names)
         .into_iter()

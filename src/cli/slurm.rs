@@ -19,7 +19,7 @@ use escalate::run::shard::Shard;
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SlurmArgs {
-    /// `escalate slurm sweep SCENARIO --design ... --shards N --dir DIR`: a sweep's design
+    /// `escalate slurm sweep [SCENARIO] --design ... --shards N --dir DIR`: a sweep's design
     /// points spread over the array.
     #[command(subcommand)]
     pub sweep: Option<SlurmSweep>,

@@ -339,7 +339,7 @@ impl Plan {
         if factors.is_empty() {
             return Err(SweepError::Options {
                 message: "nothing to sweep: no --set with a range, distribution or list, and fewer than two --policy".into(),
-                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params SCENARIO`)".into(),
+                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params [SCENARIO]`)".into(),
             });
         }
         let k = factors.len();
