@@ -10,10 +10,8 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let args = match cli::Cli::try_parse() {
+    let args = match cli::parse() {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();

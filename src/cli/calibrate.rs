@@ -46,17 +46,21 @@ pub struct CalibrateArgs {
     #[arg(long = "prior", value_name = "PATH=DIST", required = true, value_parser = PriorSpec::parse)]
     pub priors: Vec<PriorSpec>,
     /// Accepted particles per generation.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = super::args::count::<usize>, allow_negative_numbers = true)]
     pub particles: usize,
     /// Trials per particle.
-    #[arg(long = "trials-per-particle", default_value_t = 50)]
+    #[arg(long = "trials-per-particle", value_name = "N", default_value_t = 50,
+          value_parser = super::args::count::<u64>, allow_negative_numbers = true)]
     pub trials: u64,
     /// At most this many generations (generation 0, from the prior, included).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = super::args::count::<u32>, allow_negative_numbers = true)]
     pub generations: u32,
     /// Stop once a generation's tolerance is at most E (the distance is in
     /// observation standard deviations).
-    #[arg(long = "until-tolerance", value_name = "E")]
+    #[arg(long = "until-tolerance", value_name = "E", value_parser = parse_tolerance,
+          allow_negative_numbers = true)]
     pub until_tolerance: Option<f64>,
     /// Seed.
     #[command(flatten)]
@@ -73,6 +77,20 @@ pub struct CalibrateArgs {
     /// Output directory (created; a calibration there is resumed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// Reads `--until-tolerance E`: a finite number of 0 or more.
+fn parse_tolerance(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(e) if e.is_finite() && e >= 0.0 => Ok(e),
+        Ok(_) => Err(format!(
+            "`{s}`: a tolerance is a finite distance of 0 or more: write one in observation standard \
+             deviations, e.g. 0.5"
+        )),
+        Err(_) => Err(format!(
+            "`{s}` is not a number: write a distance such as 0.5"
+        )),
+    }
 }
 
 impl CalibrateArgs {

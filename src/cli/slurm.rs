@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use miette::IntoDiagnostic;
 
-use super::args::RunWhat;
+use super::args::{RunWhat, ThreadsArg, count};
 use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
 use escalate::distribution::slurm::{JobKind, JobSpec, Resources, check_value};
@@ -19,7 +19,7 @@ use escalate::run::shard::Shard;
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SlurmArgs {
-    /// `escalate slurm sweep SCENARIO --design ... --shards N --dir DIR`: a sweep's design
+    /// `escalate slurm sweep [SCENARIO] --design ... --shards N --dir DIR`: a sweep's design
     /// points spread over the array.
     #[command(subcommand)]
     pub sweep: Option<SlurmSweep>,
@@ -41,6 +41,7 @@ pub enum SlurmSweep {
 
 /// `escalate slurm sweep`.
 #[derive(Debug, Args)]
+#[command(override_usage = super::sweep::SLURM_SWEEP_USAGE)]
 pub struct SlurmSweepArgs {
     /// The sweep, as for `escalate sweep`.
     #[command(flatten)]
@@ -53,11 +54,11 @@ pub struct SlurmSweepArgs {
 /// The job array and what each task gets: shared by `slurm` and `slurm sweep`.
 #[derive(Debug, Args)]
 pub struct JobArgs {
-    /// CPUs per task (each task's --threads; default 1).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Worker threads of each task.
+    #[command(flatten)]
+    pub threads: ThreadsArg,
     /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
-    #[arg(long, required = true, value_name = "N")]
+    #[arg(long, required = true, value_name = "N", value_parser = count::<u64>, allow_negative_numbers = true)]
     pub shards: Option<u64>,
     /// Slurm partition for the jobs.
     #[arg(long, value_name = "P")]
@@ -91,12 +92,6 @@ impl JobArgs {
                 "--shards {shards}: out of range"
             ));
         }
-        if self.threads == Some(0) {
-            miette::bail!(miette::miette!(
-                help = "use --threads 1 or more (CPUs per task), or leave it out for 1",
-                "--threads 0"
-            ));
-        }
         for (flag, v) in [
             ("--partition", &self.partition),
             ("--time", &self.time),
@@ -110,7 +105,8 @@ impl JobArgs {
             partition: self.partition.clone(),
             time: self.time.clone(),
             mem: self.mem.clone(),
-            cpus: self.threads.unwrap_or(1) as u32,
+            cpus: u32::try_from(self.threads.threads.unwrap_or(1))
+                .expect("--threads is at most MAX_THREADS"),
         };
         Ok((shards, dir, resources))
     }
@@ -256,7 +252,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     let dir = make_dir(&dir)?;
     std::fs::create_dir_all(dir.join("logs"))
         .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join("logs").display()))?;
-    let given = a.what.scenario.clone();
+    let given = a.what.scenario.or_flagship().to_string();
     let copy = dir.join("scenario.ron");
     write_atomic(&copy, plan.loaded.source.text.as_bytes())?;
     let scenario_arg = if Path::new(&given).is_file() {
@@ -278,7 +274,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         None => None,
     };
     let spec = escalate::sweep::SweepSpec {
-        scenario: scenario_arg,
+        scenario: Some(scenario_arg),
         posterior,
         ..plan.spec.clone()
     };

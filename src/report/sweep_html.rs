@@ -515,7 +515,7 @@ mod tests {
 
     fn plan() -> Plan {
         Plan::new(SweepSpec {
-            scenario: "minimal".into(),
+            scenario: Some("minimal".into()),
             design: DesignKind::Lhs,
             points: Some(4),
             levels: 4,

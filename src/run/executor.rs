@@ -28,6 +28,10 @@ use rayon::prelude::*;
 /// Trials per block.
 pub const BLOCK: u64 = 1000;
 
+/// The most worker threads one process may ask for: far above any machine's
+/// cores, low enough that starting them is quick (each holds a stack).
+pub const MAX_THREADS: usize = 1024;
+
 /// Blocks per thread in one wave: enough to balance uneven blocks.
 const BLOCKS_PER_THREAD: usize = 4;
 
@@ -49,6 +53,15 @@ pub enum ExecError {
         help("use --threads 1 or more, or leave it out for one per core")
     )]
     NoThreads,
+    /// More than [`MAX_THREADS`].
+    #[error("--threads {0}: more than {MAX_THREADS} worker threads")]
+    #[diagnostic(
+        code(escalate::threads),
+        help(
+            "use at most {MAX_THREADS} (one per core is as fast as it gets), or leave it out for one per core"
+        )
+    )]
+    TooManyThreads(usize),
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     #[diagnostic(code(escalate::threads), help("use a smaller --threads"))]
@@ -77,8 +90,10 @@ impl std::fmt::Debug for Executor {
 impl Executor {
     /// A pool of `threads` workers (None: one per core).
     pub fn new(threads: Option<usize>) -> Result<Executor, ExecError> {
-        if threads == Some(0) {
-            return Err(ExecError::NoThreads);
+        match threads {
+            Some(0) => return Err(ExecError::NoThreads),
+            Some(n) if n > MAX_THREADS => return Err(ExecError::TooManyThreads(n)),
+            _ => {}
         }
         let threads = threads.unwrap_or_else(default_threads);
         let pool = rayon::ThreadPoolBuilder::new()

@@ -53,8 +53,8 @@ impl DesignKind {
 /// What the user asked for: the command line of `escalate sweep`, unparsed values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepSpec {
-    /// Scenario file or bundled name, as given.
-    pub scenario: String,
+    /// Scenario file or bundled name, as given (None: the flagship).
+    pub scenario: Option<String>,
     /// The design.
     pub design: DesignKind,
     /// `--points`: levels per input (grid), points (lhs), base samples (sobol), trajectories (morris).
@@ -80,12 +80,9 @@ pub struct SweepSpec {
 impl SweepSpec {
     /// The words after `escalate` that ask for this sweep (add `--out DIR`).
     pub fn to_args(&self) -> Vec<String> {
-        let mut w = vec![
-            "sweep".to_string(),
-            self.scenario.clone(),
-            "--design".into(),
-            self.design.name().into(),
-        ];
+        let mut w = vec!["sweep".to_string()];
+        w.extend(self.scenario.clone());
+        w.extend(["--design".into(), self.design.name().into()]);
         if let Some(n) = self.points {
             push_flag(&mut w, "--points", n);
         }
@@ -227,7 +224,7 @@ impl Plan {
                 help: "use --trials 1 or more (1000 is a good start)".into(),
             });
         }
-        let loaded = Loaded::open(Some(&spec.scenario))?;
+        let loaded = Loaded::open(spec.scenario.as_deref())?;
         let posterior = match &spec.posterior {
             Some(file) => Some(Posterior::read(file).map_err(crate::run::RequestError::from)?),
             None => None,
@@ -254,9 +251,12 @@ impl Plan {
                     flag,
                     path: path.clone(),
                     help: format!(
-                        "nearest valid paths: {} (`escalate params {}` lists them all)",
+                        "nearest valid paths: {} (`escalate params{}` lists them all)",
                         paths::nearest(&path, &all_paths).join(", "),
                         spec.scenario
+                            .as_deref()
+                            .map(|s| format!(" {s}"))
+                            .unwrap_or_default()
                     ),
                 });
             };
@@ -307,12 +307,21 @@ impl Plan {
             .collect();
         for (i, p) in spec.policies.iter().enumerate() {
             if p != "baseline" && !policy_names.contains(&p.as_str()) {
+                let mut names = vec!["baseline"];
+                names.extend(policy_names.iter().copied());
+                let help = crate::core::suggest::did_you_mean(p, &names).unwrap_or_else(|| {
+                    format!(
+                        "a sweep takes the scenario's policies by name: {} (a policy file's \
+                         policy goes into the scenario's `policies` first)",
+                        names.join(", ")
+                    )
+                });
                 return Err(SweepError::Options {
                     message: format!(
                         "--policy {p}: no policy of that name in {}",
                         loaded.source.name
                     ),
-                    help: format!("policies here: baseline, {}", policy_names.join(", ")),
+                    help,
                 });
             }
             if spec.policies[..i].contains(p) {
@@ -336,7 +345,7 @@ impl Plan {
         if factors.is_empty() {
             return Err(SweepError::Options {
                 message: "nothing to sweep: no --set with a range, distribution or list, and fewer than two --policy".into(),
-                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params SCENARIO`)".into(),
+                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params [SCENARIO]`)".into(),
             });
         }
         let k = factors.len();
@@ -549,7 +558,7 @@ impl Plan {
     /// The command that reproduces the sweep (add `--out DIR`; `--threads` does not change results).
     pub fn command(&self) -> String {
         let spec = SweepSpec {
-            scenario: self.loaded.source.name.clone(),
+            scenario: Some(self.loaded.source.name.clone()),
             ..self.spec.clone()
         };
         command_line(&spec.to_args())

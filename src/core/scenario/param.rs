@@ -102,6 +102,25 @@ impl Param {
         }
     }
 
+    /// The same distribution bounded to `[lo, hi]`, when it has a bounded
+    /// form that keeps its shape and passes [`Param::check`]: a Normal,
+    /// truncated to the intersection of its bounds and `[lo, hi]`. None for
+    /// the others (their bounds are their own arguments, or they have none).
+    pub fn bounded_to(&self, lo: f64, hi: f64) -> Option<Param> {
+        match *self {
+            Param::Normal { mean, sd, min, max } => {
+                let b = Param::Normal {
+                    mean,
+                    sd,
+                    min: min.max(lo),
+                    max: max.min(hi),
+                };
+                b.check().is_ok().then_some(b)
+            }
+            _ => None,
+        }
+    }
+
     /// Checks the distribution's own arguments; returns what is wrong.
     pub fn check(&self) -> Result<(), String> {
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
