@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 pub use atomic::{AtomicFile, Created, Durability, create_exclusive, write_atomic, write_durable};
 pub use commit::{commit_all, write_all_atomic};
-pub use overlap::refuse_overlaps;
+pub use overlap::{InputFiles, refuse_overlaps};
 pub use temporary::{TemporariesRemoved, remove_temporaries};
 pub use envelope::{Envelope, EnvelopeError};
 pub use hex::{hex, sha256_hex};
@@ -106,7 +106,7 @@ pub enum WriteError {
     },
     /// An output that is a file the command reads.
     #[error(
-        "{option} {}: that is {input} of this command ({}); writing it would destroy it",
+        "{option} {}: this command reads that file as {input} ({}); writing it would destroy it",
         path.display(),
         input_path.display()
     )]

@@ -67,6 +67,30 @@ fn file_id(_path: &Path) -> Option<(u64, u64)> {
     None
 }
 
+/// The files a command reads, each with what it is ("the scenario"), for
+/// [`refuse_overlaps`]. Names that are not files (a bundled scenario's name,
+/// a policy of the scenario) are harmless: only inputs that exist are compared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputFiles(Vec<(&'static str, PathBuf)>);
+
+impl InputFiles {
+    /// No inputs.
+    pub fn new() -> InputFiles {
+        InputFiles::default()
+    }
+
+    /// Adds `path`, which is `what` (e.g. "the scenario").
+    pub fn add(&mut self, what: &'static str, path: impl Into<PathBuf>) -> &mut Self {
+        self.0.push((what, path.into()));
+        self
+    }
+
+    /// The inputs as [`refuse_overlaps`] takes them.
+    pub fn named(&self) -> Vec<(&str, &Path)> {
+        self.0.iter().map(|(w, p)| (*w, p.as_path())).collect()
+    }
+}
+
 /// Refuses an output (`(option, path)`) that is the same file as an input
 /// (`(what it is, path)`) or as another output. Outputs to standard output
 /// (`-`) are skipped; so are inputs that do not exist (they are not read).

@@ -246,6 +246,28 @@ impl Backup {
     }
 }
 
+/// Whether a file name is one of this layer's temporary or kept-version
+/// names (`.NAME.XXXXXXXXXXXX.tmp` or `.old`), of this process or another.
+pub fn is_temporary_name(name: &std::ffi::OsStr) -> bool {
+    let Some(n) = name.to_str() else {
+        return false;
+    };
+    let Some(stem) = n
+        .strip_suffix(TEMPORARY_SUFFIX)
+        .or_else(|| n.strip_suffix(OLD_SUFFIX))
+    else {
+        return false;
+    };
+    let tail = RANDOM_CHARS + 1;
+    n.starts_with('.')
+        && stem.len() > tail
+        && stem.is_char_boundary(stem.len() - tail)
+        && stem[stem.len() - tail..].starts_with('.')
+        && stem[stem.len() - RANDOM_CHARS..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+}
+
 /// The directory a file named `path` lives in.
 pub(crate) fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
@@ -310,6 +332,17 @@ mod tests {
         let cut = cut.to_str().unwrap();
         assert!(cut.len() <= room && cut.len() >= room - 1, "{}", cut.len());
         assert!(long.starts_with(cut));
+    }
+
+    #[test]
+    fn temporary_names_are_recognised() {
+        let d = tempfile::tempdir().unwrap();
+        let t = Temporary::create(&d.path().join("points.csv")).unwrap();
+        assert!(is_temporary_name(t.path().file_name().unwrap()));
+        for other in ["points.csv", ".x.tmp", "notes.tmp-1", ".a.b1c2d3e4f5g6.tmpx", ".b1c2d3e4f5g6.tmp"] {
+            assert!(!is_temporary_name(std::ffi::OsStr::new(other)), "{other}");
+        }
+        assert!(is_temporary_name(std::ffi::OsStr::new(".r.json.a1B2c3D4e5F6.old")));
     }
 
     #[test]
