@@ -28,7 +28,7 @@ pub struct MergeArgs {
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Exit 1 (with a one-line diff) unless the merged digest equals HEX.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", value_parser = escalate::io::hex::parse_digest)]
     pub expect_digest: Option<String>,
 }
 

@@ -46,7 +46,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE|-", conflicts_with = "shard")]
     pub csv: Option<OutputPath>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", value_parser = escalate::io::hex::parse_digest)]
     pub expect_digest: Option<String>,
     /// Run only shard K of N (K from 0): trials floor(K*T/N) to floor((K+1)*T/N)-1; needs --out.
     #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["json", "expect_digest"],

@@ -97,6 +97,10 @@ impl JobArgs {
                 "--threads 0"
             ));
         }
+        if let Some(t) = self.threads {
+            // Each task runs with --threads t: the executor's limit applies.
+            escalate::run::executor::check_threads(t)?;
+        }
         for (flag, v) in [
             ("--partition", &self.partition),
             ("--time", &self.time),
