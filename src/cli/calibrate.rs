@@ -129,10 +129,7 @@ struct Summary<'a> {
 pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
     let outputs: Vec<PathBuf> = OUTPUTS.iter().map(|f| a.out.join(f)).collect();
-    let named: Vec<(&str, &Path)> = outputs
-        .iter()
-        .map(|p| ("--out", p.as_path()))
-        .collect();
+    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
     escalate::io::refuse_overlaps(&named, &a.request().input_files().named())?;
     let study = Study::new(a.request())?;
     let identity = serde_json::to_vec(&study.identity).expect("identity serializes");

@@ -70,10 +70,11 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
         &["--json"],
     )?;
-    let named: Vec<(&str, &std::path::Path)> = [("--json", a.json.as_deref()), ("--html", a.html.as_deref())]
-        .into_iter()
-        .filter_map(|(o, p)| p.map(|p| (o, p)))
-        .collect();
+    let named: Vec<(&str, &std::path::Path)> =
+        [("--json", a.json.as_deref()), ("--html", a.html.as_deref())]
+            .into_iter()
+            .filter_map(|(o, p)| p.map(|p| (o, p)))
+            .collect();
     io::refuse_overlaps(&named, &a.request().input_files().named())?;
     let prepared = a.request().prepare()?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;

@@ -69,9 +69,10 @@ impl RunArgs {
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
-    let p = a.request().prepare()?;
+    let inputs = a.request().input_files();
     if let (Some(shard), Some(out)) = (a.shard, &a.out) {
-        io::refuse_overlaps(&[("--out", out)], &a.request().input_files().named())?;
+        io::refuse_overlaps(&[("--out", out)], &inputs.named())?;
+        let p = a.request().prepare()?;
         return super::shard::run_shard(&p, shard, out, &exec, a.exec.quiet);
     }
     let outputs = [
@@ -84,7 +85,8 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         .iter()
         .filter_map(|&(o, p)| p.map(|p| (o, p)))
         .collect();
-    io::refuse_overlaps(&named, &a.request().input_files().named())?;
+    io::refuse_overlaps(&named, &inputs.named())?;
+    let p = a.request().prepare()?;
     // Open every output before running (see the module doc).
     let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
@@ -147,7 +149,12 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     }
     // All together, the JSON last (see the module doc).
     let html_file = html_file.map(Output::from);
-    io::commit_all([html_file, csv_file, json_file].into_iter().flatten().collect())?;
+    io::commit_all(
+        [html_file, csv_file, json_file]
+            .into_iter()
+            .flatten()
+            .collect(),
+    )?;
     if to_stdout {
         // Standard output holds the data: no terminal report there.
         return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));

@@ -336,10 +336,15 @@ fn write_scripts(job: &JobSpec) -> Result<(), Error> {
 /// Refuses a study directory whose files (the scenario's and posterior's
 /// copies, the scripts) would replace a file the command reads.
 fn refuse_overwriting_inputs(dir: &Path, inputs: &escalate::io::InputFiles) -> Result<(), Error> {
-    let outputs: Vec<PathBuf> = ["scenario.ron", "posterior.csv", "job.sbatch", "merge.sbatch"]
-        .iter()
-        .map(|f| dir.join(f))
-        .collect();
+    let outputs: Vec<PathBuf> = [
+        "scenario.ron",
+        "posterior.csv",
+        "job.sbatch",
+        "merge.sbatch",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
     let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--dir", p.as_path())).collect();
     escalate::io::refuse_overlaps(&named, &inputs.named())?;
     Ok(())

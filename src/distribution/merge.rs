@@ -319,8 +319,12 @@ mod tests {
     #[test]
     fn missing_shards_are_named_readably() {
         let of16 = |seen: &[u64]| missing_ranges(seen.iter().copied(), 16);
-        let all_but = |gone: &[u64]| of16(&(0..16).filter(|k| !gone.contains(k)).collect::<Vec<_>>());
-        assert_eq!(missing_message(&all_but(&[3]), 16), "shard 3 of 16 is missing");
+        let all_but =
+            |gone: &[u64]| of16(&(0..16).filter(|k| !gone.contains(k)).collect::<Vec<_>>());
+        assert_eq!(
+            missing_message(&all_but(&[3]), 16),
+            "shard 3 of 16 is missing"
+        );
         assert_eq!(
             missing_message(&all_but(&[3, 7]), 16),
             "shards 3 and 7 of 16 are missing"
@@ -363,6 +367,9 @@ mod tests {
         // Many gaps: ten named, the rest counted.
         let every_other: Vec<u64> = (0..40).map(|k| 2 * k).collect();
         let m = missing_message(&missing_ranges(every_other, 80), 80);
-        assert!(m.starts_with("shards 1, 3, 5,") && m.contains("and 30 more ranges"), "{m}");
+        assert!(
+            m.starts_with("shards 1, 3, 5,") && m.contains("and 30 more ranges"),
+            "{m}"
+        );
     }
 }

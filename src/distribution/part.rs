@@ -230,7 +230,9 @@ pub fn check_counts(s: &Summary) -> Result<(), String> {
     }
     let (h, r) = (s.horizon as usize, s.rungs as usize);
     if !s.rung_days.is_empty() {
-        if h.checked_mul(r).is_none_or(|w| w == 0 || s.rung_days.len() % w != 0) {
+        if h.checked_mul(r)
+            .is_none_or(|w| w == 0 || s.rung_days.len() % w != 0)
+        {
             return Err(format!(
                 "its rung counts ({}) are not whole days of {} rungs over {h} days",
                 s.rung_days.len(),
@@ -283,7 +285,10 @@ fn check_metric(m: &crate::core::stats::MetricStats, n: u64) -> Result<(), Strin
         };
     }
     if m.min > m.max {
-        return Err(format!("its smallest value {} exceeds its largest {}", m.min, m.max));
+        return Err(format!(
+            "its smallest value {} exceeds its largest {}",
+            m.min, m.max
+        ));
     }
     let occupied = m.hist.occupied_buckets();
     if occupied != Some((bucket(m.min), bucket(m.max))) {

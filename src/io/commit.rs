@@ -75,7 +75,10 @@ pub fn commit_all(outputs: Vec<Output>) -> Result<(), WriteError> {
 
 /// Writes each `(path, bytes)` to its temporary file, then commits them all
 /// together ([`commit_all`]), in the order given.
-pub fn write_all_atomic(files: &[(&Path, &[u8])], durability: Durability) -> Result<(), WriteError> {
+pub fn write_all_atomic(
+    files: &[(&Path, &[u8])],
+    durability: Durability,
+) -> Result<(), WriteError> {
     let mut outputs = Vec::with_capacity(files.len());
     for (path, bytes) in files {
         let mut f = AtomicFile::with_durability(path, durability)?;
@@ -214,7 +217,10 @@ mod tests {
         assert!(!fresh.exists(), "a new output was left");
         assert!(hidden(&one).is_empty(), "{:?}", hidden(&one));
         let elsewhere = d.path().join("elsewhere");
-        assert_eq!(std::fs::read(elsewhere.join("r.html")).unwrap(), b"old html");
+        assert_eq!(
+            std::fs::read(elsewhere.join("r.html")).unwrap(),
+            b"old html"
+        );
     }
 
     #[test]

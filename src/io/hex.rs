@@ -37,7 +37,10 @@ pub fn parse_digest(s: &str) -> Result<String, String> {
         ));
     }
     if t.len() != SHA256_HEX_DIGITS {
-        return Err(format!("{} digits, not {SHA256_HEX_DIGITS}; {shape}", t.len()));
+        return Err(format!(
+            "{} digits, not {SHA256_HEX_DIGITS}; {shape}",
+            t.len()
+        ));
     }
     Ok(t.to_ascii_lowercase())
 }
@@ -50,9 +53,15 @@ mod tests {
     fn a_digest_is_sixty_four_hex_digits_of_either_case() {
         let d = sha256_hex(b"");
         assert_eq!(parse_digest(&d), Ok(d.clone()));
-        assert_eq!(parse_digest(&format!(" {} ", d.to_uppercase())), Ok(d.clone()));
+        assert_eq!(
+            parse_digest(&format!(" {} ", d.to_uppercase())),
+            Ok(d.clone())
+        );
         let e = parse_digest("zzz").unwrap_err();
-        assert!(e.contains("`z` (character 1)") && e.contains("64 hexadecimal digits"), "{e}");
+        assert!(
+            e.contains("`z` (character 1)") && e.contains("64 hexadecimal digits"),
+            "{e}"
+        );
         let e = parse_digest(&d[..63]).unwrap_err();
         assert!(e.starts_with("63 digits, not 64"), "{e}");
         assert!(parse_digest("").is_err());

@@ -38,11 +38,11 @@ use std::path::{Path, PathBuf};
 
 pub use atomic::{AtomicFile, Created, Durability, create_exclusive, write_atomic, write_durable};
 pub use commit::{commit_all, write_all_atomic};
-pub use overlap::{InputFiles, refuse_overlaps};
-pub use temporary::{TemporariesRemoved, remove_temporaries};
 pub use envelope::{Envelope, EnvelopeError};
 pub use hex::{hex, sha256_hex};
 pub use output::{Output, STDOUT, claim_stdout, is_stdout, write_output};
+pub use overlap::{InputFiles, refuse_overlaps};
+pub use temporary::{TemporariesRemoved, remove_temporaries};
 
 /// An error writing a file or standard output.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

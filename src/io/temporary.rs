@@ -339,10 +339,18 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let t = Temporary::create(&d.path().join("points.csv")).unwrap();
         assert!(is_temporary_name(t.path().file_name().unwrap()));
-        for other in ["points.csv", ".x.tmp", "notes.tmp-1", ".a.b1c2d3e4f5g6.tmpx", ".b1c2d3e4f5g6.tmp"] {
+        for other in [
+            "points.csv",
+            ".x.tmp",
+            "notes.tmp-1",
+            ".a.b1c2d3e4f5g6.tmpx",
+            ".b1c2d3e4f5g6.tmp",
+        ] {
             assert!(!is_temporary_name(std::ffi::OsStr::new(other)), "{other}");
         }
-        assert!(is_temporary_name(std::ffi::OsStr::new(".r.json.a1B2c3D4e5F6.old")));
+        assert!(is_temporary_name(std::ffi::OsStr::new(
+            ".r.json.a1B2c3D4e5F6.old"
+        )));
     }
 
     #[test]

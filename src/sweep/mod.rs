@@ -193,10 +193,7 @@ pub fn run(
 ) -> Result<SweepRun, SweepError> {
     // The outputs (the manifest among them) must not be files the sweep reads.
     let outputs: Vec<PathBuf> = OUTPUTS.iter().map(|f| dir.join(f)).collect();
-    let named: Vec<(&str, &Path)> = outputs
-        .iter()
-        .map(|p| ("--out", p.as_path()))
-        .collect();
+    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
     crate::io::refuse_overlaps(&named, &plan.spec.input_files().named())?;
     let manifest = output::manifest(plan);
     let (store, opened) = Store::open(dir, &manifest, &plan.fingerprint)?;

@@ -565,7 +565,14 @@ fn merge_refuses_to_write_over_one_of_its_parts() {
     for (flag, target) in [
         ("--json", parts[1].clone()),
         ("--html", format!("./{}", parts[1])),
-        ("--json", format!("../{}/{}", d.file_name().unwrap().to_str().unwrap(), parts[0])),
+        (
+            "--json",
+            format!(
+                "../{}/{}",
+                d.file_name().unwrap().to_str().unwrap(),
+                parts[0]
+            ),
+        ),
     ] {
         let err = refused(&["merge", &parts[0], &parts[1], flag, &target], d);
         assert!(
@@ -586,7 +593,15 @@ fn merge_writes_its_outputs_together_or_not_at_all() {
     let parts = all_shards(d, 300, 5, 2);
     std::fs::write(d.join("ok.json"), b"old json").unwrap();
     let err = refused(
-        &["merge", &parts[0], &parts[1], "--json", "ok.json", "--html", "missing-dir/h.html"],
+        &[
+            "merge",
+            &parts[0],
+            &parts[1],
+            "--json",
+            "ok.json",
+            "--html",
+            "missing-dir/h.html",
+        ],
         d,
     );
     assert!(err.contains("missing-dir"), "{err}");
@@ -594,16 +609,37 @@ fn merge_writes_its_outputs_together_or_not_at_all() {
     assert!(hidden_files(d).is_empty(), "{:?}", hidden_files(d));
     // Two spellings of one file for --json and --html are refused too.
     let err = refused(
-        &["merge", &parts[0], &parts[1], "--json", "ok.json", "--html", "./ok.json"],
+        &[
+            "merge",
+            &parts[0],
+            &parts[1],
+            "--json",
+            "ok.json",
+            "--html",
+            "./ok.json",
+        ],
         d,
     );
-    assert!(flat(&err).contains("--json and --html both name ok.json"), "{err}");
+    assert!(
+        flat(&err).contains("--json and --html both name ok.json"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(d.join("ok.json")).unwrap(), b"old json");
     // And a good pair is written, both files.
-    ok(&["merge", &parts[0], &parts[1], "--json", "ok.json", "--html", "ok.html"], d);
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("ok.json")).unwrap()).unwrap();
+    ok(
+        &[
+            "merge", &parts[0], &parts[1], "--json", "ok.json", "--html", "ok.html",
+        ],
+        d,
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("ok.json")).unwrap()).unwrap();
     assert_eq!(v["trials"], 300);
-    assert!(std::fs::read_to_string(d.join("ok.html")).unwrap().contains("</html>"));
+    assert!(
+        std::fs::read_to_string(d.join("ok.html"))
+            .unwrap()
+            .contains("</html>")
+    );
     assert!(hidden_files(d).is_empty(), "{:?}", hidden_files(d));
 }
 
@@ -611,7 +647,8 @@ fn merge_writes_its_outputs_together_or_not_at_all() {
 fn edit_part(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     use escalate::distribution::part::PART_ENVELOPE;
     let bytes = std::fs::read(path).unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(PART_ENVELOPE.open(&bytes).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(PART_ENVELOPE.open(&bytes).unwrap()).unwrap();
     edit(&mut v);
     let mut payload = serde_json::to_vec(&v).unwrap();
     payload.push(b'\n');
@@ -631,15 +668,35 @@ fn a_part_edited_inconsistently_with_its_checksum_recomputed_is_refused() {
     std::fs::copy(d.join(&parts[1]), &genuine).unwrap();
     type Edit = fn(&mut serde_json::Value);
     let edits: [(Edit, &str); 7] = [
-        (|v| bump(&mut v["summary"]["classes"][0], 2), "class counts add up to 502, but it covers 500 trials"),
-        (|v| bump(&mut v["summary"]["metrics"][0]["present"], 600), "counted in 1100 trials of 500"),
-        (|v| bump(&mut v["summary"]["metrics"][0]["present"], -1), "its histogram does not count the"),
-        (|v| bump(&mut v["summary"]["metrics"][0]["sum"], 1_000_000_000), "its sum"),
-        (|v| bump(&mut v["summary"]["metrics"][0]["max"], 1_000_000), "its histogram does not run from its smallest value to its largest"),
-        (|v| bump(&mut v["summary"]["rung_days"][0], 1), "rung counts of dyad 0, day 0 do not add up"),
+        (
+            |v| bump(&mut v["summary"]["classes"][0], 2),
+            "class counts add up to 502, but it covers 500 trials",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["present"], 600),
+            "counted in 1100 trials of 500",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["present"], -1),
+            "its histogram does not count the",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["sum"], 1_000_000_000),
+            "its sum",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["max"], 1_000_000),
+            "its histogram does not run from its smallest value to its largest",
+        ),
+        (
+            |v| bump(&mut v["summary"]["rung_days"][0], 1),
+            "rung counts of dyad 0, day 0 do not add up",
+        ),
         (
             |v| {
-                let counts = v["summary"]["deaths_by_day"][0]["counts"].as_array_mut().unwrap();
+                let counts = v["summary"]["deaths_by_day"][0]["counts"]
+                    .as_array_mut()
+                    .unwrap();
                 bump(counts.last_mut().unwrap(), 1) // the last bucket is never empty
             },
             "deaths histogram of day 6 does not count",
@@ -660,7 +717,10 @@ fn a_part_edited_inconsistently_with_its_checksum_recomputed_is_refused() {
 
 /// Adds `by` to a JSON integer (an unsigned one, as counts are).
 fn bump(v: &mut serde_json::Value, by: i128) {
-    let n = v.as_u64().map(i128::from).or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+    let n = v
+        .as_u64()
+        .map(i128::from)
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
     let n = n.unwrap_or_else(|| panic!("not a count: {v}")) + by;
     *v = serde_json::Value::from(u64::try_from(n).expect("still a count"));
 }
@@ -679,7 +739,17 @@ fn a_malformed_expect_digest_exits_2_saying_what_a_digest_looks_like() {
         assert!(err.contains("64 hexadecimal digits"), "{args:?}: {err}");
     }
     // A well-formed digest that differs is still exit 1.
-    let out = escalate_in(d, &["run", "minimal", "--trials", "10", "--expect-digest", &"0".repeat(64)]);
+    let out = escalate_in(
+        d,
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--expect-digest",
+            &"0".repeat(64),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", out.describe());
 }
 
@@ -689,16 +759,19 @@ fn a_malformed_expect_digest_exits_2_saying_what_a_digest_looks_like() {
 /// is tested, not the run (a job that runs no trial stands in).
 #[test]
 fn the_last_shard_of_a_u64_max_run_computes_its_trial_range_and_blocks() {
+    use escalate::run::BLOCK;
     use escalate::run::executor::{Executor, Job, blocks};
     use escalate::run::shard::Shard;
-    use escalate::run::BLOCK;
     let total = u64::MAX;
     let n = u64::MAX / 2_500;
     let last = Shard::new(n - 1, n).unwrap().range(total);
     assert_eq!(last.end, u64::MAX, "the last shard runs to the last trial");
     let before = Shard::new(n - 2, n).unwrap().range(total);
     assert_eq!(before.end, last.start, "shards are contiguous");
-    assert!((2_500..=2_501).contains(&(last.end - last.start)), "{last:?}");
+    assert!(
+        (2_500..=2_501).contains(&(last.end - last.start)),
+        "{last:?}"
+    );
     let b: Vec<_> = blocks(last.clone()).collect();
     assert_eq!(b.first().map(|r| r.start), Some(last.start));
     assert_eq!(b.last().map(|r| r.end), Some(u64::MAX));
@@ -707,7 +780,11 @@ fn the_last_shard_of_a_u64_max_run_computes_its_trial_range_and_blocks() {
     }
     for r in &b {
         assert!(r.start < r.end, "an empty block {r:?}");
-        assert_eq!(r.start / BLOCK, (r.end - 1) / BLOCK, "{r:?} spans two aligned windows");
+        assert_eq!(
+            r.start / BLOCK,
+            (r.end - 1) / BLOCK,
+            "{r:?} spans two aligned windows"
+        );
     }
     /// Counts the trials it is handed, runs none.
     struct Count;
@@ -718,7 +795,9 @@ fn the_last_shard_of_a_u64_max_run_computes_its_trial_range_and_blocks() {
         }
     }
     let mut counted = 0;
-    Executor::new(Some(2)).unwrap().run(&Count, last.clone(), |c| counted += c, |_| {});
+    Executor::new(Some(2))
+        .unwrap()
+        .run(&Count, last.clone(), |c| counted += c, |_| {});
     assert_eq!(counted, last.end - last.start);
 }
 
@@ -729,7 +808,17 @@ fn merge_of_one_part_of_a_trillion_shards_names_the_missing_as_a_range() {
     let dir = Sandbox::new();
     let d = dir.path();
     ok(
-        &["run", "minimal", "--trials", "10", "--quiet", "--shard", "0/1000000000000", "--out", "p.esc"],
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--quiet",
+            "--shard",
+            "0/1000000000000",
+            "--out",
+            "p.esc",
+        ],
         d,
     );
     let err = merge_refused(d, &["p.esc"]);
@@ -751,12 +840,35 @@ fn threads_above_the_maximum_are_refused_naming_it() {
     let max = escalate::run::MAX_THREADS.to_string();
     let over = (escalate::run::MAX_THREADS + 1).to_string();
     for args in [
-        vec!["run", "minimal", "--trials", "10", "--threads", "10000", "--json", "r.json"],
+        vec![
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--threads",
+            "10000",
+            "--json",
+            "r.json",
+        ],
         vec!["run", "minimal", "--trials", "10", "--threads", &over],
     ] {
         let err = refused(&args, d);
-        assert!(err.contains(&format!("at most {max} worker threads")), "{err}");
+        assert!(
+            err.contains(&format!("at most {max} worker threads")),
+            "{err}"
+        );
     }
     assert!(!d.join("r.json").exists());
-    ok(&["run", "minimal", "--trials", "10", "--quiet", "--threads", &max], d);
+    ok(
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--quiet",
+            "--threads",
+            &max,
+        ],
+        d,
+    );
 }
