@@ -231,7 +231,7 @@ pub fn check_counts(s: &Summary) -> Result<(), String> {
     let (h, r) = (s.horizon as usize, s.rungs as usize);
     if !s.rung_days.is_empty() {
         if h.checked_mul(r)
-            .is_none_or(|w| w == 0 || s.rung_days.len() % w != 0)
+            .is_none_or(|w| w == 0 || !s.rung_days.len().is_multiple_of(w))
         {
             return Err(format!(
                 "its rung counts ({}) are not whole days of {} rungs over {h} days",
