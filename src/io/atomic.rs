@@ -14,6 +14,8 @@
 //! new name survives a crash of the machine; part files, sweep point files and
 //! sweep manifests use it. Dropped without commit, an [`AtomicFile`] removes
 //! its own temporary file; nothing here ever removes a file it did not create.
+//! The several outputs of one command are committed together by
+//! [`super::commit::commit_all`] rather than one [`AtomicFile::commit`] each.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
