@@ -139,6 +139,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     // The scenario: a copy in DIR, which the jobs read; a bundled scenario is
     // named as given (the binary holds its text), so reports name it as a local run would.
     let copy = dir.join("scenario.ron");
+    refuse_overwriting_inputs(&dir, &p.request.input_files())?;
     write_atomic(&copy, p.loaded.source.text.as_bytes())?;
     let given = p
         .request
@@ -254,6 +255,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join("logs").display()))?;
     let given = a.what.scenario.or_flagship().to_string();
     let copy = dir.join("scenario.ron");
+    refuse_overwriting_inputs(&dir, &plan.spec.input_files())?;
     write_atomic(&copy, plan.loaded.source.text.as_bytes())?;
     let scenario_arg = if Path::new(&given).is_file() {
         copy.to_string_lossy().into_owned()
@@ -315,10 +317,33 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     submit_or_print(&job, a.job.submit)
 }
 
-/// Writes the array's and the merge job's scripts into the study directory.
+/// Writes the array's and the merge job's scripts into the study directory, together.
 fn write_scripts(job: &JobSpec) -> Result<(), Error> {
-    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
-    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+    let (array, merge) = (job.job_script(), job.merge_script());
+    escalate::io::write_all_atomic(
+        &[
+            (&job.merge_path(), merge.as_bytes()),
+            (&job.job_path(), array.as_bytes()),
+        ],
+        escalate::io::Durability::Synced,
+    )?;
+    Ok(())
+}
+
+/// Refuses a study directory whose files (the scenario's and posterior's
+/// copies, the scripts) would replace a file the command reads.
+fn refuse_overwriting_inputs(dir: &Path, inputs: &escalate::io::InputFiles) -> Result<(), Error> {
+    let outputs: Vec<PathBuf> = [
+        "scenario.ron",
+        "posterior.csv",
+        "job.sbatch",
+        "merge.sbatch",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
+    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--dir", p.as_path())).collect();
+    escalate::io::refuse_overlaps(&named, &inputs.named())?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! here knows about runs of many trials, files written, reports or the
 //! command line; every other layer builds on it.
 
+pub mod digits;
 pub mod engine;
 pub mod model;
 pub mod observed;

@@ -104,18 +104,9 @@ pub fn mean_se(mean: Option<f64>, se: Option<f64>, pm: &str) -> String {
     }
 }
 
-/// An integer with thousands separators: `-1,234,567`.
-pub fn group(v: i64) -> String {
-    let s = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
-}
+/// An integer with thousands separators: `-1,234,567` (the one implementation
+/// lives below the reports, in [`crate::core::digits`]).
+pub use crate::core::digits::group;
 
 /// A share as a percentage with one decimal: `42.0%`.
 pub fn pct(p: f64) -> String {

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::core::model::Model;
 use crate::core::posterior::Posterior;
 use crate::core::scenario::{Override, Param, Validated, paths};
-use crate::io::hex;
+use crate::io::{InputFiles, hex};
 use crate::run::command::{command_line, push_flag};
 use crate::run::{Loaded, RunIdentity, Setup};
 use crate::sensitivity::{self, Design};
@@ -78,6 +78,21 @@ pub struct SweepSpec {
 }
 
 impl SweepSpec {
+    /// The files this sweep reads: the scenario file, policy files, the posterior.
+    pub fn input_files(&self) -> InputFiles {
+        let mut files = InputFiles::new();
+        if let Some(s) = &self.scenario {
+            files.add("the scenario", s);
+        }
+        for p in &self.policies {
+            files.add("a policy file", p);
+        }
+        if let Some(p) = &self.posterior {
+            files.add("the posterior", p);
+        }
+        files
+    }
+
     /// The words after `escalate` that ask for this sweep (add `--out DIR`).
     pub fn to_args(&self) -> Vec<String> {
         let mut w = vec!["sweep".to_string()];

@@ -62,6 +62,24 @@ impl Histogram {
         }
     }
 
+    /// Values counted, or `None` if the counts add up past `u64::MAX` (only
+    /// a damaged or forged histogram can: see `distribution::part`).
+    pub fn checked_total(&self) -> Option<u64> {
+        self.counts.iter().try_fold(0u64, |t, &c| t.checked_add(c))
+    }
+
+    /// The first and last buckets holding a count (`None` when empty).
+    pub fn occupied_buckets(&self) -> Option<(usize, usize)> {
+        let first = self.counts.iter().position(|&c| c > 0)?;
+        let last = self.counts.iter().rposition(|&c| c > 0)?;
+        Some((first, last))
+    }
+
+    /// Whether it holds buckets past the last one any `u64` falls in.
+    pub fn has_impossible_buckets(&self) -> bool {
+        self.counts.len() > bucket(u64::MAX) + 1
+    }
+
     /// Values counted.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
