@@ -83,6 +83,17 @@ impl Sandbox {
         self.dir.path().join(rel)
     }
 
+    /// Links the project's `rel` (a file or directory) at the same relative
+    /// path inside the sandbox, beside `scenarios/` and `tests/fixtures/`.
+    pub fn link(&self, rel: impl AsRef<Path>) -> &Sandbox {
+        let link = self.join(&rel);
+        if let Some(parent) = link.parent() {
+            std::fs::create_dir_all(parent).expect("sandbox directory");
+        }
+        link_dir(&project(&rel), &link);
+        self
+    }
+
     /// `escalate` to be run in this directory.
     pub fn escalate(&self) -> Escalate {
         Escalate::new(self.path())
