@@ -75,7 +75,7 @@
 //! ```
 //!
 //! Each line: the quoted text, the first word of the output line it comes
-//! from, which whitespace-separated field of that line (1 is that first
+//! from (the first such line), which whitespace-separated field of that line (1 is that first
 //! word), and optionally `~N`, rounded to N significant figures (thousands
 //! separators and a `%` kept). The output is that of the last command of the
 //! nearest console block above; the paragraph after the comment must contain
@@ -645,6 +645,55 @@ fn compare(shown: &str, printed: &str, redactions: &Redactions) -> Result<(), (S
     Err((a, diff))
 }
 
+/// Whether one printed line matches one shown line (`[..]` and the
+/// redactions applied), as [`compare`] decides for whole outputs.
+fn line_matches(shown: &str, printed: &str, redactions: &Redactions) -> bool {
+    compare(shown, printed, redactions).is_ok()
+}
+
+/// For overwriting: each shown line right after a `...` that no printed line
+/// matches any more (its figures changed) is replaced by the first printed
+/// line after the previous anchor that starts with the same word (the same
+/// metric or class), so that snapbox's normalisation finds the anchor and
+/// keeps the elision instead of writing out the rest of the output.
+fn reanchor(shown: &str, printed: &str, redactions: &Redactions) -> String {
+    let printed: Vec<&str> = printed.lines().map(str::trim_end).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut pos = 0;
+    let mut after_elision = false;
+    for line in shown.lines() {
+        if line == "..." {
+            after_elision = true;
+            out.push(line.to_string());
+            continue;
+        }
+        if !after_elision {
+            pos += 1;
+            out.push(line.to_string());
+            continue;
+        }
+        after_elision = false;
+        let rest = printed.get(pos..).unwrap_or_default();
+        if let Some(j) = rest.iter().position(|p| line_matches(line, p, redactions)) {
+            pos += j + 1;
+            out.push(line.to_string());
+            continue;
+        }
+        let word = line.split_whitespace().next();
+        match rest
+            .iter()
+            .position(|p| word.is_some() && p.split_whitespace().next() == word)
+        {
+            Some(j) => {
+                pos += j + 1;
+                out.push(rest[j].to_string());
+            }
+            None => out.push(line.to_string()),
+        }
+    }
+    out.join("\n")
+}
+
 /// `[DIR]` for the sandbox, `[ESCALATE]` for the binary (as given and
 /// canonical).
 fn redactions(sandbox: &Path) -> Redactions {
@@ -833,12 +882,16 @@ fn run_document(name: &str, text: &str, mode: Mode) -> Outcome {
                         .map(|l| l.strip_prefix(block.indent.as_str()).unwrap_or(l.trim_start()))
                         .collect::<Vec<_>>()
                         .join("\n");
-                    if let Err((normalised, diff)) =
-                        compare(&shown, &printed, redact.as_ref().unwrap())
-                    {
+                    let redact = redact.as_ref().unwrap();
+                    if let Err((_, diff)) = compare(&shown, &printed, redact) {
                         match mode {
                             Mode::Verify => failures.push(format!("{at}: the output differs\n{diff}")),
                             Mode::Overwrite => {
+                                let anchored = reanchor(&shown, &printed, redact);
+                                let normalised = match compare(&anchored, &printed, redact) {
+                                    Ok(()) => tidy(&anchored),
+                                    Err((n, _)) => n,
+                                };
                                 let new = normalised
                                     .lines()
                                     .map(|l| {
@@ -990,6 +1043,21 @@ fn overwrite_rewrites_what_changed_and_keeps_the_elisions() {
     assert_eq!(out.text, sample(&digest));
     let again = run_document("bad.md", &out.text, Mode::Verify);
     assert!(again.failures.is_empty(), "{:?}", again.failures);
+}
+
+#[test]
+fn overwrite_keeps_an_elision_whose_anchor_line_changed() {
+    let doc = |n: &str| {
+        format!(
+            "```console\n$ printf 'head\\nx 1\\ny {n}\\nz 3\\n'\nhead\n...\ny {n}\n...\n```\n"
+        )
+    };
+    let out = run_document("a.md", &doc("7"), Mode::Overwrite);
+    // Only `y`'s figure is new; the two `...` stay.
+    assert_eq!(out.text, doc("7"));
+    let stale = doc("7").replace("y 7\n...", "y 2\n...");
+    assert!(!run_document("a.md", &stale, Mode::Verify).failures.is_empty());
+    assert_eq!(run_document("a.md", &stale, Mode::Overwrite).text, doc("7"));
 }
 
 #[test]
