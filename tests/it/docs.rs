@@ -58,6 +58,8 @@
 //! - `<!-- doctest: slurm -->`: runs when a Slurm cluster answers, as
 //!   tests/it/slurm.rs decides (and fails without one under
 //!   `ESCALATE_SLURM_REQUIRED=1`), else is listed as skipped with why;
+//! - `<!-- doctest: needs PROGRAM -->`: runs when `PROGRAM` is on `PATH`
+//!   (`chromium`, which CI installs), else is listed as skipped;
 //! - `<!-- doctest: file PATH -->` before any block: its text is written to
 //!   `PATH` in the sandbox, for the commands after it (a policy file the doc
 //!   shows, then uses).
@@ -74,9 +76,11 @@
 //! -->
 //! ```
 //!
-//! Each line: the quoted text, the first word of the output line it comes
-//! from (the first such line), which whitespace-separated field of that line (1 is that first
-//! word), and optionally `~N`, rounded to N significant figures (thousands
+//! Each line: the quoted text; the key, a word of the output line it comes
+//! from (the first line holding that word as a whole whitespace-separated
+//! field; `A>B` is the first line holding B after the first holding A, for
+//! a row under a heading); which field of that line (1 is the line's first
+//! word); and optionally `~N`, rounded to N significant figures (thousands
 //! separators and a `%` kept). The output is that of the last command of the
 //! nearest console block above; the paragraph after the comment must contain
 //! the quoted text, and the text must be what the field gives.
@@ -230,6 +234,7 @@ enum Marker {
     None,
     Skip(String),
     Slurm,
+    Needs(String),
     File(String),
 }
 
@@ -318,6 +323,8 @@ fn parse(name: &str, text: &str) -> (Vec<Item>, Vec<String>) {
                 marker = Marker::Skip(reason.trim().to_string());
             } else if first == "slurm" {
                 marker = Marker::Slurm;
+            } else if let Some(program) = first.strip_prefix("needs ") {
+                marker = Marker::Needs(program.trim().to_string());
             } else if let Some(path) = first.strip_prefix("file ") {
                 marker = Marker::File(path.trim().to_string());
             } else if first.starts_with("figures") {
@@ -347,7 +354,7 @@ fn parse(name: &str, text: &str) -> (Vec<Item>, Vec<String>) {
                 }));
             } else {
                 problems.push(format!(
-                    "{name}:{}: unknown marker `{}` (skip: REASON, slurm, file PATH, figures)",
+                    "{name}:{}: unknown marker `{}` (skip: REASON, slurm, needs PROGRAM, file PATH, figures)",
                     start + 1,
                     first
                 ));
@@ -714,10 +721,23 @@ fn redactions(sandbox: &Path) -> Redactions {
 
 /// The field a figure binding names, as the doc should quote it.
 fn derive(binding: &Binding, output: &str) -> Result<String, String> {
-    let line = output
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(binding.key.as_str()))
-        .ok_or_else(|| format!("no line of the block's output starts with `{}`", binding.key))?;
+    // `A>B`: the first line holding the word B after the first holding A.
+    let lines: Vec<&str> = output.lines().collect();
+    let mut from = 0;
+    let mut line = "";
+    for word in binding.key.split('>') {
+        let k = lines[from..]
+            .iter()
+            .position(|l| l.split_whitespace().any(|w| w == word))
+            .ok_or_else(|| {
+                format!(
+                    "no line of the block's output holds the word `{word}` (key `{}`)",
+                    binding.key
+                )
+            })?;
+        line = lines[from + k];
+        from += k + 1;
+    }
     let field = line
         .split_whitespace()
         .nth(binding.field - 1)
@@ -750,7 +770,9 @@ fn significant(x: f64, n: usize) -> String {
     let magnitude = x.abs().log10().floor() as i64;
     let decimals = (n as i64 - 1 - magnitude).max(0) as usize;
     let scale = 10f64.powi((magnitude + 1 - n as i64) as i32);
-    let rounded = (x / scale).round() * scale;
+    // The printed decimal, not its binary neighbour, decides a tie (0.365).
+    let q = x / scale;
+    let rounded = (q + q * 1e-12).round() * scale;
     let s = format!("{rounded:.decimals$}");
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
@@ -771,6 +793,12 @@ fn significant(x: f64, n: usize) -> String {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
     }
+}
+
+/// Whether `program` is on PATH.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 /// The sandbox a document's commands run in.
@@ -845,7 +873,14 @@ fn run_document(name: &str, text: &str, mode: Mode) -> Outcome {
                             continue;
                         }
                     }
-                    Marker::None | Marker::File(_) => {}
+                    Marker::Needs(program) if !on_path(program) => {
+                        outcome
+                            .skipped
+                            .push((block.fence + 1, format!("needs `{program}`, which is not on PATH")));
+                        last_output = None;
+                        continue;
+                    }
+                    Marker::None | Marker::File(_) | Marker::Needs(_) => {}
                 }
                 let steps = match steps(block) {
                     Ok(s) => s,
@@ -942,7 +977,7 @@ fn check_figures(
                 continue;
             }
         };
-        if !lines[p0..p1].iter().any(|l| l.contains(&b.quoted)) {
+        if !lines[p0..p1].iter().any(|l| !quoted_at(l, &b.quoted).is_empty()) {
             failures.push(format!(
                 "{name}:{}: the paragraph at line {} does not quote \"{}\"",
                 at + 1,
@@ -966,7 +1001,9 @@ fn check_figures(
             )),
             Mode::Overwrite => {
                 for l in &mut lines[p0..p1] {
-                    *l = l.replace(&b.quoted, &wanted);
+                    for at in quoted_at(l, &b.quoted).into_iter().rev() {
+                        l.replace_range(at..at + b.quoted.len(), &wanted);
+                    }
                 }
                 lines[*at] = lines[*at].replacen(
                     &format!("\"{}\"", b.quoted),
@@ -976,6 +1013,27 @@ fn check_figures(
             }
         }
     }
+}
+
+/// Where `quoted` stands in `line` as a figure of its own: not part of a
+/// longer number (`0.36` in `0.365` or `10.36`).
+fn quoted_at(line: &str, quoted: &str) -> Vec<usize> {
+    let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    line.match_indices(quoted)
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let before = line[..i].chars().next_back();
+            let after = line[i + quoted.len()..].chars().next();
+            // A sentence's full stop or comma after a figure is not a digit.
+            let mut rest = line[i + quoted.len()..].chars();
+            let after_digit = match after {
+                Some(c) if c.is_ascii_digit() => true,
+                Some('.' | ',') => rest.nth(1).is_some_and(|c| c.is_ascii_digit()),
+                _ => false,
+            };
+            !digit(before) && !after_digit
+        })
+        .collect()
 }
 
 // ---- The runner itself ---------------------------------------------------
@@ -1126,4 +1184,9 @@ fn figures_in_prose_are_derived_from_the_block_and_rewritten() {
     assert_eq!(fixed.text, doc("36%", "1,160"));
     assert_eq!(significant(0.04321, 2), "0.043");
     assert_eq!(significant(123_456.0, 2), "120,000");
+    assert_eq!(significant(0.365, 2), "0.37");
+    assert_eq!(quoted_at("ST 0.365, 0.36 and 0.36.", "0.36"), vec![10, 19]);
+    let b = parse_binding("\"0.52\" prob_border_war>doctrines.P 4 ~2").unwrap();
+    let out = "  prob_open_war\n    1. doctrines.P  ST  0.102\n  prob_border_war\n    1. x  ST 0.1\n    2. doctrines.P  ST  0.517 [ 0.354,  0.716]\n";
+    assert_eq!(derive(&b, out).unwrap(), "0.52");
 }
