@@ -77,11 +77,11 @@
 //! ```
 //!
 //! Each line: the quoted text; the key, a word of the output line it comes
-//! from (the first line holding that word as a whole whitespace-separated
-//! field; `A>B` is the first line holding B after the first holding A, for
-//! a row under a heading); which field of that line (1 is the line's first
+//! from (the first line that starts with that word, or failing that the
+//! first holding it as a whole whitespace-separated field; `A>B` is the line
+//! B names after the line A names, for a row under a heading); which field of that line (1 is the line's first
 //! word); and optionally `~N`, rounded to N significant figures (thousands
-//! separators and a `%` kept). The output is that of the last command of the
+//! separators, a `%`, a leading `+` or `×` kept). The output is that of the last command of the
 //! nearest console block above; the paragraph after the comment must contain
 //! the quoted text, and the text must be what the field gives.
 //!
@@ -726,9 +726,11 @@ fn derive(binding: &Binding, output: &str) -> Result<String, String> {
     let mut from = 0;
     let mut line = "";
     for word in binding.key.split('>') {
-        let k = lines[from..]
+        let rest = &lines[from..];
+        let k = rest
             .iter()
-            .position(|l| l.split_whitespace().any(|w| w == word))
+            .position(|l| l.split_whitespace().next() == Some(word))
+            .or_else(|| rest.iter().position(|l| l.split_whitespace().any(|w| w == word)))
             .ok_or_else(|| {
                 format!(
                     "no line of the block's output holds the word `{word}` (key `{}`)",
@@ -752,6 +754,12 @@ fn derive(binding: &Binding, output: &str) -> Result<String, String> {
         Some(t) => (t, "%"),
         None => (text, ""),
     };
+    // A `×` (variance reduction) or an explicit `+` stays in front.
+    let (prefix, number) = match number.strip_prefix('×') {
+        Some(t) => ("×", t),
+        None if number.starts_with('+') => ("+", &number[1..]),
+        None => ("", number),
+    };
     let x: f64 = number.replace(',', "").parse().map_err(|_| {
         format!(
             "field {} of `{}` is `{field}`, not a number",
@@ -759,7 +767,7 @@ fn derive(binding: &Binding, output: &str) -> Result<String, String> {
             line.trim()
         )
     })?;
-    Ok(format!("{}{suffix}", significant(x, n)))
+    Ok(format!("{prefix}{}{suffix}", significant(x, n)))
 }
 
 /// `x` to `n` significant figures, with thousands separators.
@@ -989,6 +997,18 @@ fn check_figures(
         if wanted == b.quoted {
             continue;
         }
+        let has_digit = |t: &str| t.chars().any(|c| c.is_ascii_digit());
+        if has_digit(&b.quoted) && !has_digit(&wanted) {
+            // The key names another line than it did: a person must look.
+            failures.push(format!(
+                "{name}:{}: figure \"{}\": field {} of the line `{}` names is \"{wanted}\", not a figure (is the key still right?)",
+                at + 1,
+                b.quoted,
+                b.field,
+                b.key
+            ));
+            continue;
+        }
         match mode {
             Mode::Verify => failures.push(format!(
                 "{name}:{}: the paragraph at line {} quotes \"{}\" for field {} of `{}`{}, but the block above printed \"{wanted}\"",
@@ -1185,6 +1205,8 @@ fn figures_in_prose_are_derived_from_the_block_and_rewritten() {
     assert_eq!(significant(0.04321, 2), "0.043");
     assert_eq!(significant(123_456.0, 2), "120,000");
     assert_eq!(significant(0.365, 2), "0.37");
+    let vr = parse_binding("\"×5.9\" attacks 2 ~2").unwrap();
+    assert_eq!(derive(&vr, "attacks ×5.89\n").unwrap(), "×5.9");
     assert_eq!(quoted_at("ST 0.365, 0.36 and 0.36.", "0.36"), vec![10, 19]);
     let b = parse_binding("\"0.52\" prob_border_war>doctrines.P 4 ~2").unwrap();
     let out = "  prob_open_war\n    1. doctrines.P  ST  0.102\n  prob_border_war\n    1. x  ST 0.1\n    2. doctrines.P  ST  0.517 [ 0.354,  0.716]\n";
