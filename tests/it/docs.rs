@@ -193,14 +193,13 @@ impl Mode {
 fn check_document(rel: &str) {
     let mode = Mode::from_env();
     let path = project(rel);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let outcome = run_document(rel, &text, mode);
     for (line, why) in &outcome.skipped {
         eprintln!("SKIPPED {rel}:{line}: {why}");
     }
     eprintln!(
-        "{rel}: {} commands in {} blocks run, {} blocks skipped",
+        "{rel}: {} command(s) in {} block(s) run, {} block(s) skipped",
         outcome.commands,
         outcome.blocks,
         outcome.skipped.len()
@@ -370,7 +369,11 @@ fn parse(name: &str, text: &str) -> (Vec<Item>, Vec<String>) {
             i += 1;
             while i < lines.len() && lines[i].trim() != "```" {
                 let l = lines[i];
-                body.push(l.strip_prefix(indent.as_str()).unwrap_or(l.trim_start()).to_string());
+                body.push(
+                    l.strip_prefix(indent.as_str())
+                        .unwrap_or(l.trim_start())
+                        .to_string(),
+                );
                 i += 1;
             }
             let kind = match info.as_str() {
@@ -583,8 +586,8 @@ impl Shell {
         );
         let gone = |s: &mut Shell| {
             let _ = s.child.wait();
-            let err = std::fs::read_to_string(s.capture.path().join("shell.stderr"))
-                .unwrap_or_default();
+            let err =
+                std::fs::read_to_string(s.capture.path().join("shell.stderr")).unwrap_or_default();
             format!("the shell exited: {}", err.trim())
         };
         if self.stdin.write_all(script.as_bytes()).is_err() || self.stdin.flush().is_err() {
@@ -707,10 +710,10 @@ fn redactions(sandbox: &Path) -> Redactions {
     let mut r = Redactions::new();
     for (name, path) in [("[DIR]", sandbox), ("[ESCALATE]", Path::new(EXE))] {
         let mut values = vec![path.to_path_buf()];
-        if let Ok(c) = path.canonicalize() {
-            if c != path {
-                values.push(c);
-            }
+        if let Ok(c) = path.canonicalize()
+            && c != path
+        {
+            values.push(c);
         }
         for v in values {
             r.insert(name, v.to_string_lossy().into_owned()).unwrap();
@@ -730,7 +733,10 @@ fn derive(binding: &Binding, output: &str) -> Result<String, String> {
         let k = rest
             .iter()
             .position(|l| l.split_whitespace().next() == Some(word))
-            .or_else(|| rest.iter().position(|l| l.split_whitespace().any(|w| w == word)))
+            .or_else(|| {
+                rest.iter()
+                    .position(|l| l.split_whitespace().any(|w| w == word))
+            })
             .ok_or_else(|| {
                 format!(
                     "no line of the block's output holds the word `{word}` (key `{}`)",
@@ -743,7 +749,14 @@ fn derive(binding: &Binding, output: &str) -> Result<String, String> {
     let field = line
         .split_whitespace()
         .nth(binding.field - 1)
-        .ok_or_else(|| format!("`{}` has no field {}: `{}`", binding.key, binding.field, line.trim()))?;
+        .ok_or_else(|| {
+            format!(
+                "`{}` has no field {}: `{}`",
+                binding.key,
+                binding.field,
+                line.trim()
+            )
+        })?;
     let text = field
         .trim_start_matches(['[', '(', '±'])
         .trim_end_matches([']', ')', ',', ';']);
@@ -846,10 +859,9 @@ fn run_document(name: &str, text: &str, mode: Mode) -> Outcome {
         match item {
             Item::Figures(f) => {
                 let Some(output) = &last_output else {
-                    outcome.skipped.push((
-                        f.line + 1,
-                        "figures of a block that did not run".into(),
-                    ));
+                    outcome
+                        .skipped
+                        .push((f.line + 1, "figures of a block that did not run".into()));
                     continue;
                 };
                 check_figures(name, f, output, &mut lines, mode, &mut failures);
@@ -882,9 +894,10 @@ fn run_document(name: &str, text: &str, mode: Mode) -> Outcome {
                         }
                     }
                     Marker::Needs(program) if !on_path(program) => {
-                        outcome
-                            .skipped
-                            .push((block.fence + 1, format!("needs `{program}`, which is not on PATH")));
+                        outcome.skipped.push((
+                            block.fence + 1,
+                            format!("needs `{program}`, which is not on PATH"),
+                        ));
                         last_output = None;
                         continue;
                     }
@@ -912,7 +925,9 @@ fn run_document(name: &str, text: &str, mode: Mode) -> Outcome {
                         }
                     };
                     let status_shown = kind == Kind::Console
-                        && steps.get(k + 1).is_some_and(|n| n.command.trim() == "echo $?");
+                        && steps
+                            .get(k + 1)
+                            .is_some_and(|n| n.command.trim() == "echo $?");
                     if code != 0 && !status_shown {
                         failures.push(format!(
                             "{at} exited with {code} (a command must exit 0 unless `echo $?` follows it)\n--- it printed\n{printed}"
@@ -922,13 +937,18 @@ fn run_document(name: &str, text: &str, mode: Mode) -> Outcome {
                     last_output = Some(printed.clone());
                     let shown = lines[s..e]
                         .iter()
-                        .map(|l| l.strip_prefix(block.indent.as_str()).unwrap_or(l.trim_start()))
+                        .map(|l| {
+                            l.strip_prefix(block.indent.as_str())
+                                .unwrap_or(l.trim_start())
+                        })
                         .collect::<Vec<_>>()
                         .join("\n");
                     let redact = redact.as_ref().unwrap();
                     if let Err((_, diff)) = compare(&shown, &printed, redact) {
                         match mode {
-                            Mode::Verify => failures.push(format!("{at}: the output differs\n{diff}")),
+                            Mode::Verify => {
+                                failures.push(format!("{at}: the output differs\n{diff}"))
+                            }
                             Mode::Overwrite => {
                                 let anchored = reanchor(&shown, &printed, redact);
                                 let normalised = match compare(&anchored, &printed, redact) {
@@ -977,15 +997,14 @@ fn check_figures(
         let wanted = match derive(b, output) {
             Ok(w) => w,
             Err(why) => {
-                failures.push(format!(
-                    "{name}:{}: figure \"{}\": {why}",
-                    at + 1,
-                    b.quoted
-                ));
+                failures.push(format!("{name}:{}: figure \"{}\": {why}", at + 1, b.quoted));
                 continue;
             }
         };
-        if !lines[p0..p1].iter().any(|l| !quoted_at(l, &b.quoted).is_empty()) {
+        if !lines[p0..p1]
+            .iter()
+            .any(|l| !quoted_at(l, &b.quoted).is_empty())
+        {
             failures.push(format!(
                 "{name}:{}: the paragraph at line {} does not quote \"{}\"",
                 at + 1,
@@ -1126,15 +1145,17 @@ fn overwrite_rewrites_what_changed_and_keeps_the_elisions() {
 #[test]
 fn overwrite_keeps_an_elision_whose_anchor_line_changed() {
     let doc = |n: &str| {
-        format!(
-            "```console\n$ printf 'head\\nx 1\\ny {n}\\nz 3\\n'\nhead\n...\ny {n}\n...\n```\n"
-        )
+        format!("```console\n$ printf 'head\\nx 1\\ny {n}\\nz 3\\n'\nhead\n...\ny {n}\n...\n```\n")
     };
     let out = run_document("a.md", &doc("7"), Mode::Overwrite);
     // Only `y`'s figure is new; the two `...` stay.
     assert_eq!(out.text, doc("7"));
     let stale = doc("7").replace("y 7\n...", "y 2\n...");
-    assert!(!run_document("a.md", &stale, Mode::Verify).failures.is_empty());
+    assert!(
+        !run_document("a.md", &stale, Mode::Verify)
+            .failures
+            .is_empty()
+    );
     assert_eq!(run_document("a.md", &stale, Mode::Overwrite).text, doc("7"));
 }
 
@@ -1144,7 +1165,8 @@ fn a_failing_command_fails_unless_its_status_is_shown() {
     let out = run_document("status.md", doc, Mode::Verify);
     assert_eq!(out.failures.len(), 1, "{:?}", out.failures);
     assert!(
-        out.failures[0].starts_with("status.md:8: `escalate validate") && out.failures[0].contains("exited with 2"),
+        out.failures[0].starts_with("status.md:8: `escalate validate")
+            && out.failures[0].contains("exited with 2"),
         "{:?}",
         out.failures
     );
@@ -1184,7 +1206,11 @@ echo no
     let out = run_document("m.md", doc, Mode::Verify);
     assert_eq!(out.skipped, vec![(13, "needs root".to_string())]);
     assert_eq!(out.failures.len(), 1, "{:?}", out.failures);
-    assert!(out.failures[0].contains("m.md:22: fence `bash`"), "{:?}", out.failures);
+    assert!(
+        out.failures[0].contains("m.md:22: fence `bash`"),
+        "{:?}",
+        out.failures
+    );
     assert_eq!(out.blocks, 2);
 }
 
