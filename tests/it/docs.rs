@@ -19,10 +19,10 @@
 //! `bash`, `shell` and the like are refused (say `console` or `sh`), and so is
 //! an unmarked fence holding a `$ ` line: the docs keep to the two kinds.
 //!
-//! Each document runs in a sandbox of its own ([`Sandbox`]: links to the
-//! project's `scenarios/`, `tests/fixtures/` and `data/`, and
-//! `target/release/escalate` to the build under test, so the tutorial's
-//! `alias` works), through one `sh` process for the whole document: blocks
+//! Each document runs in a sandbox of its own ([`Sandbox`]: copies of the
+//! project's `scenarios/`, `tests/fixtures/` and `data/`, so that nothing a
+//! command writes reaches the project, and `target/release/escalate` linked
+//! to the build under test, so the tutorial's `alias` works), through one `sh` process for the whole document: blocks
 //! run in order and share files, the working directory, variables and
 //! aliases, as they do for a reader who pastes them one after another. The
 //! built `escalate` is first on `PATH`; `cargo run --release -- ARGS` means
@@ -824,8 +824,12 @@ fn on_path(program: &str) -> bool {
 
 /// The sandbox a document's commands run in.
 fn doc_sandbox() -> Sandbox {
-    let s = Sandbox::new();
-    s.link("data");
+    // Copies, not links: a doc command that writes into `scenarios/` (as
+    // readers may) must not write into the project.
+    let s = Sandbox::empty();
+    for rel in ["scenarios", "tests/fixtures", "data"] {
+        s.copy(rel);
+    }
     let bin = s.join("target/release");
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(EXE, bin.join("escalate")).unwrap();
@@ -1205,6 +1209,14 @@ echo no
 "#;
     let out = run_document("m.md", doc, Mode::Verify);
     assert_eq!(out.skipped, vec![(13, "needs root".to_string())]);
+    // What a command writes into the sandbox's scenarios/ stays there.
+    let probe = "```sh\necho x > scenarios/doctest-probe.txt\n```\n";
+    assert!(
+        run_document("p.md", probe, Mode::Verify)
+            .failures
+            .is_empty()
+    );
+    assert!(!project("scenarios/doctest-probe.txt").exists());
     assert_eq!(out.failures.len(), 1, "{:?}", out.failures);
     assert!(
         out.failures[0].contains("m.md:22: fence `bash`"),
