@@ -10,6 +10,8 @@ mod cli;
 mod compare_cli;
 mod compare_crn;
 mod determinism;
+#[cfg(unix)]
+mod docs;
 mod io_layer;
 mod levers;
 mod observed;
