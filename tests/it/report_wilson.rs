@@ -1,6 +1,6 @@
-//! Wilson score intervals: the reference values of
-//! shared/notes/reference-values.md, and the report's class intervals are
-//! exactly Wilson intervals of the class counts.
+//! Wilson score intervals: reference values computed from the closed form
+//! (Wilson 1927; e.g. 0 of 10 at 95% gives [0, 0.277533]), and the report's
+//! class intervals are exactly Wilson intervals of the class counts.
 
 use escalate::core::stats::{Z95, wilson};
 

@@ -337,8 +337,20 @@ fn every_number_says_where_it_comes_from() {
 }
 
 #[test]
-fn every_source_the_scenario_cites_is_in_docs_sources() {
-    let text = std::fs::read_to_string(crate::harness::scenario("pak-afghan-2021.ron")).unwrap();
+fn every_source_the_bundled_scenarios_cite_is_in_docs_sources() {
+    for file in ["pak-afghan-2021.ron", "pak-afghan-2024.ron"] {
+        cited_sources_are_documented(file);
+    }
+}
+
+/// Every `source: KEY` of `file` names a heading of docs/sources.md, and the
+/// file points at nothing outside the repository.
+fn cited_sources_are_documented(file: &str) {
+    let text = std::fs::read_to_string(crate::harness::scenario(file)).unwrap();
+    assert!(
+        !text.contains("shared/") && !text.contains(".txt"),
+        "{file} points at a file outside the repository"
+    );
     let sources = std::fs::read_to_string(crate::harness::project("docs/sources.md")).unwrap();
     let keys: Vec<&str> = sources
         .lines()
@@ -363,9 +375,9 @@ fn every_source_the_scenario_cites_is_in_docs_sources() {
             cited += 1;
             assert!(
                 keys.contains(&key.as_str()),
-                "`{key}` is not a heading of docs/sources.md: {line}"
+                "{file}: `{key}` is not a heading of docs/sources.md: {line}"
             );
         }
     }
-    assert!(cited > 20, "only {cited} citations found");
+    assert!(cited > 20, "{file}: only {cited} citations found");
 }
