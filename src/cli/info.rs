@@ -157,7 +157,8 @@ fn params_table(rows: &[Row], width: usize) -> String {
             .into_iter()
             .enumerate()
         {
-            if col > start {
+            // A cell must end at least one space before the next column.
+            if col > 0 && col >= start {
                 out.push_str(line.trim_end());
                 out.push('\n');
                 line.clear();

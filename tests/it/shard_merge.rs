@@ -854,7 +854,7 @@ fn threads_above_the_maximum_are_refused_naming_it() {
     ] {
         let err = refused(&args, d);
         assert!(
-            err.contains(&format!("at most {max} worker threads")),
+            err.contains("--threads") && err.contains(&format!("at most {max}")),
             "{err}"
         );
     }
