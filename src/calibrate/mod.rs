@@ -29,8 +29,8 @@ pub mod study;
 mod tests;
 
 pub use abc::{
-    AbcConfig, AbcError, AbcState, Accepted, Generation, Particle, Progress, Simulator, Stop, run,
-    step,
+    AbcConfig, AbcError, AbcState, Accepted, Begin, Finished, Generation, GenerationRun,
+    Particle, Progress, Proposal, Simulator, Stop, run, step, step_with,
 };
 pub use distance::{Observation, standardised_distance};
 pub use prior::{Prior, PriorDensity, PriorError};
