@@ -49,12 +49,12 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A calibration part's checksummed envelope.
 pub const PART_ENVELOPE: Envelope = Envelope::new(FORMAT, FORMAT_VERSION);
 
-/// The first round of a generation after generation 0 proposes this many
-/// times the particles over the previous generation's acceptance rate; later
-/// rounds this many times the particles still needed over the rate so far.
-/// Too few proposals cost another round (a wait in the queue), too many cost
-/// simulations past the N-th acceptance.
-pub const ROUND_MARGIN: f64 = 1.25;
+/// Rounds are sized so that, at the estimated acceptance rate p, they bring
+/// the k particles still needed with probability about 98%: the smallest R
+/// with R·p − z·√(R·p·(1−p)) ≥ k (the normal approximation to the binomial)
+/// at this z. Too few proposals cost another round (a wait in the queue), too
+/// many cost simulations past the N-th acceptance.
+pub const ROUND_Z: f64 = 2.0;
 
 /// Proposals `start..end` of one generation, split over `tasks` array tasks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,25 +87,26 @@ pub struct Need {
 }
 
 impl Round {
-    /// The next round after `need`: `from` on, sized by [`ROUND_MARGIN`]
-    /// (generation 0, whose prior proposals are all accepted, exactly the
-    /// particles still needed), at least one proposal per task, never past
-    /// the cap; `tasks` slices, fewer when the round is shorter.
+    /// The next round after `need`: `from` on, sized by [`ROUND_Z`] at the
+    /// acceptance rate estimated from the proposals decided so far (add-one
+    /// smoothed, so that a round without acceptances asks for more, not for
+    /// everything), or for a generation's first round the previous
+    /// generation's rate (1 for generation 0, whose proposals from the prior
+    /// are all accepted); at least one proposal per task, never past the cap;
+    /// `tasks` slices, fewer when the round is shorter.
     pub fn plan(need: &Need, tasks: u64) -> Round {
-        let needed = need.particles.saturating_sub(need.accepted).max(1) as f64;
-        let size = if need.from == 0 {
-            match need.previous_rate {
-                None => needed,
-                Some(rate) => ROUND_MARGIN * needed / rate.max(f64::MIN_POSITIVE),
-            }
+        let k = need.particles.saturating_sub(need.accepted).max(1) as f64;
+        let p = if need.from == 0 {
+            need.previous_rate.unwrap_or(1.0)
         } else {
-            // The rate so far, kept above 0 (add-one smoothing) so that a
-            // round without acceptances asks for more, not for everything.
-            let rate = (need.accepted as f64 + 1.0) / (need.from as f64 + 2.0);
-            ROUND_MARGIN * needed / rate
-        };
+            (need.accepted as f64 + 1.0) / (need.from as f64 + 2.0)
+        }
+        .clamp(1e-9, 1.0);
+        // √R solves p·x² − z·√(p(1−p))·x − k = 0.
+        let b = ROUND_Z * (p * (1.0 - p)).sqrt();
+        let x = (b + (b * b + 4.0 * p * k).sqrt()) / (2.0 * p);
         let tasks = tasks.max(1);
-        let size = (size.ceil().min(u64::MAX as f64) as u64).max(tasks);
+        let size = ((x * x).ceil().min(u64::MAX as f64) as u64).max(tasks);
         let end = need.from.saturating_add(size).min(need.cap);
         Round {
             generation: need.generation,
@@ -545,30 +546,52 @@ mod tests {
         }
     }
 
+    /// P(Binomial(r, p) >= k), summed exactly.
+    fn at_least(k: u64, r: u64, p: f64) -> f64 {
+        let mut below = 0.0;
+        let mut term = (1.0 - p).powi(r as i32); // P(X = 0)
+        for j in 0..k {
+            below += term;
+            term *= (r - j) as f64 / (j + 1) as f64 * p / (1.0 - p);
+        }
+        1.0 - below
+    }
+
     #[test]
-    fn rounds_are_sized_by_the_acceptance_rate_and_split_like_shards() {
-        // Generation 0: exactly the particles needed.
+    fn rounds_bring_the_particles_needed_with_high_probability_and_split_like_shards() {
+        // Generation 0: a rate of 1, exactly the particles needed.
         let r = Round::plan(&need(0, 0, None), 3);
         assert_eq!((r.start, r.end, r.tasks), (0, 100, 3));
         assert_eq!(
             [r.slice(0), r.slice(1), r.slice(2)],
             [0..33, 33..66, 66..100]
         );
-        // First round of a later generation: 1.25 × 100 / 0.25.
-        let r = Round::plan(&need(0, 0, Some(0.25)), 4);
-        assert_eq!((r.start, r.end), (0, 500));
-        // A later round: 40 still needed at (60 + 1) / (400 + 2) so far.
-        let r = Round::plan(&need(400, 60, Some(0.25)), 4);
-        assert_eq!(r.start, 400);
-        assert_eq!(
-            r.end - r.start,
-            (1.25 * 40.0 * 402.0 / 61.0f64).ceil() as u64
-        );
+        // At the estimated rate, the round is the smallest that brings the
+        // particles still needed with probability about 98% (z = 2), checked
+        // against the exact binomial tail.
+        for (from, accepted, rate) in [(0, 0, 0.25), (400, 60, 0.25), (0, 99, 0.3), (50, 1, 0.5)] {
+            let n = need(from, accepted, Some(rate));
+            let r = Round::plan(&n, 1);
+            let p = if from == 0 {
+                rate
+            } else {
+                (accepted as f64 + 1.0) / (from as f64 + 2.0)
+            };
+            let k = (100 - accepted) as u64;
+            let len = r.end - r.start;
+            assert_eq!(r.start, from);
+            let got = at_least(k, len, p);
+            assert!(
+                (0.97..0.999).contains(&got),
+                "{n:?}: {len} proposals bring {k} with probability {got}"
+            );
+            assert!(len as f64 > k as f64 / p, "{n:?}: {len} is under the mean");
+        }
         // Never past the cap, never an empty slice.
         let mut n = need(9_998, 99, Some(0.01));
         let r = Round::plan(&n, 8);
         assert_eq!((r.end, r.tasks), (10_000, 2));
-        // One particle short at a rate of 1: 1.25 proposals, raised to one per task.
+        // One particle short at a rate of 1: one proposal, raised to one per task.
         n.from = 0;
         n.previous_rate = Some(1.0);
         let r = Round::plan(&n, 8);

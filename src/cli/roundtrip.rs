@@ -160,7 +160,7 @@ fn sweep_specs_round_trip_including_the_slurm_form() {
         let Command::Slurm(s) = parse(&slurm) else {
             panic!("not slurm")
         };
-        let Some(super::slurm::SlurmSweep::Sweep(s)) = s.sweep else {
+        let Some(super::slurm::SlurmStudy::Sweep(s)) = s.study else {
             panic!("not slurm sweep")
         };
         assert_eq!(s.what.spec(), spec);
