@@ -362,7 +362,8 @@ fn submit_or_print(job: &JobSpec, submit: bool) -> Result<Outcome, Error> {
 
 /// Creates the study directory and returns its absolute path.
 pub(super) fn make_dir(dir: &Path) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir)
+    escalate::distribution::slurm::check_path("--dir", dir)?;
+    let dir = std::fs::create_dir_all(dir)
         .and_then(|_| dir.canonicalize())
         .map_err(|e| {
             miette::miette!(
@@ -370,7 +371,9 @@ pub(super) fn make_dir(dir: &Path) -> Result<PathBuf, Error> {
                 "--dir {}: {e}",
                 dir.display()
             )
-        })
+        })?;
+    escalate::distribution::slurm::check_path("--dir", &dir)?;
+    Ok(dir)
 }
 
 /// Refuses a study directory that already holds parts (of this or another run).

@@ -88,6 +88,7 @@ pub fn slurm_calibrate(a: SlurmCalibrateArgs) -> Result<Outcome, Error> {
     let workdir = std::env::current_dir()
         .and_then(|d| d.canonicalize())
         .into_diagnostic()?;
+    escalate::distribution::slurm::check_path("the working directory", &workdir)?;
     let dir = make_dir(&dir)?;
     for sub in ["parts", "logs"] {
         std::fs::create_dir_all(dir.join(sub))

@@ -98,6 +98,18 @@ pub enum SlurmError {
         /// What is wrong.
         message: String,
     },
+    /// A directory that no `#SBATCH` line can name.
+    #[error("{flag} {}: an #SBATCH line cannot name a path with a double quote or a control character", path.display())]
+    #[diagnostic(
+        code(escalate::slurm::path),
+        help("use a directory whose path has neither (spaces are fine)")
+    )]
+    Path {
+        /// What names the directory.
+        flag: String,
+        /// The path.
+        path: PathBuf,
+    },
     /// sbatch could not be run or refused the job.
     #[error("{command} failed: {message}")]
     #[diagnostic(
@@ -142,6 +154,39 @@ pub fn check_value(flag: &str, value: &str) -> Result<(), SlurmError> {
         });
     }
     Ok(())
+}
+
+/// Refuses a directory that no `#SBATCH` line can name: one holding a double
+/// quote or a control character (sbatch splits its directives at spaces, so
+/// paths go in double quotes, which cannot hold these).
+pub fn check_path(flag: &str, path: &Path) -> Result<(), SlurmError> {
+    let text = path.to_string_lossy();
+    if text.chars().any(|c| c == '"' || c.is_control()) {
+        return Err(SlurmError::Path {
+            flag: flag.to_string(),
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// A value for an `#SBATCH` line: in double quotes when it holds whitespace,
+/// where sbatch would otherwise split it ("Invalid directive").
+fn sbatch_value(text: &str) -> String {
+    if text.chars().any(char::is_whitespace) {
+        format!("\"{text}\"")
+    } else {
+        text.to_string()
+    }
+}
+
+/// `--output`'s file-name pattern for `file` (which may use Slurm's `%a`) in
+/// `dir`: the directory's own `%` doubled, so Slurm does not expand it.
+fn output_pattern(dir: &Path, file: &str) -> String {
+    sbatch_value(&format!(
+        "{}/{file}",
+        dir.to_string_lossy().replace('%', "%%")
+    ))
 }
 
 pub use crate::run::command::shell_quote;
@@ -199,7 +244,10 @@ impl JobSpec {
                 out.push_str(&format!("#SBATCH --{flag}={v}\n"));
             }
         }
-        out.push_str(&format!("#SBATCH --chdir={}\n", self.workdir.display()));
+        out.push_str(&format!(
+            "#SBATCH --chdir={}\n",
+            sbatch_value(&self.workdir.to_string_lossy())
+        ));
         out.push_str("#SBATCH --open-mode=append\n");
     }
 
@@ -221,8 +269,8 @@ impl JobSpec {
         s.push_str(&format!("#SBATCH --job-name={}\n", self.name));
         s.push_str(&format!("#SBATCH --array=0-{}\n", n - 1));
         s.push_str(&format!(
-            "#SBATCH --output={}/shard-%a.log\n",
-            self.logs_dir().display()
+            "#SBATCH --output={}\n",
+            output_pattern(&self.logs_dir(), "shard-%a.log")
         ));
         self.sbatch_lines(&mut s);
         s.push_str("set -euo pipefail\n");
@@ -261,8 +309,8 @@ impl JobSpec {
         ));
         s.push_str(&format!("#SBATCH --job-name={}-merge\n", self.name));
         s.push_str(&format!(
-            "#SBATCH --output={}/merge.log\n",
-            self.logs_dir().display()
+            "#SBATCH --output={}\n",
+            output_pattern(&self.logs_dir(), "merge.log")
         ));
         self.sbatch_lines(&mut s);
         s.push_str("set -euo pipefail\n");
@@ -365,21 +413,22 @@ pub fn queued(id: &str) -> Result<bool, SlurmError> {
     Ok(!String::from_utf8_lossy(&out.stdout).trim().is_empty())
 }
 
-/// The first pause between two looks at the queue while waiting for a job.
+/// The shortest pause between two looks at the queue while waiting for a job.
 pub const FIRST_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// The longest pause between two looks (the pause doubles up to it): one
-/// `squeue` call every 5 s at most loads the controller no more than a user
-/// watching the queue.
+/// The longest pause between two looks: one `squeue` call every 5 s at most
+/// loads the controller no more than a user watching the queue.
 pub const LONGEST_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Waits until Slurm no longer lists job `id` ([`queued`]), looking at the
-/// queue after [`FIRST_POLL`], then at doubling intervals up to [`LONGEST_POLL`].
+/// Waits until Slurm no longer lists job `id` ([`queued`]). It looks again
+/// after a quarter of the time waited so far, between [`FIRST_POLL`] and
+/// [`LONGEST_POLL`], so a job's end is seen at most a quarter of its time
+/// late (plus 0.1 s), and a long job costs one `squeue` every 5 s. The clock
+/// decides only when to look, never what is computed.
 pub fn wait_for(id: &str) -> Result<(), SlurmError> {
-    let mut pause = FIRST_POLL;
+    let start = std::time::Instant::now();
     while queued(id)? {
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(LONGEST_POLL);
+        std::thread::sleep((start.elapsed() / 4).clamp(FIRST_POLL, LONGEST_POLL));
     }
     Ok(())
 }
@@ -496,6 +545,29 @@ mod tests {
             j.submit_command(),
             "J=$(sbatch --parsable '/scratch/my study/job.sbatch') && sbatch --dependency=afterok:${J%%;*} '/scratch/my study/merge.sbatch'"
         );
+    }
+
+    #[test]
+    fn directories_with_spaces_and_percent_signs_are_quoted_for_sbatch() {
+        // sbatch refuses `#SBATCH --output=/scratch/my study/...` ("Invalid directive").
+        let mut j = spec();
+        let s = j.job_script();
+        assert!(
+            s.contains("#SBATCH --output=\"/scratch/my study/logs/shard-%a.log\"\n"),
+            "{s}"
+        );
+        assert!(s.contains("#SBATCH --chdir=\"/scratch/my study\"\n"), "{s}");
+        j.dir = "/scratch/100%/s".into();
+        j.workdir = "/scratch/100%/s".into();
+        let s = j.merge_script();
+        assert!(
+            s.contains("#SBATCH --output=/scratch/100%%/s/logs/merge.log\n"),
+            "{s}"
+        );
+        assert!(s.contains("#SBATCH --chdir=/scratch/100%/s\n"), "{s}");
+        assert!(check_path("--dir", Path::new("/a/it's here")).is_ok());
+        assert!(check_path("--dir", Path::new("/a/\"b\"")).is_err());
+        assert!(check_path("--dir", Path::new("/a/b\nc")).is_err());
     }
 
     #[test]
