@@ -261,10 +261,11 @@ impl Driver {
                         slurm_array(&missing),
                         job.job_path().display()
                     ),
-                    "generation {}: {slices} of the round of proposals {} to {} have no part in {} yet; nothing was reduced",
+                    "generation {}: {slices} of the round of proposals {} to {} {} no part in {} yet; nothing was reduced",
                     round.generation,
                     round.start,
                     round.end - 1,
+                    if missing.len() == 1 { "has" } else { "have" },
                     self.parts().display()
                 ));
             }
