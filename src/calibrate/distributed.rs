@@ -167,11 +167,11 @@ impl Round {
         ))
     }
 
-    /// The tasks whose part is not in `parts` (by file name; the reduce
-    /// checks contents).
+    /// The tasks whose part is not in `parts` (no file of its name; the
+    /// reduce checks contents).
     pub fn missing(&self, parts: &Path) -> Vec<u64> {
         (0..self.tasks)
-            .filter(|&k| !part_path(parts, self.generation, &self.slice(k)).exists())
+            .filter(|&k| !part_path(parts, self.generation, &self.slice(k)).is_file())
             .collect()
     }
 }
@@ -430,7 +430,8 @@ pub fn reduce<P: PriorDensity>(
     Ok(Reduced::Progress(state.apply(finished)))
 }
 
-/// The part files of `generation` in `parts`, by their names' ranges in order.
+/// The part files of `generation` in `parts`, by their names' ranges in order
+/// (files only: a directory in a part's place is no part).
 fn parts_of(parts: &Path, generation: u32) -> Result<Vec<(Range<u64>, PathBuf)>, PartError> {
     let entries = match std::fs::read_dir(parts) {
         Ok(e) => e,
@@ -451,6 +452,7 @@ fn parts_of(parts: &Path, generation: u32) -> Result<Vec<(Range<u64>, PathBuf)>,
         let name = entry.file_name();
         if let Some((g, range)) = name.to_str().and_then(parse_part_name)
             && g == generation
+            && entry.path().is_file()
         {
             found.push((range, entry.path()));
         }
