@@ -195,7 +195,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
     let bar = generations_bar(u64::from(study.request.generations), a.exec.quiet);
     if let Some(b) = &bar {
         b.set_position(resumed as u64);
-        b.set_message(state.last().map(finished_line).unwrap_or_default());
+        b.set_message(bar_message(state.last(), "starting"));
     }
     let predictive = with_delayed_bar(bar.as_ref(), || -> Result<_, Error> {
         loop {
@@ -215,18 +215,21 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
                 break;
             };
             write_outputs(dir, &study, &state, &fingerprint, None)?;
-            if let (Some(b), Some(last)) = (&bar, state.last()) {
+            if let Some(b) = &bar {
                 b.inc(1);
-                b.set_message(finished_line(last));
+                b.set_message(bar_message(state.last(), "next generation"));
             }
         }
         let Some(last) = state.last() else {
             return Ok(None);
         };
         if let Some(b) = &bar {
-            b.set_message(format!(
-                "posterior predictive: {PREDICTIVE_TRIALS} trials · {}",
-                finished_line(last)
+            b.set_message(bar_message(
+                Some(last),
+                &format!(
+                    "posterior predictive, {} trials",
+                    indicatif::HumanCount(PREDICTIVE_TRIALS)
+                ),
             ));
         }
         Ok(Some(study.predictive(&exec, last, PREDICTIVE_TRIALS)?))
@@ -246,7 +249,8 @@ pub(super) fn new_state(study: &Study) -> Result<AbcState, Error> {
 }
 
 /// What a finished generation gave: its tolerance, proposals, acceptance rate
-/// and effective sample size (the columns of generations.csv).
+/// and effective sample size (the columns of generations.csv), as
+/// `escalate slurm calibrate` reports each generation it reduces.
 pub(super) fn finished_line(g: &Generation) -> String {
     format!(
         "generation {}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
@@ -258,19 +262,31 @@ pub(super) fn finished_line(g: &Generation) -> String {
     )
 }
 
-/// How the generation under way stands, then what the one before gave.
-fn under_way(g: &GenerationRun) -> String {
-    let mut m = format!(
-        "generation {}: {}/{} accepted of {} proposals",
-        g.generation(),
-        g.accepted(),
-        g.particles(),
-        indicatif::HumanCount(g.decided())
-    );
-    if let Some(prev) = g.previous() {
-        let _ = write!(m, " · {}", finished_line(prev));
+/// The progress bar's message: what the last finished generation gave, then
+/// `now` (how the generation under way stands, or what runs next).
+fn bar_message(last: Option<&Generation>, now: &str) -> String {
+    match last {
+        Some(g) => format!(
+            "last: ε {:.4}, {:.1}% accepted, ESS {:.0} · {now}",
+            g.tolerance,
+            100.0 * g.acceptance_rate,
+            g.ess
+        ),
+        None => now.to_string(),
     }
-    m
+}
+
+/// How the generation under way stands.
+fn under_way(g: &GenerationRun) -> String {
+    bar_message(
+        g.previous(),
+        &format!(
+            "{}/{} accepted of {}",
+            g.accepted(),
+            g.particles(),
+            indicatif::HumanCount(g.decided())
+        ),
+    )
 }
 
 /// `escalate calibrate ... --generation T --proposals A..B --shard K/N --out DIR`:

@@ -37,13 +37,13 @@ pub fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 }
 
 /// A progress bar over at most `total` generations of a calibration; its
-/// message says how the generation under way stands and what the last
-/// finished one gave (tolerance, acceptance rate, ESS), cut to the
+/// message says what the last finished generation gave (tolerance,
+/// acceptance rate, ESS) and then how the one under way stands, cut to the
 /// terminal's width. Drawn through [`with_delayed_bar`].
 pub fn generations_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     let bar = bar(total, quiet)?;
     if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{pos}/{len} generations {bar:12} {wide_msg}")
+        indicatif::ProgressStyle::with_template("{pos}/{len} generations · {wide_msg}")
     {
         bar.set_style(style);
     }

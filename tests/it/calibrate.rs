@@ -317,3 +317,65 @@ fn shell_words(command: &str) -> Vec<String> {
     assert_eq!(words[0], "escalate");
     words[1..].to_vec()
 }
+
+/// The progress bar is for terminals only: with stderr not a terminal (as
+/// here) a calibration prints nothing on it, fresh or resumed, and its
+/// stdout is the summary the docs show.
+#[test]
+fn calibrate_prints_no_progress_when_stderr_is_not_a_terminal() {
+    let s = Sandbox::new();
+    let dir = s.join("c");
+    let fresh = s.run(&args(&dir, "5", "2"));
+    fresh.assert_success();
+    assert_eq!(fresh.stderr_text(), "", "stderr of a fresh run");
+    assert!(fresh.stdout_text().starts_with("escalate calibrate · "));
+    // Resumed after generation 1.
+    let mut state: serde_json::Value = serde_json::from_slice(&read(&dir, "state.json")).unwrap();
+    state["state"]["generations"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(2);
+    state["state"]["stopped"] = serde_json::Value::Null;
+    std::fs::write(dir.join("state.json"), serde_json::to_vec(&state).unwrap()).unwrap();
+    let resumed = s.run(&args(&dir, "5", "1"));
+    resumed.assert_success();
+    assert_eq!(resumed.stderr_text(), "", "stderr of a resumed run");
+    assert_eq!(resumed.stdout_text(), fresh.stdout_text());
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), `--quiet`
+/// leaves only the summary: no bar, no "resuming" line.
+#[test]
+fn calibrate_on_a_terminal_with_quiet_prints_only_the_summary() {
+    let s = Sandbox::new();
+    let dir = s.join("c");
+    let plain = s.run(&args(&dir, "5", "2"));
+    plain.assert_success();
+    let written: Vec<Vec<u8>> = FILES.iter().map(|f| read(&dir, f)).collect();
+    let mut state: serde_json::Value = serde_json::from_slice(&read(&dir, "state.json")).unwrap();
+    state["state"]["generations"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    state["state"]["stopped"] = serde_json::Value::Null;
+    std::fs::write(dir.join("state.json"), serde_json::to_vec(&state).unwrap()).unwrap();
+    let quote = |w: &str| format!("'{}'", w.replace('\'', r"'\''"));
+    let mut line = quote(crate::harness::EXE);
+    for w in args(&dir, "5", "2").iter().chain(&["--quiet".to_string()]) {
+        line.push(' ');
+        line.push_str(&quote(w));
+    }
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(s.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("util-linux script runs");
+    assert!(out.status.success(), "{out:?}");
+    let terminal = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert_eq!(terminal, plain.stdout_text());
+    // Resumed on a terminal, the same bytes.
+    for (f, before) in FILES.iter().zip(&written) {
+        assert!(read(&dir, f) == *before, "{f} differs");
+    }
+}
