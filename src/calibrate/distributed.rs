@@ -102,11 +102,12 @@ impl Round {
             (need.accepted as f64 + 1.0) / (need.from as f64 + 2.0)
         }
         .clamp(1e-9, 1.0);
-        // √R solves p·x² − z·√(p(1−p))·x − k = 0.
+        // √R is the positive root of p·x² − b·x − k = 0, b = z·√(p(1−p));
+        // R = x², expanded (exactly k/p when p = 1, where b = 0).
         let b = ROUND_Z * (p * (1.0 - p)).sqrt();
-        let x = (b + (b * b + 4.0 * p * k).sqrt()) / (2.0 * p);
+        let r = (b * b + 2.0 * p * k + b * (b * b + 4.0 * p * k).sqrt()) / (2.0 * p * p);
         let tasks = tasks.max(1);
-        let size = ((x * x).ceil().min(u64::MAX as f64) as u64).max(tasks);
+        let size = (r.ceil().min(u64::MAX as f64) as u64).max(tasks);
         let end = need.from.saturating_add(size).min(need.cap);
         Round {
             generation: need.generation,
@@ -564,6 +565,13 @@ mod tests {
         // Generation 0: a rate of 1, exactly the particles needed.
         let r = Round::plan(&need(0, 0, None), 3);
         assert_eq!((r.start, r.end, r.tasks), (0, 100, 3));
+        for particles in [30, 200, 1000, 4096] {
+            let n = Need {
+                particles,
+                ..need(0, 0, None)
+            };
+            assert_eq!(Round::plan(&n, 3).end, particles as u64);
+        }
         assert_eq!(
             [r.slice(0), r.slice(1), r.slice(2)],
             [0..33, 33..66, 66..100]
