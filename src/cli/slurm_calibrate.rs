@@ -279,11 +279,23 @@ impl Driver {
                     );
                     id
                 }
-                _ => {
+                Some(_) => {
                     let id = job.submit_tasks(&missing)?;
                     self.hand(Some(&round), Some(&id))?;
                     eprintln!(
                         "generation {}: submitted {slices} of the round of proposals {} to {} again as job {id}",
+                        round.generation,
+                        round.start,
+                        round.end - 1
+                    );
+                    id
+                }
+                // Handed out by a run without --submit.
+                None => {
+                    let id = job.submit_tasks(&missing)?;
+                    self.hand(Some(&round), Some(&id))?;
+                    eprintln!(
+                        "generation {}: submitted {slices} of the round of proposals {} to {} as job array {id}",
                         round.generation,
                         round.start,
                         round.end - 1

@@ -520,7 +520,7 @@ fn a_calibration_through_slurm_gives_the_single_machine_bytes_and_a_failed_task_
     ) {
         return;
     }
-    use crate::calibrate_rounds::{FILES, calibration};
+    use crate::calibrate_rounds::{FILES, calibration, squash};
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let words = calibration("7");
@@ -549,18 +549,17 @@ fn a_calibration_through_slurm_gives_the_single_machine_bytes_and_a_failed_task_
     let started = Instant::now();
     let failed = within_deadline(EXE, &args, d);
     let err = String::from_utf8_lossy(&failed.stderr);
-    let flat: String = err
-        .split_whitespace()
-        .filter(|w| *w != "│")
-        .collect::<Vec<_>>()
-        .join(" ");
+    let flat = squash(&err);
     assert_eq!(failed.status.code(), Some(2), "{err}");
     assert!(
-        flat.contains("generation 0: task 1 of 3 of job")
-            && flat.contains("ended without writing a part"),
+        flat.contains(&squash("generation 0: task 1 of 3 of job"))
+            && flat.contains(&squash("ended without writing a part")),
         "{err}"
     );
-    assert!(flat.contains("cal study/logs/shard-1.log"), "{err}");
+    assert!(
+        flat.contains(&squash("cal study/logs/shard-1.log")),
+        "{err}"
+    );
     let log = std::fs::read_to_string(study.join("logs/shard-1.log")).unwrap();
     assert!(log.contains("cannot write"), "shard 1's log: {log}");
     assert!(!study.join("state.json").exists(), "nothing reduced");
