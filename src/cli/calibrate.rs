@@ -17,6 +17,16 @@
 //! Running the same command again on the same `DIR` resumes from the last
 //! finished generation and gives the same bytes as an uninterrupted run; a
 //! `DIR` holding another calibration is refused.
+//!
+//! On a terminal (not `--quiet`) a progress bar over generations shows the
+//! last generation's tolerance, acceptance rate and ESS and how the one under
+//! way stands; nothing else goes to stderr, and nothing at all when stderr is
+//! not a terminal.
+//!
+//! With `--generation T --proposals A..B --shard K/N` the command is one array
+//! task of `escalate slurm calibrate` (`slurm_calibrate`): it simulates slice
+//! K/N of those proposals from DIR's checkpoint into a part file in DIR/parts
+//! (`calibrate::distributed`) and writes nothing else.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;

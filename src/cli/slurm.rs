@@ -38,7 +38,7 @@ pub struct SlurmArgs {
 pub enum SlurmStudy {
     /// A sweep on the cluster: task K runs the design points of shard K/N into DIR/sweep;
     /// the merge job writes the sweep's files there.
-    Sweep(SlurmSweepArgs),
+    Sweep(Box<SlurmSweepArgs>),
     /// A calibration on the cluster: each generation's proposals as job arrays (N tasks per
     /// round), reduced and finished by this same command, into DIR.
     Calibrate(Box<super::slurm_calibrate::SlurmCalibrateArgs>),
@@ -129,7 +129,7 @@ impl JobArgs {
 
 pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     match a.study {
-        Some(SlurmStudy::Sweep(s)) => return slurm_sweep(s),
+        Some(SlurmStudy::Sweep(s)) => return slurm_sweep(*s),
         Some(SlurmStudy::Calibrate(c)) => return super::slurm_calibrate::slurm_calibrate(*c),
         None => {}
     }
