@@ -56,7 +56,7 @@ pub mod vec {
     }
 }
 
-/// The same for an optional float: `null`, or the float as [`super::serialize`] writes it.
+/// The same for an optional float: `null`, or the float as [`serialize`] writes it.
 pub mod option {
     use serde::{Deserialize, Deserializer, Serializer};
 
