@@ -277,7 +277,7 @@ pub(super) fn finished_line(g: &Generation) -> String {
 fn bar_message(last: Option<&Generation>, now: &str) -> String {
     match last {
         Some(g) => format!(
-            "last: ε {:.4}, {:.1}% accepted, ESS {:.0} · {now}",
+            "last ε {:.4}, {:.1}% accepted, ESS {:.0} · {now}",
             g.tolerance,
             100.0 * g.acceptance_rate,
             g.ess
@@ -286,12 +286,13 @@ fn bar_message(last: Option<&Generation>, now: &str) -> String {
     }
 }
 
-/// How the generation under way stands.
+/// How the generation under way stands: particles accepted of N, of the
+/// proposals decided so far.
 fn under_way(g: &GenerationRun) -> String {
     bar_message(
         g.previous(),
         &format!(
-            "{}/{} accepted of {}",
+            "now {}/{} of {}",
             g.accepted(),
             g.particles(),
             indicatif::HumanCount(g.decided())

@@ -231,6 +231,24 @@ impl Driver {
                 continue;
             };
             let missing = round.missing(&self.parts());
+            if missing.is_empty() {
+                // Every slice has a file, yet the parts stop at `need.from`: they
+                // are not the slices of this round (files from another plan).
+                miette::bail!(miette::miette!(
+                    help = format!(
+                        "delete {} and the parts of generation {} from proposal {} on, then run the same command again",
+                        self.round_file().display(),
+                        need.generation,
+                        need.from
+                    ),
+                    "the parts of generation {} in {} stop at proposal {}, inside the round of proposals {} to {} whose slices are all there",
+                    need.generation,
+                    self.parts().display(),
+                    need.from,
+                    round.start,
+                    round.end - 1
+                ));
+            }
             let job = self.round_spec(&round);
             write_atomic(&job.job_path(), job.job_script().as_bytes())?;
             let slices = describe_tasks(&round, &missing);
