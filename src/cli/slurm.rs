@@ -74,7 +74,8 @@ pub struct JobArgs {
     /// Slurm memory per task, e.g. 2G.
     #[arg(long, value_name = "M")]
     pub mem: Option<String>,
-    /// Study directory: scripts, scenario copy, parts/ or sweep/, logs/, report.txt.
+    /// Study directory: job scripts, logs/, report.txt, and the parts/ (and scenario copy),
+    /// sweep/ or calibration files.
     #[arg(long, required = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Submit the array and the merge job now (runs the printed command); `slurm calibrate`

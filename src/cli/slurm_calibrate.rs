@@ -81,6 +81,13 @@ struct Driver {
 
 pub fn slurm_calibrate(a: SlurmCalibrateArgs) -> Result<Outcome, Error> {
     let study = Study::new(a.what.request())?;
+    // The identity names a policy file, not its contents: the tasks and rounds
+    // could read another file than the one the calibration started with.
+    if let Some(p) = study.request.setup.policy.as_deref()
+        && study.loaded.is_policy_file(p)
+    {
+        return Err(escalate::run::RequestError::PolicyFile(p.to_string()).into());
+    }
     let (tasks, dir, resources) = a.job.checked(study.request.particles as u64, "particle")?;
     let exe = std::env::current_exe()
         .and_then(|e| e.canonicalize())

@@ -272,4 +272,29 @@ fn a_missing_or_corrupt_part_is_refused_with_exit_2_and_nothing_reduced() {
         "{}",
         o.stderr_text()
     );
+
+    // A policy file is refused before anything is written (its contents are
+    // not in the identity, so rounds could read another file).
+    let mut a = vec!["slurm".to_string(), "calibrate".into()];
+    a.extend(calibration("3"));
+    let noop = crate::harness::fixture("compare_noop_policy.ron");
+    a.extend(
+        [
+            "--policy",
+            noop.to_str().unwrap(),
+            "--shards",
+            "3",
+            "--dir",
+            "other",
+        ]
+        .map(String::from),
+    );
+    let o = s.run(&a);
+    o.assert_code(2);
+    assert!(
+        flat(&o).contains(&squash("a policy file cannot be sharded or merged yet")),
+        "{}",
+        o.stderr_text()
+    );
+    assert!(!s.join("other").exists(), "nothing is written");
 }
