@@ -287,7 +287,7 @@ fn a_calibration_rounds_job_script_runs_the_request_and_the_task() {
     };
     let script = job.job_script();
     assert!(
-        script.contains("#SBATCH --chdir=/home/me/work dir\n"),
+        script.contains("#SBATCH --chdir=\"/home/me/work dir\"\n"),
         "{script}"
     );
     let words = words_of(&script, "/opt/esc/escalate ");
