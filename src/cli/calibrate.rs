@@ -20,8 +20,8 @@
 //!
 //! On a terminal (not `--quiet`) a progress bar over generations shows the
 //! last generation's tolerance, acceptance rate and ESS and how the one under
-//! way stands; nothing else goes to stderr, and nothing at all when stderr is
-//! not a terminal.
+//! way stands, after a line saying where a resumed run starts; off a terminal
+//! neither is printed.
 //!
 //! With `--generation T --proposals A..B --shard K/N` the command is one array
 //! task of `escalate slurm calibrate` (`slurm_calibrate`): it simulates slice
