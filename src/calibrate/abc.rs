@@ -17,7 +17,8 @@
 //! proposal that brings the N-th acceptance, so the accepted set does not
 //! depend on the batch size or on threads. Every reduction (covariance,
 //! weights, quantiles) runs in a fixed order. A finished generation is a
-//! [`Generation`]; [`AbcState`] holds them and [`step`] runs the next, so a
+//! [`Generation`]; [`AbcState`] holds them and [`step`] runs the next (through
+//! [`GenerationRun`], which a generation spread over processes drives too), so a
 //! caller can checkpoint after every generation and resume with identical
 //! later generations (the state's serde form keeps every float's bits, see
 //! [`super::exact`]).
@@ -303,6 +304,28 @@ pub enum AbcError {
         /// Distances returned.
         got: usize,
     },
+    /// Proposals recorded out of order.
+    #[error("proposal {got} recorded where proposal {expected} comes next")]
+    #[diagnostic(code(escalate::calibrate::order))]
+    Order {
+        /// The proposal that comes next.
+        expected: u64,
+        /// The one given.
+        got: u64,
+    },
+    /// A generation finished before its N-th acceptance or its cap.
+    #[error(
+        "generation {generation} is not finished: {accepted} accepted after {decided} proposals"
+    )]
+    #[diagnostic(code(escalate::calibrate::unfinished))]
+    Unfinished {
+        /// The generation.
+        generation: u32,
+        /// Proposals decided.
+        decided: u64,
+        /// Particles accepted.
+        accepted: u64,
+    },
     /// The population's covariance is not positive definite.
     #[error(
         "generation {generation}'s particles do not spread in every parameter (covariance not positive definite)"
@@ -422,6 +445,312 @@ impl Proposer<'_> {
     }
 }
 
+/// One proposal of a generation: its number, its parameters, and whether they
+/// lie inside every prior's support (only those are simulated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    /// The proposal's number within its generation.
+    pub index: u64,
+    /// Its parameter values, one per prior.
+    pub theta: Vec<f64>,
+    /// Whether every value lies inside its prior's support.
+    pub inside: bool,
+}
+
+/// How a generation under way ended ([`GenerationRun::finish`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finished {
+    /// N particles accepted: the finished generation.
+    Generation(Generation),
+    /// The acceptance floor was reached first: the generation is abandoned.
+    Stopped(Stop),
+}
+
+/// What [`GenerationRun::begin`] found.
+pub enum Begin<'a> {
+    /// A generation to run.
+    Run(GenerationRun<'a>),
+    /// No generation left: why the calibration stops.
+    Stop(Stop),
+}
+
+/// One generation under way: its tolerance, how it proposes, and what has
+/// been decided so far, in proposal order.
+///
+/// This is the one implementation of a generation: [`step`] drives it with a
+/// [`Simulator`] in batches; a generation spread over processes
+/// ([`super::distributed`]) proposes slices with [`GenerationRun::propose`]
+/// in each process and feeds their distances back, in proposal order, through
+/// [`GenerationRun::record`]. Either way the decisions are made here, one
+/// proposal at a time from proposal 0, so the result depends on neither the
+/// batches nor the slices.
+pub struct GenerationRun<'a> {
+    generation: u32,
+    tolerance: f64,
+    proposer: Proposer<'a>,
+    previous: Option<&'a Generation>,
+    seed: u64,
+    particles: usize,
+    cap: u64,
+    accepted: Vec<(u64, Vec<f64>, f64)>,
+    proposed: u64,
+    simulated: u64,
+}
+
+impl<'a> GenerationRun<'a> {
+    /// The next generation of `state`, or why there is none (the state is not
+    /// changed: the caller records a stop).
+    pub fn begin<P: PriorDensity>(
+        state: &'a AbcState,
+        priors: &[P],
+    ) -> Result<Begin<'a>, AbcError> {
+        if priors.len() != state.dimension {
+            return Err(AbcError::Dimension {
+                priors: priors.len(),
+                dimension: state.dimension,
+            });
+        }
+        if let Some(s) = &state.stopped {
+            return Ok(Begin::Stop(s.clone()));
+        }
+        let cfg = &state.config;
+        let t = state.generations.len() as u32;
+        if t >= cfg.max_generations {
+            return Ok(Begin::Stop(Stop::MaxGenerations));
+        }
+        if state
+            .last()
+            .is_some_and(|g| g.tolerance <= cfg.min_tolerance)
+        {
+            return Ok(Begin::Stop(Stop::Tolerance));
+        }
+        let n = cfg.particles;
+        let (tolerance, proposer) = match state.last() {
+            None => (f64::INFINITY, Proposer::Prior),
+            Some(prev) => {
+                let mut d: Vec<f64> = prev.particles.iter().map(|p| p.distance).collect();
+                let eps = quantile(&mut d, cfg.quantile).max(cfg.min_tolerance);
+                let kernel = Kernel::fit(prev).ok_or(AbcError::Collapsed {
+                    generation: prev.index,
+                })?;
+                let mut acc = 0.0;
+                let cumulative = prev
+                    .particles
+                    .iter()
+                    .map(|p| {
+                        acc += p.weight;
+                        acc
+                    })
+                    .collect();
+                (
+                    eps,
+                    Proposer::Kernel {
+                        prev,
+                        cumulative,
+                        kernel,
+                    },
+                )
+            }
+        };
+        let cap = if cfg.min_acceptance > 0.0 {
+            ((n as f64 / cfg.min_acceptance).ceil() as u64).max(n as u64)
+        } else {
+            u64::MAX
+        };
+        Ok(Begin::Run(GenerationRun {
+            generation: t,
+            tolerance,
+            proposer,
+            previous: state.last(),
+            seed: cfg.seed,
+            particles: n,
+            cap,
+            accepted: Vec::with_capacity(n),
+            proposed: 0,
+            simulated: 0,
+        }))
+    }
+
+    /// The generation's number.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Its tolerance ε_t.
+    pub fn tolerance(&self) -> f64 {
+        self.tolerance
+    }
+
+    /// The particles it accepts (N).
+    pub fn particles(&self) -> usize {
+        self.particles
+    }
+
+    /// Particles accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.len()
+    }
+
+    /// Proposals decided so far: the next proposal to decide is this one.
+    pub fn decided(&self) -> u64 {
+        self.proposed
+    }
+
+    /// The most proposals it may make (N / the acceptance floor).
+    pub fn cap(&self) -> u64 {
+        self.cap
+    }
+
+    /// The previous generation (None for generation 0).
+    pub fn previous(&self) -> Option<&Generation> {
+        self.previous
+    }
+
+    /// Whether it has its N particles.
+    pub fn is_done(&self) -> bool {
+        self.accepted.len() >= self.particles
+    }
+
+    /// The next `batch` proposals to decide (fewer at the cap), or None once
+    /// the generation is done or at its cap.
+    pub fn wanted(&self, batch: u64) -> Option<std::ops::Range<u64>> {
+        if self.is_done() || self.proposed >= self.cap {
+            return None;
+        }
+        Some(self.proposed..self.proposed.saturating_add(batch.max(1)).min(self.cap))
+    }
+
+    /// Proposals `range` of this generation: proposal `j` draws only from
+    /// [`keys::proposal_rng`]`(seed, t, j)`, so any process proposes the same.
+    pub fn propose<P: PriorDensity>(
+        &self,
+        priors: &[P],
+        range: std::ops::Range<u64>,
+    ) -> Vec<Proposal> {
+        range
+            .map(|j| {
+                let mut rng = keys::proposal_rng(self.seed, self.generation, j);
+                let theta = self.proposer.propose(priors, &mut rng);
+                let inside = theta.iter().zip(priors).all(|(x, p)| p.in_support(*x));
+                Proposal {
+                    index: j,
+                    theta,
+                    inside,
+                }
+            })
+            .collect()
+    }
+
+    /// Decides `proposals` (consecutive, from [`Self::decided`]) given the
+    /// distances of those inside the support (`distances`, one each, in
+    /// order): each is accepted when its distance is finite and at most the
+    /// tolerance, until the N-th acceptance; proposals after it are ignored.
+    pub fn record(&mut self, proposals: &[Proposal], distances: &[f64]) -> Result<(), AbcError> {
+        let inside = proposals.iter().filter(|p| p.inside).count();
+        if distances.len() != inside {
+            return Err(AbcError::Distances {
+                expected: inside,
+                got: distances.len(),
+            });
+        }
+        if let Some((k, p)) = proposals
+            .iter()
+            .enumerate()
+            .find(|(k, p)| p.index != self.proposed + *k as u64)
+        {
+            return Err(AbcError::Order {
+                expected: self.proposed + k as u64,
+                got: p.index,
+            });
+        }
+        let mut d = distances.iter();
+        for p in proposals {
+            if self.is_done() {
+                break;
+            }
+            self.proposed = p.index + 1;
+            if p.inside {
+                self.simulated += 1;
+                let d = *d.next().expect("one distance per proposal inside");
+                if d.is_finite() && d <= self.tolerance {
+                    self.accepted.push((p.index, p.theta.clone(), d));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The finished generation (importance weights, ESS), or the stop at the
+    /// acceptance floor; an error while neither is reached.
+    pub fn finish<P: PriorDensity>(self, priors: &[P]) -> Result<Finished, AbcError> {
+        let n = self.particles;
+        if !self.is_done() {
+            if self.proposed < self.cap {
+                return Err(AbcError::Unfinished {
+                    generation: self.generation,
+                    decided: self.proposed,
+                    accepted: self.accepted.len() as u64,
+                });
+            }
+            return Ok(Finished::Stopped(Stop::AcceptanceFloor {
+                generation: self.generation,
+                tolerance: self.tolerance,
+                proposed: self.proposed,
+                accepted: self.accepted.len() as u64,
+            }));
+        }
+        let weights = match &self.proposer {
+            Proposer::Prior => vec![1.0 / n as f64; n],
+            Proposer::Kernel { prev, kernel, .. } => {
+                importance_weights(&self.accepted, priors, prev, kernel)
+            }
+        };
+        let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+        let particles = self
+            .accepted
+            .into_iter()
+            .zip(weights)
+            .map(|((index, theta, distance), weight)| Accepted {
+                index,
+                theta,
+                weight,
+                distance,
+            })
+            .collect();
+        Ok(Finished::Generation(Generation {
+            index: self.generation,
+            tolerance: self.tolerance,
+            proposed: self.proposed,
+            simulated: self.simulated,
+            accepted: n as u64,
+            acceptance_rate: n as f64 / self.proposed as f64,
+            ess,
+            particles,
+        }))
+    }
+}
+
+impl AbcState {
+    /// Records how a generation ended: a finished generation is appended, a
+    /// stop is kept.
+    pub fn apply(&mut self, finished: Finished) -> Progress {
+        match finished {
+            Finished::Generation(g) => {
+                let t = g.index;
+                self.generations.push(g);
+                Progress::Generation(t)
+            }
+            Finished::Stopped(s) => self.stop(s),
+        }
+    }
+
+    /// Records why the calibration stops.
+    pub fn stop(&mut self, s: Stop) -> Progress {
+        self.stopped = Some(s.clone());
+        Progress::Stopped(s)
+    }
+}
+
 /// Runs the next generation (or reports why there is none). `batch` is how
 /// many proposals are handed to the simulator at once; it changes speed,
 /// never results.
@@ -431,148 +760,43 @@ pub fn step<P: PriorDensity, S: Simulator>(
     sim: &S,
     batch: usize,
 ) -> Result<Progress, AbcError> {
-    if priors.len() != state.dimension {
-        return Err(AbcError::Dimension {
-            priors: priors.len(),
-            dimension: state.dimension,
-        });
-    }
-    if let Some(s) = &state.stopped {
-        return Ok(Progress::Stopped(s.clone()));
-    }
-    let cfg = state.config.clone();
-    let t = state.generations.len() as u32;
-    let stop = if t >= cfg.max_generations {
-        Some(Stop::MaxGenerations)
-    } else if state
-        .last()
-        .is_some_and(|g| g.tolerance <= cfg.min_tolerance)
-    {
-        Some(Stop::Tolerance)
-    } else {
-        None
-    };
-    if let Some(s) = stop {
-        state.stopped = Some(s.clone());
-        return Ok(Progress::Stopped(s));
-    }
+    step_with(state, priors, sim, batch, |_| {})
+}
 
-    let n = cfg.particles;
-    let (tolerance, proposer) = match state.last() {
-        None => (f64::INFINITY, Proposer::Prior),
-        Some(prev) => {
-            let mut d: Vec<f64> = prev.particles.iter().map(|p| p.distance).collect();
-            let eps = quantile(&mut d, cfg.quantile).max(cfg.min_tolerance);
-            let kernel = Kernel::fit(prev).ok_or(AbcError::Collapsed {
-                generation: prev.index,
-            })?;
-            let mut acc = 0.0;
-            let cumulative = prev
-                .particles
-                .iter()
-                .map(|p| {
-                    acc += p.weight;
-                    acc
-                })
-                .collect();
-            (
-                eps,
-                Proposer::Kernel {
-                    prev,
-                    cumulative,
-                    kernel,
-                },
-            )
-        }
-    };
-    let cap = if cfg.min_acceptance > 0.0 {
-        ((n as f64 / cfg.min_acceptance).ceil() as u64).max(n as u64)
-    } else {
-        u64::MAX
-    };
-    let batch = batch.max(1) as u64;
-
-    let mut accepted: Vec<(u64, Vec<f64>, f64)> = Vec::with_capacity(n);
-    let (mut proposed, mut simulated, mut next) = (0u64, 0u64, 0u64);
-    'batches: while accepted.len() < n {
-        if next >= cap {
-            let s = Stop::AcceptanceFloor {
-                generation: t,
-                tolerance,
-                proposed,
-                accepted: accepted.len() as u64,
-            };
-            state.stopped = Some(s.clone());
-            return Ok(Progress::Stopped(s));
-        }
-        let end = next.saturating_add(batch).min(cap);
-        let mut inside = Vec::new();
-        let mut props: Vec<Option<usize>> = Vec::with_capacity((end - next) as usize);
-        for j in next..end {
-            let mut rng = keys::proposal_rng(cfg.seed, t, j);
-            let theta = proposer.propose(priors, &mut rng);
-            if theta.iter().zip(priors).all(|(x, p)| p.in_support(*x)) {
-                props.push(Some(inside.len()));
-                inside.push(Particle { index: j, theta });
-            } else {
-                props.push(None);
+/// [`step`], calling `after_batch` with the generation under way after each
+/// batch is decided (for a progress display; it cannot change results).
+pub fn step_with<P: PriorDensity, S: Simulator>(
+    state: &mut AbcState,
+    priors: &[P],
+    sim: &S,
+    batch: usize,
+    mut after_batch: impl FnMut(&GenerationRun),
+) -> Result<Progress, AbcError> {
+    let finished = match GenerationRun::begin(state, priors)? {
+        Begin::Stop(s) => return Ok(state.stop(s)),
+        Begin::Run(mut g) => {
+            while let Some(range) = g.wanted(batch as u64) {
+                let proposals = g.propose(priors, range);
+                let inside: Vec<Particle> = proposals
+                    .iter()
+                    .filter(|p| p.inside)
+                    .map(|p| Particle {
+                        index: p.index,
+                        theta: p.theta.clone(),
+                    })
+                    .collect();
+                let distances = if inside.is_empty() {
+                    Vec::new()
+                } else {
+                    sim.distances(g.generation(), &inside)
+                };
+                g.record(&proposals, &distances)?;
+                after_batch(&g);
             }
-        }
-        let dist = if inside.is_empty() {
-            Vec::new()
-        } else {
-            sim.distances(t, &inside)
-        };
-        if dist.len() != inside.len() {
-            return Err(AbcError::Distances {
-                expected: inside.len(),
-                got: dist.len(),
-            });
-        }
-        for (j, slot) in (next..end).zip(props) {
-            proposed = j + 1;
-            if let Some(k) = slot {
-                simulated += 1;
-                let d = dist[k];
-                if d.is_finite() && d <= tolerance {
-                    accepted.push((j, std::mem::take(&mut inside[k].theta), d));
-                    if accepted.len() == n {
-                        break 'batches;
-                    }
-                }
-            }
-        }
-        next = end;
-    }
-
-    let weights = match &proposer {
-        Proposer::Prior => vec![1.0 / n as f64; n],
-        Proposer::Kernel { prev, kernel, .. } => {
-            importance_weights(&accepted, priors, prev, kernel)
+            g.finish(priors)?
         }
     };
-    let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
-    let particles = accepted
-        .into_iter()
-        .zip(weights)
-        .map(|((index, theta, distance), weight)| Accepted {
-            index,
-            theta,
-            weight,
-            distance,
-        })
-        .collect();
-    state.generations.push(Generation {
-        index: t,
-        tolerance,
-        proposed,
-        simulated,
-        accepted: n as u64,
-        acceptance_rate: n as f64 / proposed as f64,
-        ess,
-        particles,
-    });
-    Ok(Progress::Generation(t))
+    Ok(state.apply(finished))
 }
 
 /// w_i ∝ π(θ_i) / Σ_j W_j K(θ_i | θ_j) (Toni et al. 2009, the weight

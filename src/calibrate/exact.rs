@@ -56,6 +56,26 @@ pub mod vec {
     }
 }
 
+/// The same for an optional float: `null`, or the float as [`serialize`] writes it.
+pub mod option {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `None` as `null`, a float as [`super::serialize`] does.
+    pub fn serialize<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match x {
+            Some(x) => super::serialize(x, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        #[derive(Deserialize)]
+        struct One(#[serde(with = "super")] f64);
+        Ok(Option::<One>::deserialize(d)?.map(|o| o.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};
@@ -66,6 +86,25 @@ mod tests {
         x: f64,
         #[serde(with = "super::vec")]
         v: Vec<f64>,
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct O {
+        #[serde(with = "super::option")]
+        x: Option<f64>,
+    }
+
+    #[test]
+    fn optional_floats_round_trip() {
+        for x in [None, Some(0.1 + 0.2), Some(f64::INFINITY), Some(-0.0)] {
+            let json = serde_json::to_string(&O { x }).unwrap();
+            let back: O = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.x.map(f64::to_bits), x.map(f64::to_bits), "{json}");
+        }
+        assert_eq!(
+            serde_json::to_string(&O { x: None }).unwrap(),
+            r#"{"x":null}"#
+        );
     }
 
     #[test]

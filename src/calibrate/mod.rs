@@ -4,6 +4,7 @@
 //!
 //! - [`prior`]: priors in the scenario's own distribution syntax, with log-densities;
 //! - [`abc`]: the ABC-SMC algorithm, generic over the simulator;
+//! - [`distributed`]: a generation computed in slices by separate processes (part files) and reduced;
 //! - [`keys`]: the random streams of a calibration;
 //! - [`predictive`]: the posterior-predictive run of a finished calibration;
 //! - [`distance`]: the distance between simulated summaries and observed records;
@@ -18,6 +19,7 @@
 pub mod abc;
 pub mod backtest;
 pub mod distance;
+pub mod distributed;
 pub mod exact;
 pub mod keys;
 pub mod predictive;
@@ -29,8 +31,8 @@ pub mod study;
 mod tests;
 
 pub use abc::{
-    AbcConfig, AbcError, AbcState, Accepted, Generation, Particle, Progress, Simulator, Stop, run,
-    step,
+    AbcConfig, AbcError, AbcState, Accepted, Begin, Finished, Generation, GenerationRun, Particle,
+    Progress, Proposal, Simulator, Stop, run, step, step_with,
 };
 pub use distance::{Observation, standardised_distance};
 pub use prior::{Prior, PriorDensity, PriorError};

@@ -320,6 +320,12 @@ impl Study {
         })
     }
 
+    /// Hex SHA-256 of the identity's JSON: what a checkpoint and a part file
+    /// record, so that nothing of another calibration is read back.
+    pub fn fingerprint(&self) -> String {
+        crate::io::sha256_hex(&serde_json::to_vec(&self.identity).expect("identity serializes"))
+    }
+
     /// The observations of the targets, in order.
     pub fn observations(&self) -> Vec<Observation> {
         self.targets

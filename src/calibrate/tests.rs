@@ -535,3 +535,143 @@ fn abc_smc_recovers_a_correlated_two_parameter_posterior() {
     }
     assert!((rho - exact_rho).abs() < 0.05, "rho {rho} vs {exact_rho}");
 }
+
+/// Runs a calibration the way `escalate slurm calibrate` does: each
+/// generation in rounds of `tasks` slices, every slice simulated on its own
+/// into a part file (last slice first, as an array may finish), then reduced
+/// from the parts; returns the final state.
+fn by_rounds<S: Simulator>(cfg: &AbcConfig, priors: &[Prior], sim: &S, tasks: u64) -> AbcState {
+    use super::abc::{Begin, GenerationRun, Progress};
+    use super::distributed::{Reduced, Round, reduce, simulate};
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = AbcState::new(cfg.clone(), priors.len()).unwrap();
+    let mut rounds = 0;
+    loop {
+        match reduce(&mut state, priors, dir.path(), "fp").unwrap() {
+            Reduced::Progress(Progress::Generation(_)) => {}
+            Reduced::Progress(Progress::Stopped(_)) => return state,
+            Reduced::Need(need) => {
+                rounds += 1;
+                assert!(rounds < 200, "no progress");
+                let round = Round::plan(&need, tasks);
+                let Begin::Run(g) = GenerationRun::begin(&state, priors).unwrap() else {
+                    panic!("a generation is under way")
+                };
+                for k in (0..round.tasks).rev() {
+                    let part = simulate(&g, priors, sim, round.slice(k), "fp").unwrap();
+                    part.write(dir.path()).unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// A generation spread over slices and rounds, reduced from part files, is
+/// the generation `step` makes, bit for bit: whatever the number of slices,
+/// including a run that ends at the acceptance floor.
+#[test]
+fn generations_reduced_from_parts_are_the_single_process_generations() {
+    let (cfg, sim, prior) = normal_case(3, 200);
+    let priors = std::slice::from_ref(&prior);
+    let mut reference = AbcState::new(cfg.clone(), 1).unwrap();
+    run(&mut reference, priors, &sim, 64, |_| {}).unwrap();
+    let json = serde_json::to_string(&reference).unwrap();
+    for tasks in [1, 3, 7] {
+        let got = by_rounds(&cfg, priors, &sim, tasks);
+        assert_eq!(serde_json::to_string(&got).unwrap(), json, "{tasks} tasks");
+    }
+    // Ended by the acceptance floor (see the_acceptance_floor_stops_the_run).
+    let (mut cfg, sim, prior) = normal_case(6, 100);
+    cfg.quantile = 0.05;
+    cfg.max_generations = 30;
+    cfg.min_acceptance = 0.2;
+    let mut reference = AbcState::new(cfg.clone(), 1).unwrap();
+    run(
+        &mut reference,
+        std::slice::from_ref(&prior),
+        &sim,
+        64,
+        |_| {},
+    )
+    .unwrap();
+    assert!(matches!(
+        reference.stopped,
+        Some(Stop::AcceptanceFloor { .. })
+    ));
+    let got = by_rounds(&cfg, std::slice::from_ref(&prior), &sim, 4);
+    assert_eq!(got, reference);
+}
+
+/// The reduce refuses a damaged part, a part of another calibration, a part
+/// whose proposals are not the checkpoint's, and overlapping parts, and
+/// leaves the state as it was.
+#[test]
+fn the_reduce_refuses_bad_parts_and_changes_nothing() {
+    use super::abc::{Begin, GenerationRun};
+    use super::distributed::{PartError, Reduced, part_path, reduce, simulate};
+    let (cfg, sim, prior) = normal_case(2, 50);
+    let priors = std::slice::from_ref(&prior);
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path();
+    let state = AbcState::new(cfg.clone(), 1).unwrap();
+    let Begin::Run(g) = GenerationRun::begin(&state, priors).unwrap() else {
+        panic!()
+    };
+    let good = simulate(&g, priors, &sim, 0..50, "fp").unwrap();
+    let path = good.write(parts).unwrap();
+    let try_reduce = || {
+        let mut s = state.clone();
+        let r = reduce(&mut s, priors, parts, "fp");
+        assert_eq!(s, state, "the state changed");
+        r
+    };
+    // One flipped byte in the payload.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let e = try_reduce().unwrap_err();
+    assert!(matches!(e, PartError::Corrupt { .. }), "{e}");
+    assert!(e.to_string().contains("checksum"), "{e}");
+    // Cut short.
+    std::fs::write(&path, &good.encode()[..300]).unwrap();
+    assert!(try_reduce().unwrap_err().to_string().contains("promises"));
+    // Another calibration's part.
+    let other = simulate(&g, priors, &sim, 0..50, "another").unwrap();
+    std::fs::write(&path, other.encode()).unwrap();
+    assert!(
+        try_reduce()
+            .unwrap_err()
+            .to_string()
+            .contains("another calibration")
+    );
+    // Proposals that are not this checkpoint's (another seed's).
+    let mut moved = good.clone();
+    moved.proposals[7].theta[0] += 1e-9;
+    std::fs::write(&path, moved.encode()).unwrap();
+    assert!(
+        try_reduce()
+            .unwrap_err()
+            .to_string()
+            .contains("proposal 7 is not")
+    );
+    // Overlap: 0..50 and 20..40.
+    good.write(parts).unwrap();
+    simulate(&g, priors, &sim, 20..40, "fp")
+        .unwrap()
+        .write(parts)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    simulate(&g, priors, &sim, 0..30, "fp")
+        .unwrap()
+        .write(parts)
+        .unwrap();
+    let e = try_reduce().unwrap_err();
+    assert!(matches!(e, PartError::Overlap { proposal: 20, .. }), "{e}");
+    // Without the overlapping part, a gap at 30: the next round starts there.
+    std::fs::remove_file(part_path(parts, 0, &(20..40))).unwrap();
+    match try_reduce().unwrap() {
+        Reduced::Need(n) => assert_eq!((n.generation, n.from, n.accepted), (0, 30, 30)),
+        other => panic!("{other:?}"),
+    }
+}

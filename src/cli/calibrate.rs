@@ -17,24 +17,42 @@
 //! Running the same command again on the same `DIR` resumes from the last
 //! finished generation and gives the same bytes as an uninterrupted run; a
 //! `DIR` holding another calibration is refused.
+//!
+//! On a terminal (not `--quiet`) a progress bar over generations shows the
+//! last generation's tolerance, acceptance rate and ESS and how the one under
+//! way stands, after a line saying where a resumed run starts; off a terminal
+//! neither is printed.
+//!
+//! With `--generation T --proposals A..B --shard K/N` the command is one array
+//! task of `escalate slurm calibrate` (`slurm_calibrate`): it simulates slice
+//! K/N of those proposals from DIR's checkpoint into a part file in DIR/parts
+//! (`calibrate::distributed`) and writes nothing else.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::args::{ExecArgs, PolicyArg, ScenarioArg, SeedArg, SetupArgs};
+use super::args::{ExecArgs, PolicyArg, ScenarioArg, SeedArg, SetupArgs, parse_shard};
+use super::progress::{generations_bar, with_delayed_bar};
 use super::{Error, Outcome};
-use escalate::calibrate::abc::{AbcState, Progress, Stop, step};
+use escalate::calibrate::abc::{
+    AbcState, Begin, Generation, GenerationRun, Progress, Stop, step_with,
+};
+use escalate::calibrate::distributed::{self, Round, parse_proposals};
 use escalate::calibrate::predictive::{PREDICTIVE_TRIALS, Predictive, posterior_csv};
 use escalate::calibrate::study::{CalibrateRequest, PriorSpec, Study};
-use escalate::io::{Durability, sha256_hex, write_all_atomic};
+use escalate::io::{Durability, write_all_atomic};
+use escalate::run::shard::Shard;
 
-/// `escalate calibrate`.
+/// What a calibration is: the scenario, the observed file, the priors and the
+/// ABC settings, the seed and every particle's fixed setup. Shared by
+/// `escalate calibrate` and `escalate slurm calibrate`.
 #[derive(Debug, Args)]
-pub struct CalibrateArgs {
+pub struct CalibrateWhat {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArg,
@@ -71,12 +89,6 @@ pub struct CalibrateArgs {
     /// Fixed overrides and horizon of every particle's runs.
     #[command(flatten)]
     pub setup: SetupArgs,
-    /// How to run it.
-    #[command(flatten)]
-    pub exec: ExecArgs,
-    /// Output directory (created; a calibration there is resumed).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
 }
 
 /// Reads `--until-tolerance E`: a finite number of 0 or more.
@@ -93,7 +105,7 @@ fn parse_tolerance(s: &str) -> Result<f64, String> {
     }
 }
 
-impl CalibrateArgs {
+impl CalibrateWhat {
     /// The library's request.
     pub fn request(&self) -> CalibrateRequest {
         CalibrateRequest {
@@ -118,6 +130,54 @@ const OUTPUTS: [&str; 5] = [
     "calibration.html",
     "state.json",
 ];
+
+/// One array task of `escalate slurm calibrate`: slice K/N of proposals
+/// A..B of one generation, simulated into a part file in DIR/parts.
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    /// Only simulate proposals of generation T into DIR/parts (what an array task of
+    /// `escalate slurm calibrate` runs; needs --proposals, --shard and DIR's checkpoint of
+    /// generations 0 to T-1).
+    #[arg(long, value_name = "T", requires_all = ["proposals", "shard"])]
+    pub generation: Option<u32>,
+    /// With --generation: the round's proposals, A..B (A included, B not).
+    #[arg(long, value_name = "A..B", requires = "generation", value_parser = parse_proposals)]
+    pub proposals: Option<Range<u64>>,
+    /// With --generation: slice K of N of the round's proposals (K from 0).
+    #[arg(long, value_name = "K/N", requires = "generation", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+}
+
+impl TaskArgs {
+    /// The round and the task's number in it, when these flags are given.
+    pub fn task(&self) -> Result<Option<(Round, u64)>, Error> {
+        let (Some(generation), Some(proposals), Some(shard)) =
+            (self.generation, self.proposals.clone(), self.shard)
+        else {
+            return Ok(None);
+        };
+        Round::of_task(generation, proposals, shard)
+            .map(Some)
+            .map_err(|e| miette::miette!(help = "use --shard K/N with N at most B-A", "{e}"))
+    }
+}
+
+/// `escalate calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The calibration.
+    #[command(flatten)]
+    pub what: CalibrateWhat,
+    /// One array task's slice (`escalate slurm calibrate` writes these).
+    #[command(flatten)]
+    pub task: TaskArgs,
+    /// How to run it.
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Output directory (created; a calibration there is resumed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
 
 /// The checkpoint: what a resumed run reads back.
 #[derive(Serialize, Deserialize)]
@@ -148,11 +208,13 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
     let outputs: Vec<PathBuf> = OUTPUTS.iter().map(|f| a.out.join(f)).collect();
     let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
-    escalate::io::refuse_overlaps(&named, &a.request().input_files().named())?;
-    let study = Study::new(a.request())?;
-    let identity = serde_json::to_vec(&study.identity).expect("identity serializes");
-    let fingerprint = sha256_hex(&identity);
+    escalate::io::refuse_overlaps(&named, &a.what.request().input_files().named())?;
+    let study = Study::new(a.what.request())?;
+    let fingerprint = study.fingerprint();
     let dir = &a.out;
+    if let Some(task) = a.task.task()? {
+        return run_task(&study, &exec, &fingerprint, task, dir);
+    }
     std::fs::create_dir_all(dir).map_err(|e| {
         miette::miette!(
             help = "choose a directory you can write",
@@ -160,43 +222,191 @@ pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
             dir.display()
         )
     })?;
-    let mut state = resume(dir, &fingerprint)?.unwrap_or(
-        AbcState::new(study.request.config(), study.priors.len())
-            .map_err(|e| miette::miette!("{e}"))?,
-    );
+    let mut state = match resume(dir, &fingerprint)? {
+        Some(s) => s,
+        None => new_state(&study)?,
+    };
     let sim = study.simulator(&exec);
     let quiet = a.exec.quiet || !std::io::stderr().is_terminal();
     let resumed = state.generations.len();
     if resumed > 0 && !quiet {
         eprintln!("resuming after generation {}", resumed - 1);
     }
-    while let Progress::Generation(g) =
-        step(&mut state, &study.priors, &sim, study.request.particles)
-            .map_err(|e| miette::miette!("{e}"))?
-    {
-        write_outputs(dir, &study, &state, &fingerprint, None)?;
-        if !quiet && let Some(last) = state.last() {
-            eprintln!(
-                "generation {g}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
-                last.tolerance,
-                last.proposed,
-                100.0 * last.acceptance_rate,
-                last.ess
-            );
-        }
+    let bar = generations_bar(u64::from(study.request.generations), a.exec.quiet);
+    if let Some(b) = &bar {
+        b.set_position(resumed as u64);
+        b.set_message(bar_message(state.last(), "starting"));
     }
-    let predictive = match state.last() {
-        Some(last) => Some(study.predictive(&exec, last, PREDICTIVE_TRIALS)?),
-        None => None,
-    };
+    let predictive = with_delayed_bar(bar.as_ref(), || -> Result<_, Error> {
+        loop {
+            let progress = step_with(
+                &mut state,
+                &study.priors,
+                &sim,
+                study.request.particles,
+                |g| {
+                    if let Some(b) = &bar {
+                        b.set_message(under_way(g));
+                    }
+                },
+            )
+            .map_err(|e| miette::miette!("{e}"))?;
+            let Progress::Generation(_) = progress else {
+                break;
+            };
+            write_outputs(dir, &study, &state, &fingerprint, None)?;
+            if let Some(b) = &bar {
+                b.inc(1);
+                b.set_message(bar_message(state.last(), "next generation"));
+            }
+        }
+        let Some(last) = state.last() else {
+            return Ok(None);
+        };
+        if let Some(b) = &bar {
+            b.set_message(bar_message(
+                Some(last),
+                &format!(
+                    "posterior predictive, {} trials",
+                    indicatif::HumanCount(PREDICTIVE_TRIALS)
+                ),
+            ));
+        }
+        Ok(Some(study.predictive(&exec, last, PREDICTIVE_TRIALS)?))
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let predictive = predictive?;
     write_outputs(dir, &study, &state, &fingerprint, predictive.as_ref())?;
     print_summary(&study, &state, dir)?;
     Ok(Outcome::Ok)
 }
 
+/// A calibration of the study that has not started.
+pub(super) fn new_state(study: &Study) -> Result<AbcState, Error> {
+    AbcState::new(study.request.config(), study.priors.len()).map_err(|e| miette::miette!("{e}"))
+}
+
+/// What a finished generation gave: its tolerance, proposals, acceptance rate
+/// and effective sample size (the columns of generations.csv), as
+/// `escalate slurm calibrate` reports each generation it reduces.
+pub(super) fn finished_line(g: &Generation) -> String {
+    format!(
+        "generation {}: tolerance {:.4}, {} proposals, acceptance {:.1}%, ESS {:.0}",
+        g.index,
+        g.tolerance,
+        g.proposed,
+        100.0 * g.acceptance_rate,
+        g.ess
+    )
+}
+
+/// The progress bar's message: what the last finished generation gave, then
+/// `now` (how the generation under way stands, or what runs next).
+fn bar_message(last: Option<&Generation>, now: &str) -> String {
+    match last {
+        Some(g) => format!(
+            "last ε {:.4}, {:.1}% accepted, ESS {:.0} · {now}",
+            g.tolerance,
+            100.0 * g.acceptance_rate,
+            g.ess
+        ),
+        None => now.to_string(),
+    }
+}
+
+/// How the generation under way stands: particles accepted of N, of the
+/// proposals decided so far.
+fn under_way(g: &GenerationRun) -> String {
+    bar_message(
+        g.previous(),
+        &format!(
+            "now {}/{} of {}",
+            g.accepted(),
+            g.particles(),
+            indicatif::HumanCount(g.decided())
+        ),
+    )
+}
+
+/// `escalate calibrate ... --generation T --proposals A..B --shard K/N --out DIR`:
+/// simulates slice K of the round's proposals from DIR's checkpoint and
+/// writes its part into DIR/parts (see `calibrate::distributed`).
+fn run_task(
+    study: &Study,
+    exec: &escalate::run::Executor,
+    fingerprint: &str,
+    (round, k): (Round, u64),
+    dir: &Path,
+) -> Result<Outcome, Error> {
+    let state = match resume(dir, fingerprint)? {
+        Some(s) => s,
+        None => new_state(study)?,
+    };
+    let (t, have) = (round.generation, state.generations.len());
+    let checkpoint = dir.join("state.json");
+    if (t as usize) < have {
+        super::outln!(
+            "generation {t} is already finished in {} ({have} generations): nothing to do",
+            checkpoint.display()
+        );
+        return Ok(Outcome::Ok);
+    }
+    if t as usize > have {
+        miette::bail!(miette::miette!(
+            help = "run the generations in order: `escalate slurm calibrate` plans each round from the checkpoint",
+            "--generation {t}: {} holds {have} finished generations, so generation {have} comes next; nothing was written",
+            checkpoint.display()
+        ));
+    }
+    let g = match GenerationRun::begin(&state, &study.priors).map_err(|e| miette::miette!("{e}"))? {
+        Begin::Run(g) => g,
+        Begin::Stop(_) => {
+            super::outln!(
+                "the calibration in {} has no generation {t} to run (it stops after {have}): nothing to do",
+                dir.display()
+            );
+            return Ok(Outcome::Ok);
+        }
+    };
+    if round.end > g.cap() {
+        miette::bail!(miette::miette!(
+            help = "plan rounds with `escalate slurm calibrate`, which keeps them under the cap",
+            "--proposals {}..{}: generation {t} makes at most {} proposals (the acceptance floor); nothing was written",
+            round.start,
+            round.end,
+            g.cap()
+        ));
+    }
+    let range = round.slice(k);
+    let sim = study.simulator(exec);
+    let part = distributed::simulate(&g, &study.priors, &sim, range.clone(), fingerprint)
+        .map_err(|e| miette::miette!("{e}"))?;
+    let parts = dir.join("parts");
+    std::fs::create_dir_all(&parts)
+        .map_err(|e| miette::miette!("cannot create {}: {e}", parts.display()))?;
+    let path = part.write(&parts)?;
+    let inside = part
+        .proposals
+        .iter()
+        .filter(|p| p.distance.is_some())
+        .count();
+    super::outln!(
+        "generation {t}, slice {k}/{} of proposals {}..{}: proposals {} to {} ({inside} inside the priors' support, simulated) written to {}",
+        round.tasks,
+        round.start,
+        round.end,
+        range.start,
+        range.end - 1,
+        path.display()
+    );
+    Ok(Outcome::Ok)
+}
+
 /// The checkpoint in `dir`, if there is one of this calibration; an error if
 /// `dir` holds another.
-fn resume(dir: &Path, fingerprint: &str) -> Result<Option<AbcState>, Error> {
+pub(super) fn resume(dir: &Path, fingerprint: &str) -> Result<Option<AbcState>, Error> {
     let path = dir.join("state.json");
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -221,7 +431,7 @@ fn resume(dir: &Path, fingerprint: &str) -> Result<Option<AbcState>, Error> {
 }
 
 /// Writes the checkpoint and every output file of the state so far.
-fn write_outputs(
+pub(super) fn write_outputs(
     dir: &Path,
     study: &Study,
     state: &AbcState,

@@ -16,6 +16,7 @@ mod roundtrip;
 mod run;
 mod shard;
 mod slurm;
+mod slurm_calibrate;
 mod sweep;
 mod trace;
 

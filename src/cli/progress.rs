@@ -1,5 +1,7 @@
-//! The progress bar every trial-running command shows on a terminal: hidden
-//! for the first second, so quick runs print nothing but their report.
+//! The progress bars of the commands that run for a while, on stderr when it
+//! is a terminal and not `--quiet`: trials for run, compare and shards,
+//! generations for calibrate. Each is hidden for the first second, so quick
+//! runs print nothing but their report.
 
 use std::io::IsTerminal;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -8,24 +10,19 @@ use std::time::Duration;
 /// How long a run goes before its progress bar appears.
 const SHOW_BAR_AFTER: Duration = Duration::from_secs(1);
 
-/// A progress bar over `total` units (e.g. "trials") on stderr when it is a
-/// terminal and not `--quiet`; drawn through [`with_delayed_bar`].
-pub fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+/// A bar over `total` units, or None when stderr is not a terminal or `quiet`.
+fn bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
     Some(indicatif::ProgressBar::new(total))
 }
 
-/// Runs `f` with `bar` (if any) hidden at first and drawn only once the run
-/// has lasted [`SHOW_BAR_AFTER`]: a watcher thread waits on a channel that is
-/// closed when `f` returns. The timing only decides what is drawn on stderr;
-/// it never reaches results.
+/// A progress bar over `total` trials; drawn through [`with_delayed_bar`].
 /// The bar fills the terminal's width after the counts, so it never wraps, and
 /// shows the rate in whole trials per second.
-pub fn with_delayed_bar<T>(bar: Option<&indicatif::ProgressBar>, f: impl FnOnce() -> T) -> T {
-    let Some(bar) = bar else { return f() };
-    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+pub fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    let bar = bar(total, quiet)?;
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "{human_pos}/{human_len} trials · {rate} · {eta} left {wide_bar}",
     ) {
@@ -36,6 +33,30 @@ pub fn with_delayed_bar<T>(bar: Option<&indicatif::ProgressBar>, f: impl FnOnce(
             },
         ));
     }
+    Some(bar)
+}
+
+/// A progress bar over at most `total` generations of a calibration; its
+/// message says what the last finished generation gave (tolerance,
+/// acceptance rate, ESS) and then how the one under way stands, cut to the
+/// terminal's width. Drawn through [`with_delayed_bar`].
+pub fn generations_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    let bar = bar(total, quiet)?;
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{pos}/{len} generations · {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Runs `f` with `bar` (if any) hidden at first and drawn only once the run
+/// has lasted [`SHOW_BAR_AFTER`]: a watcher thread waits on a channel that is
+/// closed when `f` returns. The timing only decides what is drawn on stderr;
+/// it never reaches results.
+pub fn with_delayed_bar<T>(bar: Option<&indicatif::ProgressBar>, f: impl FnOnce() -> T) -> T {
+    let Some(bar) = bar else { return f() };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     let (done, wait) = mpsc::channel::<()>();
     std::thread::scope(|s| {
         s.spawn(move || {

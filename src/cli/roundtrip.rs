@@ -160,7 +160,7 @@ fn sweep_specs_round_trip_including_the_slurm_form() {
         let Command::Slurm(s) = parse(&slurm) else {
             panic!("not slurm")
         };
-        let Some(super::slurm::SlurmSweep::Sweep(s)) = s.sweep else {
+        let Some(super::slurm::SlurmStudy::Sweep(s)) = s.study else {
             panic!("not slurm sweep")
         };
         assert_eq!(s.what.spec(), spec);
@@ -184,4 +184,127 @@ fn slurm_takes_the_run_words() {
     };
     assert_eq!(s.what.request(), request);
     assert_eq!(s.job.shards, Some(4));
+}
+
+fn calibrate_request() -> escalate::calibrate::study::CalibrateRequest {
+    use escalate::calibrate::study::{CalibrateRequest, PriorSpec};
+    CalibrateRequest {
+        scenario: Some(SCENARIO.into()),
+        setup: Setup {
+            posterior: None,
+            ..setup(Some("it's.ron"))
+        },
+        observed: "data dir/it's observed $1.csv".into(),
+        priors: vec![
+            PriorSpec::parse("actors.TTP.attack_rate=Uniform(0.05, 0.35)").unwrap(),
+            PriorSpec::parse("levers.x.y = Normal(1, 2)").unwrap(),
+        ],
+        particles: 30,
+        trials: 8,
+        generations: 3,
+        until_tolerance: Some(1.5),
+        seed: 7,
+    }
+}
+
+#[test]
+fn calibrate_requests_round_trip_including_a_task_and_the_slurm_form() {
+    let request = calibrate_request();
+    let args = request.to_args();
+    assert_eq!(shell_words(&command_line(&args)), args);
+    let out = ["--out", "cal dir"].map(String::from);
+    let Command::Calibrate(a) = parse(&[args.clone(), out.to_vec()].concat()) else {
+        panic!("not a calibrate")
+    };
+    assert_eq!(a.what.request(), request);
+    assert!(a.task.task().unwrap().is_none());
+    // Without --until-tolerance.
+    let plain = escalate::calibrate::study::CalibrateRequest {
+        until_tolerance: None,
+        ..request.clone()
+    };
+    let Command::Calibrate(a) = parse(&[plain.to_args(), out.to_vec()].concat()) else {
+        panic!("not a calibrate")
+    };
+    assert_eq!(a.what.request(), plain);
+
+    // `escalate slurm calibrate` takes the same words.
+    let mut slurm = vec!["slurm".to_string()];
+    slurm.extend(args.clone());
+    slurm.extend(["--shards", "3", "--dir", "d"].map(String::from));
+    let Command::Slurm(s) = parse(&slurm) else {
+        panic!("not slurm")
+    };
+    let Some(super::slurm::SlurmStudy::Calibrate(c)) = s.study else {
+        panic!("not slurm calibrate")
+    };
+    assert_eq!(c.what.request(), request);
+    assert_eq!(c.job.shards, Some(3));
+}
+
+/// The command line a round's job script runs, through a real shell with the
+/// task's number set, is the calibration's request and the task's slice.
+#[test]
+fn a_calibration_rounds_job_script_runs_the_request_and_the_task() {
+    use escalate::calibrate::distributed::Round;
+    use escalate::distribution::slurm::{JobKind, JobSpec, Resources};
+    let request = calibrate_request();
+    let round = Round {
+        generation: 2,
+        start: 40,
+        end: 187,
+        tasks: 3,
+    };
+    let mut shard_args = request.to_args();
+    round.push_args(&mut shard_args);
+    let job = JobSpec {
+        name: "escalate-calibrate".into(),
+        exe: "/opt/esc/escalate".into(),
+        dir: "/scratch/my 'study'".into(),
+        shards: round.tasks,
+        shard_args,
+        finish_args: request.to_args(),
+        workdir: "/home/me/work dir".into(),
+        description: Vec::new(),
+        resources: Resources::default(),
+        kind: JobKind::Calibrate,
+    };
+    let words_of = |script: &str, from: &str| {
+        let line = &script[script.find(from).unwrap()..];
+        let line = &line[..line.find(" > ").unwrap_or(line.len())];
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("K=1; printf '%s\\0' {line}"))
+            .output()
+            .expect("sh runs");
+        let words: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_terminator('\0')
+            .map(str::to_string)
+            .collect();
+        assert_eq!(words[0], "/opt/esc/escalate");
+        words[1..].to_vec()
+    };
+    let script = job.job_script();
+    assert!(
+        script.contains("#SBATCH --chdir=\"/home/me/work dir\"\n"),
+        "{script}"
+    );
+    let words = words_of(&script, "/opt/esc/escalate ");
+    let Command::Calibrate(a) = parse(&words) else {
+        panic!("not a calibrate: {words:?}")
+    };
+    assert_eq!(a.what.request(), request);
+    let (back, k) = a.task.task().unwrap().expect("a task");
+    assert_eq!((back, k), (round.clone(), 1));
+    assert_eq!(a.out, std::path::Path::new("/scratch/my 'study'"));
+    assert!(a.exec.quiet);
+    // The finishing job runs the same calibration without the slice.
+    let words = words_of(&job.merge_script(), "/opt/esc/escalate ");
+    let Command::Calibrate(a) = parse(&words) else {
+        panic!("not a calibrate: {words:?}")
+    };
+    assert_eq!(a.what.request(), request);
+    assert!(a.task.task().unwrap().is_none());
+    assert_eq!(a.out, std::path::Path::new("/scratch/my 'study'"));
 }

@@ -1,6 +1,8 @@
 //! `escalate slurm`: writes a study directory with a Slurm job array (one task
 //! per shard) and a merge job, prints the command that submits both, and with
-//! `--submit` runs it.
+//! `--submit` runs it. `escalate slurm sweep` does the same for a sweep's
+//! design points; `escalate slurm calibrate` (in `slurm_calibrate`) runs a
+//! calibration's generations as arrays.
 
 use std::path::{Path, PathBuf};
 
@@ -15,14 +17,14 @@ use escalate::io::write_atomic;
 use escalate::run::RunRequest;
 use escalate::run::shard::Shard;
 
-/// `escalate slurm`: a sharded run, or with `sweep`, a sharded sweep.
+/// `escalate slurm`: a sharded run, or with `sweep`, a sharded sweep, or with
+/// `calibrate`, a calibration.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SlurmArgs {
-    /// `escalate slurm sweep [SCENARIO] --design ... --shards N --dir DIR`: a sweep's design
-    /// points spread over the array.
+    /// `escalate slurm sweep ...` or `escalate slurm calibrate ...`.
     #[command(subcommand)]
-    pub sweep: Option<SlurmSweep>,
+    pub study: Option<SlurmStudy>,
     /// What to run.
     #[command(flatten)]
     pub what: RunWhat,
@@ -31,12 +33,15 @@ pub struct SlurmArgs {
     pub job: JobArgs,
 }
 
-/// The sweep form of `escalate slurm`.
+/// The sweep and calibration forms of `escalate slurm`.
 #[derive(Debug, Subcommand)]
-pub enum SlurmSweep {
+pub enum SlurmStudy {
     /// A sweep on the cluster: task K runs the design points of shard K/N into DIR/sweep;
     /// the merge job writes the sweep's files there.
-    Sweep(SlurmSweepArgs),
+    Sweep(Box<SlurmSweepArgs>),
+    /// A calibration on the cluster: each generation's proposals as job arrays (N tasks per
+    /// round), reduced and finished by this same command, into DIR.
+    Calibrate(Box<super::slurm_calibrate::SlurmCalibrateArgs>),
 }
 
 /// `escalate slurm sweep`.
@@ -57,7 +62,8 @@ pub struct JobArgs {
     /// Worker threads of each task.
     #[command(flatten)]
     pub threads: ThreadsArg,
-    /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
+    /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N (of a calibration:
+    /// of each round's proposals).
     #[arg(long, required = true, value_name = "N", value_parser = count::<u64>, allow_negative_numbers = true)]
     pub shards: Option<u64>,
     /// Slurm partition for the jobs.
@@ -69,17 +75,23 @@ pub struct JobArgs {
     /// Slurm memory per task, e.g. 2G.
     #[arg(long, value_name = "M")]
     pub mem: Option<String>,
-    /// Study directory: scripts, scenario copy, parts/ or sweep/, logs/, report.txt.
+    /// Study directory: job scripts, logs/, report.txt, and the parts/ (and scenario copy),
+    /// sweep/ or calibration files.
     #[arg(long, required = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Submit the array and the merge job now (runs the printed command).
+    /// Submit the array and the merge job now (runs the printed command); `slurm calibrate`
+    /// submits each round, waits for it and goes on until the calibration is finished.
     #[arg(long)]
     pub submit: bool,
 }
 
 impl JobArgs {
     /// `--shards N` checked against the items to split, `--dir`, and the resources.
-    fn checked(&self, items: u64, what: &str) -> Result<(u64, PathBuf, Resources), Error> {
+    pub(super) fn checked(
+        &self,
+        items: u64,
+        what: &str,
+    ) -> Result<(u64, PathBuf, Resources), Error> {
         let (Some(shards), Some(dir)) = (self.shards, self.dir.clone()) else {
             miette::bail!(miette::miette!(
                 help = "give --shards N and --dir DIR",
@@ -113,8 +125,10 @@ impl JobArgs {
 }
 
 pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
-    if let Some(SlurmSweep::Sweep(s)) = a.sweep {
-        return slurm_sweep(s);
+    match a.study {
+        Some(SlurmStudy::Sweep(s)) => return slurm_sweep(*s),
+        Some(SlurmStudy::Calibrate(c)) => return super::slurm_calibrate::slurm_calibrate(*c),
+        None => {}
     }
     let request = a.what.request();
     if request.trials == 0 {
@@ -206,6 +220,8 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         dir: dir.clone(),
         shards: n,
         shard_args: args,
+        finish_args: Vec::new(),
+        workdir: dir.clone(),
         description,
         resources,
         kind: JobKind::Run,
@@ -286,6 +302,8 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         dir: dir.clone(),
         shards: n,
         shard_args: spec.to_args(),
+        finish_args: spec.to_args(),
+        workdir: dir.clone(),
         description: vec![
             format!(
                 "Sweep: {} ({} design, {} points, {} trials per point, seed {}).",
@@ -370,8 +388,9 @@ fn submit_or_print(job: &JobSpec, submit: bool) -> Result<Outcome, Error> {
 }
 
 /// Creates the study directory and returns its absolute path.
-fn make_dir(dir: &Path) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir)
+pub(super) fn make_dir(dir: &Path) -> Result<PathBuf, Error> {
+    escalate::distribution::slurm::check_path("--dir", dir)?;
+    let dir = std::fs::create_dir_all(dir)
         .and_then(|_| dir.canonicalize())
         .map_err(|e| {
             miette::miette!(
@@ -379,7 +398,9 @@ fn make_dir(dir: &Path) -> Result<PathBuf, Error> {
                 "--dir {}: {e}",
                 dir.display()
             )
-        })
+        })?;
+    escalate::distribution::slurm::check_path("--dir", &dir)?;
+    Ok(dir)
 }
 
 /// Refuses a study directory that already holds parts (of this or another run).

@@ -299,6 +299,19 @@ pub fn missing_message(missing: &[(u64, u64)], count: u64) -> String {
     }
 }
 
+/// Consecutive runs of `tasks` (ascending) as inclusive ranges: `[0, 1, 2, 9]` is
+/// `[(0, 2), (9, 9)]`, what [`slurm_array`] spells.
+pub fn task_ranges(tasks: &[u64]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for &t in tasks {
+        match out.last_mut() {
+            Some((_, b)) if b.checked_add(1) == Some(t) => *b = t,
+            _ => out.push((t, t)),
+        }
+    }
+    out
+}
+
 /// Slurm's `--array` spelling of missing ranges: `3,7` or `0-4,9`.
 pub fn slurm_array(missing: &[(u64, u64)]) -> String {
     let mut items: Vec<String> = Vec::new();
@@ -344,6 +357,7 @@ mod tests {
             "shards 4 and 5 of 16 are missing"
         );
         assert_eq!(slurm_array(&gaps), "0-4,9,12");
+        assert_eq!(slurm_array(&task_ranges(&[0, 1, 2, 3, 4, 9, 12])), "0-4,9,12");
         assert_eq!(slurm_array(&all_but(&[7])), "7");
         assert_eq!(slurm_array(&all_but(&[1, 2, 5])), "1,2,5");
         assert!(of16(&(0..16).collect::<Vec<_>>()).is_empty());

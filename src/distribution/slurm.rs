@@ -1,5 +1,6 @@
-//! Slurm job scripts for a sharded run: a job array with one task per shard,
-//! and a merge job that runs after it.
+//! Slurm job scripts for a sharded run, sweep or calibration round: a job
+//! array with one task per shard, and a merge (finishing) job that runs after
+//! it; and the `sbatch`/`squeue` calls that submit them and wait for them.
 //!
 //! A study directory DIR holds everything a job needs, so jobs depend neither
 //! on the working directory nor on files elsewhere:
@@ -15,9 +16,11 @@
 //! [`JobSpec`] does not care what a shard computes: its `shard_args` are the
 //! escalate arguments of the whole run (`run SCENARIO --trials ...`), and each
 //! task adds `--shard K/N --out DIR/parts/part-K.esc`. The merge job runs
-//! `escalate merge`. Sweeps (whose shards share one `--out` directory and are
-//! finished by running the sweep again without `--shard`) need those two
-//! pieces to become fields of the spec.
+//! `escalate merge`. Sweeps and calibrations ([`JobKind`]) share one `--out`
+//! directory and are finished by their own command again without the slice
+//! ([`JobSpec::finish_args`]). A calibration's jobs run in the directory the
+//! command was given in ([`JobSpec::workdir`]), so the paths on its command
+//! line mean the same in every job and its outputs record that command.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,6 +51,12 @@ pub struct JobSpec {
     pub shards: u64,
     /// escalate's arguments for the whole run, e.g. `run /DIR/scenario.ron --trials 1000000 ...`.
     pub shard_args: Vec<String>,
+    /// escalate's arguments of the finishing job, before `--threads ... --out`: the
+    /// sweep or calibration without its slice (unused for runs, merged by `escalate merge`).
+    pub finish_args: Vec<String>,
+    /// The directory every job runs in (`#SBATCH --chdir`), absolute: DIR for runs and
+    /// sweeps, where `escalate slurm calibrate` was run for calibrations.
+    pub workdir: PathBuf,
     /// Comment lines for the top of the job script (what runs, how shards map to items).
     pub description: Vec<String>,
     /// What to ask of Slurm.
@@ -59,6 +68,11 @@ pub struct JobSpec {
 /// What the array's tasks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
+    /// A round of a calibration: `escalate calibrate ... --generation T --proposals A..B
+    /// --shard K/N --out DIR` (the round's flags are in `shard_args`); the finishing job runs
+    /// the calibration without them, which finds every generation done and writes the
+    /// posterior predictive and the outputs.
+    Calibrate,
     /// `escalate run --shard K/N --out parts/part-K.esc`; the merge job runs `escalate merge`.
     Run,
     /// `escalate sweep --shard K/N --out DIR/sweep` (design points of shard K, all tasks in
@@ -84,6 +98,18 @@ pub enum SlurmError {
         /// What is wrong.
         message: String,
     },
+    /// A directory that no `#SBATCH` line can name.
+    #[error("{flag} {}: an #SBATCH line cannot name a path with a double quote or a control character", path.display())]
+    #[diagnostic(
+        code(escalate::slurm::path),
+        help("use a directory whose path has neither (spaces are fine)")
+    )]
+    Path {
+        /// What names the directory.
+        flag: String,
+        /// The path.
+        path: PathBuf,
+    },
     /// sbatch could not be run or refused the job.
     #[error("{command} failed: {message}")]
     #[diagnostic(
@@ -93,6 +119,20 @@ pub enum SlurmError {
         )
     )]
     Submit {
+        /// The command line.
+        command: String,
+        /// Its error output or the reason it did not start.
+        message: String,
+    },
+    /// squeue could not be run or failed while waiting for a job.
+    #[error("{command} failed: {message}")]
+    #[diagnostic(
+        code(escalate::slurm::squeue),
+        help(
+            "check that squeue is on PATH and the cluster answers (`sinfo`); submitted jobs run on without this command: run it again to go on waiting"
+        )
+    )]
+    Queue {
         /// The command line.
         command: String,
         /// Its error output or the reason it did not start.
@@ -114,6 +154,39 @@ pub fn check_value(flag: &str, value: &str) -> Result<(), SlurmError> {
         });
     }
     Ok(())
+}
+
+/// Refuses a directory that no `#SBATCH` line can name: one holding a double
+/// quote or a control character (sbatch splits its directives at spaces, so
+/// paths go in double quotes, which cannot hold these).
+pub fn check_path(flag: &str, path: &Path) -> Result<(), SlurmError> {
+    let text = path.to_string_lossy();
+    if text.chars().any(|c| c == '"' || c.is_control()) {
+        return Err(SlurmError::Path {
+            flag: flag.to_string(),
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// A value for an `#SBATCH` line: in double quotes when it holds whitespace,
+/// where sbatch would otherwise split it ("Invalid directive").
+fn sbatch_value(text: &str) -> String {
+    if text.chars().any(char::is_whitespace) {
+        format!("\"{text}\"")
+    } else {
+        text.to_string()
+    }
+}
+
+/// `--output`'s file-name pattern for `file` (which may use Slurm's `%a`) in
+/// `dir`: the directory's own `%` doubled, so Slurm does not expand it.
+fn output_pattern(dir: &Path, file: &str) -> String {
+    sbatch_value(&format!(
+        "{}/{file}",
+        dir.to_string_lossy().replace('%', "%%")
+    ))
 }
 
 pub use crate::run::command::shell_quote;
@@ -171,7 +244,10 @@ impl JobSpec {
                 out.push_str(&format!("#SBATCH --{flag}={v}\n"));
             }
         }
-        out.push_str(&format!("#SBATCH --chdir={}\n", self.dir.display()));
+        out.push_str(&format!(
+            "#SBATCH --chdir={}\n",
+            sbatch_value(&self.workdir.to_string_lossy())
+        ));
         out.push_str("#SBATCH --open-mode=append\n");
     }
 
@@ -193,8 +269,8 @@ impl JobSpec {
         s.push_str(&format!("#SBATCH --job-name={}\n", self.name));
         s.push_str(&format!("#SBATCH --array=0-{}\n", n - 1));
         s.push_str(&format!(
-            "#SBATCH --output={}/shard-%a.log\n",
-            self.logs_dir().display()
+            "#SBATCH --output={}\n",
+            output_pattern(&self.logs_dir(), "shard-%a.log")
         ));
         self.sbatch_lines(&mut s);
         s.push_str("set -euo pipefail\n");
@@ -209,6 +285,7 @@ impl JobSpec {
         let out = match self.kind {
             JobKind::Run => format!("{}/part-\"$K\".esc", quote_path(&self.parts_dir())),
             JobKind::Sweep => quote_path(&self.sweep_dir()),
+            JobKind::Calibrate => quote_path(&self.dir),
         };
         s.push_str(&format!(
             "{} \\\n  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet \\\n  --shard \"$K/{n}\" --out {out}\n",
@@ -220,15 +297,20 @@ impl JobSpec {
     /// The merge script: all parts into DIR/result.json, the report into DIR/report.txt.
     pub fn merge_script(&self) -> String {
         let mut s = String::from("#!/bin/bash\n");
+        let what = match self.kind {
+            JobKind::Calibrate => {
+                "finishes the calibration once every generation is done: the posterior predictive and the outputs".to_string()
+            }
+            _ => format!("merges the {} parts once the array is done", self.shards),
+        };
         s.push_str(&format!(
-            "# Written by `escalate slurm` (escalate {}): merges the {} parts once the array is done.\n",
+            "# Written by `escalate slurm` (escalate {}): {what}.\n",
             crate::run::identity::VERSION,
-            self.shards
         ));
         s.push_str(&format!("#SBATCH --job-name={}-merge\n", self.name));
         s.push_str(&format!(
-            "#SBATCH --output={}/merge.log\n",
-            self.logs_dir().display()
+            "#SBATCH --output={}\n",
+            output_pattern(&self.logs_dir(), "merge.log")
         ));
         self.sbatch_lines(&mut s);
         s.push_str("set -euo pipefail\n");
@@ -240,18 +322,26 @@ impl JobSpec {
                 quote_path(&self.parts_dir()),
                 quote_path(&self.result_path()),
             )),
-            JobKind::Sweep => {
+            JobKind::Sweep | JobKind::Calibrate => {
                 let mut cmd = vec![quote_path(&self.exe)];
-                cmd.extend(self.shard_args.iter().map(|a| shell_quote(a)));
+                cmd.extend(self.finish_args.iter().map(|a| shell_quote(a)));
+                let out = match self.kind {
+                    JobKind::Sweep => self.sweep_dir(),
+                    _ => self.dir.clone(),
+                };
                 s.push_str(&format!(
                     "{} \\\n  --threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --quiet --out {} > {report}.tmp\n",
                     cmd.join(" "),
-                    quote_path(&self.sweep_dir()),
+                    quote_path(&out),
                 ));
             }
         }
         s.push_str(&format!("mv {report}.tmp {report}\n"));
-        s.push_str(&format!("echo \"merged into {}\"\n", self.dir.display()));
+        let done = match self.kind {
+            JobKind::Calibrate => "finished in",
+            _ => "merged into",
+        };
+        s.push_str(&format!("echo \"{done} {}\"\n", self.dir.display()));
         s
     }
 
@@ -277,6 +367,70 @@ impl JobSpec {
         ])?;
         Ok((array, merge))
     }
+}
+
+impl JobSpec {
+    /// Submits the array's tasks `tasks` alone (`sbatch --array=LIST`); returns the job id.
+    pub fn submit_tasks(&self, tasks: &[u64]) -> Result<String, SlurmError> {
+        sbatch(&[
+            "--parsable".into(),
+            format!("--array={}", super::merge::slurm_array(&super::merge::task_ranges(tasks))),
+            self.job_path().to_string_lossy().into_owned(),
+        ])
+    }
+
+    /// Submits the merge (finishing) job alone; returns its id.
+    pub fn submit_merge(&self) -> Result<String, SlurmError> {
+        sbatch(&[
+            "--parsable".into(),
+            self.merge_path().to_string_lossy().into_owned(),
+        ])
+    }
+}
+
+/// Whether Slurm still lists job `id` (any of its array tasks pending,
+/// running or completing): `squeue -h -j ID`. A job Slurm no longer knows
+/// (purged after it ended) is not queued.
+pub fn queued(id: &str) -> Result<bool, SlurmError> {
+    let command = format!("squeue -h -j {id} -o %T");
+    let out = Command::new("squeue")
+        .args(["-h", "-j", id, "-o", "%T"])
+        .output()
+        .map_err(|e| SlurmError::Queue {
+            command: command.clone(),
+            message: e.to_string(),
+        })?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        if stderr.contains("Invalid job id") {
+            return Ok(false);
+        }
+        return Err(SlurmError::Queue {
+            command,
+            message: format!("{} {}", out.status, stderr.trim()),
+        });
+    }
+    Ok(!String::from_utf8_lossy(&out.stdout).trim().is_empty())
+}
+
+/// The shortest pause between two looks at the queue while waiting for a job.
+pub const FIRST_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The longest pause between two looks: one `squeue` call every 5 s at most
+/// loads the controller no more than a user watching the queue.
+pub const LONGEST_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits until Slurm no longer lists job `id` ([`queued`]). It looks again
+/// after a quarter of the time waited so far, between [`FIRST_POLL`] and
+/// [`LONGEST_POLL`], so a job's end is seen at most a quarter of its time
+/// late (plus 0.1 s), and a long job costs one `squeue` every 5 s. The clock
+/// decides only when to look, never what is computed.
+pub fn wait_for(id: &str) -> Result<(), SlurmError> {
+    let start = std::time::Instant::now();
+    while queued(id)? {
+        std::thread::sleep((start.elapsed() / 4).clamp(FIRST_POLL, LONGEST_POLL));
+    }
+    Ok(())
 }
 
 /// Runs `sbatch ARGS` and returns the job id it prints (`--parsable`).
@@ -320,6 +474,8 @@ mod tests {
                 "--set".into(),
                 "a.b=Normal(1, 2)".into(),
             ],
+            finish_args: Vec::new(),
+            workdir: "/scratch/my study".into(),
             description: vec!["hello".into()],
             resources: Resources {
                 partition: Some("short".into()),
@@ -341,6 +497,7 @@ mod tests {
             "--design".into(),
             "lhs".into(),
         ];
+        j.finish_args = j.shard_args.clone();
         let s = j.job_script();
         assert!(s.contains("escalate sweep minimal --design lhs"), "{s}");
         assert!(
@@ -388,6 +545,29 @@ mod tests {
             j.submit_command(),
             "J=$(sbatch --parsable '/scratch/my study/job.sbatch') && sbatch --dependency=afterok:${J%%;*} '/scratch/my study/merge.sbatch'"
         );
+    }
+
+    #[test]
+    fn directories_with_spaces_and_percent_signs_are_quoted_for_sbatch() {
+        // sbatch refuses `#SBATCH --output=/scratch/my study/...` ("Invalid directive").
+        let mut j = spec();
+        let s = j.job_script();
+        assert!(
+            s.contains("#SBATCH --output=\"/scratch/my study/logs/shard-%a.log\"\n"),
+            "{s}"
+        );
+        assert!(s.contains("#SBATCH --chdir=\"/scratch/my study\"\n"), "{s}");
+        j.dir = "/scratch/100%/s".into();
+        j.workdir = "/scratch/100%/s".into();
+        let s = j.merge_script();
+        assert!(
+            s.contains("#SBATCH --output=/scratch/100%%/s/logs/merge.log\n"),
+            "{s}"
+        );
+        assert!(s.contains("#SBATCH --chdir=/scratch/100%/s\n"), "{s}");
+        assert!(check_path("--dir", Path::new("/a/it's here")).is_ok());
+        assert!(check_path("--dir", Path::new("/a/\"b\"")).is_err());
+        assert!(check_path("--dir", Path::new("/a/b\nc")).is_err());
     }
 
     #[test]

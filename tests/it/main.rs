@@ -5,6 +5,7 @@ mod harness;
 
 mod backtest;
 mod calibrate;
+mod calibrate_rounds;
 mod calibration;
 mod cli;
 mod compare_cli;

@@ -507,3 +507,100 @@ fn a_sweep_through_the_generated_scripts_gives_the_single_machine_files() {
     let report = std::fs::read_to_string(study.join("report.txt")).unwrap();
     assert!(report.contains("12 found done"), "{report}");
 }
+
+/// Runs `program ARGS` in `dir` under coreutils' `timeout` (the test's
+/// deadline, without a wait loop of its own).
+fn within_deadline(program: &str, args: &[&str], dir: &Path) -> Output {
+    let mut a = vec![format!("{}", DEADLINE.as_secs()), program.to_string()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let out = cmd("timeout", &a, dir);
+    assert_ne!(
+        out.status.code(),
+        Some(124),
+        "{program} {args:?}: over {DEADLINE:?}"
+    );
+    out
+}
+
+#[test]
+fn a_calibration_through_slurm_gives_the_single_machine_bytes_and_a_failed_task_runs_again_alone() {
+    if !cluster(
+        "a_calibration_through_slurm_gives_the_single_machine_bytes_and_a_failed_task_runs_again_alone",
+    ) {
+        return;
+    }
+    use crate::calibrate_rounds::{FILES, calibration, squash};
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let words = calibration("7");
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut single = vec!["calibrate", "--out", "single", "--quiet"];
+    single.extend(&words);
+    let started = Instant::now();
+    let reference = ok(EXE, &single, d);
+    let single_time = started.elapsed();
+
+    // A study directory with a space (the #SBATCH lines must quote it), and
+    // task 1 of generation 0 bound to fail: its part's name is a directory.
+    let study = d.join("cal study");
+    let blocked = study.join("parts/gen-0-proposals-10-20.esc");
+    std::fs::create_dir_all(&blocked).unwrap();
+    let mut args = vec![
+        "slurm",
+        "calibrate",
+        "--shards",
+        "3",
+        "--dir",
+        "cal study",
+        "--submit",
+    ];
+    args.extend(&words);
+    let started = Instant::now();
+    let failed = within_deadline(EXE, &args, d);
+    let err = String::from_utf8_lossy(&failed.stderr);
+    let flat = squash(&err);
+    assert_eq!(failed.status.code(), Some(2), "{err}");
+    assert!(
+        flat.contains(&squash("generation 0: task 1 of 3 of job"))
+            && flat.contains(&squash("ended without writing a part")),
+        "{err}"
+    );
+    assert!(
+        flat.contains(&squash("cal study/logs/shard-1.log")),
+        "{err}"
+    );
+    let log = std::fs::read_to_string(study.join("logs/shard-1.log")).unwrap();
+    assert!(log.contains("cannot write"), "shard 1's log: {log}");
+    assert!(!study.join("state.json").exists(), "nothing reduced");
+
+    // The documented fix: remove the cause, run the same command again. It
+    // submits task 1 alone, then goes on to the end.
+    std::fs::remove_dir(&blocked).unwrap();
+    let done = within_deadline(EXE, &args, d);
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{err}");
+    let cluster_time = started.elapsed();
+    assert!(
+        err.contains("generation 0: submitted task 1 of 3 of the round of proposals 0 to 29 again"),
+        "{err}"
+    );
+    for f in FILES {
+        let cluster = std::fs::read(study.join(f)).unwrap();
+        let local = std::fs::read(d.join("single").join(f)).unwrap();
+        assert!(
+            cluster == local,
+            "{f} from the cluster differs from the single machine's"
+        );
+    }
+    let head = |t: &str| t[..t.find("\nwrote:").unwrap()].to_string();
+    assert_eq!(
+        head(&String::from_utf8_lossy(&done.stdout)),
+        head(&reference)
+    );
+    let arrays = err.matches("submitted job array").count();
+    eprintln!(
+        "calibration: {single_time:?} on one machine (2 threads); {cluster_time:?} through Slurm \
+         ({arrays} arrays after the failed one, 1 task again, 1 finishing job)"
+    );
+}
