@@ -799,6 +799,7 @@ fn the_man_page_names_every_subcommand() {
     let mut expected: Vec<String> = subs.iter().map(|s| format!("escalate-{s}.1")).collect();
     expected.push("escalate.1".into());
     expected.push("escalate-slurm-sweep.1".into());
+    expected.push("escalate-slurm-calibrate.1".into());
     expected.sort();
     let mut written: Vec<String> = std::fs::read_dir(sandbox.join("pages"))
         .unwrap()
