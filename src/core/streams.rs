@@ -125,6 +125,15 @@ impl StreamKeys {
     }
 }
 
+/// The generator of stream `stream` of an analysis `purpose` under `seed`
+/// (`discover/resample`: the resamples of `escalate discover`'s stability):
+/// the same key derivation as a run's streams, under the label `analysis`, so
+/// an analysis's draws depend on its seed and purpose only, never on a
+/// thread's schedule.
+pub fn analysis_rng(seed: u64, purpose: &str, stream: u64) -> ChaCha8Rng {
+    StreamKeys::at(&key(seed, "analysis", purpose), stream)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,11 @@ impl Stream {
         }
     }
 
+    /// The stream of an existing generator (one of [`crate::core::streams`]'s).
+    pub(crate) fn from_rng(rng: ChaCha8Rng) -> Self {
+        Self { rng }
+    }
+
     /// A uniform `f64` in `[0, 1)`: the top 53 bits of one `u64`, times 2^-53.
     pub(crate) fn unit(&mut self) -> f64 {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)

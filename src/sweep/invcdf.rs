@@ -266,8 +266,9 @@ fn gamma_q(a: f64, x: f64) -> f64 {
 }
 
 /// Regularized incomplete beta `I_x(a, b)` (continued fraction, Numerical
-/// Recipes `betacf` with modified Lentz).
-fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
+/// Recipes `betacf` with modified Lentz); `escalate discover`'s binomial
+/// tails use it too.
+pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
