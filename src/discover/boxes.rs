@@ -112,7 +112,9 @@ pub fn contains(data: &Dataset, limits: &[Limit], row: u32) -> bool {
 
 /// The inputs whose limits differ from `init`'s, in input order.
 pub fn restricted(limits: &[Limit], init: &[Limit]) -> Vec<usize> {
-    (0..limits.len()).filter(|&j| limits[j] != init[j]).collect()
+    (0..limits.len())
+        .filter(|&j| limits[j] != init[j])
+        .collect()
 }
 
 /// A box's measures.
@@ -375,7 +377,13 @@ mod tests {
             }
             total
         };
-        for (k, n, p) in [(3, 10, 0.2), (7, 20, 0.5), (1, 5, 0.01), (30, 40, 0.6), (0, 4, 0.3)] {
+        for (k, n, p) in [
+            (3, 10, 0.2),
+            (7, 20, 0.5),
+            (1, 5, 0.01),
+            (30, 40, 0.6),
+            (0, 4, 0.3),
+        ] {
             let got = binomial_upper_tail(k as f64, n as f64, p);
             let want = direct(k, n, p);
             assert!(

@@ -193,7 +193,13 @@ impl Grow<'_> {
                     per[k].1 += 1;
                 }
                 let mut present: Vec<usize> = (0..levels.len()).filter(|&k| per[k].1 > 0).collect();
-                present.sort_by(|&a, &b| per[a].0.density().total_cmp(&per[b].0.density()).then(a.cmp(&b)));
+                present.sort_by(|&a, &b| {
+                    per[a]
+                        .0
+                        .density()
+                        .total_cmp(&per[b].0.density())
+                        .then(a.cmp(&b))
+                });
                 let (mut left, mut count, mut mask) = (Sums::default(), 0, 0u64);
                 let mut best: Option<(f64, u64)> = None;
                 for &k in &present[..present.len().saturating_sub(1)] {
@@ -277,9 +283,18 @@ mod tests {
         }
         assert!(seen.iter().all(|&k| k == 1));
         // The pure leaves are found exactly: x > 59.5, and level b with x <= 29.5.
-        assert!(leaves.iter().all(|l| l.stats.density == 0.0 || l.stats.density == 1.0));
-        let top = leaves.iter().find(|l| l.stats.density == 1.0 && l.stats.weight == 80.0);
-        let Some(Limit::Real { lower, lower_open, .. }) = top.map(|l| l.limits[0]) else {
+        assert!(
+            leaves
+                .iter()
+                .all(|l| l.stats.density == 0.0 || l.stats.density == 1.0)
+        );
+        let top = leaves
+            .iter()
+            .find(|l| l.stats.density == 1.0 && l.stats.weight == 80.0);
+        let Some(Limit::Real {
+            lower, lower_open, ..
+        }) = top.map(|l| l.limits[0])
+        else {
             panic!("no leaf x > 59.5: {leaves:?}")
         };
         assert_eq!((lower, lower_open), (59.5, true));

@@ -187,9 +187,10 @@ fn tokens(text: &str) -> Result<Vec<(Tok, Span)>, ConditionError> {
         } else if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' {
             let end = take(&|d: char| d.is_ascii_alphanumeric() || "._+-".contains(d));
             let raw = &text[i..end];
-            let v: f64 = raw.replace('_', "").parse().map_err(|_| {
-                bad(format!("`{raw}` is not a number"), (i, end))
-            })?;
+            let v: f64 = raw
+                .replace('_', "")
+                .parse()
+                .map_err(|_| bad(format!("`{raw}` is not a number"), (i, end)))?;
             if !v.is_finite() {
                 return Err(bad(format!("`{raw}` is not a finite number"), (i, end)));
             }
@@ -440,7 +441,10 @@ impl Condition {
         ) -> Result<(), ConditionError> {
             match e {
                 Expr::Compare {
-                    name, span, slot: s, ..
+                    name,
+                    span,
+                    slot: s,
+                    ..
                 } => {
                     *s = slot(name, *span)?;
                     Ok(())
@@ -521,10 +525,10 @@ mod tests {
         // An absent value fails every comparison, so `not` of one holds.
         let c = resolved("not first_strike_day < 30", &["first_strike_day"]);
         assert!(c.holds(None, &[None]));
-        let c = resolved("peak_rung.Pakistan-Taliban >= 5 and attacks@2023 == 1_000", &[
-            "peak_rung.Pakistan-Taliban",
-            "attacks@2023",
-        ]);
+        let c = resolved(
+            "peak_rung.Pakistan-Taliban >= 5 and attacks@2023 == 1_000",
+            &["peak_rung.Pakistan-Taliban", "attacks@2023"],
+        );
         assert!(c.holds(None, &[Some(5.0), Some(1000.0)]));
         assert_eq!(
             Condition::parse("class = a or x > 1").unwrap().classes(),
@@ -536,7 +540,11 @@ mod tests {
     fn errors_point_at_the_column_and_say_how_to_fix_it() {
         let err = |text: &str| Condition::parse(text).unwrap_err();
         let e = err("deaths.civilian > ");
-        assert!(e.message.contains("expected a number after `deaths.civilian >`"), "{e:?}");
+        assert!(
+            e.message
+                .contains("expected a number after `deaths.civilian >`"),
+            "{e:?}"
+        );
         assert_eq!(column("deaths.civilian > ", e.span.0), 19);
         let e = err("class > open_war");
         assert!(e.message.contains("= or != only"), "{e:?}");

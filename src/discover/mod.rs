@@ -485,6 +485,8 @@ pub struct Discovery {
     pub seed: u64,
     /// The boxes of PRIM's covering, in order.
     pub prim: Vec<PrimBox>,
+    /// Why the covering found fewer boxes than asked (null when it found them all).
+    pub stopped: Option<String>,
     /// CART's depth limit.
     pub cart_max_depth: usize,
     /// Rows a CART leaf holds at least (min_mass of the rows).
@@ -546,7 +548,13 @@ fn box_report(
     }
 }
 
-fn restriction(data: &Dataset, j: usize, limit: Limit, full: Limit, qp: [Option<f64>; 2]) -> Restriction {
+fn restriction(
+    data: &Dataset,
+    j: usize,
+    limit: Limit,
+    full: Limit,
+    qp: [Option<f64>; 2],
+) -> Restriction {
     let input = &data.inputs[j];
     match (limit, full, &input.column) {
         (
@@ -643,8 +651,13 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
     let init = full_limits(data, &all);
     let mut remaining = all.clone();
     let mut found = Vec::new();
+    let mut stopped = None;
     for b in 0..req.boxes {
         if remaining.is_empty() || data.sums(&remaining).hits <= 0.0 {
+            stopped = Some(format!(
+                "box {}: no case is left outside the boxes before it",
+                b + 1
+            ));
             break;
         }
         let t: Trajectory = find_box(data, &remaining, &init, totals, &opts);
@@ -662,12 +675,21 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
                         b + 1,
                         t.steps.len() - 1
                     ),
-                    help: "pick a step of trajectory.csv from a run without --select, or `knee`".into(),
+                    help: "pick a step of trajectory.csv from a run without --select, or `knee`"
+                        .into(),
                 });
             }
         };
         let chosen = &t.steps[step];
         if b > 0 && chosen.stats.density <= totals.density() {
+            stopped = Some(format!(
+                "box {}: its best step ({}) is no denser than all {}s together ({:.1}% against {:.1}%)",
+                b + 1,
+                step,
+                row,
+                100.0 * chosen.stats.density,
+                100.0 * totals.density()
+            ));
             break;
         }
         let stab = stability::stability(
@@ -690,10 +712,15 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
                 density: stab.density[j],
             })
             .collect();
-        stability.sort_by(|a, b| {
-            (b.coverage + b.density).total_cmp(&(a.coverage + a.density))
-        });
-        let at = box_report(data, &remaining, &chosen.limits, &init, &chosen.stats, &init);
+        stability.sort_by(|a, b| (b.coverage + b.density).total_cmp(&(a.coverage + a.density)));
+        let at = box_report(
+            data,
+            &remaining,
+            &chosen.limits,
+            &init,
+            &chosen.stats,
+            &init,
+        );
         let inside = rows_inside(data, &chosen.limits, &remaining);
         found.push(PrimBox {
             number: b + 1,
@@ -702,7 +729,12 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
             knee: k,
             rows_searched: remaining.len(),
             at,
-            trajectory: t.steps.iter().enumerate().map(|(k, s)| step_report(data, k, s)).collect(),
+            trajectory: t
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(k, s)| step_report(data, k, s))
+                .collect(),
             stability,
         });
         let mut it = inside.iter().peekable();
@@ -762,6 +794,7 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
         resamples: req.resamples,
         seed: req.seed,
         prim: found,
+        stopped,
         cart_max_depth: cart::MAX_DEPTH,
         cart_min_leaf: min_leaf,
         cart,

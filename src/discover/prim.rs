@@ -174,7 +174,13 @@ fn best(cands: impl Iterator<Item = (f64, Candidate)>) -> Option<(f64, Candidate
 /// The number of restricted inputs once input `j`'s limit is `limit`.
 fn restricted_with(limits: &[Limit], init: &[Limit], j: usize, limit: Limit) -> usize {
     (0..limits.len())
-        .filter(|&i| if i == j { limit != init[i] } else { limits[i] != init[i] })
+        .filter(|&i| {
+            if i == j {
+                limit != init[i]
+            } else {
+                limits[i] != init[i]
+            }
+        })
         .count()
 }
 
@@ -220,9 +226,7 @@ pub fn find_box(
         }
         limits[c.input] = c.limit;
         let column = &data.inputs[c.input].column;
-        inbox.retain(|&r| {
-            c.limit.side(column, r) == super::boxes::Side::Inside
-        });
+        inbox.retain(|&r| c.limit.side(column, r) == super::boxes::Side::Inside);
         sums = c.sums;
         steps.push(Step {
             phase: Phase::Peel,
@@ -453,10 +457,13 @@ fn pastes(
 /// coverage falls; after it, the other way round.
 pub fn knee(t: &Trajectory) -> usize {
     let scale = |f: &dyn Fn(&Stats) -> f64| {
-        let (lo, hi) = t.steps.iter().map(|s| f(&s.stats)).fold(
-            (f64::INFINITY, f64::NEG_INFINITY),
-            |(a, b), x| (a.min(x), b.max(x)),
-        );
+        let (lo, hi) = t
+            .steps
+            .iter()
+            .map(|s| f(&s.stats))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(x), b.max(x))
+            });
         move |x: f64| if hi > lo { (x - lo) / (hi - lo) } else { 0.0 }
     };
     let c = scale(&|s: &Stats| s.coverage);

@@ -187,7 +187,10 @@ fn number(
     if cell.is_empty() {
         return Ok(None);
     }
-    match std::str::from_utf8(cell).ok().and_then(|s| s.parse::<f64>().ok()) {
+    match std::str::from_utf8(cell)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
         Some(v) if v.is_finite() => Ok(Some(v)),
         _ => Err(source_error(
             at(name, rec, k),
@@ -479,7 +482,11 @@ fn read_posterior(
     )
 }
 
-fn read_sweep(dir: &Path, cond: &mut Condition, inputs: &[String]) -> Result<Source, DiscoverError> {
+fn read_sweep(
+    dir: &Path,
+    cond: &mut Condition,
+    inputs: &[String],
+) -> Result<Source, DiscoverError> {
     let manifest = dir.join(crate::sweep::store::MANIFEST);
     let points = dir.join("points.csv");
     let mname = manifest.display().to_string();
@@ -487,7 +494,10 @@ fn read_sweep(dir: &Path, cond: &mut Condition, inputs: &[String]) -> Result<Sou
         if e.kind() == std::io::ErrorKind::NotFound {
             source_error(
                 dir.display().to_string(),
-                format!("a directory without {}: not a sweep", crate::sweep::store::MANIFEST),
+                format!(
+                    "a directory without {}: not a sweep",
+                    crate::sweep::store::MANIFEST
+                ),
                 HELP_SOURCE,
             )
         } else {
@@ -504,7 +514,10 @@ fn read_sweep(dir: &Path, cond: &mut Condition, inputs: &[String]) -> Result<Sou
     if json.get("format").and_then(|f| f.as_str()) != Some(crate::sweep::output::FORMAT) {
         return Err(source_error(
             format!("{mname}:1:1"),
-            format!("not a sweep manifest (its format is not `{}`)", crate::sweep::output::FORMAT),
+            format!(
+                "not a sweep manifest (its format is not `{}`)",
+                crate::sweep::output::FORMAT
+            ),
             "give the directory `escalate sweep --out DIR` wrote",
         ));
     }
@@ -596,7 +609,8 @@ fn read_sweep(dir: &Path, cond: &mut Condition, inputs: &[String]) -> Result<Sou
         if chosen_names.contains(&col) || factors.iter().any(|(f, _)| f == col) {
             return Err(err(
                 format!("`{col}` is a factor of the sweep: the condition is about outcomes"),
-                "name an output column of points.csv (prob_CLASS, METRIC_mean, ...) or a class".into(),
+                "name an output column of points.csv (prob_CLASS, METRIC_mean, ...) or a class"
+                    .into(),
             ));
         }
         match outputs.iter().position(|n| n == col) {

@@ -94,7 +94,9 @@ pub fn stability(
                 n[j] += 1;
             }
         }
-        n.iter().map(|&k| k as f64 / resamples.max(1) as f64).collect()
+        n.iter()
+            .map(|&k| k as f64 / resamples.max(1) as f64)
+            .collect()
     };
     Stability {
         coverage: share(&|c| &c.0),

@@ -9,7 +9,9 @@
 //! a comparison's ([`compare_report`], [`compare_text`], [`compare_html`]); a
 //! sweep's page and summary ([`sweep_html`], [`sweep_text`]); a trial's trace
 //! ([`trace`]); a backtest's terminal report and page ([`backtest_text`],
-//! [`backtest_html`]). They share one set of number and text formatting
+//! [`backtest_html`]); a scenario discovery's tables, terminal report and
+//! page ([`discover_csv`], [`discover_text`], [`discover_html`]; its
+//! `boxes.json` is [`json`] of [`crate::discover::Discovery`]). They share one set of number and text formatting
 //! ([`format`]), one page skeleton ([`page`]) and one set of SVG charts
 //! ([`svg`]).
 
@@ -20,6 +22,9 @@ pub mod compare_html;
 pub mod compare_report;
 pub mod compare_text;
 pub mod csv;
+pub mod discover_csv;
+pub mod discover_html;
+pub mod discover_text;
 pub mod format;
 pub mod html;
 pub mod json;

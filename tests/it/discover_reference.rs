@@ -46,7 +46,10 @@ fn dataset(name: &str) -> Dataset {
             column,
         });
     }
-    let y = rows.iter().map(|r| r[names.len() - 1].parse().unwrap()).collect();
+    let y = rows
+        .iter()
+        .map(|r| r[names.len() - 1].parse().unwrap())
+        .collect();
     Dataset::new(inputs, None, y).unwrap()
 }
 
@@ -68,8 +71,10 @@ fn limits_of(data: &Dataset, limits: &[Limit], init: &[Limit]) -> BTreeMap<Strin
             let v = match (limits[j], &data.inputs[j].column) {
                 (Limit::Real { lower, upper, .. }, _) => serde_json::json!([lower, upper]),
                 (Limit::Levels(mask), Column::Categorical { levels, .. }) => {
-                    let kept: Vec<&String> =
-                        (0..levels.len()).filter(|&k| mask >> k & 1 == 1).map(|k| &levels[k]).collect();
+                    let kept: Vec<&String> = (0..levels.len())
+                        .filter(|&k| mask >> k & 1 == 1)
+                        .map(|k| &levels[k])
+                        .collect();
                     serde_json::json!(kept)
                 }
                 _ => unreachable!(),
@@ -117,13 +122,30 @@ fn check_prim(data: &Dataset, run: &Value, label: &str) {
         assert_eq!(t.steps.len(), steps.len(), "{label} box {b}: steps");
         for (i, (s, w)) in t.steps.iter().zip(steps).enumerate() {
             let what = format!("{label} box {b} step {i}");
-            close(s.stats.coverage, f(&w["coverage"]), &format!("{what} coverage"));
-            close(s.stats.density, f(&w["density"]), &format!("{what} density"));
+            close(
+                s.stats.coverage,
+                f(&w["coverage"]),
+                &format!("{what} coverage"),
+            );
+            close(
+                s.stats.density,
+                f(&w["density"]),
+                &format!("{what} density"),
+            );
             close(s.stats.mass, f(&w["mass"]), &format!("{what} mass"));
-            assert_eq!(s.stats.restricted as u64, w["res_dim"].as_u64().unwrap(), "{what}");
+            assert_eq!(
+                s.stats.restricted as u64,
+                w["res_dim"].as_u64().unwrap(),
+                "{what}"
+            );
             assert_eq!(s.stats.weight as u64, w["n"].as_u64().unwrap(), "{what} n");
             assert_eq!(s.stats.hits as u64, w["k"].as_u64().unwrap(), "{what} k");
-            assert_limits(&limits_of(data, &s.limits, &init), &w["limits"], 1e-12, &what);
+            assert_limits(
+                &limits_of(data, &s.limits, &init),
+                &w["limits"],
+                1e-12,
+                &what,
+            );
             // Quasi-p-values (EMA: -1 where a side is not restricted).
             let qp = quasi_p(data, &remaining, &s.limits, &init);
             for (name, sides) in w["qp"].as_object().unwrap() {
@@ -176,6 +198,11 @@ fn cart_leaves_match_the_ema_workbench() {
         close(l.stats.coverage, f(&w["coverage"]), &what);
         close(l.stats.density, f(&w["density"]), &what);
         close(l.stats.mass, f(&w["mass"]), &what);
-        assert_limits(&limits_of(&data, &l.limits, &init), &w["limits"], 1e-6, &what);
+        assert_limits(
+            &limits_of(&data, &l.limits, &init),
+            &w["limits"],
+            1e-6,
+            &what,
+        );
     }
 }

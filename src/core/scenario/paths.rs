@@ -526,7 +526,14 @@ fn condition_params(c: &mut Condition, at: &Prefixes, put: &mut dyn FnMut(ParamP
 /// `attacks`, `deaths`, `strikes`, `peak_rung`, ...), so a per-trial CSV's
 /// parameter columns are told from its metric columns by name alone
 /// (`escalate discover` does).
-pub const ROOTS: [&str; 6] = ["dynamics", "actors", "dyads", "levers", "doctrines", "events"];
+pub const ROOTS: [&str; 6] = [
+    "dynamics",
+    "actors",
+    "dyads",
+    "levers",
+    "doctrines",
+    "events",
+];
 
 /// Whether `name` has the form of an override path: one of [`ROOTS`], a dot, more.
 pub fn is_override_path(name: &str) -> bool {
