@@ -450,27 +450,17 @@ fn pastes(
     }
 }
 
-/// The knee of a trajectory: the step where coverage and density, each
-/// scaled to [0, 1] over the trajectory (its smallest value 0, its largest
-/// 1), add up to the most; the earliest such step. It is where the curve of
-/// density against coverage turns: before it, density rises faster than
-/// coverage falls; after it, the other way round.
+/// The knee of a trajectory: the step where coverage times density is
+/// largest (the earliest such step). On the curve of density against
+/// coverage it is where a 1% loss of coverage buys exactly 1% more density:
+/// before it, peeling raises density by more (relatively) than it costs in
+/// coverage; after it, by less. It does not depend on what coverage is a
+/// share of, so a covering's later boxes (whose coverage is a share of all
+/// cases) get their knee as the first box does.
 pub fn knee(t: &Trajectory) -> usize {
-    let scale = |f: &dyn Fn(&Stats) -> f64| {
-        let (lo, hi) = t
-            .steps
-            .iter()
-            .map(|s| f(&s.stats))
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                (a.min(x), b.max(x))
-            });
-        move |x: f64| if hi > lo { (x - lo) / (hi - lo) } else { 0.0 }
-    };
-    let c = scale(&|s: &Stats| s.coverage);
-    let d = scale(&|s: &Stats| s.density);
     let mut best = (0, f64::NEG_INFINITY);
     for (i, s) in t.steps.iter().enumerate() {
-        let score = c(s.stats.coverage) + d(s.stats.density);
+        let score = s.stats.coverage * s.stats.density;
         if score > best.1 {
             best = (i, score);
         }

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::discover_text::{limits_cell, qp, rule, sentence};
+use super::discover_text::{cases, count, limits_cell, qp, rule, sentence};
 use super::format::{group, pct, sig};
 use super::page;
 use super::svg::{
@@ -417,16 +417,12 @@ pub fn render(d: &Discovery) -> String {
         &[
             format!("<p class=\"meta\"><code>{}</code></p>", escape(&d.command)),
             format!(
-                "<p class=\"meta\">{}: {} {}s, {} inputs; the condition holds for {} of {} {} ({}). \
+                "<p class=\"meta\">{}: {}, {} inputs; the condition holds for {}. \
                  PRIM with peel alpha {}, paste alpha {}, minimum mass {}; stability over {} resamples (seed {}).</p>",
                 escape(&d.source.path),
-                group(d.source.rows as i64),
-                d.source.row,
+                count(d.source.rows as f64, d.source.row),
                 d.inputs.len(),
-                group(d.source.cases.round() as i64),
-                group(d.source.weight.round() as i64),
-                d.source.unit,
-                pct(d.source.density),
+                escape(&cases(d)),
                 d.peel_alpha,
                 d.paste_alpha,
                 d.min_mass,
@@ -553,13 +549,12 @@ pub fn render(d: &Discovery) -> String {
     let _ = write!(
         h,
         "<h2>CART beside PRIM</h2>\n<p class=\"explain\">A classification tree of depth {} on the same {}s \
-         (leaves of at least {} {}s); each leaf is a box with its coverage and density measured as PRIM's are. \
+         (leaves of at least {}); each leaf is a box with its coverage and density measured as PRIM's are. \
          Leaves denser than all {}s together ({}) first.</p>\n<table><tr><th class=\"n\">leaf</th><th class=\"n\">density</th>\
          <th class=\"n\">coverage</th><th class=\"n\">mass</th><th>rule</th><th>quasi-p-values</th></tr>\n",
         d.cart_max_depth,
         d.source.row,
-        group(d.cart_min_leaf as i64),
-        d.source.row,
+        count(d.cart_min_leaf as f64, d.source.row),
         d.source.row,
         pct(d.source.density)
     );
@@ -607,8 +602,8 @@ pub fn render(d: &Discovery) -> String {
          <b>Density</b>: the share of the box that is a case. <b>Mass</b>: the share of all {}s in the box. \
          A good box is dense (the condition holds in most of it) and covers much (it explains most cases); \
          peeling trades one for the other, and the trade-off curve shows the whole trade.</li>\
-         <li><b>The knee</b>: the step where coverage and density, each scaled to 0–1 over the trajectory, add up to most: \
-         where more peeling starts to cost more coverage than it gains density. Pick another step with <code>--select</code>.</li>\
+         <li><b>The knee</b>: the step where coverage times density is largest: where a 1% loss of coverage buys \
+         exactly 1% more density. Before it peeling gains more than it costs, after it less. Pick another step with <code>--select</code>.</li>\
          <li><b>Quasi-p-value</b> of a limit: the chance of a box at least this dense if the limit were not there \
          (one-sided binomial test of the box's cases against the density of the box without that limit). \
          Small (below 0.05) means the restriction matters; large means it could be dropped.</li>\

@@ -57,6 +57,28 @@ fn single_class(condition: &str) -> Option<&str> {
     (!name.is_empty() && name.chars().all(|c| !c.is_whitespace())).then_some(name)
 }
 
+/// `n` `thing`s: `1 trial`, `2 trials`, thousands grouped.
+pub fn count(n: f64, thing: &str) -> String {
+    let n = n.round() as i64;
+    format!("{} {thing}{}", group(n), if n == 1 { "" } else { "s" })
+}
+
+/// How many rows the condition holds for: `7,632 of 20,000 trials (38.2%)`,
+/// or for a posterior `19.8% of the particles' weight`.
+pub fn cases(d: &Discovery) -> String {
+    if d.source.unit == "particle weight" {
+        format!("{} of the particles' weight", pct(d.source.density))
+    } else {
+        format!(
+            "{} of {} {} ({})",
+            group(d.source.cases.round() as i64),
+            group(d.source.weight.round() as i64),
+            d.source.unit,
+            pct(d.source.density)
+        )
+    }
+}
+
 /// A box in one sentence.
 pub fn sentence(d: &Discovery, b: &BoxReport) -> String {
     let unit = d.source.unit;
@@ -122,15 +144,11 @@ pub fn render(d: &Discovery, colour: Colour, files: &[String]) -> String {
             d.escalate_version, d.condition
         ),
         &format!(
-            "{}: {} {}s, {} inputs · the condition holds for {} of {} {} ({})",
+            "{}: {}, {} inputs · the condition holds for {}",
             d.source.path,
-            group(d.source.rows as i64),
-            d.source.row,
+            count(d.source.rows as f64, d.source.row),
             d.inputs.len(),
-            group(d.source.cases.round() as i64),
-            group(d.source.weight.round() as i64),
-            d.source.unit,
-            pct(d.source.density),
+            cases(d),
         ),
         WIDTH,
     );
@@ -220,9 +238,9 @@ pub fn render(d: &Discovery, colour: Colour, files: &[String]) -> String {
         &mut o,
         colour,
         &format!(
-            "CART (depth {}, leaves of at least {} {}s): its leaves denser than all rows",
+            "CART (depth {}, leaves of at least {}): its leaves denser than all {}s",
             d.cart_max_depth,
-            group(d.cart_min_leaf as i64),
+            count(d.cart_min_leaf as f64, d.source.row),
             d.source.row
         ),
     );

@@ -10,6 +10,7 @@ mod cli;
 mod compare_cli;
 mod compare_crn;
 mod determinism;
+mod discover;
 mod discover_reference;
 mod io_layer;
 mod levers;
