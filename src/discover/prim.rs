@@ -535,12 +535,14 @@ mod tests {
         // last value outside and the first inside.
         assert!(lower > 0.5875 && lower <= 0.6125, "{lower}");
         assert!((0.3875..0.4125).contains(&upper), "{upper}");
+        let total = d.sums(&rows);
+        assert_eq!((total.weight, total.hits), (1600.0, 256.0));
         for s in &t.steps {
             let inside = rows_inside(&d, &s.limits, &rows);
             let sums = d.sums(&inside);
             assert_eq!(s.stats.weight, sums.weight);
             assert_eq!(s.stats.hits, sums.hits);
-            assert_eq!(s.stats.coverage, sums.hits / 384.0);
+            assert_eq!(s.stats.coverage, sums.hits / 256.0);
             assert_eq!(s.stats.mass, sums.weight / 1600.0);
         }
         // Peels only shrink the box.
