@@ -34,7 +34,7 @@ fn uniforms(seed: u64) -> impl FnMut() -> f64 {
 
 fn data() -> Dataset {
     let mut u = uniforms(20240318);
-    let mut cols = vec![Vec::with_capacity(ROWS); INPUTS];
+    let mut cols: Vec<Vec<f64>> = (0..INPUTS).map(|_| Vec::with_capacity(ROWS)).collect();
     let mut hits = Vec::with_capacity(ROWS);
     for _ in 0..ROWS {
         for c in cols.iter_mut() {

@@ -74,23 +74,24 @@ pub fn stability(
     seed: u64,
 ) -> Stability {
     let d = data.inputs.len();
-    let counts: Vec<(Vec<usize>, Vec<usize>)> = (0..resamples)
+    // Per resample: the inputs restricted at the step nearest in coverage, and in density.
+    let picks: Vec<[Vec<usize>; 2]> = (0..resamples)
         .into_par_iter()
         .map(|r| {
             let sample = half(rows, seed, (index as u64) << 32 | r as u64);
             let init = full_limits(data, &sample);
             let t = find_box(data, &sample, &init, data.sums(&sample), opts);
             let at = |i: usize| restricted(&t.steps[i].limits, &init);
-            (
+            [
                 at(nearest(&t, coverage, |s| s.coverage)),
                 at(nearest(&t, density, |s| s.density)),
-            )
+            ]
         })
         .collect();
-    let share = |pick: &dyn Fn(&(Vec<usize>, Vec<usize>)) -> &Vec<usize>| -> Vec<f64> {
+    let share = |which: usize| -> Vec<f64> {
         let mut n = vec![0usize; d];
-        for c in &counts {
-            for &j in pick(c) {
+        for p in &picks {
+            for &j in &p[which] {
                 n[j] += 1;
             }
         }
@@ -99,8 +100,8 @@ pub fn stability(
             .collect()
     };
     Stability {
-        coverage: share(&|c| &c.0),
-        density: share(&|c| &c.1),
+        coverage: share(0),
+        density: share(1),
     }
 }
 

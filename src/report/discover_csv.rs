@@ -12,7 +12,7 @@
 //! Rust's shortest round-trip form, an empty cell for none: pandas'
 //! `read_csv` and R's `read.csv` load them as they are.
 
-use crate::discover::{BoxReport, Discovery, InputInfo};
+use crate::discover::{BoxReport, Discovery, InputInfo, StabilityRow};
 
 fn writer() -> ::csv::Writer<Vec<u8>> {
     ::csv::WriterBuilder::new()
@@ -76,7 +76,7 @@ fn box_rows(
     number: usize,
     step: Option<usize>,
     b: &BoxReport,
-    stability: &dyn Fn(&str) -> (Option<f64>, Option<f64>),
+    stability: &[StabilityRow],
 ) {
     for (j, input) in inputs.iter().enumerate() {
         let r = b.restricted.iter().find(|r| r.input == j);
@@ -94,7 +94,8 @@ fn box_rows(
                 input.levels.as_ref().map(|l| l.join("|")),
             ),
         };
-        let (sc, sd) = stability(&input.name);
+        let s = stability.iter().find(|s| s.name == input.name);
+        let (sc, sd) = (s.map(|s| s.coverage), s.map(|s| s.density));
         w.write_record([
             method.to_string(),
             number.to_string(),
@@ -148,12 +149,6 @@ pub fn boxes(d: &Discovery) -> Vec<u8> {
     ])
     .expect("in memory");
     for b in &d.prim {
-        let stability = |name: &str| {
-            b.stability
-                .iter()
-                .find(|s| s.name == name)
-                .map_or((None, None), |s| (Some(s.coverage), Some(s.density)))
-        };
         box_rows(
             &mut w,
             &d.inputs,
@@ -161,13 +156,11 @@ pub fn boxes(d: &Discovery) -> Vec<u8> {
             b.number,
             Some(b.step),
             &b.at,
-            &stability,
+            &b.stability,
         );
     }
     for (i, leaf) in d.cart.iter().enumerate() {
-        box_rows(&mut w, &d.inputs, "cart", i + 1, None, leaf, &|_| {
-            (None, None)
-        });
+        box_rows(&mut w, &d.inputs, "cart", i + 1, None, leaf, &[]);
     }
     finish(w)
 }

@@ -110,7 +110,7 @@ pub fn sentence(d: &Discovery, b: &BoxReport) -> String {
 pub fn qp(x: Option<f64>) -> String {
     match x {
         None => "–".into(),
-        Some(p) if p == 0.0 => "<1e-300".into(),
+        Some(0.0) => "<1e-300".into(),
         Some(p) if p < 0.001 => format!("{p:.1e}"),
         Some(p) => format!("{p:.3}"),
     }
