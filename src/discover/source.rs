@@ -654,8 +654,8 @@ fn read_sweep(
         }
         for (i, (k, n)) in chosen.iter().enumerate() {
             if is_policy[i] {
-                let v = String::from_utf8_lossy(&rec[*k]).into_owned();
-                let code = match levels[i].iter().position(|l| *l == v) {
+                let cell = &rec[*k];
+                let code = match levels[i].iter().position(|l| l.as_bytes() == cell) {
                     Some(c) => c,
                     None => {
                         if levels[i].len() == MAX_LEVELS {
@@ -665,7 +665,7 @@ fn read_sweep(
                                 "sweep fewer policies at once",
                             ));
                         }
-                        levels[i].push(v);
+                        levels[i].push(String::from_utf8_lossy(cell).into_owned());
                         levels[i].len() - 1
                     }
                 };

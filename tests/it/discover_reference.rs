@@ -175,6 +175,27 @@ fn prim_peeling_trajectories_match_the_ema_workbench() {
     for (i, run) in r["box"]["prim"].as_array().unwrap().iter().enumerate() {
         check_prim(&data, run, &format!("box.csv run {i}"));
     }
+    // The knee of the first box (docs/discovery.md quotes it): the step of
+    // EMA's trajectory with the largest coverage x density, step 33, is the
+    // true box x1 >= 0.6, x2 <= 0.45 within a peel.
+    let all = data.all_rows();
+    let init = full_limits(&data, &all);
+    let opts = PrimOptions {
+        peel_alpha: 0.05,
+        paste_alpha: 0.05,
+        min_mass: 0.05,
+    };
+    let t = find_box(&data, &all, &init, data.sums(&all), &opts);
+    let k = escalate::discover::prim::knee(&t);
+    assert_eq!(k, 33);
+    let want = &r["box"]["prim"][0]["boxes"][0]["steps"][33]["limits"];
+    assert_limits(
+        &limits_of(&data, &t.steps[k].limits, &init),
+        want,
+        1e-12,
+        "knee",
+    );
+    assert!((f(&want["x1"][0]) - 0.5996).abs() < 1e-4 && (f(&want["x2"][1]) - 0.4568).abs() < 1e-4);
     let data = dataset("categorical.csv");
     for run in r["categorical"]["prim"].as_array().unwrap() {
         check_prim(&data, run, "categorical.csv");
