@@ -1,5 +1,6 @@
 //! Engine speed: one trial of the flagship, a 10,000-trial run on 1 and 2
-//! threads, and a bare ChaCha8 draw for reference.
+//! threads, a bare ChaCha8 draw for reference, and one parameter draw of each
+//! distribution family (inversion of its CDF, `core::quantile`).
 //!
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`.
 //!
@@ -9,7 +10,7 @@
 //! each trial's trace: every draw the day loop makes is either
 //! state-independent (one per dyad per day for rung decay, one per group per
 //! day for attacks, one per day in a shock's window, one per scheduled event,
-//! one or more per uncertain parameter) or follows an event the trace records
+//! one per uncertain parameter (inversion of its CDF)) or follows an event the trace records
 //! (three casualty draws on a day with attacks, the draws of each lever's
 //! effect, one per rule that fires). What the trace cannot show is a rule whose
 //! condition held but whose dice said no, and the daily break draw of a
@@ -93,7 +94,7 @@ impl Tracer for Counter<'_> {
 fn draws_per_trial(model: &Model, n: u64) -> (f64, f64) {
     let h = model.horizon as u64;
     let uncertain = model.uncertain_params().count() as u64;
-    let mut fixed = uncertain; // at least one draw per sampled parameter
+    let mut fixed = uncertain; // one draw per sampled parameter (inversion)
     fixed += model.dyads.len() as u64 * h; // rung decay
     fixed += model.groups.len() as u64 * h; // attacks per group per day
     for e in &model.events {
@@ -177,6 +178,27 @@ fn benches(c: &mut Criterion) {
             black_box(r.next_u64())
         })
     });
+    g.finish();
+
+    // One draw per trial per uncertain parameter: what inversion costs per family.
+    let mut g = c.benchmark_group("param draw");
+    g.throughput(Throughput::Elements(1));
+    for text in [
+        "Uniform(1500, 3000)",
+        "Normal(10, 2)",
+        "Normal(4000, 800, 2500, 6000)",
+        "Normal(1000, 100, 1300, 1400)",
+        "Triangular(0.32, 0.38, 0.44)",
+        "LogNormal(0.5, 0.8)",
+        "Beta(2, 20)",
+        "Poisson(12)",
+        "Poisson(300)",
+        "Poisson(1000000)",
+    ] {
+        let p: escalate::core::scenario::Param = ron::from_str(text).expect("a parameter");
+        let mut rng = ChaCha8Rng::from_seed([9; 32]);
+        g.bench_function(text, |b| b.iter(|| black_box(p.sample(&mut rng))));
+    }
     g.finish();
 }
 

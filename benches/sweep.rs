@@ -28,7 +28,7 @@ const TRIALS: u64 = 1000;
 
 fn plan() -> Plan {
     Plan::new(SweepSpec {
-        scenario: "pak-afghan-2024".into(),
+        scenario: Some("pak-afghan-2024".into()),
         design: DesignKind::Lhs,
         points: Some(POINTS),
         levels: 4,

@@ -2,7 +2,9 @@
 //! an exit code. Everything else lives in the library and in `cli/`.
 //!
 //! Exit codes: 0 success; 1 results differ from `--expect-digest`; 2 bad input
-//! (scenario, flags, files) or any other error.
+//! (scenario, flags, files) or any other error. On SIGINT, SIGTERM or SIGHUP
+//! the process removes its temporary files (waiting for a commit in progress
+//! to finish its renames), then ends by that signal.
 
 #![allow(clippy::result_large_err)]
 
@@ -10,10 +12,9 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let args = match cli::Cli::try_parse() {
+    remove_temporaries_on_signals();
+    let args = match cli::parse() {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
@@ -32,4 +33,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Starts the thread that, on SIGINT, SIGTERM or SIGHUP, removes every
+/// temporary file of this process ([`escalate::io::remove_temporaries`],
+/// which also keeps writers from making new ones) and then ends the process
+/// as that signal would have. Old outputs are untouched: nothing had been
+/// renamed over them, or a commit in progress finished first.
+fn remove_temporaries_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return; // without handlers the default actions stay: nothing worse than before
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _held = escalate::io::remove_temporaries();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
 }

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::exact;
 use super::keys;
 use super::prior::PriorDensity;
-use crate::core::scenario::param::unit;
+use crate::core::quantile::unit;
 
 /// A proposal to simulate: its number within the generation and its parameters.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,8 @@
 //! - [`backtest`]: a run's distributions scored against observed records;
 //! - [`score`]: CRPS, PIT and bands of a simulated distribution against an observation;
 //! - [`exact`]: floats that survive a JSON checkpoint bit for bit;
-//! - [`special`]: erf, normal CDF, log-gamma, incomplete gamma.
+//! - the special functions (erf, normal CDF, log-gamma, incomplete gamma) are
+//!   the core's ([`crate::core::special`]), shared with trial sampling and sweeps.
 //!
 //! The method and its references: docs/calibration-method.md.
 
@@ -22,7 +23,6 @@ pub mod keys;
 pub mod predictive;
 pub mod prior;
 pub mod score;
-pub mod special;
 pub mod study;
 
 #[cfg(test)]

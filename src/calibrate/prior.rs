@@ -1,5 +1,6 @@
-//! Priors: a scenario [`Param`] (same syntax, same sampling) plus what ABC
-//! needs of it, the log-density and the support.
+//! Priors: a scenario [`Param`] (same syntax, same sampling: inversion of
+//! the CDF from one uniform, [`crate::core::quantile`]) plus what ABC needs
+//! of it, the log-density and the support.
 //!
 //! Every continuous distribution of the scenario syntax is a prior:
 //! `Uniform(lo, hi)`, `Normal(mean, sd)`, `Normal(mean, sd, min, max)`
@@ -13,8 +14,8 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::special::{ln_gamma, normal_cdf};
 use crate::core::scenario::Param;
+use crate::core::special::{ln_gamma, ln_normal_mass};
 
 /// What the algorithm needs of a prior: draws, a log-density (up to no
 /// constant: the exact normalised density) and the support.
@@ -95,17 +96,13 @@ impl Prior {
             Param::Normal { sd, .. } if sd <= 0.0 => return Err(invalid("its sd is 0")),
             Param::LogNormal(_, s) if s <= 0.0 => return Err(invalid("its sigma is 0")),
             Param::Normal { mean, sd, min, max } => {
-                let (a, b) = ((min - mean) / sd, (max - mean) / sd);
-                // Mass in [a, b], from the tail that keeps it accurate.
-                let z = if a > 0.0 {
-                    normal_cdf(-a) - normal_cdf(-b)
-                } else {
-                    normal_cdf(b) - normal_cdf(a)
-                };
-                if z <= 0.0 {
+                // ln of the mass in [min, max], from the tail that keeps it
+                // accurate (finite: Param::check refused an empty one).
+                let ln_mass = ln_normal_mass((min - mean) / sd, (max - mean) / sd);
+                if ln_mass == f64::NEG_INFINITY {
                     return Err(invalid("its bounds hold no mass"));
                 }
-                z.ln()
+                ln_mass
             }
             _ => 0.0,
         };

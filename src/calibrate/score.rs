@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::special::{normal_cdf, normal_pdf};
+use crate::core::special::{normal_cdf, normal_pdf};
 use crate::core::stats::Histogram;
 
 /// CRPS of a Normal(mu, sigma) forecast at y (Gneiting & Raftery 2007; also

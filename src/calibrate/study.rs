@@ -80,6 +80,17 @@ pub struct CalibrateRequest {
 }
 
 impl CalibrateRequest {
+    /// The files this calibration reads: the scenario file, a policy file, the observed file.
+    pub fn input_files(&self) -> crate::io::InputFiles {
+        let mut files = crate::io::InputFiles::new();
+        if let Some(s) = &self.scenario {
+            files.add("the scenario", s);
+        }
+        self.setup.add_inputs(&mut files);
+        files.add("the observed file", &self.observed);
+        files
+    }
+
     /// The words after `escalate` that ask for this calibration (add `--out DIR`).
     pub fn to_args(&self) -> Vec<String> {
         let mut a = vec!["calibrate".to_string()];

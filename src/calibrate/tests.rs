@@ -14,8 +14,8 @@ use super::abc::{AbcConfig, AbcState, Particle, Simulator, Stop, run};
 use super::distance::{Observation, standardised_distance, trial_mean};
 use super::keys::simulation_rng;
 use super::prior::{Prior, PriorDensity};
-use super::special::{chi_square_sf, ln_gamma};
-use crate::core::scenario::param::unit;
+use crate::core::quantile::unit;
+use crate::core::special::{chi_square_sf, ln_gamma};
 
 /// Counts y_1..y_n ~ Poisson(λ): simulate n counts, summary = their mean.
 struct PoissonCounts {

@@ -30,7 +30,7 @@ use super::{Error, Outcome};
 use escalate::calibrate::abc::{AbcState, Progress, Stop, step};
 use escalate::calibrate::predictive::{PREDICTIVE_TRIALS, Predictive, posterior_csv};
 use escalate::calibrate::study::{CalibrateRequest, PriorSpec, Study};
-use escalate::io::{sha256_hex, write_durable};
+use escalate::io::{Durability, sha256_hex, write_all_atomic};
 
 /// `escalate calibrate`.
 #[derive(Debug, Args)]
@@ -46,17 +46,21 @@ pub struct CalibrateArgs {
     #[arg(long = "prior", value_name = "PATH=DIST", required = true, value_parser = PriorSpec::parse)]
     pub priors: Vec<PriorSpec>,
     /// Accepted particles per generation.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = super::args::count::<usize>, allow_negative_numbers = true)]
     pub particles: usize,
     /// Trials per particle.
-    #[arg(long = "trials-per-particle", default_value_t = 50)]
+    #[arg(long = "trials-per-particle", value_name = "N", default_value_t = 50,
+          value_parser = super::args::count::<u64>, allow_negative_numbers = true)]
     pub trials: u64,
     /// At most this many generations (generation 0, from the prior, included).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = super::args::count::<u32>, allow_negative_numbers = true)]
     pub generations: u32,
     /// Stop once a generation's tolerance is at most E (the distance is in
     /// observation standard deviations).
-    #[arg(long = "until-tolerance", value_name = "E")]
+    #[arg(long = "until-tolerance", value_name = "E", value_parser = parse_tolerance,
+          allow_negative_numbers = true)]
     pub until_tolerance: Option<f64>,
     /// Seed.
     #[command(flatten)]
@@ -75,6 +79,20 @@ pub struct CalibrateArgs {
     pub out: PathBuf,
 }
 
+/// Reads `--until-tolerance E`: a finite number of 0 or more.
+fn parse_tolerance(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(e) if e.is_finite() && e >= 0.0 => Ok(e),
+        Ok(_) => Err(format!(
+            "`{s}`: a tolerance is a finite distance of 0 or more: write one in observation standard \
+             deviations, e.g. 0.5"
+        )),
+        Err(_) => Err(format!(
+            "`{s}` is not a number: write a distance such as 0.5"
+        )),
+    }
+}
+
 impl CalibrateArgs {
     /// The library's request.
     pub fn request(&self) -> CalibrateRequest {
@@ -91,6 +109,15 @@ impl CalibrateArgs {
         }
     }
 }
+
+/// The files of `--out DIR`, as the summary lists them.
+const OUTPUTS: [&str; 5] = [
+    "posterior.csv",
+    "generations.csv",
+    "calibration.json",
+    "calibration.html",
+    "state.json",
+];
 
 /// The checkpoint: what a resumed run reads back.
 #[derive(Serialize, Deserialize)]
@@ -119,6 +146,9 @@ struct Summary<'a> {
 
 pub fn calibrate(a: CalibrateArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
+    let outputs: Vec<PathBuf> = OUTPUTS.iter().map(|f| a.out.join(f)).collect();
+    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
+    escalate::io::refuse_overlaps(&named, &a.request().input_files().named())?;
     let study = Study::new(a.request())?;
     let identity = serde_json::to_vec(&study.identity).expect("identity serializes");
     let fingerprint = sha256_hex(&identity);
@@ -198,14 +228,11 @@ fn write_outputs(
     fp: &str,
     predictive: Option<&Predictive>,
 ) -> Result<(), Error> {
-    let checkpoint = Checkpoint {
+    let checkpoint = serde_json::to_vec(&Checkpoint {
         fingerprint: fp.to_string(),
         state: state.clone(),
-    };
-    write_durable(
-        &dir.join("state.json"),
-        &serde_json::to_vec(&checkpoint).expect("checkpoint serializes"),
-    )?;
+    })
+    .expect("checkpoint serializes");
     let mut g =
         String::from("generation,tolerance,proposed,simulated,accepted,acceptance_rate,ess\n");
     for x in &state.generations {
@@ -215,19 +242,15 @@ fn write_outputs(
             x.index, x.tolerance, x.proposed, x.simulated, x.accepted, x.acceptance_rate, x.ess
         );
     }
-    write_durable(&dir.join("generations.csv"), g.as_bytes())?;
-    if let Some(last) = state.last() {
+    let posterior = state.last().map(|last| {
         let paths: Vec<String> = study
             .request
             .priors
             .iter()
             .map(|p| p.path.clone())
             .collect();
-        write_durable(
-            &dir.join("posterior.csv"),
-            posterior_csv(&paths, last).as_bytes(),
-        )?;
-    }
+        posterior_csv(&paths, last)
+    });
     let summary = Summary {
         escalate_version: env!("CARGO_PKG_VERSION"),
         fingerprint: fp,
@@ -242,9 +265,20 @@ fn write_outputs(
     };
     let mut json = serde_json::to_string_pretty(&summary).expect("summary serializes");
     json.push('\n');
-    write_durable(&dir.join("calibration.json"), json.as_bytes())?;
     let page = escalate::report::calibration_html::render(study, state, predictive);
-    write_durable(&dir.join("calibration.html"), page.as_bytes())?;
+    let files: Vec<(PathBuf, &[u8])> = [
+        ("generations.csv", Some(g.as_bytes())),
+        ("posterior.csv", posterior.as_deref().map(str::as_bytes)),
+        ("calibration.json", Some(json.as_bytes())),
+        ("calibration.html", Some(page.as_bytes())),
+        // The checkpoint last: once it is new, so is every other file.
+        ("state.json", Some(&checkpoint[..])),
+    ]
+    .into_iter()
+    .filter_map(|(name, bytes)| bytes.map(|b| (dir.join(name), b)))
+    .collect();
+    let files: Vec<(&Path, &[u8])> = files.iter().map(|(p, b)| (p.as_path(), *b)).collect();
+    write_all_atomic(&files, Durability::Durable)?;
     Ok(())
 }
 
@@ -313,13 +347,7 @@ fn print_summary(study: &Study, state: &AbcState, dir: &Path) -> Result<(), Erro
         super::outln!("      prior {}", p.param);
     }
     super::outln!("\nwrote:");
-    for f in [
-        "posterior.csv",
-        "generations.csv",
-        "calibration.json",
-        "calibration.html",
-        "state.json",
-    ] {
+    for f in OUTPUTS {
         super::outln!("  {}", dir.join(f).display());
     }
     Ok(())

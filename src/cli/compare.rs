@@ -70,15 +70,12 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
         &["--json"],
     )?;
-    if let (Some(j), Some(h)) = (&a.json, &a.html)
-        && j == h
-    {
-        let name = j.display().to_string();
-        miette::bail!(miette::miette!(
-            help = "give --json and --html different files",
-            "--json and --html both name {name}"
-        ));
-    }
+    let named: Vec<(&str, &std::path::Path)> =
+        [("--json", a.json.as_deref()), ("--html", a.html.as_deref())]
+            .into_iter()
+            .filter_map(|(o, p)| p.map(|p| (o, p)))
+            .collect();
+    io::refuse_overlaps(&named, &a.request().input_files().named())?;
     let prepared = a.request().prepare()?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
@@ -114,12 +111,13 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
             .write_all(compare_html::render(&report).as_bytes())
             .map_err(|e| f.err(e))?;
     }
-    if let Some(f) = html_file {
-        f.commit()?;
-    }
-    if let Some(f) = json_file {
-        f.commit()?;
-    }
+    // Together, the JSON last.
+    io::commit_all(
+        [html_file.map(Output::from), json_file]
+            .into_iter()
+            .flatten()
+            .collect(),
+    )?;
     if to_stdout {
         // Standard output holds the data: no terminal report there.
         return Ok(Outcome::Ok);

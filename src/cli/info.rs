@@ -46,27 +46,63 @@ pub fn list(scenario: Option<&str>) -> Result<Outcome, Error> {
     Ok(Outcome::Ok)
 }
 
+/// `escalate params`: every parameter a `--set` can change, with its value
+/// and where it comes from; each doctrine rule's parameters under a line that
+/// names the rule; the actor parameters nothing reads left out (counted).
 pub fn params(name: &str) -> Result<Outcome, Error> {
     let source = Source::open(name)?;
     let v = scenario::load(&source)?;
+    let s = v.scenario();
     let map = scenario::locate::SourceMap::new(&source.text);
-    let rows: Vec<[String; 3]> = scenario::paths::list_params(v.scenario())
-        .into_iter()
-        .map(|(pp, p)| {
-            let note = match map.get(&pp.structural) {
-                Some(l) => l.comment.clone().unwrap_or_else(|| "assumption".into()),
-                None => "assumption (default value)".into(),
-            };
-            [pp.path, p.to_string(), note]
-        })
-        .collect();
+    let unread = scenario::paths::unread_actor_params(s);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut shown = 0;
+    let mut rule: Option<String> = None;
+    for (pp, p) in scenario::paths::list_params(s) {
+        if unread.contains(&pp.path) {
+            continue;
+        }
+        let at = pp.path.find(".rules[").and_then(|i| {
+            let end = i + pp.path[i..].find(']')? + 1;
+            Some(&pp.path[..end])
+        });
+        if let Some(at) = at
+            && rule.as_deref() != Some(at)
+            && let Some(name) = scenario::paths::rule_name(s, &pp.path)
+        {
+            rows.push(Row::Heading(format!("{at}: rule `{name}`")));
+            rule = Some(at.to_string());
+        }
+        let note = match map.get(&pp.structural) {
+            Some(l) => l.comment.clone().unwrap_or_else(|| "assumption".into()),
+            None => "assumption (default value)".into(),
+        };
+        rows.push(Row::Param([pp.path, p.to_string(), note]));
+        shown += 1;
+    }
     let mut out = params_table(&rows, 100);
-    out.push_str(&format!(
-        "{} parameters of {}; \"default value\": not written in the file.\n\
-         Change one with --set PATH=VALUE (run, compare), or sweep it: --set 'PATH=LO..HI' (sweep).\n",
-        rows.len(),
+    let mut notes = vec![format!(
+        "{shown} parameters of {}; \"default value\": not written in the file.",
         source.name
-    ));
+    )];
+    if !unread.is_empty() {
+        notes.push(format!(
+            "Left out: {} actor parameters that nothing in this scenario reads, such as {} \
+             (docs/scenario-format.md, actors, says what reads each); --set still takes them.",
+            unread.len(),
+            unread[0]
+        ));
+    }
+    notes.push(
+        "Change one with --set PATH=VALUE (run, compare), or sweep it: --set 'PATH=LO..HI' (sweep)."
+            .into(),
+    );
+    for note in notes {
+        for line in escalate::report::format::wrap(&note, 100, 0) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     match std::io::Write::write_all(&mut stdout, out.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(miette::miette!("{e}")),
@@ -74,18 +110,47 @@ pub fn params(name: &str) -> Result<Outcome, Error> {
     }
 }
 
+/// A line of the `params` table: a parameter's path, value and source, or a
+/// heading line (the rule the parameters below it belong to).
+enum Row {
+    Param([String; 3]),
+    Heading(String),
+}
+
 /// Three columns (path, value, source) within `width` columns: a cell too wide
 /// for its column pushes what follows to the next line, at its column; long
 /// sources wrap at spaces.
-fn params_table(rows: &[[String; 3]], width: usize) -> String {
+fn params_table(rows: &[Row], width: usize) -> String {
     let header = ["PATH".to_string(), "VALUE".into(), "SOURCE".into()];
-    let longest = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+    let cells: Vec<&[String; 3]> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Param(c) => Some(c),
+            Row::Heading(_) => None,
+        })
+        .collect();
+    let longest = |k: usize| {
+        cells
+            .iter()
+            .map(|r| r[k].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
     let path_w = longest(0).clamp(4, 44);
     let value_w = longest(1).clamp(5, 20);
     let note_col = path_w + 2 + value_w + 2;
     let note_w = width.saturating_sub(note_col).max(20);
     let mut out = String::new();
+    let header = Row::Param(header);
     for row in std::iter::once(&header).chain(rows) {
+        let row = match row {
+            Row::Param(cells) => cells,
+            Row::Heading(text) => {
+                out.push_str(text);
+                out.push('\n');
+                continue;
+            }
+        };
         let mut line = String::new();
         let mut col = 0;
         for (k, (cell, start)) in [(&row[0], 0), (&row[1], path_w + 2)]

@@ -7,9 +7,11 @@ mod backtest;
 mod calibrate;
 mod compare;
 mod discover;
+mod generate;
 mod info;
 mod merge;
 mod progress;
+mod render;
 #[cfg(test)]
 mod roundtrip;
 mod run;
@@ -20,7 +22,7 @@ mod trace;
 
 use std::io::{IsTerminal, Write};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// escalate: Monte Carlo simulation of escalation scenarios between states and armed groups.
 #[derive(Debug, Parser)]
@@ -54,7 +56,7 @@ pub enum Command {
     Discover(Box<discover::DiscoverArgs>),
     /// Check a scenario file and list every problem in it.
     Validate {
-        /// The scenario file.
+        /// The scenario file (or a bundled scenario's name).
         file: String,
     },
     /// Name the bundled scenarios, or a scenario's policies.
@@ -63,10 +65,54 @@ pub enum Command {
         scenario: Option<String>,
     },
     /// List every overridable parameter: path, value, and where it comes from.
-    Params {
-        /// The scenario (file or bundled name).
-        scenario: String,
-    },
+    Params(args::ScenarioArg),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(generate::CompletionsArgs),
+    /// Print the man page escalate(1), or write every command's page with --out DIR.
+    Man(generate::ManArgs),
+}
+
+/// Parses the command line; an unknown subcommand is answered with the
+/// nearest ones by [`escalate::core::suggest`], as every unknown name is
+/// (not by clap's own guess, which misses a swap such as `rnu` and offers
+/// `compare` for `bombard`).
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let e = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
+    let Some(ContextValue::String(given)) = e
+        .get(ContextKind::InvalidSubcommand)
+        .filter(|_| e.kind() == ErrorKind::InvalidSubcommand)
+    else {
+        return Err(e);
+    };
+    let cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .chain(["help".to_string()]) // clap adds it when it builds the command
+        .collect();
+    let near: Vec<String> = escalate::core::suggest::close_matches(given, &names)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut ours = clap::Error::new(ErrorKind::InvalidSubcommand).with_cmd(&cmd);
+    ours.insert(
+        ContextKind::InvalidSubcommand,
+        ContextValue::String(given.clone()),
+    );
+    if !near.is_empty() {
+        ours.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::Strings(near),
+        );
+    }
+    if let Some(usage) = e.get(ContextKind::Usage) {
+        ours.insert(ContextKind::Usage, usage.clone());
+    }
+    Err(ours)
 }
 
 /// How a command ended, for the exit code.
@@ -95,7 +141,9 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Discover(a) => discover::discover_cmd(*a),
         Command::Validate { file } => info::validate(&file),
         Command::List { scenario } => info::list(scenario.as_deref()),
-        Command::Params { scenario } => info::params(&scenario),
+        Command::Params(s) => info::params(s.or_flagship()),
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
     }
 }
 
@@ -146,9 +194,5 @@ pub fn render_error(e: &Error) -> String {
         escalate::report::text::Colour::Never => miette::GraphicalTheme::unicode_nocolor(),
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
-    let mut out = String::new();
-    if handler.render_report(&mut out, e.as_ref()).is_err() {
-        out = format!("{e:?}");
-    }
-    out
+    render::render(e, &handler)
 }

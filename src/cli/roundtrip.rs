@@ -120,7 +120,7 @@ fn trace_requests_round_trip() {
 
 fn sweep_spec(design: DesignKind, levels: usize) -> SweepSpec {
     SweepSpec {
-        scenario: SCENARIO.into(),
+        scenario: Some(SCENARIO.into()),
         design,
         points: Some(8),
         levels,

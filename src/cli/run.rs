@@ -1,12 +1,15 @@
 //! `escalate run`: trials of one scenario (or one policy), the terminal report,
 //! `--json`, `--html`, `--csv`, and `--expect-digest` for CI.
 //!
-//! Output files: every file asked for is opened first, as a temporary file
-//! beside its target, so a bad path fails before any trial runs. The CSV is
-//! streamed into its temporary file during the run; JSON and HTML are written
-//! after it. Only when the run and every file's contents succeeded are the
-//! temporary files renamed over their targets; on any error they are removed
-//! and existing files are left as they were. `--expect-digest` mismatches
+//! Output files: an output that is an input of the run (the scenario, a
+//! policy file, the posterior) or another output is refused, and every file
+//! asked for is opened, as a temporary file beside its target, before any
+//! trial runs, so a bad path fails first. The CSV is streamed into its
+//! temporary file during the run; JSON and HTML are written after it. Only
+//! when the run and every file's contents succeeded are the temporary files
+//! renamed over their targets, together ([`escalate::io::commit_all`], the
+//! JSON last); on any error they are removed and existing files are left as
+//! they were. `--expect-digest` mismatches
 //! still write the files (the run itself succeeded; they help find the cause).
 
 use std::io::{IsTerminal, Write};
@@ -43,7 +46,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE|-", conflicts_with = "shard")]
     pub csv: Option<OutputPath>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
-    #[arg(long, value_name = "HEX")]
+    #[arg(long, value_name = "HEX", value_parser = escalate::io::hex::parse_digest)]
     pub expect_digest: Option<String>,
     /// Run only shard K of N (K from 0): trials floor(K*T/N) to floor((K+1)*T/N)-1; needs --out.
     #[arg(long, value_name = "K/N", requires = "out", conflicts_with_all = ["json", "expect_digest"],
@@ -66,23 +69,24 @@ impl RunArgs {
 
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
-    let p = a.request().prepare()?;
+    let inputs = a.request().input_files();
     if let (Some(shard), Some(out)) = (a.shard, &a.out) {
+        io::refuse_overlaps(&[("--out", out)], &inputs.named())?;
+        let p = a.request().prepare()?;
         return super::shard::run_shard(&p, shard, out, &exec, a.exec.quiet);
     }
-    let to_stdout = io::claim_stdout(
-        &[
-            ("--json", a.json.as_deref()),
-            ("--html", a.html.as_deref()),
-            ("--csv", a.csv.as_deref()),
-        ],
-        &["--json", "--csv"],
-    )?;
-    check_outputs(&[
+    let outputs = [
         ("--json", a.json.as_deref()),
         ("--html", a.html.as_deref()),
         ("--csv", a.csv.as_deref()),
-    ])?;
+    ];
+    let to_stdout = io::claim_stdout(&outputs, &["--json", "--csv"])?;
+    let named: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|&(o, p)| p.map(|p| (o, p)))
+        .collect();
+    io::refuse_overlaps(&named, &inputs.named())?;
+    let p = a.request().prepare()?;
     // Open every output before running (see the module doc).
     let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
@@ -143,12 +147,14 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
             .write_all(html.as_bytes())
             .map_err(|e| f.err(e))?;
     }
-    if let Some(f) = html_file {
-        f.commit()?;
-    }
-    for f in [csv_file, json_file].into_iter().flatten() {
-        f.commit()?;
-    }
+    // All together, the JSON last (see the module doc).
+    let html_file = html_file.map(Output::from);
+    io::commit_all(
+        [html_file, csv_file, json_file]
+            .into_iter()
+            .flatten()
+            .collect(),
+    )?;
     if to_stdout {
         // Standard output holds the data: no terminal report there.
         return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));
@@ -166,42 +172,6 @@ pub(super) fn check_digest(actual: &str, expected: Option<&str>) -> Outcome {
         )),
         _ => Outcome::Ok,
     }
-}
-
-/// Refuses outputs that could only fail at the final rename, after other
-/// files were already replaced: a directory as a target, or one file named by
-/// two flags.
-fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), Error> {
-    let named: Vec<(&str, &Path)> = outputs
-        .iter()
-        .filter_map(|(flag, p)| p.map(|p| (*flag, p)))
-        .collect();
-    for (flag, p) in &named {
-        if p.is_dir() {
-            let help = format!(
-                "name a file, e.g. {}",
-                p.join(format!("report.{}", flag.trim_start_matches('-')))
-                    .display()
-            );
-            miette::bail!(miette::miette!(
-                help = help,
-                "{flag} {}: is a directory",
-                p.display()
-            ));
-        }
-    }
-    for (i, (fa, pa)) in named.iter().enumerate() {
-        for (fb, pb) in &named[i + 1..] {
-            if pa == pb {
-                miette::bail!(miette::miette!(
-                    help = "give each output flag its own file",
-                    "{fa} and {fb} both name {}",
-                    pa.display()
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> WriteError {

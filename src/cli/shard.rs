@@ -1,10 +1,12 @@
 //! `escalate run --shard K/N --out FILE`: one shard of a run, written as a part file.
 
+use std::io::Write;
 use std::path::Path;
 
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::distribution::part::Part;
+use escalate::io::AtomicFile;
 use escalate::run::shard::Shard;
 use escalate::run::trials::summarise;
 use escalate::run::{Executor, PreparedRun};
@@ -17,6 +19,8 @@ pub fn run_shard(
     exec: &Executor,
     quiet: bool,
 ) -> Result<Outcome, Error> {
+    // Opened first: a directory, device or pipe is refused before any trial runs.
+    let mut file = AtomicFile::create_durable(out)?;
     let range = shard.range(p.request.trials);
     let bar = progress_bar(range.end - range.start, quiet);
     let progress = |done: u64| {
@@ -38,7 +42,10 @@ pub fn run_shard(
         b.finish_and_clear();
     }
     let part = Part::new(p.identity.clone(), &p.loaded.source, shard, summary);
-    part.write(out)?;
+    file.writer()
+        .write_all(&part.encode())
+        .map_err(|e| file.err(e))?;
+    file.commit()?;
     let what = if range.is_empty() {
         "no trials".to_string()
     } else {

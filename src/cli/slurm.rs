@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use miette::IntoDiagnostic;
 
-use super::args::RunWhat;
+use super::args::{RunWhat, ThreadsArg, count};
 use super::sweep::SweepDesignArgs;
 use super::{Error, Outcome};
 use escalate::distribution::slurm::{JobKind, JobSpec, Resources, check_value};
@@ -19,7 +19,7 @@ use escalate::run::shard::Shard;
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct SlurmArgs {
-    /// `escalate slurm sweep SCENARIO --design ... --shards N --dir DIR`: a sweep's design
+    /// `escalate slurm sweep [SCENARIO] --design ... --shards N --dir DIR`: a sweep's design
     /// points spread over the array.
     #[command(subcommand)]
     pub sweep: Option<SlurmSweep>,
@@ -41,6 +41,7 @@ pub enum SlurmSweep {
 
 /// `escalate slurm sweep`.
 #[derive(Debug, Args)]
+#[command(override_usage = super::sweep::SLURM_SWEEP_USAGE)]
 pub struct SlurmSweepArgs {
     /// The sweep, as for `escalate sweep`.
     #[command(flatten)]
@@ -53,11 +54,11 @@ pub struct SlurmSweepArgs {
 /// The job array and what each task gets: shared by `slurm` and `slurm sweep`.
 #[derive(Debug, Args)]
 pub struct JobArgs {
-    /// CPUs per task (each task's --threads; default 1).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Worker threads of each task.
+    #[command(flatten)]
+    pub threads: ThreadsArg,
     /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N.
-    #[arg(long, required = true, value_name = "N")]
+    #[arg(long, required = true, value_name = "N", value_parser = count::<u64>, allow_negative_numbers = true)]
     pub shards: Option<u64>,
     /// Slurm partition for the jobs.
     #[arg(long, value_name = "P")]
@@ -91,12 +92,6 @@ impl JobArgs {
                 "--shards {shards}: out of range"
             ));
         }
-        if self.threads == Some(0) {
-            miette::bail!(miette::miette!(
-                help = "use --threads 1 or more (CPUs per task), or leave it out for 1",
-                "--threads 0"
-            ));
-        }
         for (flag, v) in [
             ("--partition", &self.partition),
             ("--time", &self.time),
@@ -110,7 +105,8 @@ impl JobArgs {
             partition: self.partition.clone(),
             time: self.time.clone(),
             mem: self.mem.clone(),
-            cpus: self.threads.unwrap_or(1) as u32,
+            cpus: u32::try_from(self.threads.threads.unwrap_or(1))
+                .expect("--threads is at most MAX_THREADS"),
         };
         Ok((shards, dir, resources))
     }
@@ -143,6 +139,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
     // The scenario: a copy in DIR, which the jobs read; a bundled scenario is
     // named as given (the binary holds its text), so reports name it as a local run would.
     let copy = dir.join("scenario.ron");
+    refuse_overwriting_inputs(&dir, &p.request.input_files())?;
     write_atomic(&copy, p.loaded.source.text.as_bytes())?;
     let given = p
         .request
@@ -243,6 +240,11 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
 /// and the finishing job (the same sweep without `--shard`).
 fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     let plan = escalate::sweep::Plan::new(a.what.spec())?;
+    for w in plan.warnings() {
+        for line in escalate::report::format::wrap(&format!("warning: {w}"), 100, 2) {
+            eprintln!("{line}");
+        }
+    }
     let points = plan.unit.len() as u64;
     let (n, dir, resources) = a.job.checked(points, "design point")?;
     let exe = std::env::current_exe()
@@ -251,8 +253,9 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     let dir = make_dir(&dir)?;
     std::fs::create_dir_all(dir.join("logs"))
         .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join("logs").display()))?;
-    let given = a.what.scenario.clone();
+    let given = a.what.scenario.or_flagship().to_string();
     let copy = dir.join("scenario.ron");
+    refuse_overwriting_inputs(&dir, &plan.spec.input_files())?;
     write_atomic(&copy, plan.loaded.source.text.as_bytes())?;
     let scenario_arg = if Path::new(&given).is_file() {
         copy.to_string_lossy().into_owned()
@@ -273,7 +276,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         None => None,
     };
     let spec = escalate::sweep::SweepSpec {
-        scenario: scenario_arg,
+        scenario: Some(scenario_arg),
         posterior,
         ..plan.spec.clone()
     };
@@ -314,10 +317,33 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     submit_or_print(&job, a.job.submit)
 }
 
-/// Writes the array's and the merge job's scripts into the study directory.
+/// Writes the array's and the merge job's scripts into the study directory, together.
 fn write_scripts(job: &JobSpec) -> Result<(), Error> {
-    write_atomic(&job.job_path(), job.job_script().as_bytes())?;
-    write_atomic(&job.merge_path(), job.merge_script().as_bytes())?;
+    let (array, merge) = (job.job_script(), job.merge_script());
+    escalate::io::write_all_atomic(
+        &[
+            (&job.merge_path(), merge.as_bytes()),
+            (&job.job_path(), array.as_bytes()),
+        ],
+        escalate::io::Durability::Synced,
+    )?;
+    Ok(())
+}
+
+/// Refuses a study directory whose files (the scenario's and posterior's
+/// copies, the scripts) would replace a file the command reads.
+fn refuse_overwriting_inputs(dir: &Path, inputs: &escalate::io::InputFiles) -> Result<(), Error> {
+    let outputs: Vec<PathBuf> = [
+        "scenario.ron",
+        "posterior.csv",
+        "job.sbatch",
+        "merge.sbatch",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
+    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--dir", p.as_path())).collect();
+    escalate::io::refuse_overlaps(&named, &inputs.named())?;
     Ok(())
 }
 

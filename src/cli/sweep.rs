@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{ExecArgs, POLICY_HELP, PosteriorArg};
+use super::args::{ExecArgs, HorizonArg, PosteriorArg, ScenarioArg, SeedArg, count};
 use super::{Error, Outcome};
+use escalate::report::format::wrap;
 use escalate::report::{sweep_html, sweep_text};
-use escalate::run::request::DEFAULT_SEED;
 use escalate::run::shard::Shard;
 use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepSpec};
 
@@ -27,37 +27,47 @@ pub enum DesignArg {
     Morris,
 }
 
+/// The usage line of `escalate sweep` (clap's own would leave out `--points`
+/// and `--set`, which clap cannot know a design needs).
+pub const SWEEP_USAGE: &str = "escalate sweep [SCENARIO] --design <DESIGN> --points <N> --set <PATH=RANGE>... --out <DIR> [OPTIONS]";
+
+/// The usage line of `escalate slurm sweep`.
+pub const SLURM_SWEEP_USAGE: &str = "escalate slurm sweep [SCENARIO] --design <DESIGN> --points <N> \
+     --set <PATH=RANGE>... --shards <N> --dir <DIR> [OPTIONS]";
+
 /// What a sweep is: the scenario, the design and its inputs, the trials per
 /// point. Shared by `escalate sweep` and `escalate slurm sweep`.
 #[derive(Debug, Args)]
 pub struct SweepDesignArgs {
-    /// Scenario file, or a bundled scenario's name.
-    pub scenario: String,
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArg,
     /// The design.
     #[arg(long, value_enum)]
     pub design: DesignArg,
     /// Levels per input (grid), points (lhs), base samples N (sobol), trajectories r (morris).
-    #[arg(long, value_name = "N")]
+    /// Needed by every design but a grid of lists.
+    #[arg(long, value_name = "N", value_parser = count::<usize>, allow_negative_numbers = true)]
     pub points: Option<usize>,
     /// Factor: PATH=LO..HI, PATH=DISTRIBUTION or PATH=[v1, v2, ...]; PATH=VALUE is fixed
     #[arg(long = "set", value_name = "PATH=RANGE")]
     pub set: Vec<String>,
-    /// Repeatable: two or more make a categorical factor `policy`.
-    #[arg(long, value_name = "NAME|FILE", help = POLICY_HELP,
-          long_help = format!("{POLICY_HELP}. Repeatable: two or more make a categorical factor `policy`."))]
+    /// A policy of the scenario by name, or `baseline` (none). Repeatable: two or more make
+    /// a categorical factor `policy`.
+    #[arg(long, value_name = "NAME")]
     pub policy: Vec<String>,
     /// Trials per design point.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = count::<u64>, allow_negative_numbers = true)]
     pub trials: u64,
-    /// Seed of every point's trials (common random numbers), of the design and bootstrap.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
+    /// Seed.
+    #[command(flatten)]
+    pub seed: SeedArg,
     /// Levels p of the Morris grid.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, value_name = "P", default_value_t = 4, value_parser = count::<usize>, allow_negative_numbers = true)]
     pub levels: usize,
-    /// Days per trial (default: the scenario's horizon).
-    #[arg(long)]
-    pub horizon: Option<u32>,
+    /// Days per trial.
+    #[command(flatten)]
+    pub horizon: HorizonArg,
     /// A calibration posterior: every point's trials draw from it.
     #[command(flatten)]
     pub posterior: PosteriorArg,
@@ -67,7 +77,7 @@ impl SweepDesignArgs {
     /// The library's sweep specification.
     pub fn spec(&self) -> SweepSpec {
         SweepSpec {
-            scenario: self.scenario.clone(),
+            scenario: self.scenario.scenario.clone(),
             design: match self.design {
                 DesignArg::Grid => DesignKind::Grid,
                 DesignArg::Lhs => DesignKind::Lhs,
@@ -79,8 +89,8 @@ impl SweepDesignArgs {
             sets: self.set.clone(),
             policies: self.policy.clone(),
             trials: self.trials,
-            seed: self.seed,
-            horizon: self.horizon,
+            seed: self.seed.seed,
+            horizon: self.horizon.horizon,
             posterior: self.posterior.posterior.clone(),
         }
     }
@@ -88,6 +98,7 @@ impl SweepDesignArgs {
 
 /// `escalate sweep`.
 #[derive(Debug, Args)]
+#[command(override_usage = SWEEP_USAGE)]
 pub struct SweepArgs {
     /// The sweep.
     #[command(flatten)]
@@ -108,6 +119,14 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
     let spec = a.what.spec();
     let plan = Plan::new(spec)?;
+    // Said before the run too, so a long sweep can be stopped and resized.
+    if !a.exec.quiet {
+        for w in plan.warnings() {
+            for line in wrap(&format!("warning: {w}"), 100, 2) {
+                eprintln!("{line}");
+            }
+        }
+    }
     let bar = (!a.exec.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(

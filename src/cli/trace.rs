@@ -31,7 +31,8 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub seed: SeedArg,
     /// Index of the trial in that run (0-based).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "I", default_value_t = 0,
+          value_parser = super::args::count::<u64>, allow_negative_numbers = true)]
     pub trial: u64,
     /// Policy, as in the run.
     #[command(flatten)]

@@ -545,12 +545,8 @@ fn check(rows: &[Vec<Field>], p: &mut Problems<'_>) -> Vec<Record> {
             ),
             Some(k) => index[k] = Some(i),
             None => {
-                let near = COLUMNS
-                    .iter()
-                    .map(|c| (strsim::levenshtein(c, name), c))
-                    .min()
-                    .filter(|&(d, _)| d <= 2)
-                    .map(|(_, c)| format!("did you mean `{c}`? "))
+                let near = crate::core::suggest::did_you_mean(name, &COLUMNS)
+                    .map(|s| format!("{s} "))
                     .unwrap_or_default();
                 p.push(
                     "header",

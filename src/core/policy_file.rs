@@ -9,7 +9,7 @@
 use miette::{NamedSource, SourceSpan};
 
 use crate::core::scenario::{
-    self, Policy, Problem, ScenarioError, Source, Validated, error, locate, param, paths, validate,
+    self, Policy, Problem, ScenarioError, Source, Validated, error, locate, validate,
 };
 
 /// The name meaning "no policy" (unless the scenario defines a policy by that name).
@@ -74,24 +74,16 @@ pub fn read_policy(path: &str) -> Result<(Policy, Source), ScenarioError> {
         name: path.to_string(),
         text,
     };
-    let options = ron::Options::default().with_default_extension(
-        ron::extensions::Extensions::IMPLICIT_SOME
-            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-    );
-    let policy = options.from_str::<Policy>(&src.text).map_err(|e| {
-        let (line, col) = (e.span.start.line, e.span.start.col);
-        let start = error::offset_of(&src.text, line, col);
-        let end = error::offset_of(&src.text, e.span.end.line, e.span.end.col).max(start);
-        ScenarioError::Syntax {
-            src: NamedSource::new(&src.name, src.text.clone()),
-            span: SourceSpan::from(start..end.max(start + 1).min(src.text.len().max(start))),
-            message: format!("{}:{line}:{col}: {}", src.name, e.code),
-            help:
+    let policy = scenario::ron_options()
+        .from_str::<Policy>(&src.text)
+        .map_err(|e| {
+            scenario::syntax_error(
+                &src,
+                &e,
                 "a policy file holds one `Policy(name: \"...\", description: \"...\", add: [...], \
-                   disable: [...], set: [...])`; docs/compare-and-trace.md shows one"
-                    .into(),
-        }
-    })?;
+                 disable: [...], set: [...])`; docs/compare-and-trace.md shows one",
+            )
+        })?;
     Ok((policy, src))
 }
 
@@ -117,35 +109,12 @@ pub fn add_policy(
     if raw.iter().any(|(path, ..)| !path.is_empty()) {
         raw.retain(|(path, ..)| !path.is_empty());
     }
-    // Values set: admissible for their parameter.
-    for (i, (path, value)) in policy.set.iter().enumerate() {
-        let mut copy = s.clone();
-        let bad = match (
-            value.check(),
-            paths::set_param(&mut copy, path, value.clone()),
-        ) {
-            (Err(e), _) => Some((e, param::PARAM_HELP.to_string())),
-            (Ok(()), Ok(pp)) => {
-                let (lo, hi) = value.support();
-                (!pp.range.admits(lo, hi)).then(|| {
-                    (
-                        format!("{value} can fall outside the range of `{path}`"),
-                        format!("use {}", pp.range.describe()),
-                    )
-                })
-            }
-            (Ok(()), Err(_)) => None, // reported by the check above
-        };
-        if let Some((message, help)) = bad {
-            raw.push((format!("set[{i}][1]"), message, help));
-        }
-    }
     // The rules added, once in place: their numbers in range.
     if raw.is_empty() {
         let mut applied = s.clone();
         scenario::apply_policy(&mut applied, &policy.name)?;
         for p in validate::check(&applied) {
-            if let Some(mapped) = added_rule_path(&applied, &policy, &p.path) {
+            if let Some(mapped) = scenario::policy::added_rule_path(&applied, &policy, &p.path) {
                 raw.push((mapped, p.message, p.help));
             }
         }
@@ -173,22 +142,4 @@ pub fn add_policy(
         src: NamedSource::new(&psrc.name, psrc.text.clone()),
         problems,
     })
-}
-
-/// Maps `doctrines[i].rules[j]...` of a rule the policy added to `add[k][1]...`.
-fn added_rule_path(applied: &scenario::Scenario, policy: &Policy, path: &str) -> Option<String> {
-    for (k, (actor, rule)) in policy.add.iter().enumerate() {
-        let i = applied.doctrines.iter().position(|d| &d.actor == actor)?;
-        let j = applied.doctrines[i]
-            .rules
-            .iter()
-            .rposition(|r| r.name == rule.name)?;
-        let prefix = format!("doctrines[{i}].rules[{j}]");
-        if let Some(rest) = path.strip_prefix(&prefix)
-            && (rest.is_empty() || rest.starts_with(['.', '[']))
-        {
-            return Some(format!("add[{k}][1]{rest}"));
-        }
-    }
-    None
 }

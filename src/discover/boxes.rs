@@ -13,7 +13,7 @@
 //! - mass = `sum w` in the box / `sum w` over all rows.
 
 use super::data::{Column, Dataset, Sums};
-use crate::sweep::invcdf::beta_inc;
+use crate::core::special::beta_inc;
 
 /// One input's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]

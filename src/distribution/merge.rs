@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::core::digits::group;
 use crate::core::model::Model;
 use crate::core::scenario::Source;
 use crate::core::stats::Summary;
@@ -135,9 +136,7 @@ impl Merger {
         let (Some(first), Some(summary)) = (self.first, self.total) else {
             return Err(ShardError::NoParts);
         };
-        let missing: Vec<u64> = (0..first.count)
-            .filter(|k| !self.seen.contains_key(k))
-            .collect();
+        let missing = missing_ranges(self.seen.keys().copied(), first.count);
         if !missing.is_empty() {
             // Parts written by `escalate slurm` live in DIR/parts beside DIR/job.sbatch.
             let job = first
@@ -242,49 +241,72 @@ impl Merged {
     }
 }
 
-/// Groups sorted indices into runs: `[(3, 3), (5, 9)]`.
-fn runs(sorted: &[u64]) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for &k in sorted {
-        match out.last_mut() {
-            Some((_, hi)) if *hi + 1 == k => *hi = k,
-            _ => out.push((k, k)),
+/// The shards of `0..count` missing from `seen` (ascending, each below
+/// `count`), as inclusive ranges `[(3, 3), (5, 9)]`. Work and memory grow
+/// with the parts given, never with `count` (a run of 10^12 shards is fine).
+pub fn missing_ranges(seen: impl IntoIterator<Item = u64>, count: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    for k in seen {
+        if k > next {
+            out.push((next, k - 1));
         }
+        // k < count <= u64::MAX, so k + 1 fits.
+        next = k + 1;
+    }
+    if next < count {
+        out.push((next, count - 1));
     }
     out
 }
 
+/// At most this many shards or ranges are named in a message; the rest are counted.
+const NAMED_RANGES: usize = 10;
+
 /// "shard 3 of 16 is missing", "shards 3 and 7 of 16 are missing",
-/// "shards 0-4, 9 and 12 of 16 are missing (7 shards)".
-pub fn missing_message(missing: &[u64], count: u64) -> String {
+/// "shards 0 to 4, 9 and 12 of 16 are missing (7 shards)", "shards 3 to
+/// 999,999,999,999 of 1,000,000,000,000 are missing (999,999,999,997 shards)";
+/// past [`NAMED_RANGES`] ranges, the rest are counted, not named.
+pub fn missing_message(missing: &[(u64, u64)], count: u64) -> String {
     let mut items: Vec<String> = Vec::new();
-    for (a, b) in runs(missing) {
-        if b - a >= 2 {
-            items.push(format!("{a}-{b}"));
-        } else {
-            items.extend((a..=b).map(|k| k.to_string()));
+    for &(a, b) in missing {
+        match b - a {
+            0 => items.push(group(a)),
+            1 => items.extend([group(a), group(b)]),
+            _ => items.push(format!("{} to {}", group(a), group(b))),
         }
     }
-    let list = match items.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => String::new(),
+    // At most `count` shards are missing, so the sum fits.
+    let total: u64 = missing.iter().map(|(a, b)| b - a + 1).sum();
+    let list = if items.len() > NAMED_RANGES {
+        format!(
+            "{} and {} more ranges",
+            items[..NAMED_RANGES].join(", "),
+            group((items.len() - NAMED_RANGES) as u64)
+        )
+    } else {
+        match items.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
     };
-    match missing.len() {
+    let count = group(count);
+    match total {
         1 => format!("shard {list} of {count} is missing"),
-        n if items.len() == n => format!("shards {list} of {count} are missing"),
-        n => format!("shards {list} of {count} are missing ({n} shards)"),
+        n if items.len() as u64 == n => format!("shards {list} of {count} are missing"),
+        n => format!("shards {list} of {count} are missing ({} shards)", group(n)),
     }
 }
 
-/// Slurm's `--array` spelling of a set of sorted indices: `3,7` or `0-4,9`.
-pub fn slurm_array(sorted: &[u64]) -> String {
+/// Slurm's `--array` spelling of missing ranges: `3,7` or `0-4,9`.
+pub fn slurm_array(missing: &[(u64, u64)]) -> String {
     let mut items: Vec<String> = Vec::new();
-    for (a, b) in runs(sorted) {
-        if b - a >= 2 {
-            items.push(format!("{a}-{b}"));
-        } else {
-            items.extend((a..=b).map(|k| k.to_string()));
+    for &(a, b) in missing {
+        match b - a {
+            0 => items.push(a.to_string()),
+            1 => items.extend([a.to_string(), b.to_string()]),
+            _ => items.push(format!("{a}-{b}")),
         }
     }
     items.join(",")
@@ -296,25 +318,58 @@ mod tests {
 
     #[test]
     fn missing_shards_are_named_readably() {
-        assert_eq!(missing_message(&[3], 16), "shard 3 of 16 is missing");
+        let of16 = |seen: &[u64]| missing_ranges(seen.iter().copied(), 16);
+        let all_but =
+            |gone: &[u64]| of16(&(0..16).filter(|k| !gone.contains(k)).collect::<Vec<_>>());
         assert_eq!(
-            missing_message(&[3, 7], 16),
+            missing_message(&all_but(&[3]), 16),
+            "shard 3 of 16 is missing"
+        );
+        assert_eq!(
+            missing_message(&all_but(&[3, 7]), 16),
             "shards 3 and 7 of 16 are missing"
         );
         assert_eq!(
-            missing_message(&[1, 3, 7], 16),
+            missing_message(&all_but(&[1, 3, 7]), 16),
             "shards 1, 3 and 7 of 16 are missing"
         );
+        let gaps = all_but(&[0, 1, 2, 3, 4, 9, 12]);
+        assert_eq!(gaps, vec![(0, 4), (9, 9), (12, 12)]);
         assert_eq!(
-            missing_message(&[0, 1, 2, 3, 4, 9, 12], 16),
-            "shards 0-4, 9 and 12 of 16 are missing (7 shards)"
+            missing_message(&gaps, 16),
+            "shards 0 to 4, 9 and 12 of 16 are missing (7 shards)"
         );
         assert_eq!(
-            missing_message(&[4, 5], 16),
+            missing_message(&all_but(&[4, 5]), 16),
             "shards 4 and 5 of 16 are missing"
         );
-        assert_eq!(slurm_array(&[0, 1, 2, 3, 4, 9, 12]), "0-4,9,12");
-        assert_eq!(slurm_array(&[7]), "7");
-        assert_eq!(slurm_array(&[1, 2, 5]), "1,2,5");
+        assert_eq!(slurm_array(&gaps), "0-4,9,12");
+        assert_eq!(slurm_array(&all_but(&[7])), "7");
+        assert_eq!(slurm_array(&all_but(&[1, 2, 5])), "1,2,5");
+        assert!(of16(&(0..16).collect::<Vec<_>>()).is_empty());
+    }
+
+    /// Regression: a part of a run of 10^12 shards made merge build the list
+    /// of every missing shard (23 GB, then the out-of-memory killer).
+    #[test]
+    fn a_trillion_missing_shards_are_summarised_not_listed() {
+        let count = 1_000_000_000_000u64;
+        let gaps = missing_ranges([0, 1, 2], count);
+        assert_eq!(gaps, vec![(3, count - 1)]);
+        assert_eq!(
+            missing_message(&gaps, count),
+            "shards 3 to 999,999,999,999 of 1,000,000,000,000 are missing (999,999,999,997 shards)"
+        );
+        assert_eq!(slurm_array(&gaps), "3-999999999999");
+        let all = missing_ranges([], u64::MAX);
+        assert_eq!(all, vec![(0, u64::MAX - 1)]);
+        assert!(missing_message(&all, u64::MAX).ends_with("(18,446,744,073,709,551,615 shards)"));
+        // Many gaps: ten named, the rest counted.
+        let every_other: Vec<u64> = (0..40).map(|k| 2 * k).collect();
+        let m = missing_message(&missing_ranges(every_other, 80), 80);
+        assert!(
+            m.starts_with("shards 1, 3, 5,") && m.contains("and 30 more ranges"),
+            "{m}"
+        );
     }
 }

@@ -17,7 +17,10 @@
 //! [`RunIdentity`], the shard and its index range, the scenario's file name and
 //! text, and the shard's [`Summary`]. A part holds accumulators, never per-trial
 //! records, so its size does not grow with the number of trials. The checksum
-//! and length catch a truncated or damaged file.
+//! and length catch a truncated or damaged file; [`check_counts`] catches
+//! accumulators that disagree with each other or with the shard's trials (an
+//! edited part whose checksum was recomputed). Neither authenticates a part:
+//! anyone can write a consistent part with the numbers they like.
 //!
 //! [`Merger`] checks parts as they come (same run, no duplicates) and adds
 //! their summaries; [`Merger::finish`] names any missing shard. Sweeps shard
@@ -187,7 +190,7 @@ impl Part {
         if self.summary.posterior_sha256 != self.identity.posterior_sha256 {
             return Err("its summary's posterior differs from its run's".into());
         }
-        Ok(())
+        check_counts(&self.summary)
     }
 
     /// The shard this part holds.
@@ -197,6 +200,114 @@ impl Part {
             count: self.shard.count,
         }
     }
+}
+
+/// Checks that a shard's accumulators agree with each other and with its
+/// trial count: class counts add up to the trials; every metric is counted
+/// in at most that many trials, its histogram counts exactly those, its
+/// smallest and largest values bound its sum, sum of squares and histogram;
+/// every day's rung counts and deaths histogram add up to the trials. The
+/// checksum of a part catches corruption; these checks catch an edited part
+/// whose checksum was recomputed, unless it was edited consistently (a
+/// forger who knows these rules is not caught: see docs/cluster.md).
+pub fn check_counts(s: &Summary) -> Result<(), String> {
+    let n = s.trials;
+    if s.horizon == 0 {
+        return Err("its horizon is 0 days".into());
+    }
+    let classes = s
+        .classes
+        .iter()
+        .try_fold(0u64, |t, &c| t.checked_add(c))
+        .ok_or("its class counts add up past the largest count")?;
+    if classes != n {
+        return Err(format!(
+            "its class counts add up to {classes}, but it covers {n} trials"
+        ));
+    }
+    for (k, m) in s.metrics.iter().enumerate() {
+        check_metric(m, n).map_err(|why| format!("metric {k} (in model order): {why}"))?;
+    }
+    let (h, r) = (s.horizon as usize, s.rungs as usize);
+    if !s.rung_days.is_empty() {
+        if h.checked_mul(r)
+            .is_none_or(|w| w == 0 || !s.rung_days.len().is_multiple_of(w))
+        {
+            return Err(format!(
+                "its rung counts ({}) are not whole days of {} rungs over {h} days",
+                s.rung_days.len(),
+                s.rungs
+            ));
+        }
+        for (day, counts) in s.rung_days.chunks(r).enumerate() {
+            let total = counts.iter().try_fold(0u64, |t, &c| t.checked_add(c));
+            if total != Some(n) {
+                return Err(format!(
+                    "its rung counts of dyad {}, day {} do not add up to its {n} trials",
+                    day / h,
+                    day % h
+                ));
+            }
+        }
+    }
+    if s.band_days != crate::core::stats::band_days(s.horizon)
+        || s.deaths_by_day.len() != s.band_days.len()
+    {
+        return Err("its days of cumulative deaths are not those of its horizon".into());
+    }
+    for (d, hist) in s.band_days.iter().zip(&s.deaths_by_day) {
+        if hist.checked_total() != Some(n) || hist.has_impossible_buckets() {
+            return Err(format!(
+                "its deaths histogram of day {d} does not count its {n} trials"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One metric's accumulator against the shard's trial count `n`.
+fn check_metric(m: &crate::core::stats::MetricStats, n: u64) -> Result<(), String> {
+    use crate::core::stats::histogram::bucket;
+    if m.present > n {
+        return Err(format!("counted in {} trials of {n}", m.present));
+    }
+    if m.hist.checked_total() != Some(m.present) || m.hist.has_impossible_buckets() {
+        return Err(format!(
+            "its histogram does not count the {} trials it is present in",
+            m.present
+        ));
+    }
+    if m.present == 0 {
+        return if (m.sum, m.sum_sq, m.min, m.max) == (0, 0, u64::MAX, 0) {
+            Ok(())
+        } else {
+            Err("it has values but no trial counts one".into())
+        };
+    }
+    if m.min > m.max {
+        return Err(format!(
+            "its smallest value {} exceeds its largest {}",
+            m.min, m.max
+        ));
+    }
+    let occupied = m.hist.occupied_buckets();
+    if occupied != Some((bucket(m.min), bucket(m.max))) {
+        return Err("its histogram does not run from its smallest value to its largest".into());
+    }
+    let (p, lo, hi) = (m.present as u128, m.min as u128, m.max as u128);
+    // p * max fits in u128 (both below 2^64); bounds of squares may not, and are then not checked.
+    if m.sum < p * lo || m.sum > p * hi {
+        return Err(format!(
+            "its sum {} is not between {p} times its smallest value and {p} times its largest",
+            m.sum
+        ));
+    }
+    let sq_lo = lo.checked_mul(lo).and_then(|x| x.checked_mul(p));
+    let sq_hi = hi.checked_mul(hi).and_then(|x| x.checked_mul(p));
+    if sq_lo.is_some_and(|b| m.sum_sq < b) || sq_hi.is_some_and(|b| m.sum_sq > b) {
+        return Err("its sum of squares does not fit its smallest and largest values".into());
+    }
+    Ok(())
 }
 
 /// What can go wrong with shards and parts.

@@ -1,10 +1,8 @@
 //! Atomic output files on [`tempfile`].
 //!
-//! [`AtomicFile::create`] makes a temporary file in the target's directory,
-//! named `.NAME.XXXXXXXXXXXX.tmp` (twelve random characters from the
-//! operating system's random source, so writers on different hosts sharing a
-//! file system never pick the same name; created with `O_EXCL`, so a symlink
-//! planted at a would-be name is never followed). [`AtomicFile::commit`]
+//! [`AtomicFile::create`] makes a temporary file in the target's directory
+//! ([`super::temporary`]: `.NAME.XXXXXXXXXXXX.tmp`, random, exclusive, within
+//! the file-name limit, removed by a signal handler). [`AtomicFile::commit`]
 //! flushes and syncs it and renames it over the target: the target is either
 //! its old contents or the whole new file, never a part. A rename replaces a
 //! symlink at the target rather than following it, and the target itself is
@@ -16,17 +14,16 @@
 //! new name survives a crash of the machine; part files, sweep point files and
 //! sweep manifests use it. Dropped without commit, an [`AtomicFile`] removes
 //! its own temporary file; nothing here ever removes a file it did not create.
+//! The several outputs of one command are committed together by
+//! [`super::commit::commit_all`] rather than one [`AtomicFile::commit`] each.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
-
 use super::WriteError;
-
-/// Random characters in a temporary file's name.
-const RANDOM_CHARS: usize = 12;
+use super::commit::{Staged, rename_all};
+use super::temporary::{Temporary, lock, parent_dir};
 
 /// How hard a commit works to make the new file survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,7 +43,7 @@ pub enum Durability {
 pub struct AtomicFile {
     path: PathBuf,
     durability: Durability,
-    file: BufWriter<NamedTempFile>,
+    file: BufWriter<Temporary>,
 }
 
 impl std::fmt::Debug for AtomicFile {
@@ -74,7 +71,7 @@ impl AtomicFile {
     /// that exists and is not a regular file.
     pub fn with_durability(path: &Path, durability: Durability) -> Result<Self, WriteError> {
         check_target(path)?;
-        let tmp = temporary(path)?;
+        let tmp = Temporary::create(path)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             durability,
@@ -106,6 +103,11 @@ impl AtomicFile {
     /// (and syncs the directory when durable). On error the temporary file is
     /// removed and the target is as it was.
     pub fn commit(self) -> Result<(), WriteError> {
+        rename_all(vec![self.stage()?])
+    }
+
+    /// Flushes and syncs the temporary file: ready to be renamed.
+    pub(super) fn stage(self) -> Result<Staged, WriteError> {
         let AtomicFile {
             path,
             durability,
@@ -117,14 +119,11 @@ impl AtomicFile {
         tmp.as_file()
             .sync_all()
             .map_err(|e| WriteError::io(&path, e))?;
-        // Again: something may have appeared at the target since create.
-        check_target(&path)?;
-        tmp.persist(&path)
-            .map_err(|e| WriteError::io(&path, e.error))?;
-        if durability == Durability::Durable {
-            sync_dir(&path)?;
-        }
-        Ok(())
+        Ok(Staged {
+            path,
+            durability,
+            tmp,
+        })
     }
 }
 
@@ -159,46 +158,22 @@ pub enum Created {
 /// all of it. Of any number of processes racing to create the same name,
 /// exactly one gets [`Created::New`].
 pub fn create_exclusive(path: &Path, bytes: &[u8]) -> Result<Created, WriteError> {
-    let mut tmp = temporary(path)?;
+    let mut tmp = Temporary::create(path)?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| WriteError::io(path, e))?;
-    match tmp.persist_noclobber(path) {
-        Ok(_) => {
+    let linked = {
+        let mut reg = lock();
+        tmp.persist_noclobber(&mut reg, path)
+    };
+    match linked {
+        Ok(true) => {
             sync_dir(path)?;
             Ok(Created::New)
         }
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(Created::Exists),
-        Err(e) => Err(WriteError::io(path, e.error)),
+        Ok(false) => Ok(Created::Exists),
+        Err(e) => Err(WriteError::io(path, e)),
     }
-}
-
-/// The directory a file named `path` lives in.
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-/// A new temporary file beside `path`: `.NAME.XXXXXXXXXXXX.tmp`, mode 0666
-/// less the umask (as a plain create would give the target).
-fn temporary(path: &Path) -> Result<NamedTempFile, WriteError> {
-    let name = path.file_name().ok_or_else(|| WriteError::NoFileName {
-        path: path.to_path_buf(),
-    })?;
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".");
-    let mut b = tempfile::Builder::new();
-    b.prefix(&prefix).suffix(".tmp").rand_bytes(RANDOM_CHARS);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        b.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    b.tempfile_in(parent_dir(path))
-        .map_err(|e| WriteError::io(path, e))
 }
 
 /// Refuses a target that exists (after following symlinks) and is not a
@@ -246,7 +221,7 @@ fn describe(t: &std::fs::FileType) -> &'static str {
 }
 
 /// Syncs the directory holding `path`, so a rename into it is on disk.
-fn sync_dir(path: &Path) -> Result<(), WriteError> {
+pub(super) fn sync_dir(path: &Path) -> Result<(), WriteError> {
     #[cfg(unix)]
     {
         let dir = parent_dir(path);
@@ -267,6 +242,7 @@ fn sync_dir(path: &Path) -> Result<(), WriteError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::temporary::RANDOM_CHARS;
     use super::*;
 
     fn leftovers(dir: &Path) -> Vec<String> {

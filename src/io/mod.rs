@@ -1,8 +1,11 @@
 //! The file layer: every file escalate writes goes through here, once.
 //!
-//! - [`atomic`]: an output file written to a temporary file beside its target
-//!   (a random, hidden name `.NAME.XXXXXXXXXXXX.tmp`, unique across hosts
-//!   sharing a file system), synced, then renamed over the target. The rename
+//! - [`temporary`]: temporary files beside their targets (a random, hidden
+//!   name `.NAME.XXXXXXXXXXXX.tmp`, unique across hosts sharing a file
+//!   system, cut to fit the file-name limit), listed process-wide so that a
+//!   signal handler removes them all ([`remove_temporaries`]).
+//! - [`atomic`]: an output file written to such a temporary file, synced,
+//!   then renamed over the target. The rename
 //!   never follows a symlink at the final name, the final name is never opened
 //!   for writing, and a target that exists and is not a regular file (a
 //!   directory, a device, a pipe) is refused. Durable writes also sync the
@@ -11,6 +14,10 @@
 //!   file appear whole, only if nothing is at its name yet.
 //! - [`output`]: an output that is either such a file or standard output
 //!   (`-`), for `--json` and `--csv`.
+//! - [`commit`]: every output of one command committed together or not at
+//!   all ([`commit_all`]), and what a crash between renames leaves.
+//! - [`overlap`]: outputs refused before any work when they are an input of
+//!   the command or another output, however spelt ([`refuse_overlaps`]).
 //! - [`envelope`]: the one checksummed file format (a header line with a magic
 //!   word, version, SHA-256 and length, then the payload), used by part files
 //!   and sweep point files.
@@ -20,16 +27,22 @@
 //! module, so that every writer gets them.
 
 pub mod atomic;
+pub mod commit;
 pub mod envelope;
 pub mod hex;
 pub mod output;
+pub mod overlap;
+pub mod temporary;
 
 use std::path::{Path, PathBuf};
 
 pub use atomic::{AtomicFile, Created, Durability, create_exclusive, write_atomic, write_durable};
+pub use commit::{commit_all, write_all_atomic};
 pub use envelope::{Envelope, EnvelopeError};
 pub use hex::{hex, sha256_hex};
 pub use output::{Output, STDOUT, claim_stdout, is_stdout, write_output};
+pub use overlap::{InputFiles, refuse_overlaps};
+pub use temporary::{TemporariesRemoved, remove_temporaries};
 
 /// An error writing a file or standard output.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -68,6 +81,68 @@ pub enum WriteError {
     NoFileName {
         /// The path given.
         path: PathBuf,
+    },
+    /// A rename of a set of outputs failed and some outputs already renamed
+    /// could not be put back (no hard links on this file system).
+    #[error(
+        "cannot write {}: {source}; already replaced, and not restored: {}",
+        path.display(),
+        not_restored.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    #[diagnostic(
+        code(escalate::io::not_restored),
+        help(
+            "the files named were replaced by this command's new outputs; run the command again \
+             once the cause is fixed to get a consistent set"
+        )
+    )]
+    NotRestored {
+        /// The output whose rename failed.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+        /// Outputs already renamed whose previous version could not be put back.
+        not_restored: Vec<PathBuf>,
+    },
+    /// An output that is a file the command reads.
+    #[error(
+        "{option} {}: this command reads that file as {input} ({}); writing it would destroy it",
+        path.display(),
+        input_path.display()
+    )]
+    #[diagnostic(
+        code(escalate::io::output_is_input),
+        help("write {option} to another file; nothing was written")
+    )]
+    OutputIsInput {
+        /// The output option.
+        option: String,
+        /// The output as given.
+        path: PathBuf,
+        /// What the input is, e.g. "the scenario".
+        input: String,
+        /// The input as given.
+        input_path: PathBuf,
+    },
+    /// Two outputs that are one file.
+    #[error(
+        "{first} and {second} both name {}{}",
+        first_path.display(),
+        if first_path == second_path { String::new() } else { format!(" (as {})", second_path.display()) }
+    )]
+    #[diagnostic(
+        code(escalate::io::same_output),
+        help("give each output its own file; nothing was written")
+    )]
+    SameOutput {
+        /// The first output option.
+        first: String,
+        /// Its path.
+        first_path: PathBuf,
+        /// The second.
+        second: String,
+        /// Its path.
+        second_path: PathBuf,
     },
     /// Standard output could not be written.
     #[error("cannot write standard output: {source}")]

@@ -62,6 +62,14 @@ impl Output {
         Ok(Output { sink })
     }
 
+    /// The file being written, or (`Err`) this output when it is standard output.
+    pub(super) fn into_file(self) -> Result<AtomicFile, Output> {
+        match self.sink {
+            Sink::File(f) => Ok(f),
+            sink => Err(Output { sink }),
+        }
+    }
+
     /// Whether this output is standard output.
     pub fn is_stdout(&self) -> bool {
         !matches!(self.sink, Sink::File(_))
@@ -95,6 +103,14 @@ impl Output {
                     .map_err(|source| WriteError::Stdout { source })
             }
             Sink::Streamed(mut w) => w.flush().map_err(|source| WriteError::Stdout { source }),
+        }
+    }
+}
+
+impl From<AtomicFile> for Output {
+    fn from(f: AtomicFile) -> Output {
+        Output {
+            sink: Sink::File(f),
         }
     }
 }

@@ -16,6 +16,7 @@ use std::fmt::Write;
 
 use super::compare_report::{CompareReport, MetricComparison};
 use super::format::{num, signed};
+use super::headline;
 use super::page;
 use super::svg::{self, BarOptions, IntervalBar, Tone, difference_chart, escape};
 use crate::run::compare::Direction;
@@ -182,18 +183,22 @@ fn classes(o: &mut String, r: &CompareReport) {
     }
 }
 
-/// The metrics drawn as charts: totals people ask about first.
+/// The metrics drawn as charts: totals people ask about first, the people
+/// killed as victims (civilians and security forces) and militants apart,
+/// never one total of both.
 fn is_headline(m: &MetricComparison) -> bool {
-    matches!(
-        m.name.as_str(),
-        "attacks"
-            | "deaths"
-            | "deaths.civilian"
-            | "deaths.security"
-            | "strikes"
-            | "deported"
-            | "trade_lost"
-    ) || m.name.starts_with("peak_rung.")
+    m.name == headline::VICTIMS
+        || m.name == headline::MILITANTS
+        || matches!(
+            m.name.as_str(),
+            "attacks"
+                | "deaths.civilian"
+                | "deaths.security"
+                | "strikes"
+                | "deported"
+                | "trade_lost"
+        )
+        || m.name.starts_with("peak_rung.")
 }
 
 fn headline(o: &mut String, r: &CompareReport) {

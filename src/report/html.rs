@@ -13,11 +13,13 @@
 
 use std::fmt::Write;
 
-use super::format::{group, mean_se, num, opt_num, pct};
+use super::format::{group, interval, mean_se, num, opt_num, pct, share};
+use super::headline::{self, glance, rung_shares};
 use super::page;
 use super::svg::{self, escape};
 use super::text::sufficiency_sentence;
 use super::{MetricReport, RunReport};
+use crate::core::model::MetricKind;
 
 /// This page's own rules, after [`page::BASE_CSS`].
 const PAGE_CSS: &str = r#"
@@ -104,59 +106,10 @@ fn header(o: &mut String, r: &RunReport) {
         escape(&r.run.escalate_version)
     ));
     page::header(o, &r.scenario.name, &paragraphs);
-    // At a glance.
+    // At a glance: the lines the terminal report leads with.
     let _ = writeln!(o, "<div class=\"glance\"><b>At a glance</b><ul>");
-    if let Some(top) = r.outcomes.iter().max_by_key(|c| c.count) {
-        let _ = writeln!(
-            o,
-            "<li>Most common outcome: <b>{}</b> in {} of trials (95% interval {}–{}){}.</li>",
-            escape(&top.name),
-            pct(top.probability),
-            pct(top.ci95[0]),
-            pct(top.ci95[1]),
-            if top.description.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", escape(&top.description))
-            }
-        );
-    }
-    if let Some(d) = r.metrics.iter().find(|m| m.name == "deaths")
-        && let (Some(p5), Some(p50), Some(p95)) = (d.quantiles.p5, d.quantiles.p50, d.quantiles.p95)
-    {
-        let _ = writeln!(
-            o,
-            "<li>Deaths over the {} days: median {}; 90% of trials between {} and {}.</li>",
-            r.run.horizon,
-            num(p50),
-            num(p5),
-            num(p95)
-        );
-    }
-    let ladder = &r.scenario.ladder;
-    for (e, b) in r.escalation.iter().zip(&r.bands.rungs) {
-        if let (Some(last), Some(band), Some(calm)) = (e.days.last(), b.days.last(), ladder.first())
-        {
-            let median = ladder
-                .get(band.q[2] as usize)
-                .map_or(String::new(), |n| escape(n));
-            let above = last.at_least.get(1).copied().unwrap_or(0.0);
-            let _ = write!(
-                o,
-                "<li>{} on day {}: the median trial is at <i>{median}</i>; {} of trials are above \
-                 <i>{}</i>",
-                escape(&e.dyad),
-                last.day,
-                pct(above),
-                escape(calm)
-            );
-            if let (Some(top), Some(p)) = (ladder.last(), last.at_least.last())
-                && ladder.len() > 2
-            {
-                let _ = write!(o, ", {} at <i>{}</i>", pct(*p), escape(top));
-            }
-            let _ = writeln!(o, ".</li>");
-        }
+    for l in glance(r) {
+        let _ = writeln!(o, "<li>{}</li>", headline::html(&l));
     }
     let _ = writeln!(
         o,
@@ -190,10 +143,9 @@ fn outcomes(o: &mut String, r: &RunReport) {
             // One colour for every class: their order says nothing about good or bad.
             tone: svg::Tone::Neutral,
             note: format!(
-                "{} ({}–{})",
-                pct(c.probability),
-                pct(c.ci95[0]),
-                pct(c.ci95[1])
+                "{} {}",
+                share(c.probability),
+                interval(c.ci95[0], c.ci95[1])
             ),
         })
         .collect();
@@ -229,13 +181,12 @@ fn outcomes(o: &mut String, r: &RunReport) {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{} – {}</td></tr>",
+             <td class=\"n\">{}</td></tr>",
             escape(&c.name),
             escape(&c.description),
             num_int(c.count),
-            pct(c.probability),
-            pct(c.ci95[0]),
-            pct(c.ci95[1])
+            share(c.probability),
+            interval(c.ci95[0], c.ci95[1])
         );
     }
     let _ = writeln!(o, "</table>");
@@ -304,7 +255,7 @@ fn over_time(o: &mut String, r: &RunReport) {
             svg::fan_chart(
                 &points,
                 &svg::FanOptions {
-                    title: "Cumulative deaths (all actors) by day".into(),
+                    title: "Cumulative deaths by day: everyone killed, militants included".into(),
                     x_label: "day".into(),
                     y_label: "deaths".into(),
                     width: 520.0,
@@ -335,7 +286,7 @@ fn over_time(o: &mut String, r: &RunReport) {
         for d in &e.days {
             let _ = write!(o, "<tr><td class=\"n\">{}</td>", d.day);
             for p in d.at_least.iter().skip(1) {
-                let _ = write!(o, "<td class=\"n\">{}</td>", pct(*p));
+                let _ = write!(o, "<td class=\"n\">{}</td>", share(*p));
             }
             let _ = writeln!(o, "</tr>");
         }
@@ -376,26 +327,11 @@ fn hist_svg(m: &MetricReport, title: &str, x_label: &str, compact: bool) -> Stri
     }
 }
 
-/// For a metric spanning at most 20 integer values below 1,024 (where the
+/// For a metric spanning at most 21 integer values below 1,024 (where the
 /// accumulator's buckets are single integers), the exact count of each value
-/// `min..=max`, recovered from the 20-bin histogram: each value lands in its
-/// own bin there. `None` otherwise.
+/// `min..=max` ([`MetricReport::value_counts`]). `None` otherwise.
 fn per_value(m: &MetricReport) -> Option<Vec<u64>> {
-    let (lo, hi) = (m.min?, m.max?);
-    let bins = m.histogram.len();
-    if hi >= 1024 || hi - lo > bins as u64 || bins == 0 {
-        return None;
-    }
-    let span = hi.max(lo + 1) - lo;
-    let width = (span as f64 / bins as f64).max(1e-9);
-    Some(
-        (lo..=hi)
-            .map(|v| {
-                let k = (((v - lo) as f64) / width) as usize;
-                m.histogram[k.min(bins - 1)]
-            })
-            .collect(),
-    )
+    m.value_counts().filter(|c| c.len() <= 21)
 }
 
 /// Whether a metric gets a histogram: it has values, and not all equal.
@@ -423,12 +359,20 @@ fn metrics(o: &mut String, r: &RunReport) {
         } else {
             format!("<span class=\"d\">{}</span>", escape(desc))
         };
+        // A rung metric is the share of trials at each rung, not a mean of rung numbers.
+        let cells = if m.unit == MetricKind::Rung.unit() {
+            format!(
+                "<td colspan=\"6\">{}</td>",
+                escape(&rung_shares(&r.scenario.ladder, m).join(", "))
+            )
+        } else {
+            metric_cells(m)
+        };
         let _ = writeln!(
             o,
-            "<tr><td>{label}{desc}</td><td>{}</td>{}<td class=\"n\">{}</td></tr>",
+            "<tr><td>{label}{desc}</td><td>{}</td>{cells}<td class=\"n\">{}</td></tr>",
             escape(&m.unit),
-            metric_cells(m),
-            pct(m.present as f64 / r.trials.max(1) as f64)
+            share(m.present as f64 / r.trials.max(1) as f64)
         );
     };
     for m in &others {
@@ -636,12 +580,12 @@ mod tests {
     use super::*;
     use crate::report::Quantiles;
 
-    fn metric(min: u64, max: u64, histogram: Vec<u64>) -> MetricReport {
+    fn metric(min: u64, max: u64, buckets: Vec<u64>) -> MetricReport {
         MetricReport {
             name: "m".into(),
             description: String::new(),
             unit: "u".into(),
-            present: histogram.iter().sum(),
+            present: buckets.iter().sum(),
             mean: None,
             std_error: None,
             sd: None,
@@ -654,21 +598,18 @@ mod tests {
                 p75: None,
                 p95: None,
             },
-            histogram,
-            buckets: vec![],
+            histogram: vec![],
+            buckets,
         }
     }
 
     #[test]
     fn small_integer_ranges_get_one_bar_per_value() {
-        // Values 1, 2, 3 with counts 5, 0, 7: rebin over [1, 3] in 20 bins puts
-        // 1 in bin 0, 2 in bin 10 and 3 in bin 19.
-        let mut h = vec![0; 20];
-        h[0] = 5;
-        h[19] = 7;
-        assert_eq!(per_value(&metric(1, 3, h)), Some(vec![5, 0, 7]));
-        assert_eq!(per_value(&metric(0, 500, vec![1; 20])), None);
-        assert_eq!(per_value(&metric(1030, 1040, vec![1; 20])), None);
+        // Values 1, 2, 3 with counts 5, 0, 7: one bucket per value below 1,024.
+        assert_eq!(per_value(&metric(1, 3, vec![5, 0, 7])), Some(vec![5, 0, 7]));
+        assert_eq!(per_value(&metric(0, 500, vec![1; 501])), None);
+        // Above 1,024 a bucket holds several values: no per-value counts.
+        assert_eq!(per_value(&metric(1030, 1040, vec![1; 2])), None);
     }
 
     #[test]

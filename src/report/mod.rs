@@ -11,8 +11,11 @@
 //! ([`trace`]); a backtest's terminal report and page ([`backtest_text`],
 //! [`backtest_html`]); a scenario discovery's tables, terminal report and
 //! page ([`discover_csv`], [`discover_text`], [`discover_html`]; its
-//! `boxes.json` is [`json`] of [`crate::discover::Discovery`]). They share one set of number and text formatting
-//! ([`format`]), one page skeleton ([`page`]) and one set of SVG charts
+//! `boxes.json` is [`json`] of [`crate::discover::Discovery`]). They share
+//! one set of number and text formatting ([`format`]), one set of headline
+//! lines and notes ([`headline`]: what a run leads with, victims and
+//! militants apart; what a terminal report leaves out), one page skeleton
+//! ([`page`]) and one set of SVG charts
 //! ([`svg`]).
 
 pub mod backtest_html;
@@ -26,6 +29,7 @@ pub mod discover_csv;
 pub mod discover_html;
 pub mod discover_text;
 pub mod format;
+pub mod headline;
 pub mod html;
 pub mod json;
 pub mod page;
@@ -199,6 +203,22 @@ pub struct ParameterReport {
     pub path: String,
     /// Its distribution, in the scenario file's syntax.
     pub distribution: String,
+}
+
+impl MetricReport {
+    /// The exact number of trials at each value from `min` to `max`, when
+    /// every value is below 1,024 (where the run's histogram keeps one bucket
+    /// per value: rungs, small counts); `None` otherwise or when never present.
+    pub fn value_counts(&self) -> Option<Vec<u64>> {
+        let (lo, hi) = (self.min?, self.max?);
+        (hi < crate::core::stats::histogram::LINEAR && self.buckets.len() as u64 == hi - lo + 1)
+            .then(|| self.buckets.clone())
+    }
+
+    /// Whether the metric is 0 in every trial, or never occurred.
+    pub fn is_nil(&self) -> bool {
+        self.mean.is_none_or(|m| m == 0.0)
+    }
 }
 
 impl RunReport {

@@ -28,7 +28,8 @@ svg.chart .axis-label { font-size: 11px; fill: #555; }
 svg.chart .tick text { font-size: 11px; fill: #444; }
 svg.chart .tick line, svg.chart .axis-line { stroke: #888; stroke-width: 1; }
 svg.chart .grid { stroke: #e3e3e3; stroke-width: 1; }
-svg.chart .whisker { stroke: #111; stroke-width: 1.5; }
+svg.chart .whisker { stroke: #111; stroke-width: 1.5; fill: none; }
+svg.chart .whisker-open { fill: #111; stroke: none; }
 svg.chart .note { font-size: 12px; fill: #333; }
 svg.chart .hist { fill: #4a78b5; }
 svg.chart .band90 { fill: #4a78b5; fill-opacity: 0.18; stroke: none; }
@@ -348,12 +349,25 @@ pub fn title(o: &mut String, y: f64, text: &str) {
 
 /// A row's label, right-aligned to end at `x`, on the row centred at `cy`.
 pub fn row_label(o: &mut String, x: f64, cy: f64, text: &str) {
+    row_label_lines(o, x, cy, &[text.to_string()]);
+}
+
+/// A row's label in several lines (from [`break_label`]), right-aligned to
+/// end at `x`, 13 pixels apart, centred as a block on the row at `cy`.
+pub fn row_label_lines(o: &mut String, x: f64, cy: f64, lines: &[String]) {
+    let first = cy + 4.0 - 6.5 * (lines.len().max(1) - 1) as f64;
     let _ = write!(
         o,
-        "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-        cy + 4.0,
-        escape(text)
+        "<text x=\"{x:.1}\" y=\"{first:.1}\" text-anchor=\"end\">"
     );
+    for (i, l) in lines.iter().enumerate() {
+        if i == 0 {
+            let _ = write!(o, "<tspan x=\"{x:.1}\">{}</tspan>", escape(l));
+        } else {
+            let _ = write!(o, "<tspan x=\"{x:.1}\" dy=\"13\">{}</tspan>", escape(l));
+        }
+    }
+    o.push_str("</text>");
 }
 
 /// A note starting at `x` on the row centred at `cy` (right of a plot).
@@ -408,6 +422,11 @@ impl Tone {
 
 /// One horizontal bar from the domain start to `value`, with a whisker from
 /// `low` to `high`, centred on pixel row `y` with thickness `h` (an SVG fragment).
+///
+/// Values outside the scale's domain are drawn to its edge, and that end of
+/// the whisker is left open with an arrowhead (class `whisker-open`) instead
+/// of a cap, so an interval that goes on past the axis does not look as if it
+/// ended there; a bar cut at the edge gets the same arrowhead.
 pub fn bar_with_whisker(
     x: &Scale,
     y: f64,
@@ -417,16 +436,75 @@ pub fn bar_with_whisker(
     high: f64,
     tone: Tone,
 ) -> String {
+    let (lo, hi) = (x.d0.min(x.d1), x.d0.max(x.d1));
+    let clamp = |v: f64| v.clamp(lo, hi);
     let x0 = x.map(x.d0);
-    let xv = x.map(value);
-    let (xl, xh) = (x.map(low), x.map(high));
-    format!(
-        "<rect class=\"{}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"/>{}",
+    let xv = x.map(clamp(value));
+    let (xl, xh) = (x.map(clamp(low)), x.map(clamp(high)));
+    let open_low = low < lo;
+    let open_high = high > hi || value > hi;
+    let mut o = format!(
+        "<rect class=\"{}\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"/>",
         tone.class(),
         y - h / 2.0,
         (xv - x0).max(0.0),
-        whisker(xl, xh, y, h * 0.35)
+    );
+    let cap = h * 0.35;
+    let _ = write!(o, "<path class=\"whisker\" d=\"M{xl:.1} {y:.1}H{xh:.1}");
+    for (end, open) in [(xl, open_low), (xh, open_high)] {
+        if !open {
+            let _ = write!(o, "M{end:.1} {:.1}V{:.1}", y - cap, y + cap);
+        }
+    }
+    o.push_str("\"/>");
+    if open_low {
+        o.push_str(&arrowhead(x.map(lo), y, -1.0));
+    }
+    if open_high {
+        o.push_str(&arrowhead(x.map(hi), y, 1.0));
+    }
+    o
+}
+
+/// An arrowhead (class `whisker-open`) whose tip is 6 pixels past `x`, on
+/// row `y`, pointing right (`dir` 1) or left (-1): "the interval goes on".
+pub fn arrowhead(x: f64, y: f64, dir: f64) -> String {
+    format!(
+        "<path class=\"whisker-open\" d=\"M{:.1} {y:.1}L{x:.1} {:.1}V{:.1}Z\"/>",
+        x + 6.0 * dir,
+        y - 4.0,
+        y + 4.0
     )
+}
+
+/// About how many pixels `text` takes at the charts' 12-pixel font: 7 a
+/// character, a little more than the average of DejaVu Sans and Liberation
+/// Sans, so a margin sized with it holds the text.
+pub fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * 7.0
+}
+
+/// `text` cut into lines of at most `pixels` ([`text_width`]), after a `.`,
+/// `_` or `[` where it can be (a long parameter path keeps its pieces whole);
+/// a piece longer than a line is cut anywhere. Never loses a character.
+pub fn break_label(text: &str, pixels: f64) -> Vec<String> {
+    let max = ((pixels / 7.0).floor() as usize).max(4);
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > max {
+        let window = &rest[..max];
+        let cut = window
+            .iter()
+            .rposition(|c| matches!(c, '.' | '_'))
+            .map(|i| i + 1)
+            .or_else(|| window.iter().rposition(|&c| c == '[').filter(|&i| i > 0))
+            .filter(|&i| i > 0)
+            .unwrap_or(max);
+        lines.push(rest[..cut].iter().collect());
+        rest.drain(..cut);
+    }
+    lines.push(rest.into_iter().collect());
+    lines
 }
 
 /// One row of [`interval_bars`].
@@ -787,6 +865,61 @@ mod tests {
         let need: f64 = t.iter().map(|(_, l)| l.len() as f64 * 6.5 + 12.0).sum();
         assert!(need <= 200.0 && t.len() >= 2, "{t:?}");
         assert!(fitted_ticks(0.0, 100.0, 5, 1.0, 1000.0).len() >= 5);
+    }
+
+    #[test]
+    fn whiskers_inside_the_axis_have_two_caps_and_no_arrow() {
+        let x = Scale::new((0.0, 1.0), (100.0, 300.0));
+        let b = bar_with_whisker(&x, 50.0, 10.0, 0.5, 0.25, 0.75, Tone::Neutral);
+        assert_eq!(
+            b,
+            "<rect class=\"t-neutral\" x=\"100.0\" y=\"45.0\" width=\"100.0\" height=\"10.0\"/>\
+             <path class=\"whisker\" d=\"M150.0 50.0H250.0M150.0 46.5V53.5M250.0 46.5V53.5\"/>"
+        );
+    }
+
+    #[test]
+    fn whiskers_cut_at_the_axis_end_open_with_an_arrow_not_a_cap() {
+        let x = Scale::new((0.0, 1.0), (100.0, 300.0));
+        // Interval [0.5, 2.5] on a 0..1 axis: the whisker stops at the axis
+        // end (300), has a cap only at 0.5 (200), and an arrow past 300.
+        let b = bar_with_whisker(&x, 50.0, 10.0, 0.8, 0.5, 2.5, Tone::Neutral);
+        assert!(
+            b.contains("<path class=\"whisker\" d=\"M200.0 50.0H300.0M200.0 46.5V53.5\"/>"),
+            "{b}"
+        );
+        assert!(!b.contains("M300.0 46.5V53.5"), "{b}");
+        assert!(
+            b.contains("<path class=\"whisker-open\" d=\"M306.0 50.0L300.0 46.0V54.0Z\"/>"),
+            "{b}"
+        );
+        // Cut below: the arrow points left from the axis start.
+        let b = bar_with_whisker(&x, 50.0, 10.0, 0.1, -0.4, 0.3, Tone::Neutral);
+        assert!(b.contains("M94.0 50.0L100.0 46.0V54.0Z"), "{b}");
+        assert!(
+            b.contains("M160.0 46.5V53.5") && !b.contains("M100.0 46.5V53.5"),
+            "{b}"
+        );
+        // A bar cut at the end is marked even when its whisker is not.
+        let b = bar_with_whisker(&x, 50.0, 10.0, 1.7, 0.9, 1.0, Tone::Neutral);
+        assert!(
+            b.contains("width=\"200.0\"") && b.contains("whisker-open"),
+            "{b}"
+        );
+    }
+
+    #[test]
+    fn long_labels_break_after_separators_and_keep_every_character() {
+        let label = "doctrines.Pakistan.rules[1].probability";
+        let lines = break_label(label, 150.0);
+        assert_eq!(lines, vec!["doctrines.Pakistan.", "rules[1].probability"]);
+        assert_eq!(lines.concat(), label);
+        assert!(lines.iter().all(|l| text_width(l) <= 150.0));
+        assert_eq!(break_label("short", 150.0), vec!["short"]);
+        let unbroken = "x".repeat(50);
+        let lines = break_label(&unbroken, 70.0);
+        assert_eq!(lines.concat(), unbroken);
+        assert!(lines.iter().all(|l| l.len() <= 10));
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The terminal summary of a finished sweep (`escalate sweep` prints it): per
-//! charted output (see [`super::sweep_html::charted`]), its note or the fit's
-//! R^2, then its three strongest inputs with their indices.
+//! The terminal summary of a finished sweep (`escalate sweep` prints it): the
+//! plan's warnings ([`Plan::warnings`]), then per charted output (see
+//! [`super::sweep_html::charted`]) its note or the fit's R^2, its three
+//! strongest inputs with their indices and, for Sobol, which of their ranks
+//! the intervals do not tell apart.
 
 use std::fmt::Write;
 
-use super::format::tidy_zero as z;
+use super::format::{tidy_zero as z, wrap};
 use super::sweep_html::charted;
 use crate::sweep::analysis::{InputIndices, OutputIndices};
+use crate::sweep::plan::BOOTSTRAP_RESAMPLES;
 use crate::sweep::{DesignKind, Plan};
 
 /// The three strongest inputs of the charted outputs, one line each, between
@@ -22,6 +25,11 @@ pub fn render(plan: &Plan, indices: &[OutputIndices]) -> String {
         o,
         "\nStrongest inputs ({what}); sensitivity.csv has every output:"
     );
+    for w in plan.warnings() {
+        for line in wrap(&format!("warning: {w}"), 100, 2) {
+            let _ = writeln!(o, "{line}");
+        }
+    }
     let width = plan
         .factors
         .iter()
@@ -58,6 +66,27 @@ pub fn render(plan: &Plan, indices: &[OutputIndices]) -> String {
                 }
             };
             let _ = writeln!(o, "    {}. {:<width$}  {v}", r.rank, r.input);
+        }
+        let shown = rows.len().min(3);
+        let pairs: Vec<String> = out
+            .unresolved_ranks
+            .iter()
+            .filter(|p| p[0] <= shown)
+            .map(|p| format!("{} and {}", p[0], p[1]))
+            .collect();
+        if !pairs.is_empty() {
+            let _ = writeln!(
+                o,
+                "       not told apart (ST intervals overlap): ranks {}",
+                pairs.join(", ")
+            );
+        }
+        if let Some(used) = out.resamples_used.filter(|&u| u < BOOTSTRAP_RESAMPLES) {
+            let _ = writeln!(
+                o,
+                "       {} of {BOOTSTRAP_RESAMPLES} resamples had no variance and were left out",
+                BOOTSTRAP_RESAMPLES - used
+            );
         }
     }
     o.push('\n');

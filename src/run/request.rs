@@ -20,6 +20,7 @@ use crate::core::model::{self, Model};
 use crate::core::policy_file::{self, BASELINE, Resolved};
 use crate::core::posterior::{Posterior, PosteriorError};
 use crate::core::scenario::{self, BUNDLED, ScenarioError, Source, Validated};
+use crate::io::InputFiles;
 use crate::run::shard::Shard;
 
 use super::command::{command_line, push_flag};
@@ -235,6 +236,16 @@ impl RunRequest {
         }
     }
 
+    /// The files this run reads: the scenario file, a policy file, the posterior.
+    pub fn input_files(&self) -> InputFiles {
+        let mut files = InputFiles::new();
+        if let Some(s) = &self.scenario {
+            files.add("the scenario", s);
+        }
+        self.setup.add_inputs(&mut files);
+        files
+    }
+
     /// The trial indices this request runs: all of them, or its shard's.
     pub fn trial_range(&self) -> Range<u64> {
         match self.shard {
@@ -324,6 +335,19 @@ pub struct PreparedComparison {
 }
 
 impl CompareRequest {
+    /// The files this comparison reads: the scenario file, policy files, the posterior.
+    pub fn input_files(&self) -> InputFiles {
+        let mut files = InputFiles::new();
+        if let Some(s) = &self.scenario {
+            files.add("the scenario", s);
+        }
+        for p in &self.policies {
+            files.add("a policy file", p);
+        }
+        self.setup.add_inputs(&mut files);
+        files
+    }
+
     /// The policies to run: one alone is compared with `baseline`, put first.
     pub fn expanded(&self) -> Vec<String> {
         let mut p = self.policies.clone();

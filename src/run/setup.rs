@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::core::scenario::Override;
+use crate::io::InputFiles;
 
 use super::command::push_flag;
 
@@ -24,6 +25,16 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// Adds the files this setup reads: a policy file, the posterior.
+    pub fn add_inputs(&self, files: &mut InputFiles) {
+        if let Some(p) = &self.policy {
+            files.add("the policy file", p);
+        }
+        if let Some(p) = &self.posterior {
+            files.add("the posterior", p);
+        }
+    }
+
     /// The words of this setup's flags, as `escalate` takes them.
     pub fn push_args(&self, args: &mut Vec<String>) {
         self.push_horizon(args);

@@ -150,24 +150,31 @@ pub fn latin_hypercube(n: usize, k: usize, seed: u64) -> Result<Design> {
 /// The Saltelli design for first-order and total Sobol indices: `n` base
 /// samples of `k` inputs give `n (k + 2)` rows.
 ///
-/// Base matrices come from a Sobol sequence of dimension `2k` (see
-/// [`SobolSequence`]), **skipping its first point** (the origin, which sits on
-/// the boundary of every input); base row `j` is Sobol point `j + 1`. `A` takes
-/// its first `k` coordinates, `B` its last `k`. `AB_i` is `A` with column `i`
+/// Base matrices come from the Sobol sequence of dimension `2k` with Owen's
+/// scrambling seeded by `seed` ([`SobolSequence::scrambled_points`], points
+/// `0..n`, none skipped); base row `j` is scrambled point `j`. `A` takes its
+/// first `k` coordinates, `B` its last `k`. `AB_i` is `A` with column `i`
 /// taken from `B` (the `A_B^(i)` matrices of Saltelli et al. 2010).
+///
+/// Why scrambled: unscrambled, the first points of many dimensions coincide
+/// (point 1 is (1/2, ..., 1/2)), so at small `n` column `i` of `A` equals
+/// column `i` of `B` in many rows and `AB_i` repeats `A` there; the indices
+/// were biased and their intervals missed the true values (see
+/// [`super::sobol_sequence`]). Scrambled, every row of `(A, B)` is uniform on
+/// `[0, 1]^2k`, so the estimators are unbiased, and seeds give independent
+/// replicates of the design (what the bootstrap's coverage is checked over).
 ///
 /// Row order (block layout), for `j` in `0..n`:
 /// - rows `0..n`: `A` (row `j` = `A_j`);
 /// - rows `n..2n`: `B`;
 /// - rows `(2 + i) n .. (3 + i) n`: `AB_i`, for `i` in `0..k`.
 ///
-/// The design is deterministic (unscrambled sequence); the seed only enters
-/// the bootstrap in [`super::sobol::sobol_indices`]. Powers of two for `n`
-/// give the best balance.
+/// Same `(n, k, seed)`, same design, bit for bit. Powers of two for `n` keep
+/// each column stratified (one point in each interval of width `1/n`).
 ///
 /// Errors: `k == 0`, `n == 0`, `2k` above the Sobol table, i.e. `k > 80`
 /// ([`SensitivityError::TooManyDimensions`]), or too many rows.
-pub fn saltelli_design(n: usize, k: usize) -> Result<Design> {
+pub fn saltelli_design(n: usize, k: usize, seed: u64) -> Result<Design> {
     if k == 0 {
         return Err(SensitivityError::NoInputs);
     }
@@ -179,7 +186,7 @@ pub fn saltelli_design(n: usize, k: usize) -> Result<Design> {
         });
     }
     let total = check_size(k.checked_add(2).and_then(|b| b.checked_mul(n)))?;
-    let base = SobolSequence::points(2 * k, n, 1)?;
+    let base = SobolSequence::scrambled_points(2 * k, n, seed)?;
     let mut design = Vec::with_capacity(total);
     design.extend(base.iter().map(|p| p[..k].to_vec()));
     design.extend(base.iter().map(|p| p[k..].to_vec()));
@@ -228,7 +235,7 @@ mod tests {
     #[test]
     fn saltelli_blocks_are_consistent() {
         let (n, k) = (8, 3);
-        let d = saltelli_design(n, k).unwrap();
+        let d = saltelli_design(n, k, 4).unwrap();
         assert_eq!(d.len(), n * (k + 2));
         for j in 0..n {
             let (a, b) = (&d[j], &d[n + j]);
@@ -236,6 +243,27 @@ mod tests {
                 let ab = &d[(2 + i) * n + j];
                 for c in 0..k {
                     assert_eq!(ab[c], if c == i { b[c] } else { a[c] });
+                }
+            }
+        }
+    }
+
+    /// Regression: unscrambled, the A and B matrices shared values in many
+    /// rows at small N (9 of 24 cells at N = 8, k = 3; every row of A equal
+    /// to B in some column at N = 8, k = 4), so AB_i repeated A and the
+    /// indices at --points 8 or 16 ranked inputs wrongly.
+    #[test]
+    fn a_and_b_share_no_values_at_small_n() {
+        for k in 1..=6 {
+            for n in [2, 4, 8, 16, 32] {
+                for seed in [0, 1, 20240318] {
+                    let d = saltelli_design(n, k, seed).unwrap();
+                    let (a, b) = d.split_at(n);
+                    for (j, (ra, rb)) in a.iter().zip(&b[..n]).enumerate() {
+                        for (i, (x, y)) in ra.iter().zip(rb).enumerate() {
+                            assert_ne!(x, y, "k {k} n {n} row {j} column {i}");
+                        }
+                    }
                 }
             }
         }

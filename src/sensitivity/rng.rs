@@ -11,7 +11,7 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    /// Starts the stream for `seed`.
+    /// Starts the stream for `seed` (ChaCha stream 0: designs and bootstraps).
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -21,6 +21,20 @@ impl Stream {
     /// The stream of an existing generator (one of [`crate::core::streams`]'s).
     pub(crate) fn from_rng(rng: ChaCha8Rng) -> Self {
         Self { rng }
+    }
+
+    /// Starts ChaCha stream `stream` of `seed`: the same key, another
+    /// sequence of words, independent of stream 0 (so a design's scrambling
+    /// and the bootstrap of its indices can share one seed).
+    pub(crate) fn on_stream(seed: u64, stream: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        Self { rng }
+    }
+
+    /// One raw 64-bit word.
+    pub(crate) fn word(&mut self) -> u64 {
+        self.rng.next_u64()
     }
 
     /// A uniform `f64` in `[0, 1)`: the top 53 bits of one `u64`, times 2^-53.

@@ -13,6 +13,11 @@
 //!
 //! An output that is constant over the design (or undefined at some point, like
 //! the mean of a metric that never happened) gets no indices and a note.
+//!
+//! Sobol indices also say where their intervals are too wide to rank: every
+//! pair of adjacent ranks whose ST intervals overlap is listed
+//! ([`OutputIndices::unresolved_ranks`]), and the plan's warnings
+//! ([`super::plan::Plan::warnings`]) say when `N` is too small to trust them.
 
 use serde::Serialize;
 
@@ -94,8 +99,33 @@ pub struct OutputIndices {
     pub variance: Option<f64>,
     /// R^2 of the linear fit behind SRC (grid and LHS only).
     pub r_squared: Option<f64>,
+    /// Sobol only: the bootstrap resamples used (those whose output variance
+    /// was zero are left out; fewer than [`BOOTSTRAP_RESAMPLES`] means a
+    /// nearly constant output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resamples_used: Option<usize>,
+    /// Sobol only: the adjacent ranks `[r, r + 1]` whose ST intervals overlap,
+    /// so the data do not tell which of the two inputs matters more (empty:
+    /// every rank is resolved, or another design).
+    pub unresolved_ranks: Vec<[usize; 2]>,
     /// One row per input, in factor order (empty with a note).
     pub inputs: Vec<InputRow>,
+}
+
+impl OutputIndices {
+    /// An output with no indices yet.
+    pub fn empty(id: OutputId, output: &str) -> Self {
+        OutputIndices {
+            id,
+            output: output.to_string(),
+            note: None,
+            variance: None,
+            r_squared: None,
+            resamples_used: None,
+            unresolved_ranks: vec![],
+            inputs: vec![],
+        }
+    }
 }
 
 /// Computes every output's indices; `ys[o][j]` is output `o` at point `j`.
@@ -119,14 +149,7 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
         .iter()
         .zip(ys)
         .map(|(o, y)| {
-            let mut out = OutputIndices {
-                id: o.id,
-                output: o.name.clone(),
-                note: None,
-                variance: None,
-                r_squared: None,
-                inputs: vec![],
-            };
+            let mut out = OutputIndices::empty(o.id, &o.name);
             if y.iter().any(|v| !v.is_finite()) {
                 out.note = Some(
                     "undefined at some design points (the metric never happened there)".into(),
@@ -144,6 +167,7 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
             {
                 DesignKind::Sobol => {
                     sensitivity::sobol_indices(y, k, BOOTSTRAP_RESAMPLES, plan.spec.seed).map(|s| {
+                        out.resamples_used = Some(s.resamples_used);
                         let ci = |i: Interval| [i.low, i.high];
                         (0..k)
                             .map(|i| InputIndices::Sobol {
@@ -178,6 +202,7 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
             match rows {
                 Ok(rows) => {
                     let ranks = ranks(&rows);
+                    out.unresolved_ranks = unresolved_ranks(&rows, &ranks);
                     out.inputs = plan
                         .factors
                         .iter()
@@ -211,6 +236,25 @@ fn ranks(rows: &[InputIndices]) -> Vec<usize> {
         rank[i] = r + 1;
     }
     rank
+}
+
+/// The adjacent ranks `[r, r + 1]` whose ST intervals overlap (Sobol rows;
+/// none for other measures, which have no intervals).
+fn unresolved_ranks(rows: &[InputIndices], ranks: &[usize]) -> Vec<[usize; 2]> {
+    let mut by_rank: Vec<(usize, [f64; 2])> = rows
+        .iter()
+        .zip(ranks)
+        .filter_map(|(r, &rank)| match r {
+            InputIndices::Sobol { st_ci, .. } => Some((rank, *st_ci)),
+            _ => None,
+        })
+        .collect();
+    by_rank.sort_by_key(|&(rank, _)| rank);
+    by_rank
+        .windows(2)
+        .filter(|w| w[0].1[0] <= w[1].1[1])
+        .map(|w| [w[0].0, w[1].0])
+        .collect()
 }
 
 /// Population variance.
@@ -279,5 +323,34 @@ mod tests {
         assert_eq!(ranks(&[m(1.0), m(1.0)]), vec![1, 2]);
         let r = |prcc| InputIndices::Regression { src: 0.0, prcc };
         assert_eq!(ranks(&[r(0.2), r(-0.9)]), vec![2, 1]);
+    }
+
+    #[test]
+    fn overlapping_st_intervals_of_adjacent_ranks_are_unresolved() {
+        let s = |st: f64, lo: f64, hi: f64| InputIndices::Sobol {
+            s1: st,
+            s1_ci: [lo, hi],
+            st,
+            st_ci: [lo, hi],
+        };
+        // Ranks: 0.9 [0.7, 1.1] > 0.5 [0.3, 0.65] > 0.45 [0.2, 0.6] > 0 [0, 0].
+        let rows = [
+            s(0.45, 0.2, 0.6),
+            s(0.9, 0.7, 1.1),
+            s(0.0, 0.0, 0.0),
+            s(0.5, 0.3, 0.65),
+        ];
+        let r = ranks(&rows);
+        assert_eq!(r, vec![3, 1, 4, 2]);
+        assert_eq!(unresolved_ranks(&rows, &r), vec![[2, 3]]);
+        // Two inputs with [0, 0] are not told apart either.
+        let rows = [s(0.0, 0.0, 0.0), s(0.0, 0.0, 0.0)];
+        assert_eq!(unresolved_ranks(&rows, &ranks(&rows)), vec![[1, 2]]);
+        let m = InputIndices::Morris {
+            mu_star: 1.0,
+            mu: 1.0,
+            sigma: 0.0,
+        };
+        assert!(unresolved_ranks(&[m.clone(), m], &[1, 2]).is_empty());
     }
 }

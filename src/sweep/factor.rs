@@ -153,7 +153,7 @@ impl SetSpec {
         if let Err(message) = o.value.check() {
             return Err(SpecError {
                 message,
-                help: crate::core::scenario::param::PARAM_HELP.into(),
+                help: o.value.help(),
             });
         }
         match o.value {

@@ -42,7 +42,7 @@ pub use factor::{Factor, FactorKind, SetSpec, Value};
 pub use plan::{DesignKind, OutputId, Plan, SweepSpec};
 pub use point::PointRecord;
 
-use crate::io::{AtomicFile, write_atomic, write_durable};
+use crate::io::{AtomicFile, Output, commit_all, write_durable};
 use crate::run::Executor;
 use crate::run::shard::Shard;
 use store::{Opened, Store};
@@ -112,6 +112,21 @@ pub enum SweepError {
         /// What differs.
         differences: String,
     },
+    /// The output directory is not empty and holds no sweep.
+    #[error("{dir} is not empty and holds no sweep: it has {found} but no sweep.json")]
+    #[diagnostic(
+        code(escalate::sweep::not_a_sweep),
+        help(
+            "use a new or empty --out directory: a sweep writes only into a directory of its own \
+             (one holding its sweep.json), so it never replaces or removes files it did not make"
+        )
+    )]
+    NotASweep {
+        /// The directory.
+        dir: String,
+        /// What is there.
+        found: String,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     #[diagnostic(
@@ -176,6 +191,10 @@ pub fn run(
     exec: &Executor,
     mut opts: RunOptions<'_>,
 ) -> Result<SweepRun, SweepError> {
+    // The outputs (the manifest among them) must not be files the sweep reads.
+    let outputs: Vec<PathBuf> = OUTPUTS.iter().map(|f| dir.join(f)).collect();
+    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
+    crate::io::refuse_overlaps(&named, &plan.spec.input_files().named())?;
     let manifest = output::manifest(plan);
     let (store, opened) = Store::open(dir, &manifest, &plan.fingerprint)?;
     let total = plan.len();
@@ -277,21 +296,24 @@ fn finish(
             y.push(v);
         }
     }
-    csv.commit()?;
     let indices = analysis::analyse(plan, &ys);
-    write_atomic(
-        &dir.join("sensitivity.csv"),
-        output::sensitivity_csv(&indices).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("sensitivity.json"),
-        output::sensitivity_json(plan, &indices).as_bytes(),
-    )?;
-    if let Some(page) = page {
-        write_atomic(
-            &dir.join("sweep.html"),
-            page(plan, &indices, &ys).as_bytes(),
-        )?;
+    let sensitivity_csv = output::sensitivity_csv(&indices);
+    let sensitivity_json = output::sensitivity_json(plan, &indices);
+    let mut files = vec![Output::from(csv)];
+    for (name, text) in [
+        ("sensitivity.csv", sensitivity_csv),
+        ("sensitivity.json", sensitivity_json),
+    ]
+    .into_iter()
+    .chain(page.map(|page| ("sweep.html", page(plan, &indices, &ys))))
+    {
+        let mut f = AtomicFile::create(&dir.join(name))?;
+        f.writer()
+            .write_all(text.as_bytes())
+            .map_err(|e| f.err(e))?;
+        files.push(Output::from(f));
     }
+    // Together: none of them, or all from the same point files.
+    commit_all(files)?;
     Ok(indices)
 }

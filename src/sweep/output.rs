@@ -195,6 +195,7 @@ struct SensitivityFile<'a> {
     format: &'static str,
     fingerprint: &'a str,
     design: &'static str,
+    warnings: Vec<String>,
     measures: Vec<Measure>,
     outputs: &'a [OutputIndices],
 }
@@ -205,13 +206,16 @@ struct Measure {
     meaning: &'static str,
 }
 
-/// `sensitivity.json`: the measures and what they mean, then per output its
-/// variance over the design and one entry per input.
+/// `sensitivity.json`: the plan's warnings ([`Plan::warnings`]: empty when
+/// there is nothing to say), the measures and what they mean, then per output
+/// its variance over the design, the ranks its intervals do not resolve
+/// (Sobol) and one entry per input.
 pub fn sensitivity_json(plan: &Plan, indices: &[OutputIndices]) -> String {
     let f = SensitivityFile {
         format: FORMAT,
         fingerprint: &plan.fingerprint,
         design: plan.spec.design.name(),
+        warnings: plan.warnings(),
         measures: measures(plan.spec.design)
             .into_iter()
             .map(|(name, meaning)| Measure { name, meaning })
@@ -238,11 +242,7 @@ mod tests {
     fn notes_keep_the_column_count() {
         let rows = vec![
             OutputIndices {
-                id: OutputId::ClassProb(0),
-                output: "a".into(),
-                note: None,
                 variance: Some(1.0),
-                r_squared: None,
                 inputs: vec![super::super::analysis::InputRow {
                     input: "x".into(),
                     rank: 1,
@@ -252,14 +252,12 @@ mod tests {
                         sigma: 0.5,
                     },
                 }],
+                ..OutputIndices::empty(OutputId::ClassProb(0), "a")
             },
             OutputIndices {
-                id: OutputId::ClassProb(1),
-                output: "b".into(),
                 note: Some("constant, really".into()),
                 variance: Some(0.0),
-                r_squared: None,
-                inputs: vec![],
+                ..OutputIndices::empty(OutputId::ClassProb(1), "b")
             },
         ];
         let csv = sensitivity_csv(&rows);

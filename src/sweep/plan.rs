@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::core::model::Model;
 use crate::core::posterior::Posterior;
 use crate::core::scenario::{Override, Param, Validated, paths};
-use crate::io::hex;
+use crate::io::{InputFiles, hex};
 use crate::run::command::{command_line, push_flag};
 use crate::run::{Loaded, RunIdentity, Setup};
 use crate::sensitivity::{self, Design};
@@ -53,8 +53,8 @@ impl DesignKind {
 /// What the user asked for: the command line of `escalate sweep`, unparsed values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepSpec {
-    /// Scenario file or bundled name, as given.
-    pub scenario: String,
+    /// Scenario file or bundled name, as given (None: the flagship).
+    pub scenario: Option<String>,
     /// The design.
     pub design: DesignKind,
     /// `--points`: levels per input (grid), points (lhs), base samples (sobol), trajectories (morris).
@@ -78,14 +78,26 @@ pub struct SweepSpec {
 }
 
 impl SweepSpec {
+    /// The files this sweep reads: the scenario file, policy files, the posterior.
+    pub fn input_files(&self) -> InputFiles {
+        let mut files = InputFiles::new();
+        if let Some(s) = &self.scenario {
+            files.add("the scenario", s);
+        }
+        for p in &self.policies {
+            files.add("a policy file", p);
+        }
+        if let Some(p) = &self.posterior {
+            files.add("the posterior", p);
+        }
+        files
+    }
+
     /// The words after `escalate` that ask for this sweep (add `--out DIR`).
     pub fn to_args(&self) -> Vec<String> {
-        let mut w = vec![
-            "sweep".to_string(),
-            self.scenario.clone(),
-            "--design".into(),
-            self.design.name().into(),
-        ];
+        let mut w = vec!["sweep".to_string()];
+        w.extend(self.scenario.clone());
+        w.extend(["--design".into(), self.design.name().into()]);
         if let Some(n) = self.points {
             push_flag(&mut w, "--points", n);
         }
@@ -194,6 +206,12 @@ pub struct Identity {
     pub design_points: usize,
     /// Factors, `NAME=SPEC`.
     pub factors: Vec<String>,
+    /// How a Sobol design's points are made: `owen-scrambled` (Owen's
+    /// scrambling seeded with the sweep's seed; absent for the other designs).
+    /// Sobol sweeps of earlier builds used unscrambled points and lack the
+    /// field, so their directories are refused, not resumed with other points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sobol_points: Option<&'static str>,
 }
 
 /// Turns a library error into a design error with advice.
@@ -221,7 +239,7 @@ impl Plan {
                 help: "use --trials 1 or more (1000 is a good start)".into(),
             });
         }
-        let loaded = Loaded::open(Some(&spec.scenario))?;
+        let loaded = Loaded::open(spec.scenario.as_deref())?;
         let posterior = match &spec.posterior {
             Some(file) => Some(Posterior::read(file).map_err(crate::run::RequestError::from)?),
             None => None,
@@ -248,9 +266,12 @@ impl Plan {
                     flag,
                     path: path.clone(),
                     help: format!(
-                        "nearest valid paths: {} (`escalate params {}` lists them all)",
+                        "nearest valid paths: {} (`escalate params{}` lists them all)",
                         paths::nearest(&path, &all_paths).join(", "),
                         spec.scenario
+                            .as_deref()
+                            .map(|s| format!(" {s}"))
+                            .unwrap_or_default()
                     ),
                 });
             };
@@ -301,12 +322,21 @@ impl Plan {
             .collect();
         for (i, p) in spec.policies.iter().enumerate() {
             if p != "baseline" && !policy_names.contains(&p.as_str()) {
+                let mut names = vec!["baseline"];
+                names.extend(policy_names.iter().copied());
+                let help = crate::core::suggest::did_you_mean(p, &names).unwrap_or_else(|| {
+                    format!(
+                        "a sweep takes the scenario's policies by name: {} (a policy file's \
+                         policy goes into the scenario's `policies` first)",
+                        names.join(", ")
+                    )
+                });
                 return Err(SweepError::Options {
                     message: format!(
                         "--policy {p}: no policy of that name in {}",
                         loaded.source.name
                     ),
-                    help: format!("policies here: baseline, {}", policy_names.join(", ")),
+                    help,
                 });
             }
             if spec.policies[..i].contains(p) {
@@ -330,7 +360,7 @@ impl Plan {
         if factors.is_empty() {
             return Err(SweepError::Options {
                 message: "nothing to sweep: no --set with a range, distribution or list, and fewer than two --policy".into(),
-                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params SCENARIO`)".into(),
+                help: "add e.g. --set 'actors.G.attack_rate=0.1..0.5' (see `escalate params [SCENARIO]`)".into(),
             });
         }
         let k = factors.len();
@@ -366,7 +396,7 @@ impl Plan {
                 sensitivity::grid_design(&levels)
             }
             DesignKind::Lhs => sensitivity::latin_hypercube(points, k, spec.seed),
-            DesignKind::Sobol => sensitivity::saltelli_design(points, k),
+            DesignKind::Sobol => sensitivity::saltelli_design(points, k, spec.seed),
             DesignKind::Morris => sensitivity::morris_design(points, k, spec.levels, spec.seed),
         }
         .map_err(|e| design_error(e, &spec))?;
@@ -501,13 +531,49 @@ impl Plan {
                 .iter()
                 .map(|f| format!("{}={}", f.name, f.spec()))
                 .collect(),
+            sobol_points: (self.spec.design == DesignKind::Sobol).then_some("owen-scrambled"),
         }
+    }
+
+    /// What the user should know before trusting this design's indices, one
+    /// sentence each (empty: nothing). A Sobol design below
+    /// [`sensitivity::sobol::MIN_BASE_SAMPLES`] base samples is run, not
+    /// refused (a small sweep is how one checks a setup before a large one, and
+    /// `points.csv` is right at any size), but every report of its indices
+    /// says that they are not to be trusted; an `N` that is not a power of two
+    /// is said too.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.spec.design != DesignKind::Sobol {
+            return w;
+        }
+        let n = self.unit.len() / (self.factors.len() + 2);
+        let min = sensitivity::sobol::MIN_BASE_SAMPLES;
+        if n < min {
+            w.push(format!(
+                "N = {n} base samples is below {min}: at this size the 95% intervals miss the true \
+                 indices more often than 1 time in 20 and inputs are often ranked wrongly \
+                 (docs/sweeps.md, \"When the indices are not to be trusted\"); use --points {min} or more before \
+                 reading the indices"
+            ));
+        }
+        if !n.is_power_of_two() {
+            let (lo, hi) = (
+                1usize << (usize::BITS - 1 - n.leading_zeros()),
+                n.next_power_of_two(),
+            );
+            w.push(format!(
+                "N = {n} is not a power of two: the Sobol points are best balanced at powers of \
+                 two; use --points {lo} or {hi}"
+            ));
+        }
+        w
     }
 
     /// The command that reproduces the sweep (add `--out DIR`; `--threads` does not change results).
     pub fn command(&self) -> String {
         let spec = SweepSpec {
-            scenario: self.loaded.source.name.clone(),
+            scenario: Some(self.loaded.source.name.clone()),
             ..self.spec.clone()
         };
         command_line(&spec.to_args())

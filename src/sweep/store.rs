@@ -11,6 +11,11 @@
 //! file damaged some other way is detected and its point run again; nothing
 //! half-written is ever read back.
 //!
+//! A directory is a sweep's only if it is new, empty (but for escalate's
+//! temporary files) or holds this sweep's manifest; any other directory is
+//! refused before anything is written there, and a sweep never removes a
+//! file it did not make.
+//!
 //! Opening: the manifest is created with an exclusive create (it appears
 //! whole, and of any number of shards opening the directory at the same
 //! moment exactly one creates it); every other opener reads the manifest and
@@ -55,7 +60,8 @@ impl Store {
     /// any number of processes at the same moment.
     ///
     /// A directory holding another sweep (a different fingerprint) is refused
-    /// with the fields that differ; so is one holding `points/` but no manifest.
+    /// with the fields that differ; so is a non-empty directory without a
+    /// manifest (escalate's own temporary files aside), whatever it holds.
     pub fn open(
         dir: &Path,
         manifest: &[u8],
@@ -67,19 +73,20 @@ impl Store {
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let path = dir.join(MANIFEST);
-        // Looked at before the manifest is created: a sweep creates `points/`
-        // only after its manifest exists, so `points/` seen here while this
-        // process then creates the manifest predates every manifest.
-        let foreign_points = store.points.exists();
-        let opened = match create_exclusive(&path, manifest)? {
-            Created::New if foreign_points => {
-                // Only the file this process just created is removed.
-                let _ = std::fs::remove_file(&path);
-                return Err(SweepError::OtherSweep {
+        // A directory that holds anything but a sweep of escalate's own is
+        // refused: its files are never replaced, and nothing is written there.
+        if !path.exists() {
+            let found = foreign_entries(dir)?;
+            // Looked at again after the listing: a shard starting at the same
+            // moment creates the manifest before anything else.
+            if !found.is_empty() && !path.exists() {
+                return Err(SweepError::NotASweep {
                     dir: dir.display().to_string(),
-                    differences: format!("it has {} but no {MANIFEST}", store.points.display()),
+                    found: describe_entries(&found),
                 });
             }
+        }
+        let opened = match create_exclusive(&path, manifest)? {
             Created::New => Opened::New,
             Created::Exists => {
                 let old = std::fs::read(&path).map_err(io(&path))?;
@@ -129,6 +136,45 @@ impl Store {
     pub fn save(&self, r: &PointRecord) -> Result<(), SweepError> {
         write_durable(&self.point_path(r.point), &r.to_bytes())?;
         Ok(())
+    }
+}
+
+/// What is in `dir` besides escalate's temporary files (sorted names;
+/// directories with a trailing `/`).
+fn foreign_entries(dir: &Path) -> Result<Vec<String>, SweepError> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(io(dir))? {
+        let e = e.map_err(io(dir))?;
+        let name = e.file_name();
+        if crate::io::temporary::is_temporary_name(&name) {
+            continue;
+        }
+        let slash = if e.file_type().is_ok_and(|t| t.is_dir()) {
+            "/"
+        } else {
+            ""
+        };
+        found.push(format!("{}{slash}", name.to_string_lossy()));
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// "points/", "a.txt and points/", "a.txt, b.txt, c.txt and 4 more".
+fn describe_entries(found: &[String]) -> String {
+    const SHOWN: usize = 3;
+    match found {
+        [one] => one.clone(),
+        _ if found.len() <= SHOWN => format!(
+            "{} and {}",
+            found[..found.len() - 1].join(", "),
+            found[found.len() - 1]
+        ),
+        _ => format!(
+            "{} and {} more",
+            found[..SHOWN].join(", "),
+            found.len() - SHOWN
+        ),
     }
 }
 

@@ -59,18 +59,32 @@ pub struct Sandbox {
 impl Sandbox {
     /// A new empty directory holding links to `scenarios/` and `tests/fixtures/`.
     pub fn new() -> Sandbox {
+        let s = Sandbox::empty();
+        for rel in LINKED {
+            s.link(rel);
+        }
+        s
+    }
+
+    /// A new empty directory, linking nothing.
+    pub fn empty() -> Sandbox {
         let dir = tempfile::Builder::new()
             .prefix("escalate-it-")
             .tempdir()
             .expect("a temporary directory");
-        for rel in LINKED {
-            let link = dir.path().join(rel);
-            if let Some(parent) = link.parent() {
-                std::fs::create_dir_all(parent).expect("sandbox directory");
-            }
-            link_dir(&project(rel), &link);
-        }
         Sandbox { dir }
+    }
+
+    /// Copies the project's `rel` (a file or directory) to the same relative
+    /// path inside the sandbox: what runs there may write to it without
+    /// touching the project (the doc runner's sandboxes are copies).
+    pub fn copy(&self, rel: impl AsRef<Path>) -> &Sandbox {
+        let to = self.join(&rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).expect("sandbox directory");
+        }
+        copy_tree(&project(&rel), &to);
+        self
     }
 
     /// The directory.
@@ -81,6 +95,17 @@ impl Sandbox {
     /// A path inside the directory.
     pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
         self.dir.path().join(rel)
+    }
+
+    /// Links the project's `rel` (a file or directory) at the same relative
+    /// path inside the sandbox, beside `scenarios/` and `tests/fixtures/`.
+    pub fn link(&self, rel: impl AsRef<Path>) -> &Sandbox {
+        let link = self.join(&rel);
+        if let Some(parent) = link.parent() {
+            std::fs::create_dir_all(parent).expect("sandbox directory");
+        }
+        link_dir(&project(&rel), &link);
+        self
     }
 
     /// `escalate` to be run in this directory.
@@ -103,15 +128,19 @@ fn link_dir(target: &Path, link: &Path) {
 #[cfg(not(unix))]
 fn link_dir(target: &Path, link: &Path) {
     // No unprivileged symlinks: a copy serves (the tests only read these files).
-    std::fs::create_dir_all(link).expect("sandbox directory");
-    for entry in std::fs::read_dir(target).expect("project directory") {
+    copy_tree(target, link);
+}
+
+/// Copies a file, or a directory and everything in it.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_file() {
+        std::fs::copy(from, to).expect("copy into the sandbox");
+        return;
+    }
+    std::fs::create_dir_all(to).expect("sandbox directory");
+    for entry in std::fs::read_dir(from).expect("project directory") {
         let entry = entry.expect("directory entry");
-        let to = link.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            link_dir(&entry.path(), &to);
-        } else {
-            std::fs::copy(entry.path(), &to).expect("copy into the sandbox");
-        }
+        copy_tree(&entry.path(), &to.join(entry.file_name()));
     }
 }
 

@@ -407,3 +407,300 @@ fn json_dash_prints_valid_json_on_stdout_only() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.is_object());
 }
+
+/// Every file in `dir` whose name starts with a dot: temporaries (`.tmp`) and
+/// kept versions (`.old`) alike.
+fn hidden(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    v.sort();
+    v
+}
+
+/// An error as one line: the renderer's line breaks and margins removed.
+fn flat(stderr: &[u8]) -> String {
+    text(stderr)
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `escalate ARGS` in `dir` that must be refused (exit 2, nothing printed);
+/// returns stderr on one line.
+fn refused(args: &[&str], dir: &Path) -> String {
+    let o = escalate(args, dir);
+    let err = flat(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(o.stdout.is_empty(), "{args:?} printed a report");
+    err
+}
+
+/// Regression: `--json mine.ron` while running `mine.ron` replaced the
+/// scenario with the report. Every command refuses an output that is one of
+/// its inputs, whether named as given, through a symlink or by a hard link,
+/// and leaves the input as it was.
+#[test]
+fn every_command_refuses_an_output_that_is_one_of_its_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let scenario = std::fs::read(harness::scenario("minimal.ron")).unwrap();
+    let observed =
+        std::fs::read(harness::project("data/observed/pak-afghan-2021-2023.csv")).unwrap();
+    std::fs::write(d.join("mine.ron"), &scenario).unwrap();
+    std::os::unix::fs::symlink("mine.ron", d.join("link.json")).unwrap();
+    std::fs::hard_link(d.join("mine.ron"), d.join("hard.json")).unwrap();
+    // A scenario and an observed file named as a sweep's and a calibration's outputs.
+    std::fs::create_dir(d.join("sw")).unwrap();
+    std::fs::write(d.join("sw/points.csv"), &scenario).unwrap();
+    std::fs::create_dir(d.join("cal")).unwrap();
+    std::fs::write(d.join("cal/generations.csv"), &observed).unwrap();
+    std::fs::create_dir(d.join("st")).unwrap();
+    std::fs::write(d.join("st/scenario.ron"), &scenario).unwrap();
+    ok(&escalate(
+        &["run", "minimal", "--trials", "20", "--json", "r.json"],
+        d,
+    ));
+    let run_json = std::fs::read(d.join("r.json")).unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["run", "mine.ron", "--trials", "20", "--json", "mine.ron"],
+        vec!["run", "mine.ron", "--trials", "20", "--csv", "./mine.ron"],
+        vec!["run", "mine.ron", "--trials", "20", "--html", "link.json"],
+        vec!["run", "mine.ron", "--trials", "20", "--json", "hard.json"],
+        vec![
+            "run", "mine.ron", "--trials", "20", "--shard", "0/2", "--out", "mine.ron",
+        ],
+        vec![
+            "run", "minimal", "--trials", "20", "--policy", "mine.ron", "--json", "mine.ron",
+        ],
+        vec![
+            "compare", "mine.ron", "--trials", "20", "--policy", "talks", "--json", "mine.ron",
+        ],
+        vec![
+            "backtest",
+            "r.json",
+            "--observed",
+            "cal/generations.csv",
+            "--json",
+            "r.json",
+        ],
+        vec![
+            "backtest",
+            "r.json",
+            "--observed",
+            "cal/generations.csv",
+            "--html",
+            "cal/generations.csv",
+        ],
+        vec![
+            "sweep",
+            "sw/points.csv",
+            "--design",
+            "lhs",
+            "--points",
+            "4",
+            "--set",
+            "actors.G.attack_rate=0.1..0.5",
+            "--trials",
+            "10",
+            "--out",
+            "sw",
+        ],
+        vec![
+            "calibrate",
+            "pak-afghan-2021",
+            "--observed",
+            "cal/generations.csv",
+            "--prior",
+            "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
+            "--out",
+            "cal",
+        ],
+        vec!["slurm", "st/scenario.ron", "--shards", "2", "--dir", "st"],
+    ];
+    for args in &cases {
+        let err = refused(args, d);
+        assert!(
+            err.contains("writing it would destroy it"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(d.join("mine.ron")).unwrap(), scenario);
+    assert!(
+        std::fs::symlink_metadata(d.join("link.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read(d.join("sw/points.csv")).unwrap(), scenario);
+    assert_eq!(std::fs::read(d.join("st/scenario.ron")).unwrap(), scenario);
+    assert_eq!(
+        std::fs::read(d.join("cal/generations.csv")).unwrap(),
+        observed
+    );
+    assert_eq!(std::fs::read(d.join("r.json")).unwrap(), run_json);
+    for sub in ["", "sw", "cal", "st"] {
+        assert!(
+            hidden(&d.join(sub)).is_empty(),
+            "{sub}: {:?}",
+            hidden(&d.join(sub))
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(d.join("sw")).unwrap().count(),
+        1,
+        "the sweep wrote into sw/"
+    );
+}
+
+/// Regression: the duplicate-output check compared path text, so `out/x` and
+/// `out/../out/x` (or a symlink and its target) were two outputs, one
+/// replacing the other.
+#[test]
+fn two_spellings_of_one_output_file_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir(d.join("out")).unwrap();
+    std::fs::write(d.join("out/x"), b"old").unwrap();
+    std::os::unix::fs::symlink("out/x", d.join("alias")).unwrap();
+    for (a, b) in [
+        ("out/x", "out/../out/x"),
+        ("out/x", "alias"),
+        ("./out/new", "out/new"),
+    ] {
+        let err = refused(
+            &["run", "minimal", "--trials", "20", "--json", a, "--csv", b],
+            d,
+        );
+        assert!(err.contains("--json and --csv both name"), "{a} {b}: {err}");
+    }
+    assert_eq!(std::fs::read(d.join("out/x")).unwrap(), b"old");
+    assert!(!d.join("out/new").exists());
+    assert!(hidden(&d.join("out")).is_empty());
+}
+
+/// Regression: a valid 250-byte output name failed, because the temporary
+/// name (the name plus a suffix) passed the 255-byte limit.
+#[test]
+fn an_output_name_of_250_bytes_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for name in ["a".repeat(245) + ".json", "é".repeat(122) + "x.json"] {
+        assert_eq!(name.len(), 250, "{name}");
+        ok(&escalate(
+            &[
+                "run", "minimal", "--trials", "20", "--json", &name, "--csv", "-",
+            ],
+            d,
+        ));
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join(&name)).unwrap()).unwrap();
+        assert_eq!(v["trials"], 20);
+    }
+    assert!(hidden(d).is_empty(), "{:?}", hidden(d));
+}
+
+/// Regression: `sweep --out DIR` into an existing directory that held no
+/// sweep replaced its `points.csv` (and once deleted every `*.tmp-*` file
+/// there). A non-empty directory without a sweep of its own is refused,
+/// nothing in it changed and nothing added.
+#[test]
+fn sweep_out_refuses_a_non_empty_directory_that_is_not_a_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mine");
+    std::fs::create_dir(&dir).unwrap();
+    let files = [
+        ("points.csv", "precious"),
+        ("notes.tmp-1", "keep"),
+        (".hidden.tmp", "keep"),
+    ];
+    for (f, body) in files {
+        std::fs::write(dir.join(f), body).unwrap();
+    }
+    let o = bin().args(sweep_args(&dir, None)).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = flat(&o.stderr);
+    assert!(
+        err.contains("is not empty and holds no sweep") && err.contains("but no sweep.json"),
+        "{err}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".hidden.tmp", "notes.tmp-1", "points.csv"]);
+    for (f, body) in files {
+        assert_eq!(std::fs::read_to_string(dir.join(f)).unwrap(), body);
+    }
+    // An empty directory, or one holding only a killed writer's temporary, is a sweep's to take.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join(".sweep.json.a1b2c3d4e5f6.tmp"), b"killed").unwrap();
+    ok(&bin().args(sweep_args(&empty, None)).output().unwrap());
+    assert!(empty.join("points.csv").is_file());
+    assert!(
+        empty.join(".sweep.json.a1b2c3d4e5f6.tmp").is_file(),
+        "another's temporary was removed"
+    );
+}
+
+/// Starts `escalate run` of many trials writing `out.json` and `out.csv` in
+/// `dir`, waits (polling the directory) until its temporary files exist,
+/// sends `signal`, and returns how it ended.
+fn signal_a_run(dir: &Path, signal: &str) -> std::process::ExitStatus {
+    let mut child = bin()
+        .args([
+            "run",
+            "minimal",
+            "--trials",
+            "1000000000",
+            "--threads",
+            "1",
+            "--quiet",
+            "--json",
+            "out.json",
+            "--csv",
+            "out.csv",
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Both outputs are opened before the first trial runs.
+    while hidden(dir).iter().filter(|n| n.ends_with(".tmp")).count() < 2 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before its temporaries appeared");
+        }
+        std::thread::yield_now();
+    }
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap()
+}
+
+/// Regression: SIGINT and SIGTERM left the run's temporary files behind.
+/// Now the process removes them, leaves the old outputs as they were, and
+/// ends by the signal.
+#[cfg(unix)]
+#[test]
+fn sigterm_or_sigint_during_a_run_removes_its_temporaries_and_keeps_the_old_json() {
+    use std::os::unix::process::ExitStatusExt;
+    for (signal, number) in [("TERM", 15), ("INT", 2)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        std::fs::write(d.join("out.json"), b"old json\n").unwrap();
+        let status = signal_a_run(d, signal);
+        assert_eq!(status.signal(), Some(number), "SIG{signal}: {status}");
+        assert!(hidden(d).is_empty(), "SIG{signal} left {:?}", hidden(d));
+        assert_eq!(std::fs::read(d.join("out.json")).unwrap(), b"old json\n");
+        assert!(!d.join("out.csv").exists(), "SIG{signal}: a CSV appeared");
+    }
+}

@@ -12,6 +12,8 @@ mod compare_crn;
 mod determinism;
 mod discover;
 mod discover_reference;
+#[cfg(unix)]
+mod docs;
 mod io_layer;
 mod levers;
 mod observed;
@@ -29,5 +31,6 @@ mod slurm;
 mod sweep_determinism;
 mod sweep_flagship;
 mod sweep_overrides;
+mod sweep_warnings;
 mod trace_replay;
 mod validation;

@@ -105,7 +105,7 @@ fn the_digest_and_identity_cover_the_posterior() {
     assert!(
         pinned
             .stdout_text()
-            .contains("digest 1ceaeb44d56a98d4487d200f4e88d4216ec4022927aef746b06076bd2c426693")
+            .contains("digest a167379375d096c1f8ed25e10b6aaba2b4059cf1e7f4f977f5f73e851ed633c1")
     );
     let out = s.run(&args(&["--trials", "50", "--posterior", &p, "--json", "-"]));
     out.assert_success();

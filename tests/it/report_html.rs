@@ -175,6 +175,63 @@ fn structure_of_the_minimal_report() {
     assert_eq!(html, html2);
 }
 
+/// The flagship's "At a glance" quotes civilians and security forces killed
+/// (`deaths.victims`) and militants killed (`deaths.militant`) apart, each
+/// with the JSON's median and 90% range, and never the total of both
+/// (`deaths`, which counts the attackers too).
+#[test]
+fn the_headline_separates_victims_and_militants() {
+    let dir = tempfile::tempdir().unwrap();
+    let (html, r) = render(dir.path(), &["run", "--trials", "2000", "--quiet"]);
+    let start = html.find("<div class=\"glance\">").expect("At a glance");
+    let glance = &html[start..start + html[start..].find("</ul>").unwrap()];
+    let items: Vec<&str> = glance.split("<li>").skip(1).collect();
+    let metric = |name: &str| {
+        r["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no metric {name}"))
+            .clone()
+    };
+    let q = |m: &Value, k: &str| {
+        let v = m["quantiles"][k].as_f64().unwrap();
+        escalate::report::format::num(v)
+    };
+    for (name, who) in [
+        ("deaths.victims", "Civilians and security forces killed"),
+        ("deaths.militant", "Militants killed"),
+    ] {
+        let m = metric(name);
+        let item = items
+            .iter()
+            .find(|i| i.contains(&format!("<code>{name}</code>")))
+            .unwrap_or_else(|| panic!("no headline item for {name}: {glance}"));
+        assert!(item.starts_with(who), "{item}");
+        assert!(
+            item.contains(&format!(
+                "median {}; 90% of trials between {} and {}",
+                q(&m, "p50"),
+                q(&m, "p5"),
+                q(&m, "p95")
+            )),
+            "{item}"
+        );
+    }
+    // The victims are civilians plus security forces, militants apart.
+    let mean = |name: &str| metric(name)["mean"].as_f64().unwrap();
+    let victims = mean("deaths.victims");
+    assert!((victims - mean("deaths.civilian") - mean("deaths.security")).abs() < 1e-9);
+    assert!((victims + mean("deaths.militant") - mean("deaths")).abs() < 1e-9);
+    // No item quotes the all-deaths total.
+    let all = metric("deaths");
+    assert!(
+        !glance.contains(&format!("median {};", q(&all, "p50"))) && !glance.contains("Deaths over"),
+        "the total of victims and militants in the headline: {glance}"
+    );
+}
+
 #[test]
 fn scenario_text_is_escaped() {
     let dir = tempfile::tempdir().unwrap();

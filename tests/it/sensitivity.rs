@@ -77,7 +77,7 @@ fn ishigami_closed_form_matches_published_table() {
 #[test]
 fn ishigami_sobol_indices_at_n8192_match_analytic_values() {
     let (n, k) = (8192, 3);
-    let design = saltelli_design(n, k).unwrap();
+    let design = saltelli_design(n, k, 2024).unwrap();
     assert_eq!(design.len(), n * (k + 2));
     let y = evaluate(&design, ishigami_unit);
     let s = sobol_indices(&y, k, RESAMPLES, 2024).unwrap();
@@ -157,7 +157,7 @@ fn g_function_sobol_indices_at_n4096_match_analytic_values() {
         assert!((lib.total[i] - st[i]).abs() < 1e-12);
     }
 
-    let design = saltelli_design(n, k).unwrap();
+    let design = saltelli_design(n, k, 7).unwrap();
     let y = evaluate(&design, |x| g_function(x, &a));
     let s = sobol_indices(&y, k, RESAMPLES, 7).unwrap();
     eprintln!("G N=4096: S1 = {:?}\n  ST = {:?}", s.first_order, s.total);
@@ -191,16 +191,94 @@ fn g_function_sobol_indices_at_n4096_match_analytic_values() {
     }
 }
 
+/// How often the 95% bootstrap intervals of `replicates` independent
+/// designs of `n` base samples (seeds `0..replicates`, 1,000 resamples as a
+/// sweep uses) contain the true indices: `[S1 coverage, ST coverage]`.
+fn coverage(
+    n: usize,
+    replicates: u64,
+    k: usize,
+    f: impl Fn(&[f64]) -> f64,
+    s1: &[f64],
+    st: &[f64],
+) -> [f64; 2] {
+    let mut hits = [0usize; 2];
+    for seed in 0..replicates {
+        let d = saltelli_design(n, k, seed).unwrap();
+        let y = evaluate(&d, &f);
+        let s = sobol_indices(&y, k, 1000, 1_000_000 + seed).unwrap();
+        for i in 0..k {
+            hits[0] += usize::from(s.first_order_interval[i].contains(s1[i]));
+            hits[1] += usize::from(s.total_interval[i].contains(st[i]));
+        }
+    }
+    hits.map(|h| h as f64 / (replicates as usize * k) as f64)
+}
+
+/// The G function's coefficients in the coverage tests (two important
+/// inputs, two minor ones, two that do nothing).
+const G_COVERAGE: [f64; 6] = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0];
+
+/// At the base sample size a sweep accepts without a warning
+/// (`MIN_BASE_SAMPLES`), the 95% intervals cover the analytic indices at
+/// least at their nominal rate: over 200 scrambled designs (fixed seeds), each
+/// of S1 and ST of Ishigami (600 intervals) and of the G function (1,200) is
+/// covered at least 95% of the time less three binomial standard errors.
+#[test]
+fn bootstrap_intervals_cover_the_true_indices_at_the_accepted_n() {
+    let n = escalate::sensitivity::sobol::MIN_BASE_SAMPLES;
+    let (_, s1, st) = ishigami_reference();
+    let ishigami = coverage(n, 200, 3, ishigami_unit, &s1, &st);
+    let g = g_function_analytic(&G_COVERAGE);
+    let gf = coverage(
+        n,
+        200,
+        6,
+        |x| g_function(x, &G_COVERAGE),
+        &g.first_order,
+        &g.total,
+    );
+    eprintln!("coverage at N = {n}: Ishigami {ishigami:?}, G {gf:?}");
+    let floor = |intervals: f64| 0.95 - 3.0 * (0.95 * 0.05 / intervals).sqrt();
+    for c in ishigami {
+        assert!(c >= floor(600.0), "Ishigami coverage {ishigami:?}");
+    }
+    for c in gf {
+        assert!(c >= floor(1200.0), "G coverage {gf:?}");
+    }
+}
+
+/// Below it (N = 16) they do not: the same 200 designs cover less than 93%
+/// of the time, which is why a sweep of that size is warned about.
+#[test]
+fn bootstrap_intervals_undercover_below_the_accepted_n() {
+    let (_, s1, st) = ishigami_reference();
+    let [a, b] = coverage(16, 200, 3, ishigami_unit, &s1, &st);
+    let g = g_function_analytic(&G_COVERAGE);
+    let [c, d] = coverage(
+        16,
+        200,
+        6,
+        |x| g_function(x, &G_COVERAGE),
+        &g.first_order,
+        &g.total,
+    );
+    let all = (3.0 * (a + b) + 6.0 * (c + d)) / 18.0;
+    eprintln!("coverage at N = 16: Ishigami [{a}, {b}], G [{c}, {d}], all {all}");
+    assert!(all < 0.93, "{all}");
+}
+
 #[test]
 fn saltelli_design_layout_is_a_b_then_ab_blocks() {
     let (n, k) = (16, 4);
-    let d = saltelli_design(n, k).unwrap();
+    let d = saltelli_design(n, k, 11).unwrap();
     assert_eq!(d.len(), n * (k + 2));
-    // The origin is skipped: base row 0 is Sobol point 1 = (0.5, ..., 0.5).
-    let seq = SobolSequence::points(2 * k, n + 1, 0).unwrap();
+    // Base row j is scrambled Sobol point j (none skipped): A its first k
+    // coordinates, B its last k.
+    let seq = SobolSequence::scrambled_points(2 * k, n, 11).unwrap();
     for j in 0..n {
-        assert_eq!(d[j].as_slice(), &seq[j + 1][..k]);
-        assert_eq!(d[n + j].as_slice(), &seq[j + 1][k..]);
+        assert_eq!(d[j].as_slice(), &seq[j][..k]);
+        assert_eq!(d[n + j].as_slice(), &seq[j][k..]);
         for i in 0..k {
             let ab = &d[(2 + i) * n + j];
             for c in 0..k {
@@ -372,11 +450,15 @@ fn same_seed_gives_bitwise_identical_designs_and_indices() {
     assert_ne!(bits(&m1), bits(&morris_design(10, 4, 4, 9).unwrap()));
 
     assert_eq!(
-        bits(&saltelli_design(64, 3).unwrap()),
-        bits(&saltelli_design(64, 3).unwrap())
+        bits(&saltelli_design(64, 3, 5).unwrap()),
+        bits(&saltelli_design(64, 3, 5).unwrap())
+    );
+    assert_ne!(
+        bits(&saltelli_design(64, 3, 5).unwrap()),
+        bits(&saltelli_design(64, 3, 6).unwrap())
     );
 
-    let d = saltelli_design(512, 3).unwrap();
+    let d = saltelli_design(512, 3, 5).unwrap();
     let y = evaluate(&d, ishigami_unit);
     let s1 = sobol_indices(&y, 3, 100, 77).unwrap();
     let s2 = sobol_indices(&y, 3, 100, 77).unwrap();
@@ -457,13 +539,13 @@ fn bad_arguments_return_typed_errors() {
         latin_hypercube(0, 3, 1),
         Err(E::TooFewSamples { .. })
     ));
-    assert_eq!(saltelli_design(8, 0).unwrap_err(), E::NoInputs);
+    assert_eq!(saltelli_design(8, 0, 1).unwrap_err(), E::NoInputs);
     assert!(matches!(
-        saltelli_design(0, 3),
+        saltelli_design(0, 3, 1),
         Err(E::TooFewSamples { .. })
     ));
     assert!(matches!(
-        saltelli_design(8, 200),
+        saltelli_design(8, 200, 1),
         Err(E::TooManyDimensions { .. })
     ));
     assert_eq!(morris_design(10, 0, 4, 1).unwrap_err(), E::NoInputs);
@@ -523,7 +605,7 @@ fn bad_arguments_return_typed_errors() {
 
 #[test]
 fn results_serialize_to_json() {
-    let d = saltelli_design(64, 2).unwrap();
+    let d = saltelli_design(64, 2, 1).unwrap();
     let y = evaluate(&d, |x| x[0] + 3.0 * x[1] * x[1]);
     let s = sobol_indices(&y, 2, 20, 1).unwrap();
     let json = serde_json::to_value(&s).unwrap();

@@ -332,7 +332,7 @@ fn merge_names_missing_shards_and_writes_nothing() {
     assert!(err.contains("sbatch --array=3,5"), "{err}");
     let err = merge_refused(d, &names[..1]);
     assert!(
-        err.contains("shards 1-6 of 7 are missing (6 shards)"),
+        err.contains("shards 1 to 6 of 7 are missing (6 shards)"),
         "{err}"
     );
 }
@@ -541,4 +541,334 @@ fn slurm_writes_scripts_and_prints_one_command_without_a_cluster() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(!d.join("t").exists());
+}
+
+/// Every file in `dir` whose name starts with a dot (temporaries, kept versions).
+fn hidden_files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Regression: `merge q0.esc q1.esc --json q1.esc` replaced a part with the
+/// report (merge had no check of its outputs against its inputs).
+#[test]
+fn merge_refuses_to_write_over_one_of_its_parts() {
+    let dir = Sandbox::new();
+    let d = dir.path();
+    let parts = all_shards(d, 300, 5, 2);
+    let before = std::fs::read(d.join(&parts[1])).unwrap();
+    for (flag, target) in [
+        ("--json", parts[1].clone()),
+        ("--html", format!("./{}", parts[1])),
+        (
+            "--json",
+            format!(
+                "../{}/{}",
+                d.file_name().unwrap().to_str().unwrap(),
+                parts[0]
+            ),
+        ),
+    ] {
+        let err = refused(&["merge", &parts[0], &parts[1], flag, &target], d);
+        assert!(
+            flat(&err).contains("reads that file as a part to merge"),
+            "{flag} {target}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(d.join(&parts[1])).unwrap(), before);
+    assert!(hidden_files(d).is_empty(), "{:?}", hidden_files(d));
+}
+
+/// Regression: `merge --json ok.json --html missing-dir/h.html` exited 2 with
+/// `ok.json` already replaced (each output was written and renamed in turn).
+#[test]
+fn merge_writes_its_outputs_together_or_not_at_all() {
+    let dir = Sandbox::new();
+    let d = dir.path();
+    let parts = all_shards(d, 300, 5, 2);
+    std::fs::write(d.join("ok.json"), b"old json").unwrap();
+    let err = refused(
+        &[
+            "merge",
+            &parts[0],
+            &parts[1],
+            "--json",
+            "ok.json",
+            "--html",
+            "missing-dir/h.html",
+        ],
+        d,
+    );
+    assert!(err.contains("missing-dir"), "{err}");
+    assert_eq!(std::fs::read(d.join("ok.json")).unwrap(), b"old json");
+    assert!(hidden_files(d).is_empty(), "{:?}", hidden_files(d));
+    // Two spellings of one file for --json and --html are refused too.
+    let err = refused(
+        &[
+            "merge",
+            &parts[0],
+            &parts[1],
+            "--json",
+            "ok.json",
+            "--html",
+            "./ok.json",
+        ],
+        d,
+    );
+    assert!(
+        flat(&err).contains("--json and --html both name ok.json"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(d.join("ok.json")).unwrap(), b"old json");
+    // And a good pair is written, both files.
+    ok(
+        &[
+            "merge", &parts[0], &parts[1], "--json", "ok.json", "--html", "ok.html",
+        ],
+        d,
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("ok.json")).unwrap()).unwrap();
+    assert_eq!(v["trials"], 300);
+    assert!(
+        std::fs::read_to_string(d.join("ok.html"))
+            .unwrap()
+            .contains("</html>")
+    );
+    assert!(hidden_files(d).is_empty(), "{:?}", hidden_files(d));
+}
+
+/// A part's payload, decoded to JSON so a test can edit it like a forger.
+fn edit_part(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    use escalate::distribution::part::PART_ENVELOPE;
+    let bytes = std::fs::read(path).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(PART_ENVELOPE.open(&bytes).unwrap()).unwrap();
+    edit(&mut v);
+    let mut payload = serde_json::to_vec(&v).unwrap();
+    payload.push(b'\n');
+    // The checksum recomputed: the envelope alone cannot tell.
+    std::fs::write(path, PART_ENVELOPE.seal(&payload)).unwrap();
+}
+
+/// Regression: a part whose class counts were altered and its checksum
+/// recomputed merged to the genuine digest, with probabilities summing to
+/// 100.2%. Each inconsistent edit is refused, naming what disagrees.
+#[test]
+fn a_part_edited_inconsistently_with_its_checksum_recomputed_is_refused() {
+    let dir = Sandbox::new();
+    let d = dir.path();
+    let parts = all_shards(d, 1000, 5, 2);
+    let genuine = d.join("genuine.esc");
+    std::fs::copy(d.join(&parts[1]), &genuine).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(Edit, &str); 7] = [
+        (
+            |v| bump(&mut v["summary"]["classes"][0], 2),
+            "class counts add up to 502, but it covers 500 trials",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["present"], 600),
+            "counted in 1100 trials of 500",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["present"], -1),
+            "its histogram does not count the",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["sum"], 1_000_000_000),
+            "its sum",
+        ),
+        (
+            |v| bump(&mut v["summary"]["metrics"][0]["max"], 1_000_000),
+            "its histogram does not run from its smallest value to its largest",
+        ),
+        (
+            |v| bump(&mut v["summary"]["rung_days"][0], 1),
+            "rung counts of dyad 0, day 0 do not add up",
+        ),
+        (
+            |v| {
+                let counts = v["summary"]["deaths_by_day"][0]["counts"]
+                    .as_array_mut()
+                    .unwrap();
+                bump(counts.last_mut().unwrap(), 1) // the last bucket is never empty
+            },
+            "deaths histogram of day 6 does not count",
+        ),
+    ];
+    for (edit, why) in edits {
+        let forged = d.join(&parts[1]);
+        std::fs::copy(&genuine, &forged).unwrap();
+        edit_part(&forged, edit);
+        let err = merge_refused(d, &[&parts[0], &parts[1]]);
+        assert!(err.contains(&format!("{} is corrupt", parts[1])), "{err}");
+        assert!(err.contains(why), "expected `{why}`: {err}");
+    }
+    // The genuine part still merges.
+    std::fs::copy(&genuine, d.join(&parts[1])).unwrap();
+    ok(&["merge", &parts[0], &parts[1]], d);
+}
+
+/// Adds `by` to a JSON integer (an unsigned one, as counts are).
+fn bump(v: &mut serde_json::Value, by: i128) {
+    let n = v
+        .as_u64()
+        .map(i128::from)
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+    let n = n.unwrap_or_else(|| panic!("not a count: {v}")) + by;
+    *v = serde_json::Value::from(u64::try_from(n).expect("still a count"));
+}
+
+/// Regression: `--expect-digest zzz` exited 1 ("digest differs") instead of 2.
+#[test]
+fn a_malformed_expect_digest_exits_2_saying_what_a_digest_looks_like() {
+    let dir = Sandbox::new();
+    let d = dir.path();
+    let parts = all_shards(d, 100, 5, 2);
+    for args in [
+        vec!["run", "minimal", "--trials", "10", "--expect-digest", "zzz"],
+        vec!["merge", &parts[0], &parts[1], "--expect-digest", "abc123"],
+    ] {
+        let err = refused(&args, d);
+        assert!(err.contains("64 hexadecimal digits"), "{args:?}: {err}");
+    }
+    // A well-formed digest that differs is still exit 1.
+    let out = escalate_in(
+        d,
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--expect-digest",
+            &"0".repeat(64),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.describe());
+}
+
+/// Regression: the last shard of a `--trials 18446744073709551615` run never
+/// ended: the aligned end of its last block overflowed u64, the block
+/// iterator wrapped to 0 and yielded empty blocks forever. The arithmetic
+/// is tested, not the run (a job that runs no trial stands in).
+#[test]
+fn the_last_shard_of_a_u64_max_run_computes_its_trial_range_and_blocks() {
+    use escalate::run::BLOCK;
+    use escalate::run::executor::{Executor, Job, blocks};
+    use escalate::run::shard::Shard;
+    let total = u64::MAX;
+    let n = u64::MAX / 2_500;
+    let last = Shard::new(n - 1, n).unwrap().range(total);
+    assert_eq!(last.end, u64::MAX, "the last shard runs to the last trial");
+    let before = Shard::new(n - 2, n).unwrap().range(total);
+    assert_eq!(before.end, last.start, "shards are contiguous");
+    assert!(
+        (2_500..=2_501).contains(&(last.end - last.start)),
+        "{last:?}"
+    );
+    let b: Vec<_> = blocks(last.clone()).collect();
+    assert_eq!(b.first().map(|r| r.start), Some(last.start));
+    assert_eq!(b.last().map(|r| r.end), Some(u64::MAX));
+    for w in b.windows(2) {
+        assert_eq!(w[0].end, w[1].start);
+    }
+    for r in &b {
+        assert!(r.start < r.end, "an empty block {r:?}");
+        assert_eq!(
+            r.start / BLOCK,
+            (r.end - 1) / BLOCK,
+            "{r:?} spans two aligned windows"
+        );
+    }
+    /// Counts the trials it is handed, runs none.
+    struct Count;
+    impl Job for Count {
+        type Block = u64;
+        fn run_block(&self, trials: std::ops::Range<u64>) -> u64 {
+            trials.end - trials.start
+        }
+    }
+    let mut counted = 0;
+    Executor::new(Some(2))
+        .unwrap()
+        .run(&Count, last.clone(), |c| counted += c, |_| {});
+    assert_eq!(counted, last.end - last.start);
+}
+
+/// Regression: merging a part of a run of 10^12 shards built the list of every
+/// missing shard (23 GB, then the out-of-memory killer).
+#[test]
+fn merge_of_one_part_of_a_trillion_shards_names_the_missing_as_a_range() {
+    let dir = Sandbox::new();
+    let d = dir.path();
+    ok(
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--quiet",
+            "--shard",
+            "0/1000000000000",
+            "--out",
+            "p.esc",
+        ],
+        d,
+    );
+    let err = merge_refused(d, &["p.esc"]);
+    assert!(
+        err.contains(
+            "shards 1 to 999,999,999,999 of 1,000,000,000,000 are missing (999,999,999,999 shards)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--array=1-999999999999"), "{err}");
+}
+
+/// Regression: `--threads 10000` took over 30 s for 10 trials (a pool of
+/// 10,000 threads); the limit is refused before any work, naming it.
+#[test]
+fn threads_above_the_maximum_are_refused_naming_it() {
+    let dir = Sandbox::new();
+    let d = dir.path();
+    let max = escalate::run::MAX_THREADS.to_string();
+    let over = (escalate::run::MAX_THREADS + 1).to_string();
+    for args in [
+        vec![
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--threads",
+            "10000",
+            "--json",
+            "r.json",
+        ],
+        vec!["run", "minimal", "--trials", "10", "--threads", &over],
+    ] {
+        let err = refused(&args, d);
+        assert!(
+            err.contains(&format!("at most {max} worker threads")),
+            "{err}"
+        );
+    }
+    assert!(!d.join("r.json").exists());
+    ok(
+        &[
+            "run",
+            "minimal",
+            "--trials",
+            "10",
+            "--quiet",
+            "--threads",
+            &max,
+        ],
+        d,
+    );
 }

@@ -46,15 +46,25 @@ fn unavailable() -> Option<String> {
     }
 }
 
+/// `Ok` when the cluster is there; otherwise why `what` cannot run, as the
+/// error (or a panic naming `what`, under ESCALATE_SLURM_REQUIRED=1). The doc
+/// runner (docs.rs) decides its Slurm blocks with this too.
+pub(crate) fn cluster_or_why(what: &str) -> Result<(), String> {
+    match unavailable() {
+        None => Ok(()),
+        Some(why) if std::env::var("ESCALATE_SLURM_REQUIRED").as_deref() == Ok("1") => {
+            panic!("{what}: Slurm is required (ESCALATE_SLURM_REQUIRED=1) but {why}")
+        }
+        Some(why) => Err(why),
+    }
+}
+
 /// True when the cluster is there; otherwise prints why the test is skipped
 /// (or fails, under ESCALATE_SLURM_REQUIRED=1).
 fn cluster(test: &str) -> bool {
-    match unavailable() {
-        None => true,
-        Some(why) if std::env::var("ESCALATE_SLURM_REQUIRED").as_deref() == Ok("1") => {
-            panic!("{test}: Slurm is required (ESCALATE_SLURM_REQUIRED=1) but {why}")
-        }
-        Some(why) => {
+    match cluster_or_why(test) {
+        Ok(()) => true,
+        Err(why) => {
             eprintln!("SKIPPED {test}: {why}");
             false
         }

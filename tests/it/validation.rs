@@ -172,7 +172,7 @@ fn unknown_field() {
             &location(f, "resolv:"),
             "Unexpected field named `resolv`",
             "`resolve`", // the expected fields are listed
-            "remove the field or fix its spelling",
+            "did you mean `resolve`?",
         ],
     );
 }
@@ -225,6 +225,35 @@ fn a_missing_file_is_an_error_not_a_panic() {
         "no-such-file.ron",
         &["cannot read scenario tests/fixtures/invalid/no-such-file.ron"],
     );
+}
+
+/// Issue 11's top fuzz finding: `Poisson(1e20)` (a mean above u64's range)
+/// passed validation and the sampler panicked. Now refused at its place, with
+/// the limit and what to write instead, in the file, in `--set` and in a
+/// policy's `set` alike.
+#[test]
+fn poisson_1e20_is_refused_at_its_place_not_a_panic() {
+    let f = "tests/fixtures/invalid/poisson_above_limit.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "Poisson(1e20)"),
+            "Poisson(1e20): lambda is above 1e6",
+            "help: for a count this large write Normal(1e20, 1.000e10, 0, 2e20)",
+        ],
+    );
+    let (code, err, written) = run_with_set("actors.G.casualties.militant=Poisson(1e20)");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!written);
+    assert!(
+        err.contains("above 1e6") && err.contains("Normal(1e20, 1.000e10, 0, 2e20)"),
+        "{err}"
+    );
+    // At the limit itself it runs.
+    let (code, err, _) = run_with_set("actors.G.casualties.militant=Poisson(1e6)");
+    assert_eq!(code, Some(0), "{err}");
 }
 
 #[test]
@@ -286,4 +315,264 @@ fn set_with_a_value_out_of_range_is_refused() {
     let (code, err, written) = run_with_set("actors.G.sanctuary=Uniform(0.5, 0.9)");
     assert_eq!(code, Some(0), "{err}");
     assert!(written);
+}
+
+// ---- One problem, one report, with a help line that fits it ------------------
+
+#[test]
+fn regression_a_typo_inside_a_policy_is_reported_once() {
+    // A lever misspelt in a rule a policy adds used to be reported twice: at
+    // the rule, and again for the whole policy "with policy `talks` applied".
+    let f = "tests/fixtures/invalid/policy_typo.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            "1 problem found",
+            &location(f, "\"tlaks\""),
+            "unknown lever `tlaks`",
+            "did you mean `talks`?",
+        ],
+    );
+    for s in &e {
+        assert!(!s.contains("with policy"), "reported twice:\n{s}");
+    }
+}
+
+#[test]
+fn regression_an_integer_out_of_range_is_not_told_to_check_brackets() {
+    // `cooldown: 99999999999` (a u32) used to get "check brackets, commas and quotes".
+    let f = "tests/fixtures/invalid/integer_out_of_range.ron";
+    let e = both_refuse(f);
+    assert_has(
+        &e,
+        f,
+        &[
+            &location(f, "99999999999"),
+            "Integer is out of bounds",
+            "a whole number from 0 to 4294967295 goes here",
+        ],
+    );
+    for s in &e {
+        assert!(!s.contains("check brackets"), "{s}");
+    }
+}
+
+#[test]
+fn a_fraction_where_a_whole_number_goes_gets_a_fitting_help_line() {
+    // ron reads `2` of `2.5` and then wants a comma at `.5`.
+    let f = "tests/fixtures/invalid/fractional_days.ron";
+    let e = both_refuse(f);
+    let (line, col) = position_of(f, "2.5,");
+    assert_has(
+        &e,
+        f,
+        &[
+            &format!("{f}:{line}:{}", col + 1),
+            "a whole number goes here",
+        ],
+    );
+    for s in &e {
+        assert!(!s.contains("check brackets"), "{s}");
+    }
+}
+
+/// Writes `text` as `s.ron` in a fresh sandbox and runs `validate s.ron` and
+/// `run s.ron --json out.json` there: both must exit 2 without a panic,
+/// print nothing on stdout, say `help:` and write nothing. Returns both
+/// stderrs, flattened, and the width of their widest line.
+fn both_refuse_text(text: &str) -> ([String; 2], usize) {
+    let sandbox = crate::harness::Sandbox::new();
+    std::fs::write(sandbox.join("s.ron"), text).expect("write s.ron");
+    let v = sandbox
+        .escalate()
+        .env("COLUMNS", "100")
+        .args(["validate", "s.ron"])
+        .run();
+    let r = sandbox
+        .escalate()
+        .env("COLUMNS", "100")
+        .args(["run", "s.ron", "--trials", "10", "-q", "--json", "out.json"])
+        .run();
+    for (what, o) in [("validate", &v), ("run", &r)] {
+        let err = raw_stderr(o);
+        assert_eq!(o.status.code(), Some(2), "{what}: exit code\n{err}");
+        assert!(!err.contains("panicked"), "{what} panicked:\n{err}");
+        assert!(o.stdout.is_empty(), "{what}: stdout not empty");
+        assert!(flat(o).contains("help:"), "{what}: no help line:\n{err}");
+    }
+    assert!(!sandbox.join("out.json").exists(), "run wrote its --json");
+    let widest = [&v, &r]
+        .iter()
+        .flat_map(|o| {
+            raw_stderr(o)
+                .lines()
+                .map(|l| l.chars().count())
+                .collect::<Vec<_>>()
+        })
+        .max()
+        .unwrap_or(0);
+    ([flat(&v), flat(&r)], widest)
+}
+
+/// The flagship's text with `from` (which must occur) replaced by `to` once.
+fn flagship_with(from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(project("scenarios/pak-afghan-2024.ron")).unwrap();
+    assert!(text.contains(from), "`{from}` not in the flagship");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn misspelt_names_get_the_name_meant_not_the_whole_list() {
+    for (from, to, says, not) in [
+        // An actor: `host: "Talibn"` used to list every actor id.
+        (
+            "host: \"Taliban\"",
+            "host: \"Talibn\"",
+            "did you mean `Taliban`?",
+            "use one of the actor ids",
+        ),
+        // A lever.
+        (
+            "then: \"airstrike\"",
+            "then: \"airstrik\"",
+            "did you mean `airstrike`?",
+            "use one of the lever ids",
+        ),
+        // A rung.
+        (
+            "rung: \"open_war\"",
+            "rung: \"open_wr\"",
+            "did you mean `open_war`?",
+            "use one of the ladder's rungs",
+        ),
+        // A rule a policy disables.
+        (
+            "disable: [\"Pakistan/reopen-when-calm\"]",
+            "disable: [\"Pakistan/reopen-when-clam\"]",
+            "did you mean `Pakistan/reopen-when-calm`?",
+            "write \"Actor/rule-name\"",
+        ),
+        // A field and a variant (ron's errors).
+        (
+            "attack_rate:",
+            "atack_rate:",
+            "did you mean `attack_rate`?",
+            "remove the field",
+        ),
+        (
+            "kind: State",
+            "kind: Stat",
+            "did you mean `State`?",
+            "use one of the variants",
+        ),
+    ] {
+        let (e, _) = both_refuse_text(&flagship_with(from, to));
+        for s in &e {
+            assert!(s.contains(says), "{to}: stderr lacks `{says}`:\n{s}");
+            assert!(!s.contains(not), "{to}: still lists everything:\n{s}");
+        }
+    }
+}
+
+#[test]
+fn a_misspelt_policy_is_named_on_the_command_line_too() {
+    for args in [
+        vec!["run", "--policy", "strke", "--trials", "10", "-q"],
+        vec!["compare", "--policy", "strke", "--trials", "10", "-q"],
+        vec!["trace", "--policy", "strke"],
+        vec![
+            "sweep", "--design", "lhs", "--points", "2", "--policy", "baseline", "--policy",
+            "strke", "--out", "d",
+        ],
+    ] {
+        let o = escalate(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", raw_stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(
+            flat(&o).contains("did you mean `strike`?"),
+            "{args:?}: {}",
+            raw_stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn an_unbounded_distribution_on_a_bounded_parameter_is_shown_its_bounded_form() {
+    // `Normal(2000, 300)` can be negative: refused, with the bounded form to write.
+    let (code, err, written) = run_with_set("actors.G.fighters=Normal(2000, 300)");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!written);
+    assert!(
+        err.contains("can fall outside the range of `actors.G.fighters`"),
+        "{err}"
+    );
+    assert!(err.contains("Normal(2000, 300, 0, inf)"), "{err}");
+    // What it says to write is accepted.
+    let (code, err, written) = run_with_set("actors.G.fighters=Normal(2000, 300, 0, inf)");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(written);
+    // A share: bounded to 0..1.
+    let (code, err, _) = run_with_set("actors.G.sanctuary=Normal(0.5, 0.2)");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("Normal(0.5, 0.2, 0, 1)"), "{err}");
+    let (code, err, _) = run_with_set("actors.G.sanctuary=Normal(0.5, 0.2, 0, 1)");
+    assert_eq!(code, Some(0), "{err}");
+    // The same in a scenario file.
+    let text = std::fs::read_to_string(project("scenarios/minimal.ron")).unwrap();
+    let (e, _) = both_refuse_text(&text.replacen("Uniform(1500, 2500)", "Normal(1500, 300)", 1));
+    for s in &e {
+        assert!(s.contains("Normal(1500, 300, 0, inf)"), "{s}");
+    }
+}
+
+#[test]
+fn regression_an_error_past_column_65535_renders_without_a_panic() {
+    // miette pads a label to its column with a format width, and Rust refuses
+    // widths above 65,535: any error located past that column of a line used to
+    // panic the renderer. A scenario on one line, pushed 70,000 columns right.
+    let text = std::fs::read_to_string(project("scenarios/minimal.ron")).unwrap();
+    let one_line: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or("").trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let one_line = format!("{}{one_line}", " ".repeat(70_000));
+    for (from, to, says) in [
+        // A problem found by validation.
+        (
+            "fighters: Uniform(1500, 2500)",
+            "fighters: -5",
+            "outside its range",
+        ),
+        // A syntax error.
+        (
+            "recruitment:",
+            "recruitmnt:",
+            "Unexpected field named `recruitmnt`",
+        ),
+    ] {
+        assert!(one_line.contains(from));
+        let bad = one_line.replacen(from, to, 1);
+        let col = bad.find(&to[..to.find(':').unwrap()]).unwrap();
+        let (e, widest) = both_refuse_text(&bad);
+        // Only a window of the 70,000-column line is shown.
+        assert!(widest <= 200, "a line of {widest} columns");
+        for s in &e {
+            assert!(s.contains(says), "{s}");
+            // The exact place: past column 65,535 (a value's column, or the
+            // field's, depending on what is wrong).
+            let at = s
+                .split("s.ron:1:")
+                .nth(1)
+                .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or_else(|| panic!("no s.ron:1:COL in:\n{s}"));
+            assert!(
+                at > 65_535 && at <= col + 20,
+                "column {at}, value at {col}:\n{s}"
+            );
+        }
+    }
 }

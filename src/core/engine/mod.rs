@@ -520,6 +520,9 @@ impl<'m> Trial<'m> {
         self.cas[row + 3] += n;
         self.m[model.metrics.deaths] += n;
         self.m[model.metrics.deaths_by_category[cat]] += n;
+        if cat != 2 {
+            self.m[model.metrics.victims] += n;
+        }
         if let Some(s) = model.metrics.actor_deaths[a][cat] {
             self.m[s] += n;
         }

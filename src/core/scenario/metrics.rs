@@ -133,6 +133,9 @@ pub struct MetricLayout {
     pub attacks: usize,
     /// Deaths of all actors, all categories.
     pub deaths: usize,
+    /// Victims: civilian and security deaths of all actors (every death but
+    /// the militants'), the figure a headline quotes.
+    pub victims: usize,
     /// Deaths by category (civilian, security, militant), all actors.
     pub deaths_by_category: [usize; 3],
     /// Per actor: slots of its deaths by category, where it can have them.
@@ -211,7 +214,14 @@ impl MetricLayout {
         );
         let deaths = add(
             "deaths".into(),
-            "deaths of all actors, all categories".into(),
+            "everyone killed, all actors, militants included".into(),
+            Killed,
+            Lower,
+            false,
+        );
+        let victims = add(
+            "deaths.victims".into(),
+            "civilians and security forces killed, all actors (no militants)".into(),
             Killed,
             Lower,
             false,
@@ -370,7 +380,7 @@ impl MetricLayout {
                 days_at,
             });
         }
-        let mut windowed: Vec<usize> = [attacks, deaths, strikes, deported, trade_lost]
+        let mut windowed: Vec<usize> = [attacks, deaths, victims, strikes, deported, trade_lost]
             .into_iter()
             .chain(deaths_by_category)
             .chain(actor_deaths.iter().flatten().flatten().copied())
@@ -415,6 +425,7 @@ impl MetricLayout {
             defs,
             attacks,
             deaths,
+            victims,
             deaths_by_category,
             actor_deaths,
             attack_deaths,
@@ -606,6 +617,7 @@ mod tests {
         );
         assert_eq!(l.defs[n].name, "attacks@y");
         assert_eq!(l.defs[n + w + 1].name, "deaths@a");
+        assert_eq!(l.defs[n + w + 2].name, "deaths.victims@a");
         assert_eq!(l.index("ceasefires_broken@b"), Some(l.len() - 1));
     }
 }

@@ -17,6 +17,8 @@ pub mod validate;
 use miette::{NamedSource, SourceSpan};
 
 pub use error::{Problem, ScenarioError};
+
+use crate::core::suggest;
 pub use param::Param;
 pub use policy::apply_policy_rules;
 pub use types::*;
@@ -110,32 +112,90 @@ impl Validated {
 
 /// Parses RON text into a scenario; syntax and shape errors carry file:line:col.
 pub fn parse(src: &Source) -> Result<Scenario, ScenarioError> {
-    let options = ron::Options::default().with_default_extension(
-        ron::extensions::Extensions::IMPLICIT_SOME
-            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
-    );
-    options.from_str::<Scenario>(&src.text).map_err(|e| {
-        let (line, col) = (e.span.start.line, e.span.start.col);
-        let start = error::offset_of(&src.text, line, col);
-        let end = error::offset_of(&src.text, e.span.end.line, e.span.end.col).max(start);
-        ScenarioError::Syntax {
-            src: src.named(),
-            span: SourceSpan::from(start..end.max(start + 1).min(src.text.len().max(start))),
-            message: format!("{}:{line}:{col}: {}", src.name, e.code),
-            help: syntax_help(&e.code),
-        }
-    })
+    ron_options()
+        .from_str::<Scenario>(&src.text)
+        .map_err(|e| syntax_error(src, &e, SYNTAX_HELP))
 }
 
-fn syntax_help(code: &ron::Error) -> String {
+/// The RON dialect of scenario and policy files.
+pub(crate) fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(
+        ron::extensions::Extensions::IMPLICIT_SOME
+            | ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES,
+    )
+}
+
+/// The help of a syntax error that no more particular line fits.
+const SYNTAX_HELP: &str =
+    "check brackets, commas and quotes near this point (docs/scenario-format.md shows the syntax)";
+
+/// A RON error in `src` as a diagnostic at its place, with the help line that
+/// fits its kind ([`syntax_help`]); `fallback` where none fits better.
+pub(crate) fn syntax_error(
+    src: &Source,
+    e: &ron::error::SpannedError,
+    fallback: &str,
+) -> ScenarioError {
+    let (line, col) = (e.span.start.line, e.span.start.col);
+    let start = error::offset_of(&src.text, line, col);
+    let end = error::offset_of(&src.text, e.span.end.line, e.span.end.col).max(start);
+    ScenarioError::Syntax {
+        src: src.named(),
+        span: SourceSpan::from(start..end.max(start + 1).min(src.text.len().max(start))),
+        message: format!("{}:{line}:{col}: {}", src.name, e.code),
+        help: syntax_help(&e.code, &src.text[..start.min(src.text.len())], fallback),
+    }
+}
+
+/// The help line for a RON error: what goes at that place and how to write
+/// it, by the error's kind; `fallback` for errors of punctuation (a missing
+/// comma, bracket or quote), which have no better advice. `before` is the
+/// text before the error's place.
+fn syntax_help(code: &ron::Error, before: &str, fallback: &str) -> String {
     use ron::Error as E;
+    const FIELDS: &str = "docs/scenario-format.md lists every field";
+    const WHOLE: &str = "a whole number goes here (a day, a number of days or a count), e.g. 14: \
+                         no decimals, no sign, no quotes";
+    // `horizon: 1.5`: ron reads the integer `1`, then wants a comma at `.5`.
+    let after_whole_number = before.ends_with(|c: char| c.is_ascii_digit());
     match code {
-        E::NoSuchStructField { .. } => "remove the field or fix its spelling (docs/scenario-format.md lists every field)".into(),
+        E::ExpectedComma if after_whole_number => WHOLE.into(),
+        E::NoSuchStructField {
+            expected, found, ..
+        } => match suggest::did_you_mean(found, expected) {
+            Some(s) => format!("{s} ({FIELDS})"),
+            None => format!("remove the field or fix its spelling ({FIELDS})"),
+        },
         E::MissingStructField { field, .. } => format!("add the field `{field}: ...`"),
         E::DuplicateStructField { .. } => "keep one of the two".into(),
-        E::NoSuchEnumVariant { .. } => "use one of the variants listed".into(),
-        E::Message(m) if m.contains(param::PARAM_HELP) => "see docs/scenario-format.md, section Parameters".into(),
-        _ => "check brackets, commas and quotes near this point (docs/scenario-format.md shows the syntax)".into(),
+        E::NoSuchEnumVariant {
+            expected, found, ..
+        } => suggest::did_you_mean(found, expected)
+            .unwrap_or_else(|| "use one of the variants listed".into()),
+        E::IntegerOutOfBounds => format!(
+            "a whole number from 0 to {} goes here (a day, a number of days or a count): \
+             write it without a sign and within that range",
+            u32::MAX
+        ),
+        E::ExpectedInteger | E::InvalidIntegerDigit { .. } => WHOLE.into(),
+        E::ExpectedFloat | E::FloatUnderscore => {
+            "a number goes here, e.g. 0.5 or 4000 (no quotes, no thousands separators)".into()
+        }
+        E::ExpectedBoolean => "write `true` or `false` here".into(),
+        E::ExpectedString | E::ExpectedStringEnd | E::InvalidEscape(_) => {
+            "a string in double quotes goes here, e.g. \"TTP\"".into()
+        }
+        E::InvalidValueForType { expected, .. } => {
+            format!("{expected} goes here ({FIELDS}, with the type of each)")
+        }
+        E::Message(m) if m.contains(param::PARAM_HELP) => {
+            "see docs/scenario-format.md, section Parameters".into()
+        }
+        E::Eof => "the file ends inside a value: close every `(`, `[` and `{` that is open, \
+                   and every string"
+            .into(),
+        E::UnclosedBlockComment => "close the `/*` comment with `*/`".into(),
+        _ => fallback.into(),
     }
 }
 
@@ -269,19 +329,18 @@ fn apply_override(
         return Err(ScenarioError::Override {
             flag: flag.to_string(),
             message: e,
-            help: param::PARAM_HELP.into(),
+            help: value.help(),
         });
     }
     match paths::set_param(s, path, value.clone()) {
         Ok(pp) => {
-            let (lo, hi) = value.support();
-            if pp.range.admits(lo, hi) {
+            if pp.range.admits_param(value) {
                 Ok(())
             } else {
                 Err(ScenarioError::Override {
                     flag: flag.to_string(),
-                    message: format!("{value} can fall outside the range of `{path}`"),
-                    help: format!("use {}", pp.range.describe()),
+                    message: pp.range.refusal(value, path),
+                    help: pp.range.help(value),
                 })
             }
         }
@@ -300,17 +359,20 @@ fn apply_override(
 pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
     let Some(p) = s.policies.iter().find(|p| p.name == name).cloned() else {
         let names: Vec<&str> = s.policies.iter().map(|p| p.name.as_str()).collect();
-        return Err(ScenarioError::UnknownPolicy {
-            name: name.to_string(),
-            scenario: s.name.clone(),
-            help: format!(
-                "policies here: {}",
+        let help = suggest::did_you_mean(name, &names).unwrap_or_else(|| {
+            format!(
+                "policies here: {} (or `baseline`, or a policy file's path)",
                 if names.is_empty() {
                     "none".into()
                 } else {
                     names.join(", ")
                 }
-            ),
+            )
+        });
+        return Err(ScenarioError::UnknownPolicy {
+            name: name.to_string(),
+            scenario: s.name.clone(),
+            help,
         });
     };
     apply_policy_rules(s, &p);

@@ -1,15 +1,24 @@
 //! Numeric parameters: a plain number or a distribution sampled once per trial.
 //!
 //! In a scenario file (and in `--set`) a parameter is written `4000`, or one of
-//! `Uniform(lo, hi)`, `Normal(mean, sd)`, `Normal(mean, sd, min, max)` (truncated
-//! by rejection), `Beta(a, b)`, `Beta(a, b, lo, hi)` (scaled), `Triangular(min,
-//! mode, max)`, `LogNormal(mu, sigma)` (of the logarithm) or `Poisson(lambda)`.
+//! `Uniform(lo, hi)`, `Normal(mean, sd)`, `Normal(mean, sd, min, max)`
+//! (truncated to its bounds), `Beta(a, b)`, `Beta(a, b, lo, hi)` (scaled),
+//! `Triangular(min, mode, max)`, `LogNormal(mu, sigma)` (of the logarithm) or
+//! `Poisson(lambda)` (lambda at most [`POISSON_MAX_LAMBDA`]).
+//!
+//! A distribution is drawn by inversion of its CDF from one uniform
+//! ([`Param::sample`], [`Param::quantile`]; the inverse CDFs are
+//! [`crate::core::quantile`]'s): a truncated normal's draws fill its interval
+//! with the right density, none piled on a bound.
 
 use std::fmt;
 
 use rand::Rng;
-use rand_distr::Distribution;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use crate::core::quantile::POISSON_MAX_LAMBDA;
+use crate::core::quantile::{self, open_unit};
+use crate::core::special::ln_normal_mass;
 
 /// A parameter: fixed, or a distribution sampled once per trial.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +27,7 @@ pub enum Param {
     Fixed(f64),
     /// Uniform on [lo, hi).
     Uniform(f64, f64),
-    /// Normal(mean, sd), optionally truncated to [min, max] by rejection.
+    /// Normal(mean, sd), optionally truncated to [min, max] (renormalised).
     Normal {
         /// Mean.
         mean: f64,
@@ -60,9 +69,6 @@ impl From<f64> for Param {
     }
 }
 
-/// How many retries a truncated normal may take before clamping (keeps a trial bounded).
-const MAX_REJECTIONS: u32 = 1000;
-
 impl Param {
     /// True when the parameter is a distribution (sampled per trial).
     pub fn is_uncertain(&self) -> bool {
@@ -82,7 +88,8 @@ impl Param {
         }
     }
 
-    /// The distribution's mean (for reports of "current value").
+    /// The distribution's centre (for reports of "current value"): the mean,
+    /// except a truncated normal's, which is its untruncated `mean` argument.
     pub fn mean(&self) -> f64 {
         match *self {
             Param::Fixed(v) => v,
@@ -92,6 +99,25 @@ impl Param {
             Param::Triangular(lo, m, hi) => (lo + m + hi) / 3.0,
             Param::LogNormal(mu, s) => (mu + 0.5 * s * s).exp(),
             Param::Poisson(l) => l,
+        }
+    }
+
+    /// The same distribution bounded to `[lo, hi]`, when it has a bounded
+    /// form that keeps its shape and passes [`Param::check`]: a Normal,
+    /// truncated to the intersection of its bounds and `[lo, hi]`. None for
+    /// the others (their bounds are their own arguments, or they have none).
+    pub fn bounded_to(&self, lo: f64, hi: f64) -> Option<Param> {
+        match *self {
+            Param::Normal { mean, sd, min, max } => {
+                let b = Param::Normal {
+                    mean,
+                    sd,
+                    min: min.max(lo),
+                    max: max.min(hi),
+                };
+                b.check().is_ok().then_some(b)
+            }
+            _ => None,
         }
     }
 
@@ -110,8 +136,12 @@ impl Param {
                     ))
                 } else if min.is_nan() || max.is_nan() || min >= max {
                     Err(format!("Normal bounds [{min}, {max}] need min < max"))
-                } else if mean + 4.0 * sd < min || mean - 4.0 * sd > max {
-                    Err("Normal's bounds exclude almost all of its mass".into())
+                } else if sd > 0.0
+                    && ln_normal_mass((min - mean) / sd, (max - mean) / sd) == f64::NEG_INFINITY
+                {
+                    Err(format!(
+                        "Normal({mean}, {sd}, {min}, {max}): the bounds hold no mass a double can represent"
+                    ))
                 } else {
                     Ok(())
                 }
@@ -136,50 +166,56 @@ impl Param {
             Param::Poisson(l) if !(l.is_finite() && l >= 0.0) => {
                 Err(format!("Poisson({l}) needs lambda >= 0"))
             }
+            Param::Poisson(l) if l > POISSON_MAX_LAMBDA => Err(format!(
+                "Poisson({l:e}): lambda is above {POISSON_MAX_LAMBDA:e}, the largest Poisson \
+                 mean escalate draws exactly"
+            )),
             _ => Ok(()),
         }
     }
 
-    /// Draws one value. Only call on a parameter that passed [`Param::check`].
+    /// The help line for a parameter that failed [`Param::check`]: what to
+    /// write instead (for a Poisson mean above the limit, the normal it is
+    /// within `1/sqrt(lambda)` of), else the syntax of every distribution.
+    pub fn help(&self) -> String {
+        match *self {
+            Param::Poisson(l) if l.is_finite() && l > POISSON_MAX_LAMBDA => format!(
+                "for a count this large write Normal({l:e}, {sd:.3e}, 0, {hi:e}): \
+                 a Poisson's mean and sd, within 1/sqrt(lambda) of its distribution",
+                sd = l.sqrt(),
+                hi = 2.0 * l
+            ),
+            _ => PARAM_HELP.to_string(),
+        }
+    }
+
+    /// Draws one value: the quantile at one uniform on (0, 1) from `rng`
+    /// (inversion, so the value is non-decreasing in that uniform). Only call
+    /// on a parameter that passed [`Param::check`].
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match *self {
             Param::Fixed(v) => v,
-            Param::Uniform(lo, hi) => lo + (hi - lo) * unit(rng),
-            Param::Normal { mean, sd, min, max } => {
-                let n = rand_distr::Normal::new(mean, sd).expect("checked");
-                for _ in 0..MAX_REJECTIONS {
-                    let x = n.sample(rng);
-                    if x >= min && x <= max {
-                        return x;
-                    }
-                }
-                mean.clamp(min, max)
-            }
-            Param::Beta { a, b, lo, hi } => {
-                let d = rand_distr::Beta::new(a, b).expect("checked");
-                lo + (hi - lo) * d.sample(rng)
-            }
-            Param::Triangular(lo, m, hi) => rand_distr::Triangular::new(lo, hi, m)
-                .expect("checked")
-                .sample(rng),
-            Param::LogNormal(mu, s) => rand_distr::LogNormal::new(mu, s)
-                .expect("checked")
-                .sample(rng),
-            Param::Poisson(l) => {
-                if l == 0.0 {
-                    0.0
-                } else {
-                    rand_distr::Poisson::new(l).expect("checked").sample(rng)
-                }
-            }
+            _ => self.quantile(open_unit(rng)),
         }
     }
-}
 
-/// A uniform draw on [0, 1) from 53 random bits.
-#[inline]
-pub fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    /// The value at probability `u` in `[0, 1]`: `F^-1(u)`, the smallest `x`
+    /// with `F(x) >= u` (for a Poisson the smallest count). At 0 and 1 an
+    /// unbounded side gives an infinite value; a sweep clamps its
+    /// coordinates first. Only call on a parameter that passed
+    /// [`Param::check`].
+    pub fn quantile(&self, u: f64) -> f64 {
+        let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
+        match *self {
+            Param::Fixed(v) => v,
+            Param::Uniform(lo, hi) => quantile::uniform(lo, hi, u),
+            Param::Normal { mean, sd, min, max } => quantile::normal(mean, sd, min, max, u),
+            Param::Beta { a, b, lo, hi } => lo + (hi - lo) * quantile::beta(a, b, u),
+            Param::Triangular(lo, m, hi) => quantile::triangular(lo, m, hi, u),
+            Param::LogNormal(mu, s) => quantile::lognormal(mu, s, u),
+            Param::Poisson(l) => quantile::poisson(l, u),
+        }
+    }
 }
 
 /// Formats in the scenario file's own syntax, e.g. `Normal(4000, 800)`.
@@ -338,5 +374,46 @@ mod tests {
             .check()
             .is_ok()
         );
+        // Far in a tail is a proper distribution now that it is drawn by
+        // inversion (rejection could not reach it); an interval whose mass
+        // a double cannot hold is not.
+        assert!(parse("Normal(0, 1, 8, 9)").unwrap().check().is_ok());
+        assert!(parse("Normal(0, 1, 40, 41)").unwrap().check().is_ok());
+        assert!(
+            parse("Normal(0, 1, 1e160, 2e160)")
+                .unwrap()
+                .check()
+                .is_err()
+        );
+    }
+
+    /// Issue 11's fuzz finding: `Poisson(1e20)` passed validation and the
+    /// sampler panicked (rand_distr refuses a mean above 1.844e19). The
+    /// limit is now escalate's own, and the message names it and the
+    /// replacement.
+    #[test]
+    fn poisson_1e20_is_refused_with_the_limit_not_a_panic() {
+        let e = Param::Poisson(1e20).check().unwrap_err();
+        assert!(
+            e.contains("Poisson(1e20)") && e.contains("above 1e6"),
+            "{e}"
+        );
+        let help = Param::Poisson(1e20).help();
+        assert!(help.contains("Normal(1e20, 1.000e10, 0, 2e20)"), "{help}");
+        // What the help suggests is itself valid.
+        let suggested: Param = ron::from_str("Normal(1e20, 1.000e10, 0, 2e20)").unwrap();
+        assert!(suggested.check().is_ok());
+        assert!(Param::Poisson(POISSON_MAX_LAMBDA).check().is_ok());
+        assert!(
+            Param::Poisson(POISSON_MAX_LAMBDA * (1.0 + f64::EPSILON))
+                .check()
+                .is_err()
+        );
+        assert!(Param::Poisson(f64::INFINITY).check().is_err());
+        // The limit's own mean is drawn (not a panic, not a clamp).
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let x = Param::Poisson(POISSON_MAX_LAMBDA).sample(&mut rng);
+        assert!((x - POISSON_MAX_LAMBDA).abs() < 6000.0, "{x}");
     }
 }

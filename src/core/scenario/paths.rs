@@ -38,6 +38,50 @@ impl Range {
             Range::Unit => "a number between 0 and 1",
         }
     }
+
+    /// The range's ends.
+    pub fn bounds(self) -> (f64, f64) {
+        match self {
+            Range::Any => (f64::NEG_INFINITY, f64::INFINITY),
+            Range::NonNegative => (0.0, f64::INFINITY),
+            Range::Unit => (0.0, 1.0),
+        }
+    }
+
+    /// Whether every value `p` can take lies in the range.
+    pub fn admits_param(self, p: &Param) -> bool {
+        let (lo, hi) = p.support();
+        self.admits(lo, hi)
+    }
+
+    /// What is wrong with `p` (which the range does not admit) at `path`.
+    pub fn refusal(self, p: &Param, path: &str) -> String {
+        if p.is_uncertain() {
+            format!("{p} can fall outside the range of `{path}`")
+        } else {
+            format!("{p} is outside the range of `{path}`")
+        }
+    }
+
+    /// The help line for `p`, which the range does not admit: the range, and
+    /// for a distribution what to write instead, the bounded form of the same
+    /// distribution when it has one (`Normal(2000, 300)` on a count becomes
+    /// `Normal(2000, 300, 0, inf)`).
+    pub fn help(self, p: &Param) -> String {
+        let (lo, hi) = self.bounds();
+        match p.bounded_to(lo, hi) {
+            _ if !p.is_uncertain() => format!("use {}", self.describe()),
+            Some(b) => format!(
+                "use {}: bound the distribution to it, e.g. {b} (see docs/scenario-format.md, Parameters)",
+                self.describe()
+            ),
+            None => format!(
+                "use {}: every value of a distribution must lie within it (move its bounds inside, \
+                 or use a bounded form: Normal(mean, sd, min, max), Beta(a, b, lo, hi))",
+                self.describe()
+            ),
+        }
+    }
 }
 
 /// One parameter's place.
@@ -564,14 +608,109 @@ pub fn set_param(s: &mut Scenario, path: &str, value: Param) -> Result<ParamPath
     found.ok_or_else(|| nearest(path, &all))
 }
 
-/// Up to five paths closest to `path` by edit distance.
+/// Up to five paths nearest to `path` ([`crate::core::suggest::nearest`]).
 pub fn nearest(path: &str, candidates: &[String]) -> Vec<String> {
-    let mut scored: Vec<(usize, &String)> = candidates
+    crate::core::suggest::nearest(path, candidates, 5)
+}
+
+/// The actor parameters of `s` that nothing in the model can read, as
+/// override paths (`actors.China.resolve`): setting them changes no result.
+///
+/// What reads an actor's own parameters (docs/scenario-format.md, actors):
+/// - `capability`: the actor's own `Airstrike`, `GroundOperation` and
+///   `BorderClash` levers, used by a rule of its doctrine, a rule a policy
+///   adds for it, or an event;
+/// - `resolve`: armed groups' attacks on it (only a `State` can be a target);
+/// - `economy`: an `EconomyBelow` condition on it;
+/// - `domestic_pressure`: a `PressureAtLeast` condition on it;
+/// - `refugees`: its own `Deportation` levers, or a `RefugeesAtLeast` condition on it.
+///
+/// Every rule counts, the doctrines' and those each policy of the scenario
+/// adds; a policy from a file, or one that `--set` later changes, may read
+/// more, which is why these parameters still take `--set`.
+pub fn unread_actor_params(s: &Scenario) -> Vec<String> {
+    use std::collections::BTreeSet;
+    // (actor id, field) of every parameter something reads.
+    let mut read: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    let lever_use = |read: &mut BTreeSet<(String, &'static str)>, actor: &str, lever: &str| {
+        let field = match s.levers.iter().find(|l| l.id == lever).map(|l| &l.effect) {
+            Some(
+                Effect::Airstrike { .. }
+                | Effect::GroundOperation { .. }
+                | Effect::BorderClash { .. },
+            ) => "capability",
+            Some(Effect::Deportation { .. }) => "refugees",
+            _ => return,
+        };
+        read.insert((actor.to_string(), field));
+    };
+    fn conditions(c: &Condition, read: &mut BTreeSet<(String, &'static str)>) {
+        match c {
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().for_each(|c| conditions(c, read));
+            }
+            Condition::Not(c) => conditions(c, read),
+            Condition::EconomyBelow { of, .. } => {
+                read.insert((of.clone(), "economy"));
+            }
+            Condition::PressureAtLeast { of, .. } => {
+                read.insert((of.clone(), "domestic_pressure"));
+            }
+            Condition::RefugeesAtLeast { of, .. } => {
+                read.insert((of.clone(), "refugees"));
+            }
+            _ => {}
+        }
+    }
+    let rules = s
+        .doctrines
         .iter()
-        .map(|c| (strsim::levenshtein(path, c), c))
-        .collect();
-    scored.sort();
-    scored.into_iter().take(5).map(|(_, c)| c.clone()).collect()
+        .flat_map(|d| d.rules.iter().map(move |r| (d.actor.as_str(), r)))
+        .chain(
+            s.policies
+                .iter()
+                .flat_map(|p| p.add.iter().map(|(a, r)| (a.as_str(), r))),
+        );
+    for (actor, rule) in rules {
+        lever_use(&mut read, actor, &rule.then);
+        conditions(&rule.when, &mut read);
+    }
+    for e in &s.events {
+        if let Action::Lever { actor, lever, .. } = &e.action {
+            lever_use(&mut read, actor, lever);
+        }
+    }
+    for a in &s.actors {
+        if let ActorKind::ArmedGroup(g) = &a.kind {
+            read.insert((g.targets.clone(), "resolve"));
+        }
+    }
+    let mut unread = Vec::new();
+    for a in &s.actors {
+        for field in [
+            "capability",
+            "economy",
+            "resolve",
+            "domestic_pressure",
+            "refugees",
+        ] {
+            if !read.contains(&(a.id.clone(), field)) {
+                unread.push(format!("actors.{}.{field}", a.id));
+            }
+        }
+    }
+    unread
+}
+
+/// The name of the doctrine rule a parameter path lies in
+/// (`doctrines.Pakistan.rules[2].probability`: the name of Pakistan's third rule).
+pub fn rule_name<'s>(s: &'s Scenario, path: &str) -> Option<&'s str> {
+    let rest = path.strip_prefix("doctrines.")?;
+    let (actor, rest) = rest.split_once(".rules[")?;
+    let (j, _) = rest.split_once(']')?;
+    let j: usize = j.parse().ok()?;
+    let d = s.doctrines.iter().find(|d| d.actor == actor)?;
+    d.rules.get(j).map(|r| r.name.as_str())
 }
 
 #[cfg(test)]

@@ -23,3 +23,23 @@ pub fn apply_policy_rules(s: &mut Scenario, p: &Policy) {
         }
     }
 }
+
+/// Maps the structural path `doctrines[i].rules[j]...` of a rule that
+/// `policy` added to `applied` (the scenario with its rules applied) to the
+/// path of that rule inside the policy, `add[k][1]...`.
+pub fn added_rule_path(applied: &Scenario, policy: &Policy, path: &str) -> Option<String> {
+    for (k, (actor, rule)) in policy.add.iter().enumerate() {
+        let i = applied.doctrines.iter().position(|d| &d.actor == actor)?;
+        let j = applied.doctrines[i]
+            .rules
+            .iter()
+            .rposition(|r| r.name == rule.name)?;
+        let prefix = format!("doctrines[{i}].rules[{j}]");
+        if let Some(rest) = path.strip_prefix(&prefix)
+            && (rest.is_empty() || rest.starts_with(['.', '[']))
+        {
+            return Some(format!("add[{k}][1]{rest}"));
+        }
+    }
+    None
+}

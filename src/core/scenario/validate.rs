@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::paths::for_each_param;
 use super::types::*;
+use crate::core::suggest;
 
 /// The most periods a scenario may name.
 pub const MAX_PERIODS: usize = 64;
@@ -57,14 +58,11 @@ impl<'s> Checker<'s> {
         });
     }
 
-    fn actor_ids(&self) -> String {
-        self.actors.keys().copied().collect::<Vec<_>>().join(", ")
-    }
-
     fn actor(&mut self, path: String, id: &str) -> Option<&'s Actor> {
         let found = self.actors.get(id).copied();
         if found.is_none() {
-            let help = format!("use one of the actor ids: {}", self.actor_ids());
+            let ids: Vec<&str> = self.actors.keys().copied().collect();
+            let help = suggest::help(id, &ids, "the actor ids");
             self.problem(path, format!("unknown actor `{id}`"), help);
         }
         found
@@ -72,7 +70,7 @@ impl<'s> Checker<'s> {
 
     fn rung(&mut self, path: String, name: &str) {
         if !self.rungs.contains(name) {
-            let help = format!("use a rung of the ladder: {}", self.s.ladder.join(", "));
+            let help = suggest::help(name, &self.s.ladder, "the ladder's rungs");
             self.problem(path, format!("unknown rung `{name}`"), help);
         }
     }
@@ -85,23 +83,21 @@ impl<'s> Checker<'s> {
                 .iter()
                 .map(|(a, b)| format!("(\"{a}\", \"{b}\")"))
                 .collect();
-            self.problem(
-                path,
-                format!("no dyad between `{a}` and `{b}`"),
-                format!("add it under `dyads`, or use one of: {}", known.join(", ")),
-            );
+            let given = format!("(\"{}\", \"{}\")", key.0, key.1);
+            let help = match suggest::did_you_mean(&given, &known) {
+                Some(s) => format!("{s} (or add the pair under `dyads`)"),
+                None => format!("add it under `dyads`, or use one of: {}", known.join(", ")),
+            };
+            self.problem(path, format!("no dyad between `{a}` and `{b}`"), help);
         }
     }
 
     fn lever(&mut self, path: String, id: &str) -> Option<&'s Lever> {
         let found = self.levers.get(id).copied();
         if found.is_none() {
-            let ids = self.levers.keys().copied().collect::<Vec<_>>().join(", ");
-            self.problem(
-                path,
-                format!("unknown lever `{id}`"),
-                format!("use one of the lever ids: {ids}"),
-            );
+            let ids: Vec<&str> = self.levers.keys().copied().collect();
+            let help = suggest::help(id, &ids, "the lever ids");
+            self.problem(path, format!("unknown lever `{id}`"), help);
         }
         found
     }
@@ -556,12 +552,13 @@ impl<'s> Checker<'s> {
             OutcomeRule::MetricAtLeast(m, _) | OutcomeRule::MetricAtMost(m, _) => {
                 if !metrics.contains(m) {
                     let all: Vec<String> = metrics.iter().cloned().collect();
-                    let near = super::paths::nearest(m, &all);
-                    self.problem(
-                        format!("{path}[0]"),
-                        format!("unknown metric `{m}`"),
-                        format!("did you mean one of: {}", near.join(", ")),
-                    );
+                    let help = suggest::did_you_mean(m, &all).unwrap_or_else(|| {
+                        format!(
+                            "the nearest metrics: {}",
+                            super::paths::nearest(m, &all).join(", ")
+                        )
+                    });
+                    self.problem(format!("{path}[0]"), format!("unknown metric `{m}`"), help);
                 }
             }
         }
@@ -569,7 +566,14 @@ impl<'s> Checker<'s> {
 
     fn check_policies(&mut self) {
         let mut names = BTreeSet::new();
+        let rules: Vec<String> = self
+            .s
+            .doctrines
+            .iter()
+            .flat_map(|d| d.rules.iter().map(|r| format!("{}/{}", d.actor, r.name)))
+            .collect();
         for (i, p) in self.s.policies.iter().enumerate() {
+            let first = self.out.len();
             if !names.insert(p.name.as_str()) {
                 self.problem(
                     format!("policies[{i}].name"),
@@ -586,31 +590,34 @@ impl<'s> Checker<'s> {
                 }
             }
             for (k, d) in p.disable.iter().enumerate() {
-                let ok = d.split_once('/').is_some_and(|(a, r)| {
-                    self.s
-                        .doctrines
-                        .iter()
-                        .any(|doc| doc.actor == a && doc.rules.iter().any(|x| x.name == r))
-                });
-                if !ok {
+                if !rules.contains(d) {
+                    let help = suggest::did_you_mean(d, &rules).unwrap_or_else(|| {
+                        "write \"Actor/rule-name\" of a rule in `doctrines`".into()
+                    });
                     self.problem(
                         format!("policies[{i}].disable[{k}]"),
                         format!("no rule `{d}`"),
-                        "write \"Actor/rule-name\" of a rule in `doctrines`",
+                        help,
                     );
                 }
             }
-            self.check_policy_as_applied(i, p);
+            self.check_policy_as_applied(i, p, first);
         }
     }
 
-    /// Checks policy `i` as it will run: its rules added and removed, its
-    /// `set` values in range on that scenario, and the whole result valid.
-    fn check_policy_as_applied(&mut self, i: usize, p: &Policy) {
+    /// Checks policy `i` as it will run: its `set` values in range on that
+    /// scenario, and the scenario with its rules added and removed and its
+    /// values set valid. A problem already reported at the policy's own line
+    /// (from `first` on in `self.out`: a typo in a rule it adds, a value it
+    /// sets out of range) is not reported again for the scenario as applied:
+    /// one problem, one report.
+    fn check_policy_as_applied(&mut self, i: usize, p: &Policy, first: usize) {
         let mut with = self.s.clone();
         with.policies.clear();
         let base: BTreeSet<String> = check(&with).into_iter().map(|p| p.message).collect();
         super::policy::apply_policy_rules(&mut with, p);
+        // The structural paths of the values the policy sets.
+        let mut set_at = BTreeSet::new();
         for (k, (path, value)) in p.set.iter().enumerate() {
             match super::paths::set_param(&mut with, path, value.clone()) {
                 Err(near) => self.problem(
@@ -619,31 +626,40 @@ impl<'s> Checker<'s> {
                     format!("nearest valid paths: {}", near.join(", ")),
                 ),
                 Ok(pp) => {
-                    let (lo, hi) = value.support();
                     if let Err(e) = value.check() {
+                        self.problem(format!("policies[{i}].set[{k}][1]"), e, value.help());
+                    } else if !pp.range.admits_param(value) {
                         self.problem(
                             format!("policies[{i}].set[{k}][1]"),
-                            e,
-                            super::param::PARAM_HELP,
-                        );
-                    } else if !pp.range.admits(lo, hi) {
-                        self.problem(
-                            format!("policies[{i}].set[{k}][1]"),
-                            format!("{value} is outside the range of `{path}`"),
-                            format!("use {}", pp.range.describe()),
+                            pp.range.refusal(value, path),
+                            pp.range.help(value),
                         );
                     }
+                    set_at.insert(pp.structural);
                 }
             }
         }
+        let reported: BTreeSet<String> = self.out[first..]
+            .iter()
+            .map(|p| p.message.clone())
+            .collect();
         for problem in check(&with) {
-            if !base.contains(&problem.message) {
-                self.problem(
-                    format!("policies[{i}]"),
-                    format!("with policy `{}` applied: {}", p.name, problem.message),
-                    problem.help,
-                );
+            if base.contains(&problem.message)
+                || reported.contains(&problem.message)
+                || set_at.contains(&problem.path)
+            {
+                continue;
             }
+            // A value of a rule the policy adds is pointed at in the policy.
+            let at = match super::policy::added_rule_path(&with, p, &problem.path) {
+                Some(rest) => format!("policies[{i}].{rest}"),
+                None => format!("policies[{i}]"),
+            };
+            self.problem(
+                at,
+                format!("with policy `{}` applied: {}", p.name, problem.message),
+                problem.help,
+            );
         }
     }
 
@@ -655,24 +671,18 @@ impl<'s> Checker<'s> {
                 found.push(RawProblem {
                     path: pp.structural,
                     message: e,
-                    help: super::param::PARAM_HELP.to_string(),
+                    help: p.help(),
                 });
-            } else {
-                let (lo, hi) = p.support();
-                if !pp.range.admits(lo, hi) {
-                    found.push(RawProblem {
-                        path: pp.structural,
-                        message: if p.is_uncertain() {
-                            format!("`{}` is {p}, which can fall outside its range", pp.path)
-                        } else {
-                            format!("`{}` is {p}, outside its range", pp.path)
-                        },
-                        help: format!(
-                            "use {} (a distribution must stay within it too)",
-                            pp.range.describe()
-                        ),
-                    });
-                }
+            } else if !pp.range.admits_param(p) {
+                found.push(RawProblem {
+                    path: pp.structural,
+                    message: if p.is_uncertain() {
+                        format!("`{}` is {p}, which can fall outside its range", pp.path)
+                    } else {
+                        format!("`{}` is {p}, outside its range", pp.path)
+                    },
+                    help: pp.range.help(p),
+                });
             }
         });
         self.out.extend(found);

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-const LINEAR: u64 = 1024;
+/// Values below this have a bucket each (the histogram is exact there).
+pub const LINEAR: u64 = 1024;
 const SUB_BITS: u32 = 7;
 
 /// Bucketed counts of values; grows only to the largest bucket seen.
@@ -59,6 +60,24 @@ impl Histogram {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
+    }
+
+    /// Values counted, or `None` if the counts add up past `u64::MAX` (only
+    /// a damaged or forged histogram can: see `distribution::part`).
+    pub fn checked_total(&self) -> Option<u64> {
+        self.counts.iter().try_fold(0u64, |t, &c| t.checked_add(c))
+    }
+
+    /// The first and last buckets holding a count (`None` when empty).
+    pub fn occupied_buckets(&self) -> Option<(usize, usize)> {
+        let first = self.counts.iter().position(|&c| c > 0)?;
+        let last = self.counts.iter().rposition(|&c| c > 0)?;
+        Some((first, last))
+    }
+
+    /// Whether it holds buckets past the last one any `u64` falls in.
+    pub fn has_impossible_buckets(&self) -> bool {
+        self.counts.len() > bucket(u64::MAX) + 1
     }
 
     /// Values counted.

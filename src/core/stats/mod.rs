@@ -257,18 +257,24 @@ pub fn wilson(k: u64, n: u64, z: f64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
+    wilson_at(k as f64 / n as f64, n as f64, z)
+}
+
+/// The Wilson score interval of an observed share `p` of `n` trials (`n`
+/// need not be whole: [`trials_to_halve`] asks about runs not yet made). The
+/// lower bound is exactly 0 when `p` is 0, the upper exactly 1 when `p` is 1;
+/// at `p` = 0 the upper bound is z² / (n + z²).
+pub fn wilson_at(p: f64, n: f64, z: f64) -> (f64, f64) {
     let z2 = z * z;
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    let lo = if k == 0.0 {
+    let lo = if p == 0.0 {
         0.0
     } else {
         (centre - half).max(0.0)
     };
-    let hi = if k == n {
+    let hi = if p == 1.0 {
         1.0
     } else {
         (centre + half).min(1.0)
@@ -276,11 +282,62 @@ pub fn wilson(k: u64, n: u64, z: f64) -> (f64, f64) {
     (lo, hi)
 }
 
+/// How many trials would make the Wilson interval of `k` in `n` half as wide,
+/// if the share stayed `k / n`: about 4n inside (the width shrinks as
+/// 1/sqrt(n)), about 2n at 0 or n (the width is then z² / (n + z²), which
+/// shrinks as 1/n). Solved by bisection on the interval's own formula, so
+/// every share in between is right too. `None` without trials.
+pub fn trials_to_halve(k: u64, n: u64, z: f64) -> Option<f64> {
+    if n == 0 {
+        return None;
+    }
+    let p = k as f64 / n as f64;
+    let width = |m: f64| {
+        let (lo, hi) = wilson_at(p, m, z);
+        hi - lo
+    };
+    let target = width(n as f64) / 2.0;
+    // The width falls monotonically in m, and by at least half by 16n.
+    let (mut lo, mut hi) = (n as f64, 16.0 * n as f64 + 4.0 * z * z);
+    // To a thousandth of a trial, or as far as f64 resolves (at most 200 halvings).
+    for _ in 0..200 {
+        if hi - lo <= 1e-3 {
+            break;
+        }
+        let mid = 0.5 * (lo + hi);
+        if width(mid) <= target {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi.ceil())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     // Wilson intervals are checked against the reference values in tests/report_wilson.rs.
+
+    #[test]
+    fn halving_takes_four_times_the_trials_inside_and_twice_at_the_ends() {
+        let z2 = Z95 * Z95;
+        // At 0 of n the width is z²/(n + z²): half of it at m = 2n + z².
+        for n in [300u64, 10_000, 1_000_000] {
+            let m = trials_to_halve(0, n, Z95).unwrap();
+            let exact = 2.0 * n as f64 + z2;
+            assert!((m - exact).abs() <= 1.0, "{n}: {m} vs {exact}");
+            assert_eq!(trials_to_halve(n, n, Z95), Some(m), "100% mirrors 0%");
+        }
+        // Inside, the width is 2z sqrt(p(1-p)/n + z²/4n²)/(1 + z²/n): near 4n for large n.
+        let m = trials_to_halve(5_000, 10_000, Z95).unwrap();
+        assert!((m / 40_000.0 - 1.0).abs() < 1e-3, "{m}");
+        let (lo, hi) = wilson(5_000, 10_000, Z95);
+        let (lo2, hi2) = wilson_at(0.5, m, Z95);
+        assert!((hi2 - lo2) <= (hi - lo) / 2.0 && (hi2 - lo2) > (hi - lo) / 2.0 * 0.9999);
+        assert_eq!(trials_to_halve(0, 0, Z95), None);
+    }
 
     #[test]
     fn digest_sum_is_order_independent() {
