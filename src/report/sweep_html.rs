@@ -540,7 +540,7 @@ mod tests {
     /// `--policy`s.
     fn plan_of(design: DesignKind, points: usize, sets: &[&str], policies: &[&str]) -> Plan {
         Plan::new(SweepSpec {
-            scenario: "minimal".into(),
+            scenario: Some("minimal".into()),
             design,
             points: Some(points),
             levels: 4,
