@@ -14,6 +14,7 @@
 
 pub mod calibrate;
 pub mod core;
+pub mod discover;
 pub mod distribution;
 pub mod io;
 pub mod report;

@@ -6,6 +6,7 @@ mod args;
 mod backtest;
 mod calibrate;
 mod compare;
+mod discover;
 mod generate;
 mod info;
 mod merge;
@@ -52,6 +53,8 @@ pub enum Command {
     Trace(trace::TraceArgs),
     /// Calibrate uncertain parameters against observed figures (ABC-SMC); resumable.
     Calibrate(Box<calibrate::CalibrateArgs>),
+    /// Scenario discovery: the regions of the uncertain inputs where a condition holds (PRIM, CART).
+    Discover(Box<discover::DiscoverArgs>),
     /// Check a scenario file and list every problem in it.
     Validate {
         /// The scenario file (or a bundled scenario's name).
@@ -136,6 +139,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Slurm(a) => slurm::slurm(*a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Calibrate(a) => calibrate::calibrate(*a),
+        Command::Discover(a) => discover::discover_cmd(*a),
         Command::Validate { file } => info::validate(&file),
         Command::List { scenario } => info::list(scenario.as_deref()),
         Command::Params(s) => info::params(s.or_flagship()),

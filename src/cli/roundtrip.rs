@@ -308,3 +308,52 @@ fn a_calibration_rounds_job_script_runs_the_request_and_the_task() {
     assert!(a.task.task().unwrap().is_none());
     assert_eq!(a.out, std::path::Path::new("/scratch/my 'study'"));
 }
+
+#[test]
+fn discover_requests_round_trip() {
+    use escalate::discover::{DiscoverRequest, Selection};
+    let request = DiscoverRequest {
+        source: "my dir/it's 100% trials.csv".into(),
+        condition: "class = border_war and not (deaths.civilian > 800 or strikes >= 1)".into(),
+        inputs: vec![
+            "actors.TTP.fighters".into(),
+            "doctrines.Taliban.rules[1].probability".into(),
+        ],
+        peel_alpha: 0.1,
+        paste_alpha: 0.025,
+        min_mass: 0.03,
+        boxes: 2,
+        select: vec![Selection::Step(12), Selection::Last],
+        resamples: 7,
+        seed: 99,
+    };
+    let args = request.to_args();
+    assert_eq!(shell_words(&command_line(&args)), args);
+    // Where the files go is an output, not part of the request.
+    let Command::Discover(a) = parse(&[args, vec!["--out".into(), "out dir".into()]].concat())
+    else {
+        panic!("not a discover")
+    };
+    assert_eq!(a.request(), request);
+    // Every default, written out by to_args, reads back the same.
+    let bare = DiscoverRequest::new("trials.csv", "class = open_war");
+    let words: Vec<String> = [
+        "discover",
+        "trials.csv",
+        "--where",
+        "class = open_war",
+        "--out",
+        "o",
+    ]
+    .map(String::from)
+    .to_vec();
+    let Command::Discover(a) = parse(&words) else {
+        panic!("not a discover")
+    };
+    assert_eq!(a.request(), bare);
+    let Command::Discover(a) = parse(&[bare.to_args(), vec!["--out".into(), "o".into()]].concat())
+    else {
+        panic!("not a discover")
+    };
+    assert_eq!(a.request(), bare);
+}

@@ -38,6 +38,8 @@ pub struct Posterior {
     pub particles: Vec<Vec<f64>>,
     /// Each particle's weight (divided by their sum).
     pub weights: Vec<f64>,
+    /// Each particle's distance to the observed records.
+    pub distances: Vec<f64>,
     /// Lowercase hex SHA-256 of the file's bytes.
     pub sha256: String,
     /// The file's text, for errors found later (a path the model lacks).
@@ -281,6 +283,7 @@ impl Posterior {
         }
         let mut particles = Vec::new();
         let mut weights = Vec::new();
+        let mut distances = Vec::new();
         for &(at, line) in &lines[1..] {
             let fields = split_line(line, at, &ctx)?;
             if fields.len() != n {
@@ -341,7 +344,7 @@ impl Posterior {
                     "weights are finite, at least 0 and sum to 1",
                 ));
             }
-            number(&fields[n - 1], "distance")?;
+            distances.push(number(&fields[n - 1], "distance")?);
             particles.push(values);
             weights.push(w);
         }
@@ -371,6 +374,7 @@ impl Posterior {
             paths: paths_,
             particles,
             weights,
+            distances,
             sha256: crate::io::sha256_hex(text.as_bytes()),
             text: text.to_string(),
             spans,

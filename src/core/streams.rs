@@ -26,7 +26,10 @@
 //!   used by nothing else, so a run without a posterior draws exactly as before,
 //!   and two policies pick the same particle for trial `i`).
 //!
-//! Keys are SHA-256 of a versioned label, the seed and the purpose.
+//! Keys are SHA-256 of a versioned label, the seed and the purpose. Analyses
+//! that are not trials (the resamples of `escalate discover`) draw from
+//! [`analysis_rng`]: the same derivation under the label `analysis`, their
+//! own purpose name, and a stream number of their own.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -123,6 +126,15 @@ impl StreamKeys {
         r.set_stream(trial);
         r
     }
+}
+
+/// The generator of stream `stream` of an analysis `purpose` under `seed`
+/// (`discover/resample`: the resamples of `escalate discover`'s stability):
+/// the same key derivation as a run's streams, under the label `analysis`, so
+/// an analysis's draws depend on its seed and purpose only, never on a
+/// thread's schedule.
+pub fn analysis_rng(seed: u64, purpose: &str, stream: u64) -> ChaCha8Rng {
+    StreamKeys::at(&key(seed, "analysis", purpose), stream)
 }
 
 #[cfg(test)]

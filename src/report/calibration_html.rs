@@ -15,7 +15,7 @@
 
 use std::fmt::Write;
 
-use super::format::{group, num, pct};
+use super::format::{group, num, pct, sig};
 use super::page;
 use super::svg::{self, Frame, Scale, escape};
 use crate::calibrate::abc::{AbcState, Generation, Stop};
@@ -131,29 +131,6 @@ fn stopped(state: &AbcState) -> String {
         ),
         None => "running (this page is rewritten after every generation)".into(),
     }
-}
-
-/// A number with four significant digits (no exponent), thousands grouped
-/// from 10,000 on.
-fn sig(x: f64) -> String {
-    if !x.is_finite() {
-        return if x.is_nan() {
-            "–".into()
-        } else if x > 0.0 {
-            "∞".into()
-        } else {
-            "-∞".into()
-        };
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    if x.abs() >= 10_000.0 {
-        return group(x.round() as i64);
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    let decimals = (3 - magnitude).clamp(0, 12) as usize;
-    format!("{x:.decimals$}")
 }
 
 /// The generations table.

@@ -1,4 +1,4 @@
-//! Formatting every report shares: numbers ([`num`], [`group`], [`pct`],
+//! Formatting every report shares: numbers ([`num`], [`sig`], [`group`], [`pct`],
 //! [`signed`]), shares of trials and their bounds ([`share`], [`bound`],
 //! [`interval`], [`share_bounded`]), terminal colour ([`Colour`],
 //! [`heading`]), fitting a name into a column ([`fit`], [`fit_end`]), laying
@@ -76,6 +76,29 @@ pub fn num(x: f64) -> String {
     } else {
         format!("{x:.2}")
     }
+}
+
+/// A number with four significant digits (no exponent), thousands grouped
+/// from 10,000 on.
+pub fn sig(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "–".into()
+        } else if x > 0.0 {
+            "∞".into()
+        } else {
+            "-∞".into()
+        };
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    if x.abs() >= 10_000.0 {
+        return group(x.round() as i64);
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 12) as usize;
+    format!("{x:.decimals$}")
 }
 
 /// [`num`] of an optional value, `–` for none.

@@ -9,10 +9,13 @@
 //! a comparison's ([`compare_report`], [`compare_text`], [`compare_html`]); a
 //! sweep's page and summary ([`sweep_html`], [`sweep_text`]); a trial's trace
 //! ([`trace`]); a backtest's terminal report and page ([`backtest_text`],
-//! [`backtest_html`]). They share one set of number and text formatting
-//! ([`format`]), one set of headline lines and notes ([`headline`]: what a
-//! run leads with, victims and militants apart; what a terminal report
-//! leaves out), one page skeleton ([`page`]) and one set of SVG charts
+//! [`backtest_html`]); a scenario discovery's tables, terminal report and
+//! page ([`discover_csv`], [`discover_text`], [`discover_html`]; its
+//! `boxes.json` is [`json`] of [`crate::discover::Discovery`]). They share
+//! one set of number and text formatting ([`format`]), one set of headline
+//! lines and notes ([`headline`]: what a run leads with, victims and
+//! militants apart; what a terminal report leaves out), one page skeleton
+//! ([`page`]) and one set of SVG charts
 //! ([`svg`]).
 
 pub mod backtest_html;
@@ -22,6 +25,9 @@ pub mod compare_html;
 pub mod compare_report;
 pub mod compare_text;
 pub mod csv;
+pub mod discover_csv;
+pub mod discover_html;
+pub mod discover_text;
 pub mod format;
 pub mod headline;
 pub mod html;

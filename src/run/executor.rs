@@ -112,6 +112,13 @@ impl Executor {
         self.threads
     }
 
+    /// Runs `f` on this executor's pool: the rayon parallel iterators inside
+    /// it use the pool's threads (an analysis that is not a job of trials,
+    /// such as `escalate discover`'s).
+    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(f)
+    }
+
     /// Runs `job` over `trials`: `sink` receives every block's result in
     /// trial order, `progress` the number of trials done after each wave.
     pub fn run<J: Job>(

@@ -29,7 +29,7 @@ pub mod design;
 pub mod error;
 pub mod morris;
 pub mod regression;
-mod rng;
+pub(crate) mod rng;
 pub mod sobol;
 pub mod sobol_sequence;
 pub mod testfns;

@@ -18,6 +18,11 @@ impl Stream {
         }
     }
 
+    /// The stream of an existing generator (one of [`crate::core::streams`]'s).
+    pub(crate) fn from_rng(rng: ChaCha8Rng) -> Self {
+        Self { rng }
+    }
+
     /// Starts ChaCha stream `stream` of `seed`: the same key, another
     /// sequence of words, independent of stream 0 (so a design's scrambling
     /// and the bootstrap of its indices can share one seed).

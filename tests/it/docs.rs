@@ -140,6 +140,7 @@ documents! {
     cluster => "docs/cluster.md",
     compare_and_trace => "docs/compare-and-trace.md",
     determinism => "docs/determinism.md",
+    discovery => "docs/discovery.md",
     model => "docs/model.md",
     reports => "docs/reports.md",
     scenario_format => "docs/scenario-format.md",

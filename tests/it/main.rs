@@ -11,6 +11,8 @@ mod cli;
 mod compare_cli;
 mod compare_crn;
 mod determinism;
+mod discover;
+mod discover_reference;
 #[cfg(unix)]
 mod docs;
 mod io_layer;

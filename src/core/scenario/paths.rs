@@ -565,6 +565,26 @@ fn condition_params(c: &mut Condition, at: &Prefixes, put: &mut dyn FnMut(ParamP
     }
 }
 
+/// The first segment of every override path: `actors.TTP.fighters` starts
+/// with `actors`. No metric name starts with one of them (metrics start with
+/// `attacks`, `deaths`, `strikes`, `peak_rung`, ...), so a per-trial CSV's
+/// parameter columns are told from its metric columns by name alone
+/// (`escalate discover` does).
+pub const ROOTS: [&str; 6] = [
+    "dynamics",
+    "actors",
+    "dyads",
+    "levers",
+    "doctrines",
+    "events",
+];
+
+/// Whether `name` has the form of an override path: one of [`ROOTS`], a dot, more.
+pub fn is_override_path(name: &str) -> bool {
+    name.split_once('.')
+        .is_some_and(|(root, rest)| ROOTS.contains(&root) && !rest.is_empty())
+}
+
 /// Every parameter's path and current value, in file order.
 pub fn list_params(s: &Scenario) -> Vec<(ParamPath, Param)> {
     let mut copy = s.clone();
@@ -691,4 +711,30 @@ pub fn rule_name<'s>(s: &'s Scenario, path: &str) -> Option<&'s str> {
     let j: usize = j.parse().ok()?;
     let d = s.doctrines.iter().find(|d| d.actor == actor)?;
     d.rules.get(j).map(|r| r.name.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::scenario::{BUNDLED, Source, metrics::metric_names, parse};
+
+    #[test]
+    fn override_paths_and_metric_names_are_told_apart_by_their_first_segment() {
+        for b in BUNDLED {
+            let s = parse(&Source::bundled(b)).unwrap();
+            let params = list_params(&s);
+            assert!(params.len() > 10, "{}", b.name);
+            for (pp, _) in &params {
+                assert!(is_override_path(&pp.path), "{}: {}", b.name, pp.path);
+            }
+            let metrics = metric_names(&s);
+            assert!(metrics.len() > 10, "{}", b.name);
+            for m in &metrics {
+                assert!(!is_override_path(m), "{}: metric {m}", b.name);
+            }
+        }
+        assert!(!is_override_path("actors"));
+        assert!(!is_override_path("actors."));
+        assert!(!is_override_path("trial"));
+    }
 }
