@@ -357,7 +357,10 @@ mod tests {
             "shards 4 and 5 of 16 are missing"
         );
         assert_eq!(slurm_array(&gaps), "0-4,9,12");
-        assert_eq!(slurm_array(&task_ranges(&[0, 1, 2, 3, 4, 9, 12])), "0-4,9,12");
+        assert_eq!(
+            slurm_array(&task_ranges(&[0, 1, 2, 3, 4, 9, 12])),
+            "0-4,9,12"
+        );
         assert_eq!(slurm_array(&all_but(&[7])), "7");
         assert_eq!(slurm_array(&all_but(&[1, 2, 5])), "1,2,5");
         assert!(of16(&(0..16).collect::<Vec<_>>()).is_empty());

@@ -374,7 +374,10 @@ impl JobSpec {
     pub fn submit_tasks(&self, tasks: &[u64]) -> Result<String, SlurmError> {
         sbatch(&[
             "--parsable".into(),
-            format!("--array={}", super::merge::slurm_array(&super::merge::task_ranges(tasks))),
+            format!(
+                "--array={}",
+                super::merge::slurm_array(&super::merge::task_ranges(tasks))
+            ),
             self.job_path().to_string_lossy().into_owned(),
         ])
     }
