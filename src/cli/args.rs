@@ -13,11 +13,12 @@
 //! thousands separators the reports print (`--trials 10,000`) and says, for
 //! any value it refuses, why and what to write.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use escalate::core::scenario::Override;
+use escalate::distribution::slurm::{Resources, check_value};
 use escalate::run::request::{DEFAULT_SEED, DEFAULT_TRIALS};
 use escalate::run::shard::Shard;
 use escalate::run::{Executor, RunRequest, Setup};
@@ -327,4 +328,88 @@ mod tests {
                 .contains("from 1 to 36500")
         );
     }
+}
+
+/// The job array and what each task gets: shared by `slurm`, `slurm sweep` and `slurm calibrate`.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Worker threads of each task.
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+    /// Number of shards N: array tasks 0 to N-1, task K runs shard K/N (of a calibration:
+    /// of each round's proposals).
+    #[arg(long, required = true, value_name = "N", value_parser = count::<u64>, allow_negative_numbers = true)]
+    pub shards: Option<u64>,
+    /// Slurm partition for the jobs.
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Slurm time limit per task, e.g. 2:00:00.
+    #[arg(long, value_name = "T")]
+    pub time: Option<String>,
+    /// Slurm memory per task, e.g. 2G.
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// Study directory: job scripts, logs/, report.txt, and the parts/ (and scenario copy),
+    /// sweep/ or calibration files.
+    #[arg(long, required = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Submit the array and the merge job now (runs the printed command); `slurm calibrate`
+    /// submits each round, waits for it and goes on until the calibration is finished.
+    #[arg(long)]
+    pub submit: bool,
+}
+
+impl JobArgs {
+    /// `--shards N` checked against the items to split, `--dir`, and the resources.
+    pub(super) fn checked(
+        &self,
+        items: u64,
+        what: &str,
+    ) -> Result<(u64, PathBuf, Resources), miette::Report> {
+        let (Some(shards), Some(dir)) = (self.shards, self.dir.clone()) else {
+            miette::bail!(miette::miette!(
+                help = "give --shards N and --dir DIR",
+                "missing --shards or --dir"
+            ));
+        };
+        if shards == 0 || shards > items {
+            miette::bail!(miette::miette!(
+                help = format!("use --shards 1 to {items} (at most one shard per {what})"),
+                "--shards {shards}: out of range"
+            ));
+        }
+        for (flag, v) in [
+            ("--partition", &self.partition),
+            ("--time", &self.time),
+            ("--mem", &self.mem),
+        ] {
+            if let Some(v) = v {
+                check_value(flag, v)?;
+            }
+        }
+        let resources = Resources {
+            partition: self.partition.clone(),
+            time: self.time.clone(),
+            mem: self.mem.clone(),
+            cpus: u32::try_from(self.threads.threads.unwrap_or(1))
+                .expect("--threads is at most MAX_THREADS"),
+        };
+        Ok((shards, dir, resources))
+    }
+}
+
+/// Creates the study directory and returns its absolute path.
+pub(super) fn make_dir(dir: &Path) -> Result<PathBuf, miette::Report> {
+    escalate::distribution::slurm::check_path("--dir", dir)?;
+    let dir = std::fs::create_dir_all(dir)
+        .and_then(|_| dir.canonicalize())
+        .map_err(|e| {
+            miette::miette!(
+                help = "choose a directory you can write, on a file system the compute nodes share",
+                "--dir {}: {e}",
+                dir.display()
+            )
+        })?;
+    escalate::distribution::slurm::check_path("--dir", &dir)?;
+    Ok(dir)
 }

@@ -34,8 +34,8 @@ use clap::Args;
 use miette::IntoDiagnostic;
 use serde::{Deserialize, Serialize};
 
+use super::args::{JobArgs, make_dir};
 use super::calibrate::{CalibrateWhat, finished_line, new_state, resume, write_outputs};
-use super::slurm::{JobArgs, make_dir};
 use super::{Error, Outcome};
 use escalate::calibrate::abc::{AbcState, Progress};
 use escalate::calibrate::distributed::{self, Need, Reduced, Round};

@@ -22,8 +22,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::WriteError;
-use super::commit::{Staged, rename_all};
-use super::temporary::{Temporary, lock, parent_dir};
+use super::temporary::{Backup, Registry, Temporary, lock, parent_dir};
 
 /// How hard a commit works to make the new file survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -238,6 +237,88 @@ pub(super) fn sync_dir(path: &Path) -> Result<(), WriteError> {
         let _ = (path, File::open);
         Ok(())
     }
+}
+
+/// An output whose temporary file is complete and synced, ready to be renamed.
+pub(crate) struct Staged {
+    /// The target.
+    pub(crate) path: PathBuf,
+    /// Whether its directory is synced after the rename.
+    pub(crate) durability: Durability,
+    /// The temporary file.
+    pub(crate) tmp: Temporary,
+}
+
+/// Steps 3 to 5 of the commit module's doc (`io::commit`), for staged files.
+pub(crate) fn rename_all(mut staged: Vec<Staged>) -> Result<(), WriteError> {
+    for s in &staged {
+        check_target(&s.path)?;
+    }
+    let mut reg = lock();
+    let result = rename_locked(&mut staged, &mut reg);
+    // Unrenamed temporaries are removed after the lock is released (their
+    // drop takes it).
+    drop(reg);
+    drop(staged);
+    result
+}
+
+fn rename_locked(staged: &mut [Staged], reg: &mut Registry) -> Result<(), WriteError> {
+    // What was at each target, and a kept version of it (several outputs only).
+    let several = staged.len() > 1;
+    let mut before: Vec<(bool, Option<Backup>)> = Vec::with_capacity(staged.len());
+    for s in staged.iter() {
+        let existed = std::fs::symlink_metadata(&s.path).is_ok();
+        let backup = if several && existed {
+            Backup::keep(&s.path).ok()
+        } else {
+            None
+        };
+        before.push((existed, backup));
+    }
+    for i in 0..staged.len() {
+        let s = &mut staged[i];
+        if let Err(source) = s.tmp.persist(reg, &s.path) {
+            let path = s.path.clone();
+            let not_restored = roll_back(&staged[..i], &mut before[..i]);
+            return Err(if not_restored.is_empty() {
+                WriteError::Io { path, source }
+            } else {
+                WriteError::NotRestored {
+                    path,
+                    source,
+                    not_restored,
+                }
+            });
+        }
+    }
+    let mut synced: Vec<&Path> = Vec::new();
+    for s in staged.iter() {
+        let dir = parent_dir(&s.path);
+        if s.durability == Durability::Durable && !synced.contains(&dir) {
+            sync_dir(&s.path)?;
+            synced.push(dir);
+        }
+    }
+    // `before` drops here: the kept versions are removed.
+    Ok(())
+}
+
+/// Puts the renamed targets back, last first; returns those it could not.
+fn roll_back(renamed: &[Staged], before: &mut [(bool, Option<Backup>)]) -> Vec<PathBuf> {
+    let mut not_restored = Vec::new();
+    for (s, (existed, backup)) in renamed.iter().zip(before.iter_mut()).rev() {
+        let restored = match backup.take() {
+            Some(b) => b.restore(&s.path).is_ok(),
+            // The file there is the one this commit made.
+            None if !*existed => std::fs::remove_file(&s.path).is_ok(),
+            None => false,
+        };
+        if !restored {
+            not_restored.push(s.path.clone());
+        }
+    }
+    not_restored
 }
 
 #[cfg(test)]
