@@ -847,10 +847,12 @@ pub fn run<P: PriorDensity, S: Simulator>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn generation(points: &[[f64; 3]], weights: &[f64]) -> Generation {
+    /// A generation of the given particles (3 parameters) and weights, for tests
+    /// here and in the calibration page's renderer.
+    pub(crate) fn generation(points: &[[f64; 3]], weights: &[f64]) -> Generation {
         Generation {
             index: 0,
             tolerance: 1.0,

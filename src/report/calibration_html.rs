@@ -616,30 +616,7 @@ fn series_chart(k: usize, g: &[&PredictiveBand]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calibrate::abc::Accepted;
-
-    fn generation(points: &[[f64; 3]], weights: &[f64]) -> Generation {
-        Generation {
-            index: 0,
-            tolerance: 1.0,
-            proposed: 3,
-            simulated: 3,
-            accepted: 3,
-            acceptance_rate: 1.0,
-            ess: 1.0,
-            particles: points
-                .iter()
-                .zip(weights)
-                .enumerate()
-                .map(|(i, (p, w))| Accepted {
-                    index: i as u64,
-                    theta: p.to_vec(),
-                    weight: *w,
-                    distance: 0.0,
-                })
-                .collect(),
-        }
-    }
+    use crate::calibrate::abc::tests::generation;
 
     #[test]
     fn weighted_correlation_matches_its_definition_and_ranks_pairs() {
