@@ -255,8 +255,7 @@ class RunResult:
                 "description": o["description"],
                 "count": o["count"],
                 "probability": o["probability"],
-                "ci95_low": o["ci95"][0],
-                "ci95_high": o["ci95"][1],
+                **_ci95(o.get("ci95")),
             }
             for o in self.summary["outcomes"]
         ]
@@ -332,6 +331,12 @@ class RunResult:
         return f"<pre>{html.escape(self._out.text)}</pre>"
 
 
+def _ci95(ci):
+    """A report's ``ci95`` pair (None where it has none) as two columns."""
+    low, high = ci if ci is not None else (None, None)
+    return {"ci95_low": low, "ci95_high": high}
+
+
 class CompareResult:
     """The results of a comparison."""
 
@@ -352,7 +357,7 @@ class CompareResult:
         """One row per (class, policy): probability, paired difference from the reference and its ci95."""
         rows = [
             {"class": c["name"], "policy": p["policy"], "probability": p["probability"],
-             "difference": p["difference"], "ci95_low": p["ci95"][0], "ci95_high": p["ci95"][1]}
+             "difference": p["difference"], **_ci95(p.get("ci95"))}
             for c in self.summary["classes"] for p in c["policies"]
         ]
         return pd.DataFrame(rows)
@@ -363,7 +368,7 @@ class CompareResult:
         its ci95, and the shares of trials better, worse and equal."""
         rows = [
             {"metric": m["name"], "policy": p["policy"], "mean": p["mean"],
-             "difference": p["difference"], "ci95_low": p["ci95"][0], "ci95_high": p["ci95"][1],
+             "difference": p["difference"], **_ci95(p.get("ci95")),
              "better": p["better"], "worse": p["worse"], "equal": p["equal"]}
             for m in self.summary["metrics"] for p in m["policies"]
         ]
