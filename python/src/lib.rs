@@ -13,6 +13,10 @@
 //! Per-trial records reach Python as one little-endian buffer per column
 //! (`bytes`), which numpy reads without a copy and pyarrow wraps as is.
 
+// The library's errors are cold-path values that carry the source text for
+// diagnostics; their size does not matter for speed.
+#![allow(clippy::result_large_err)]
+
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
@@ -240,6 +244,9 @@ fn setup(
     })
 }
 
+/// A row of `Scenario.params()`: path, value, source, rule.
+type ParamRow = (String, String, String, Option<String>);
+
 /// A scenario read from a file or the bundled library; validated when used.
 #[pyclass(frozen, module = "escalate._escalate")]
 pub struct Scenario {
@@ -295,7 +302,7 @@ impl Scenario {
 
     /// The rows of `escalate params`: `(path, value, source, rule)`, where
     /// rule is `"doctrines.X.rules[i]: name"` for a doctrine rule's parameter.
-    fn params(&self, py: Python<'_>) -> PyResult<Vec<(String, String, String, Option<String>)>> {
+    fn params(&self, py: Python<'_>) -> PyResult<Vec<ParamRow>> {
         let l = self.loaded(py)?;
         let (rows, _) = scenario::paths::listing(l.base.scenario(), &self.source.text);
         Ok(rows
