@@ -11,7 +11,9 @@
 //! wave of blocks it is in, and its partial results are dropped.
 //!
 //! Per-trial records reach Python as one little-endian buffer per column
-//! (`bytes`), which numpy reads without a copy and pyarrow wraps as is.
+//! (a `bytearray`, copied once from the run's columns), which numpy reads
+//! without a copy (writable: a DataFrame built on it can be changed) and
+//! pyarrow wraps as is.
 
 // The library's errors are cold-path values that carry the source text for
 // diagnostics; their size does not matter for speed.
@@ -39,7 +41,7 @@ use escalate::sweep::{self, DesignKind, Plan, RunOptions, SweepError, SweepSpec}
 use miette::Diagnostic;
 use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyByteArray, PyDict, PyList};
 
 /// How often a waiting call runs Python's signal handlers.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -420,38 +422,38 @@ pub struct RunOutput {
 
 #[pymethods]
 impl RunOutput {
-    /// The per-trial columns as `(name, dtype, bytes)`: `trial` (`<u8`), `outcome`
+    /// The per-trial columns as `(name, dtype, bytearray)`, new buffers at every call: `trial` (`<u8`), `outcome`
     /// (class index, `<u2`), every metric (`<u8`, 2**64-1 where an optional metric
     /// had no value), every sampled parameter (`<f8`); None unless kept.
     fn columns<'py>(
         &self,
         py: Python<'py>,
-    ) -> Option<Vec<(String, &'static str, Bound<'py, PyBytes>)>> {
+    ) -> Option<Vec<(String, &'static str, Bound<'py, PyByteArray>)>> {
         let c = self.columns.as_ref()?;
         let mut out = vec![
             (
                 "trial".to_string(),
                 "<u8",
-                PyBytes::new(py, bytemuck::cast_slice(&c.trial)),
+                PyByteArray::new(py, bytemuck::cast_slice(&c.trial)),
             ),
             (
                 "outcome".to_string(),
                 "<u2",
-                PyBytes::new(py, bytemuck::cast_slice(&c.class)),
+                PyByteArray::new(py, bytemuck::cast_slice(&c.class)),
             ),
         ];
         for ((name, _), col) in self.metrics.iter().zip(&c.metrics) {
             out.push((
                 name.clone(),
                 "<u8",
-                PyBytes::new(py, bytemuck::cast_slice(col)),
+                PyByteArray::new(py, bytemuck::cast_slice(col)),
             ));
         }
         for (name, col) in self.params.iter().zip(&c.params) {
             out.push((
                 name.clone(),
                 "<f8",
-                PyBytes::new(py, bytemuck::cast_slice(col)),
+                PyByteArray::new(py, bytemuck::cast_slice(col)),
             ));
         }
         Some(out)

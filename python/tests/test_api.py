@@ -218,3 +218,17 @@ def test_sweep_writes_the_command_lines_files(minimal, tmp_path):
     assert len(s.points) == 6
     pd.testing.assert_frame_equal(s.sensitivity, pd.read_csv(tmp_path / "cli" / "sensitivity.csv"))
     assert s.summary == json.loads((tmp_path / "cli" / "sweep.json").read_text())
+
+
+def test_a_trials_frame_can_be_changed(minimal):
+    # Regression: the frame's columns were views of read-only bytes
+    # ("assignment destination is read-only").
+    r = minimal.run(trials=50, seed=2)
+    df = r.trials()
+    df.loc[0, "deaths"] = 5
+    df["attacks"] += 1
+    assert df.loc[0, "deaths"] == 5
+    # Each call hands out new buffers: a change to one frame is not seen by the next.
+    again = r.trials()
+    assert list(again["attacks"] + 1) == list(df["attacks"])
+    assert r.trials(format="arrow").column("attacks").to_pylist() == list(again["attacks"])
