@@ -53,32 +53,18 @@ pub fn params(name: &str) -> Result<Outcome, Error> {
     let source = Source::open(name)?;
     let v = scenario::load(&source)?;
     let s = v.scenario();
-    let map = scenario::locate::SourceMap::new(&source.text);
-    let unread = scenario::paths::unread_actor_params(s);
+    let (listed, unread) = scenario::paths::listing(s, &source.text);
     let mut rows: Vec<Row> = Vec::new();
-    let mut shown = 0;
+    let shown = listed.len();
     let mut rule: Option<String> = None;
-    for (pp, p) in scenario::paths::list_params(s) {
-        if unread.contains(&pp.path) {
-            continue;
-        }
-        let at = pp.path.find(".rules[").and_then(|i| {
-            let end = i + pp.path[i..].find(']')? + 1;
-            Some(&pp.path[..end])
-        });
-        if let Some(at) = at
-            && rule.as_deref() != Some(at)
-            && let Some(name) = scenario::paths::rule_name(s, &pp.path)
+    for p in listed {
+        if let Some((at, name)) = &p.rule
+            && rule.as_ref() != Some(at)
         {
             rows.push(Row::Heading(format!("{at}: rule `{name}`")));
-            rule = Some(at.to_string());
+            rule = Some(at.clone());
         }
-        let note = match map.get(&pp.structural) {
-            Some(l) => l.comment.clone().unwrap_or_else(|| "assumption".into()),
-            None => "assumption (default value)".into(),
-        };
-        rows.push(Row::Param([pp.path, p.to_string(), note]));
-        shown += 1;
+        rows.push(Row::Param([p.path, p.value, p.source]));
     }
     let mut out = params_table(&rows, 100);
     let mut notes = vec![format!(

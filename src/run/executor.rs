@@ -19,9 +19,17 @@
 //! One [`Executor`] (one rayon pool) serves a whole process: the command line
 //! builds it once from `--threads`.
 //!
+//! A run can be stopped from outside: an executor made [`Executor::with_stop`]
+//! checks its [`StopFlag`] before each wave and starts no further wave once it
+//! is set (the Python module sets it on Ctrl-C). The blocks already handed
+//! over stay handed over, so a stopped run's results are partial: whoever sets
+//! the flag discards them ([`Executor::stopped`] tells).
+//!
 //! [`Summary`]: crate::core::stats::Summary
 
 use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -76,10 +84,15 @@ pub enum ExecError {
     },
 }
 
+/// Asks an executor to stop between waves: shared with whoever may stop it
+/// (another thread, a signal check), set with `store(true, ..)`.
+pub type StopFlag = Arc<AtomicBool>;
+
 /// A thread pool that runs jobs' blocks.
 pub struct Executor {
     pool: rayon::ThreadPool,
     threads: usize,
+    stop: Option<StopFlag>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -104,7 +117,26 @@ impl Executor {
                 threads,
                 message: e.to_string(),
             })?;
-        Ok(Executor { pool, threads })
+        Ok(Executor {
+            pool,
+            threads,
+            stop: None,
+        })
+    }
+
+    /// This executor, starting no wave once `stop` is set (see the module doc).
+    pub fn with_stop(self, stop: StopFlag) -> Executor {
+        Executor {
+            stop: Some(stop),
+            ..self
+        }
+    }
+
+    /// Whether this executor was asked to stop: its last run's results are partial.
+    pub fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
     /// Worker threads.
@@ -130,7 +162,7 @@ impl Executor {
     ) {
         let mut pending = blocks(trials);
         let mut done = 0;
-        loop {
+        while !self.stopped() {
             let wave: Vec<Range<u64>> = pending
                 .by_ref()
                 .take(self.threads * BLOCKS_PER_THREAD)
@@ -161,7 +193,7 @@ impl Executor {
     ) -> Result<(), E> {
         let per_job: Vec<Range<u64>> = blocks(trials).collect();
         let mut pending = (0..jobs.len()).flat_map(|j| per_job.iter().map(move |r| (j, r.clone())));
-        loop {
+        while !self.stopped() {
             let wave: Vec<(usize, Range<u64>)> = pending
                 .by_ref()
                 .take(self.threads * BLOCKS_PER_THREAD)
@@ -186,6 +218,7 @@ impl Executor {
                 return Err(e);
             }
         }
+        Ok(())
     }
 }
 
@@ -275,6 +308,48 @@ mod tests {
         assert_eq!(r, Err("full"));
         // The sink is not called again once it failed, and no later wave runs.
         assert_eq!(calls, 1);
+    }
+
+    /// A job that sets the stop flag while running its first block.
+    struct StopsAt {
+        flag: StopFlag,
+        first: u64,
+    }
+    impl Job for StopsAt {
+        type Block = Range<u64>;
+        fn run_block(&self, trials: Range<u64>) -> Range<u64> {
+            if trials.start == self.first {
+                self.flag.store(true, Ordering::Relaxed);
+            }
+            trials
+        }
+    }
+
+    #[test]
+    fn a_set_stop_flag_starts_no_further_wave() {
+        let flag = StopFlag::default();
+        let exec = Executor::new(Some(2)).unwrap().with_stop(flag.clone());
+        assert!(!exec.stopped());
+        let job = StopsAt {
+            flag: flag.clone(),
+            first: 0,
+        };
+        let mut seen = Vec::new();
+        exec.run(&job, 0..100_000, |r| seen.push(r), |_| {});
+        // The wave in which the flag was set is handed over whole; no later one runs.
+        assert_eq!(seen, blocks(0..8_000).collect::<Vec<_>>());
+        assert!(exec.stopped());
+        let mut many = 0;
+        exec.run_many(&[Ranges], 0..100_000, |_, _| {
+            many += 1;
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(many, 0);
+        flag.store(false, Ordering::Relaxed);
+        let mut again = 0;
+        exec.run(&Ranges, 0..10_000, |_| again += 1, |_| {});
+        assert_eq!(again, 10);
     }
 
     #[test]

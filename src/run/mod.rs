@@ -20,7 +20,7 @@ pub mod setup;
 pub mod shard;
 pub mod trials;
 
-pub use executor::{BLOCK, ExecError, Executor, Job, MAX_THREADS};
+pub use executor::{BLOCK, ExecError, Executor, Job, MAX_THREADS, StopFlag};
 pub use identity::RunIdentity;
 pub use request::{
     CompareRequest, Loaded, PolicyLabel, PreparedComparison, PreparedRun, PreparedTrace,

@@ -50,6 +50,14 @@ use store::{Opened, Store};
 /// Everything that can go wrong in a sweep.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SweepError {
+    /// The executor was stopped ([`Executor::with_stop`]) before every point
+    /// ran: the points finished are saved, and running the sweep again resumes.
+    #[error("the sweep was stopped; the points finished are saved")]
+    #[diagnostic(
+        code(escalate::sweep::stopped),
+        help("run the same sweep into the same directory to resume it")
+    )]
+    Stopped,
     /// The scenario, a policy or a point's overrides are wrong.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -234,6 +242,9 @@ pub fn run(
         }
         Ok(())
     })?;
+    if exec.stopped() {
+        return Err(SweepError::Stopped);
+    }
     let complete = mine.len() == total
         || (0..total).all(|j| matches!(store.read(j, &plan.fingerprint), Ok(Some(_))));
     let indices = if complete {

@@ -32,6 +32,9 @@ pub fn run_points(
     let trials = 0..plan.spec.trials;
     let blocks_per_point = blocks(trials.clone()).count();
     for chunk in todo.chunks(exec.threads() * POINTS_PER_THREAD) {
+        if exec.stopped() {
+            break;
+        }
         let models = chunk
             .iter()
             .map(|&j| plan.model(j))

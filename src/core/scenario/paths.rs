@@ -738,3 +738,46 @@ mod tests {
         assert!(!is_override_path("trial"));
     }
 }
+
+/// One parameter as `escalate params` lists it (and the Python module's `params()`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedParam {
+    /// Override path (`actors.TTP.fighters`).
+    pub path: String,
+    /// Its value or distribution, as the scenario syntax writes it.
+    pub value: String,
+    /// Where it comes from: the provenance comment beside it in the file,
+    /// `assumption`, or `assumption (default value)` when the file does not write it.
+    pub source: String,
+    /// The doctrine rule it belongs to, `(doctrines.X.rules[i], rule name)`.
+    pub rule: Option<(String, String)>,
+}
+
+/// The parameters `escalate params` lists, in the walk's order: every one but
+/// the actor parameters nothing reads (returned second, by path).
+pub fn listing(s: &Scenario, text: &str) -> (Vec<ListedParam>, Vec<String>) {
+    let map = super::locate::SourceMap::new(text);
+    let unread = unread_actor_params(s);
+    let rows = list_params(s)
+        .into_iter()
+        .filter(|(pp, _)| !unread.contains(&pp.path))
+        .map(|(pp, p)| {
+            let at = pp.path.find(".rules[").and_then(|i| {
+                let end = i + pp.path[i..].find(']')? + 1;
+                Some(pp.path[..end].to_string())
+            });
+            let rule = at.and_then(|at| Some((at, rule_name(s, &pp.path)?.to_string())));
+            let source = match map.get(&pp.structural) {
+                Some(l) => l.comment.clone().unwrap_or_else(|| "assumption".into()),
+                None => "assumption (default value)".into(),
+            };
+            ListedParam {
+                value: p.to_string(),
+                path: pp.path,
+                source,
+                rule,
+            }
+        })
+        .collect();
+    (rows, unread)
+}
