@@ -477,3 +477,18 @@ fn a_sample_of_mutants_through_the_binary_exits_0_or_2_with_a_place() {
         }
     }
 }
+
+/// Writes one mutant to a file, to look at or run by hand:
+/// `ESCALATE_FUZZ_MUTANT=minimal:442 ESCALATE_FUZZ_OUT=m.ron cargo test --release --test it -- fuzz::write_one_mutant --ignored`.
+#[test]
+#[ignore = "a tool: writes the mutant named by ESCALATE_FUZZ_MUTANT"]
+fn write_one_mutant() {
+    let which = std::env::var("ESCALATE_FUZZ_MUTANT").expect("ESCALATE_FUZZ_MUTANT=SCENARIO:K");
+    let (name, k) = which.split_once(':').expect("SCENARIO:K");
+    let s = BUNDLED
+        .iter()
+        .position(|b| b.name == name)
+        .expect("a bundled scenario");
+    let out = std::env::var("ESCALATE_FUZZ_OUT").unwrap_or_else(|_| format!("{name}-{k}.ron"));
+    std::fs::write(&out, mutant(s, k.parse().expect("a mutant number"))).unwrap();
+}

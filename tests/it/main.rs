@@ -22,6 +22,7 @@ mod levers;
 mod observed;
 mod periods;
 mod posterior;
+mod properties;
 mod report_atomic;
 mod report_csv;
 mod report_html;
