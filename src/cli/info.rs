@@ -55,11 +55,13 @@ pub fn params(name: &str) -> Result<Outcome, Error> {
     let s = v.scenario();
     let map = scenario::locate::SourceMap::new(&source.text);
     let unread = scenario::paths::unread_actor_params(s);
+    // Looked up once per parameter: a set, so thousands of actors cost no more than linear.
+    let unread_set: std::collections::BTreeSet<&str> = unread.iter().map(String::as_str).collect();
     let mut rows: Vec<Row> = Vec::new();
     let mut shown = 0;
     let mut rule: Option<String> = None;
     for (pp, p) in scenario::paths::list_params(s) {
-        if unread.contains(&pp.path) {
+        if unread_set.contains(pp.path.as_str()) {
             continue;
         }
         let at = pp.path.find(".rules[").and_then(|i| {

@@ -195,7 +195,8 @@ pub fn poisson(lambda: f64, u: f64) -> f64 {
         steps += 1;
     }
     while cdf(hi) < u && steps < POISSON_STEPS {
-        hi += spread;
+        // Whole numbers, so that the bisection's midpoints can reach every k.
+        hi = (hi + spread).ceil();
         steps += 1;
     }
     // Invariant: cdf(lo) < u <= cdf(hi).

@@ -55,7 +55,7 @@ fn size(bytes: u64) -> String {
     let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let mut n = bytes;
     let mut unit = 0;
-    while unit + 1 < units.len() && n >= 1024 && n % 1024 == 0 {
+    while unit + 1 < units.len() && n >= 1024 && n.is_multiple_of(1024) {
         n /= 1024;
         unit += 1;
     }

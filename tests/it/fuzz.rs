@@ -443,13 +443,13 @@ fn mutants_of_every_bundled_scenario_are_run_or_refused_at_their_place() {
 #[test]
 fn a_sample_of_mutants_through_the_binary_exits_0_or_2_with_a_place() {
     let sandbox = Sandbox::empty();
-    for s in 0..BUNDLED.len() {
+    for (s, bundled) in BUNDLED.iter().enumerate() {
         for k in (0..MUTANTS).step_by(THROUGH_THE_BINARY) {
             let name = format!("m{s}-{k}.ron");
             std::fs::write(sandbox.join(&name), mutant(s, k)).unwrap();
             let v = sandbox.run(&["validate", &name]);
             let err = v.stderr_text();
-            let what = format!("{} mutant {k}", BUNDLED[s].name);
+            let what = format!("{} mutant {k}", bundled.name);
             assert!(!err.contains("panicked"), "{what} panicked:\n{err}");
             match v.code() {
                 Some(0) => {
