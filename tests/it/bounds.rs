@@ -271,3 +271,54 @@ fn regression_labels_after_non_ascii_text_sit_under_the_value() {
         assert_eq!(underline, source_col + in_line, "{err}");
     }
 }
+
+/// A sweep over `Poisson(1e17)` never finished planning (the quantile
+/// bisection could not narrow). Such a mean is refused before planning, in
+/// the sweep's `--set` as in the file, and the search itself is bounded
+/// (`core::quantile`'s regression test); nothing is written.
+#[test]
+fn regression_a_sweep_over_poisson_1e17_is_refused_not_planned_forever() {
+    let sandbox = Sandbox::new();
+    let text = minimal().replacen("militant: 0.3", "militant: Poisson(1e17)", 1);
+    std::fs::write(sandbox.join("s.ron"), text).unwrap();
+    for args in [
+        &[
+            "sweep",
+            "scenarios/minimal.ron",
+            "--design",
+            "grid",
+            "--points",
+            "3",
+            "--set",
+            "actors.G.casualties.militant=Poisson(1e17)",
+            "--trials",
+            "10",
+            "--out",
+            "sw",
+        ][..],
+        &[
+            "sweep",
+            "s.ron",
+            "--design",
+            "grid",
+            "--points",
+            "3",
+            "--set",
+            "actors.G.fighters=1000..2000",
+            "--trials",
+            "10",
+            "--out",
+            "sw",
+        ],
+    ] {
+        let err = refused(&sandbox.escalate().args(args).run());
+        assert!(
+            err.contains("Poisson(1e17)") && err.contains("above 1e6"),
+            "{args:?}:\n{err}"
+        );
+        assert!(
+            !sandbox.join("sw").exists(),
+            "{args:?}: the sweep wrote its directory"
+        );
+    }
+}
