@@ -27,7 +27,8 @@ use std::time::Duration;
 
 use escalate::core::engine::{TraceEvent, TrialOutcome};
 use escalate::core::model::Model;
-use escalate::core::scenario::{self, Override, Problem, ScenarioError, Source, error::line_col};
+use escalate::core::position::line_col;
+use escalate::core::scenario::{self, Override, Problem, ScenarioError, Source};
 use escalate::report::compare_report::CompareReport;
 use escalate::report::trace::{self as tracelog, TraceHeader};
 use escalate::report::{self, RunReport, text::Colour};
@@ -144,6 +145,24 @@ fn scenario_error(py: Python<'_>, e: &ScenarioError) -> PyErr {
                     message,
                     help,
                 )?)?;
+            }
+            ScenarioError::NotUtf8 {
+                location, offset, ..
+            } => {
+                // `location` is `file:line:col` of the first bad byte (the
+                // file's text is not UTF-8, so it cannot be re-scanned here).
+                let mut parts = location.rsplitn(3, ':');
+                let column = parts.next().and_then(|c| c.parse::<usize>().ok());
+                let line = parts.next().and_then(|l| l.parse::<usize>().ok());
+                let file = parts.next().unwrap_or(location.as_str());
+                let d = PyDict::new(py);
+                d.set_item("file", file)?;
+                d.set_item("line", line)?;
+                d.set_item("column", column)?;
+                d.set_item("path", "")?;
+                d.set_item("message", format!("not UTF-8 text (byte {offset})"))?;
+                d.set_item("help", "save the file as UTF-8")?;
+                problems.append(d)?;
             }
             _ => {}
         }

@@ -197,10 +197,15 @@ impl RunMetrics {
     /// Reads the JSON of a run report (`escalate run --json`) from `path`.
     pub fn read(path: &Path) -> Result<RunMetrics, BacktestError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BacktestError::Read {
-            path: name.clone(),
-            source,
-        })?;
+        let text = crate::io::read_capped(path, crate::io::DATA_LIMIT)
+            .and_then(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            })
+            .map_err(|source| BacktestError::Read {
+                path: name.clone(),
+                source,
+            })?;
         RunMetrics::from_json(&name, &text)
     }
 

@@ -303,9 +303,11 @@ impl ProposalPart {
 
     /// Reads and checks a part file (its envelope and that its fields agree).
     pub fn read(path: &Path) -> Result<ProposalPart, PartError> {
-        let bytes = std::fs::read(path).map_err(|source| PartError::Read {
-            path: path.to_path_buf(),
-            source,
+        let bytes = crate::io::read_capped(path, crate::io::DATA_LIMIT).map_err(|source| {
+            PartError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         let corrupt = |reason: String| PartError::Corrupt {
             path: path.to_path_buf(),

@@ -408,7 +408,7 @@ fn run_task(
 /// `dir` holds another.
 pub(super) fn resume(dir: &Path, fingerprint: &str) -> Result<Option<AbcState>, Error> {
     let path = dir.join("state.json");
-    let bytes = match std::fs::read(&path) {
+    let bytes = match escalate::io::read_capped(&path, escalate::io::DATA_LIMIT) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => miette::bail!("cannot read {}: {e}", path.display()),

@@ -11,6 +11,14 @@
 //! exactly as miette reads them; from a longer line only a window of
 //! [`CONTEXT`] bytes either side of the label, and at most [`LABEL`] bytes of
 //! the label itself, are shown (the location in the message stays exact).
+//!
+//! A diagnostic that holds many others (a file's problems) shows the first
+//! [`SHOWN`] of them, then one line counting the rest, so that what a
+//! command writes on standard error is bounded whatever its input.
+//!
+//! The column in the header of a snippet (`╭─[file:line:col]`) counts
+//! characters, as every location escalate prints does
+//! (`core::position`); miette's own reader counts bytes.
 
 use std::fmt;
 use std::rc::Rc;
@@ -25,6 +33,9 @@ pub const LONG_LINE: usize = 1024;
 pub const CONTEXT: usize = 40;
 /// At most this many bytes of a label on a long line are underlined.
 pub const LABEL: usize = 60;
+
+/// At most this many of a diagnostic's related diagnostics are shown.
+pub const SHOWN: usize = 100;
 
 /// Renders `e` as miette's graphical handler does, `width` columns wide,
 /// with long source lines cut around their labels.
@@ -104,6 +115,15 @@ impl<'a> Clipped<'a> {
         SourceSpan::from(start..end)
     }
 
+    /// Characters between the start of `offset`'s line and `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        let start = self.line_starts[self.line_of(offset)];
+        self.text[start..offset]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count()
+    }
+
     /// `i` moved back to the start of the UTF-8 character it falls in.
     fn char_start(&self, mut i: usize) -> usize {
         while i > 0 && i < self.text.len() && (self.text[i] & 0xC0) == 0x80 {
@@ -164,17 +184,17 @@ impl SourceCode for Clipped<'_> {
         let context = first.saturating_sub(before)
             ..(last.saturating_add(after)).min(self.line_starts.len() - 1) + 1;
         if !context.clone().any(|l| self.is_long(l)) {
-            // No long line: exactly what miette reads.
+            // No long line: exactly what miette reads, but for the column.
             let c = self.text.read_span(span, before, after)?;
-            let (range, line, column, count) = (
+            let (range, line, count) = (
                 c.span().offset()..c.span().offset() + c.span().len(),
                 c.line(),
-                c.column(),
                 c.line_count(),
             );
+            let column = self.chars_before(c.span().offset());
             return Ok(self.contents(range, line, column, count));
         }
-        let column = start - self.line_starts[first];
+        let column = self.chars_before(start);
         if before == 0 && after == 0 {
             // The label itself, for its line:column.
             let end = self.clip(*span).offset() + self.clip(*span).len();
@@ -203,6 +223,8 @@ pub struct Shown<'a> {
     /// The source its labels point into: its own, or its parent's.
     source: Option<Rc<Clipped<'a>>>,
     related: Option<Vec<Shown<'a>>>,
+    /// The related diagnostics left out, counted.
+    more: Option<NotShown>,
     cause: Option<Box<Shown<'a>>>,
 }
 
@@ -212,9 +234,20 @@ impl<'a> Shown<'a> {
     pub fn new(inner: &'a dyn Diagnostic, parent: Option<Rc<Clipped<'a>>>) -> Shown<'a> {
         let own = inner.source_code().and_then(Clipped::new).map(Rc::new);
         let source = own.clone().or(parent);
-        let related = inner
-            .related()
-            .map(|rs| rs.map(|r| Shown::new(r, source.clone())).collect());
+        let mut more = None;
+        let related = inner.related().map(|rs| {
+            let mut shown = Vec::new();
+            let mut left_out = 0usize;
+            for r in rs {
+                if shown.len() < SHOWN {
+                    shown.push(Shown::new(r, source.clone()));
+                } else {
+                    left_out += 1;
+                }
+            }
+            more = (left_out > 0).then_some(NotShown { count: left_out });
+            shown
+        });
         let cause = inner
             .diagnostic_source()
             .map(|c| Box::new(Shown::new(c, source.clone())));
@@ -223,6 +256,7 @@ impl<'a> Shown<'a> {
             own,
             source,
             related,
+            more,
             cause,
         }
     }
@@ -285,12 +319,29 @@ impl Diagnostic for Shown<'_> {
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
         let related = self.related.as_ref()?;
-        Some(Box::new(related.iter().map(|r| r as &dyn Diagnostic)))
+        let more = self.more.iter().map(|m| m as &dyn Diagnostic);
+        Some(Box::new(
+            related.iter().map(|r| r as &dyn Diagnostic).chain(more),
+        ))
     }
 
     fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
         self.cause.as_deref().map(|c| c as &dyn Diagnostic)
     }
+}
+
+/// The line standing for the related diagnostics not shown.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error(
+    "and {} more not shown (the first {SHOWN} are)",
+    escalate::core::digits::group(*count as u64)
+)]
+#[diagnostic(
+    severity(Advice),
+    help("fix those shown and run the command again to see the rest")
+)]
+struct NotShown {
+    count: usize,
 }
 
 #[cfg(test)]

@@ -214,7 +214,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
     // (its bytes, so its hash and the sweep's fingerprint are the same).
     let posterior = match &plan.spec.posterior {
         Some(file) => {
-            let bytes = std::fs::read(file)
+            let bytes = escalate::io::read_capped(file, escalate::io::DATA_LIMIT)
                 .map_err(|e| miette::miette!("cannot read {}: {e}", file.display()))?;
             let copy = dir.join("posterior.csv");
             write_atomic(&copy, &bytes)?;

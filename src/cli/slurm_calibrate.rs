@@ -361,7 +361,7 @@ impl Driver {
     /// DIR/round.json, if this calibration's.
     fn handed(&self) -> Result<Option<Handed>, Error> {
         let path = self.round_file();
-        let bytes = match std::fs::read(&path) {
+        let bytes = match escalate::io::read_capped(&path, escalate::io::DATA_LIMIT) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => miette::bail!("cannot read {}: {e}", path.display()),
@@ -446,7 +446,7 @@ impl Driver {
     /// Prints DIR/report.txt (the finishing job's summary) to stdout.
     fn print_report(&self) -> Result<Outcome, Error> {
         let path = self.report();
-        let text = std::fs::read(&path)
+        let text = escalate::io::read_capped(&path, escalate::io::DATA_LIMIT)
             .map_err(|e| miette::miette!("cannot read {}: {e}", path.display()))?;
         eprintln!(
             "the calibration in {} is finished; its summary ({}):",

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod model;
 pub mod observed;
 pub mod policy_file;
+pub mod position;
 pub mod posterior;
 pub mod quantile;
 pub mod scenario;

@@ -257,14 +257,7 @@ struct Problems<'a> {
 impl Problems<'_> {
     /// 1-based line and character column of a byte offset.
     fn line_col(&self, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        crate::core::position::line_col(self.text, offset)
     }
 
     fn push(&mut self, field: &str, start: usize, end: usize, message: String, help: &str) {
@@ -449,9 +442,11 @@ pub fn period_dates(label: &str) -> Result<(Date, Date), String> {
 impl Observed {
     /// Reads and checks a file.
     pub fn read(path: &Path) -> Result<Observed, ObservedError> {
-        let bytes = std::fs::read(path).map_err(|source| ObservedError::Read {
-            path: path.display().to_string(),
-            source,
+        let bytes = crate::io::read_capped(path, crate::io::TEXT_LIMIT).map_err(|source| {
+            ObservedError::Read {
+                path: path.display().to_string(),
+                source,
+            }
         })?;
         let name = path.display().to_string();
         match std::str::from_utf8(&bytes) {

@@ -6,11 +6,9 @@
 //! own policies (actors, rules, levers, conditions, parameter paths and
 //! ranges); every problem points into the policy file with file:line:col.
 
-use miette::{NamedSource, SourceSpan};
+use miette::NamedSource;
 
-use crate::core::scenario::{
-    self, Policy, Problem, ScenarioError, Source, Validated, error, locate, validate,
-};
+use crate::core::scenario::{self, Policy, ScenarioError, Source, Validated, validate};
 
 /// The name meaning "no policy" (unless the scenario defines a policy by that name).
 pub const BASELINE: &str = "baseline";
@@ -66,14 +64,14 @@ pub fn resolve(
 
 /// Reads and parses a policy file (syntax errors with file:line:col).
 pub fn read_policy(path: &str) -> Result<(Policy, Source), ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
-        path: path.to_string(),
-        source: e,
-    })?;
-    let src = Source {
-        name: path.to_string(),
-        text,
-    };
+    let bytes =
+        crate::io::read_capped(std::path::Path::new(path), crate::io::TEXT_LIMIT).map_err(|e| {
+            ScenarioError::Read {
+                path: path.to_string(),
+                source: e,
+            }
+        })?;
+    let src = Source::from_bytes(path, bytes)?;
     let policy = scenario::ron_options()
         .from_str::<Policy>(&src.text)
         .map_err(|e| {
@@ -122,21 +120,7 @@ pub fn add_policy(
     if raw.is_empty() {
         return scenario::validate(s, src);
     }
-    let map = locate::SourceMap::new(&psrc.text);
-    let problems = raw
-        .into_iter()
-        .map(|(path, message, help)| {
-            let span = map.find(&path).map_or(0..0, |l| l.span.clone());
-            let (line, col) = error::line_col(&psrc.text, span.start);
-            Problem {
-                location: format!("{}:{line}:{col}", psrc.name),
-                path,
-                message,
-                span: SourceSpan::from(span),
-                help,
-            }
-        })
-        .collect();
+    let problems = scenario::place_problems(&psrc.name, &psrc.text, raw);
     Err(ScenarioError::Invalid {
         name: psrc.name.clone(),
         src: NamedSource::new(&psrc.name, psrc.text.clone()),

@@ -97,10 +97,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn error(&self, start: usize, end: usize, message: String, help: &str) -> PosteriorError {
-        let before = &self.text[..start.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let (line, col) = crate::core::position::line_col(self.text, start);
         PosteriorError::Invalid {
             location: format!("{}:{line}:{col}", self.name),
             message,
@@ -181,9 +178,11 @@ fn split_line(line: &str, at: usize, ctx: &Ctx<'_>) -> Result<Vec<Field>, Poster
 impl Posterior {
     /// Reads and checks a posterior file.
     pub fn read(path: &Path) -> Result<Posterior, PosteriorError> {
-        let bytes = std::fs::read(path).map_err(|source| PosteriorError::Read {
-            path: path.display().to_string(),
-            source,
+        let bytes = crate::io::read_capped(path, crate::io::DATA_LIMIT).map_err(|source| {
+            PosteriorError::Read {
+                path: path.display().to_string(),
+                source,
+            }
         })?;
         let name = path.display().to_string();
         let text = String::from_utf8(bytes.clone()).map_err(|e| {

@@ -184,23 +184,39 @@ pub fn poisson(lambda: f64, u: f64) -> f64 {
     let spread = 12.0 * lambda.sqrt() + 20.0;
     let mut lo = (lambda - spread).floor().max(-1.0);
     let mut hi = (lambda + spread).ceil();
-    while lo >= 0.0 && cdf(lo) >= u {
+    // Every search below is bounded ([`POISSON_STEPS`]): within the
+    // validated means the bracket holds `u` after a step or two and halves
+    // to width 1 in under 40; a mean beyond them (where integers are no
+    // longer all representable, so a midpoint can equal an end) returns the
+    // bracket's upper end instead of searching forever.
+    let mut steps = 0;
+    while lo >= 0.0 && cdf(lo) >= u && steps < POISSON_STEPS {
         lo = (lo - spread).floor().max(-1.0);
+        steps += 1;
     }
-    while cdf(hi) < u {
-        hi += spread;
+    while cdf(hi) < u && steps < POISSON_STEPS {
+        // Whole numbers, so that the bisection's midpoints can reach every k.
+        hi = (hi + spread).ceil();
+        steps += 1;
     }
     // Invariant: cdf(lo) < u <= cdf(hi).
-    while hi - lo > 1.0 {
+    while hi - lo > 1.0 && steps < POISSON_STEPS {
         let mid = ((lo + hi) / 2.0).floor();
+        if mid <= lo || mid >= hi {
+            break;
+        }
         if cdf(mid) >= u {
             hi = mid;
         } else {
             lo = mid;
         }
+        steps += 1;
     }
     hi
 }
+
+/// The most steps [`poisson`]'s bracketing and bisection take together.
+pub const POISSON_STEPS: u32 = 200;
 
 /// `Poisson(lambda)` at `u` for `0 < lambda <` [`POISSON_SMALL`]: add the
 /// probabilities `P(X = k)` from `k = 0` until they reach `u` (Devroye's
@@ -228,6 +244,24 @@ pub fn poisson_small(u: f64, lambda: f64) -> u64 {
 mod tests {
     use super::*;
     use crate::core::scenario::Param;
+
+    /// Issue 11: a sweep over `Poisson(1e17)` never finished planning, the
+    /// bisection unable to narrow where a midpoint rounds onto an end.
+    /// Validation now refuses such means, and the search itself is bounded:
+    /// far past the limit it still returns a value near the mean.
+    #[test]
+    fn regression_poisson_quantile_of_a_huge_mean_returns() {
+        for lambda in [1e17, 1e20, 1e300] {
+            for u in [0.001, 0.5, 0.999, 1.0 - 1e-16] {
+                let x = poisson(lambda, u);
+                assert!(x.is_finite() && x >= 0.0, "Poisson({lambda}) at {u}: {x}");
+                assert!(
+                    (x / lambda - 1.0).abs() < 1e-3,
+                    "Poisson({lambda}) at {u}: {x}"
+                );
+            }
+        }
+    }
     use crate::core::special::{ln_gamma, normal_cdf};
     use rand_chacha::ChaCha8Rng;
     use rand_chacha::rand_core::SeedableRng;

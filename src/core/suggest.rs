@@ -60,8 +60,25 @@ pub fn help<S: AsRef<str>>(given: &str, candidates: &[S], what: &str) -> String 
     if candidates.is_empty() {
         return format!("there are no {what} here");
     }
-    let all: Vec<&str> = candidates.iter().map(AsRef::as_ref).collect();
-    format!("use one of {what}: {}", all.join(", "))
+    format!("use one of {what}: {}", listing(candidates))
+}
+
+/// At most this many names are listed in a help line ([`listing`]).
+pub const LISTED: usize = 20;
+
+/// `names` joined by commas, the first [`LISTED`] of them and then a count
+/// of the rest (`A, B, ... T and 3,980 more`): a help line stays short
+/// however many names a file defines.
+pub fn listing<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(LISTED).map(AsRef::as_ref).collect();
+    match names.len().saturating_sub(LISTED) {
+        0 => shown.join(", "),
+        rest => format!(
+            "{} and {} more",
+            shown.join(", "),
+            crate::core::digits::group(rest as u64)
+        ),
+    }
 }
 
 /// Up to `n` candidates nearest to `given`, the nearest first (ties in the
@@ -114,6 +131,18 @@ mod tests {
             help("x", &[] as &[&str], "policies"),
             "there are no policies here"
         );
+    }
+
+    #[test]
+    fn long_lists_are_cut_with_a_count() {
+        let many: Vec<String> = (0..4000).map(|i| format!("X{i}")).collect();
+        let help = help("Q", &many, "the actor ids");
+        assert!(
+            help.starts_with("use one of the actor ids: X0, X1, "),
+            "{help}"
+        );
+        assert!(help.ends_with("X19 and 3,980 more"), "{help}");
+        assert_eq!(listing(&["A", "B"]), "A, B");
     }
 
     #[test]

@@ -490,7 +490,7 @@ fn read_sweep(
     let manifest = dir.join(crate::sweep::store::MANIFEST);
     let points = dir.join("points.csv");
     let mname = manifest.display().to_string();
-    let bytes = std::fs::read(&manifest).map_err(|e| {
+    let bytes = crate::io::read_capped(&manifest, crate::io::DATA_LIMIT).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             source_error(
                 dir.display().to_string(),

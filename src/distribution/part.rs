@@ -125,9 +125,11 @@ impl Part {
 
     /// Reads and checks a part file.
     pub fn read(path: &Path) -> Result<Part, ShardError> {
-        let bytes = std::fs::read(path).map_err(|source| ShardError::Read {
-            path: path.to_path_buf(),
-            source,
+        let bytes = crate::io::read_capped(path, crate::io::DATA_LIMIT).map_err(|source| {
+            ShardError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Part::decode(&bytes, path)
     }

@@ -22,9 +22,12 @@
 //!   word, version, SHA-256 and length, then the payload), used by part files
 //!   and sweep point files.
 //! - [`hex`]: the one lowercase hex encoder.
+//! - [`read`]: the one reader of input files read whole, capped in size
+//!   ([`read_capped`]: [`TEXT_LIMIT`] for files written by hand,
+//!   [`DATA_LIMIT`] for files escalate wrote).
 //!
 //! Guarantees against hostile paths, signals and devices belong in this
-//! module, so that every writer gets them.
+//! module, so that every writer (and every reader of a whole file) gets them.
 
 pub mod atomic;
 pub mod commit;
@@ -32,6 +35,7 @@ pub mod envelope;
 pub mod hex;
 pub mod output;
 pub mod overlap;
+pub mod read;
 pub mod temporary;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +46,7 @@ pub use envelope::{Envelope, EnvelopeError};
 pub use hex::{hex, sha256_hex};
 pub use output::{Output, STDOUT, claim_stdout, is_stdout, write_output};
 pub use overlap::{InputFiles, refuse_overlaps};
+pub use read::{DATA_LIMIT, TEXT_LIMIT, read_capped};
 pub use temporary::{TemporariesRemoved, remove_temporaries};
 
 /// An error writing a file or standard output.

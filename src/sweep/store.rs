@@ -89,7 +89,8 @@ impl Store {
         let opened = match create_exclusive(&path, manifest)? {
             Created::New => Opened::New,
             Created::Exists => {
-                let old = std::fs::read(&path).map_err(io(&path))?;
+                let old =
+                    crate::io::read_capped(&path, crate::io::DATA_LIMIT).map_err(io(&path))?;
                 let differs = differences(&old, manifest, fingerprint);
                 if !differs.is_empty() {
                     return Err(SweepError::OtherSweep {
@@ -117,7 +118,7 @@ impl Store {
     /// Reads point `j`'s record if it is complete, intact and of this sweep.
     /// `Ok(None)`: not there; `Err(why)`: there but unusable.
     pub fn read(&self, j: usize, fingerprint: &str) -> Result<Option<PointRecord>, String> {
-        let bytes = match std::fs::read(self.point_path(j)) {
+        let bytes = match crate::io::read_capped(&self.point_path(j), crate::io::DATA_LIMIT) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e.to_string()),

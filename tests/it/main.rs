@@ -4,6 +4,7 @@
 mod harness;
 
 mod backtest;
+mod bounds;
 mod calibrate;
 mod calibrate_rounds;
 mod calibration;
@@ -15,11 +16,13 @@ mod discover;
 mod discover_reference;
 #[cfg(unix)]
 mod docs;
+mod fuzz;
 mod io_layer;
 mod levers;
 mod observed;
 mod periods;
 mod posterior;
+mod properties;
 mod report_atomic;
 mod report_csv;
 mod report_html;

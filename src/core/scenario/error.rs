@@ -19,6 +19,26 @@ pub enum ScenarioError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is not UTF-8 text: placed at its first bad byte.
+    #[error("{location}: not UTF-8 text (byte {offset} is 0x{byte:02x})")]
+    #[diagnostic(
+        code(escalate::utf8),
+        help("save the file as UTF-8 (scenario and policy files are UTF-8 text)")
+    )]
+    NotUtf8 {
+        /// `file:line:col` of the first bad byte (column in characters).
+        location: String,
+        /// Byte offset of the first bad byte.
+        offset: usize,
+        /// That byte.
+        byte: u8,
+        /// The file, its bad bytes shown as U+FFFD.
+        #[source_code]
+        src: NamedSource<String>,
+        /// The first bad byte.
+        #[label("not UTF-8")]
+        span: SourceSpan,
+    },
     /// The RON text does not parse into a scenario.
     #[error("{message}")]
     #[diagnostic(code(escalate::syntax))]
@@ -93,27 +113,4 @@ pub struct Problem {
     /// How to fix it.
     #[help]
     pub help: String,
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset.min(src.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
-}
-
-/// Byte offset of a 1-based line and column.
-pub fn offset_of(src: &str, line: usize, col: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in src.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (offset + col.saturating_sub(1)).min(src.len());
-        }
-        offset += l.len();
-    }
-    src.len()
 }

@@ -6,6 +6,10 @@
 //! and `escalate params` needs the comment that says where a number comes from.
 //! No crate indexes RON this way, so this is a small scanner of our own. It
 //! runs only on text that `ron` already accepted.
+//!
+//! It is linear in the text, however long its lines: each value's trailing
+//! comment is looked up once per line (values are recorded in the order they
+//! end), and a field's leading comment from an index of line starts.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -34,6 +38,8 @@ impl SourceMap {
             text: src,
             pos: 0,
             map: BTreeMap::new(),
+            lines: Lines::new(src),
+            trailing: None,
         };
         s.skip_trivia();
         // Inner attributes such as #![enable(implicit_some)].
@@ -74,6 +80,48 @@ struct Scanner<'a> {
     text: &'a str,
     pos: usize,
     map: BTreeMap<String, Located>,
+    lines: Lines,
+    /// The trailing comment of the line where the last value ended: the
+    /// offset of that line's end and the comment.
+    trailing: Option<(usize, Option<String>)>,
+}
+
+/// Where each line starts and where its text (after indentation) begins.
+struct Lines {
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+    /// Byte offset of each line's first byte that is not whitespace (its
+    /// end when it is blank).
+    first_text: Vec<usize>,
+    /// Byte offset of each line's end (its `\n`, or the end of the text).
+    ends: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut lines = Lines {
+            starts: Vec::new(),
+            first_text: Vec::new(),
+            ends: Vec::new(),
+        };
+        let mut start = 0;
+        for line in text.split('\n') {
+            let end = start + line.len();
+            let indent = line.len() - line.trim_start().len();
+            lines.starts.push(start);
+            lines.first_text.push(start + indent);
+            lines.ends.push(end);
+            start = end + 1;
+        }
+        lines
+    }
+
+    /// 0-based line of byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
 }
 
 impl Scanner<'_> {
@@ -295,8 +343,24 @@ impl Scanner<'_> {
 
     /// The `//` comment at the end of the line where the value ends: it
     /// documents every value on that line that has no comment of its own.
-    fn trailing_comment(&self, end: usize) -> Option<String> {
-        let line = self.text[end..].split('\n').next().unwrap_or("");
+    /// Values end in increasing order, and between two values on a line
+    /// there is no comment, so the line's comment is found from the first
+    /// value ending on it and kept for the others.
+    fn trailing_comment(&mut self, end: usize) -> Option<String> {
+        if let Some((line_end, comment)) = &self.trailing
+            && end <= *line_end
+        {
+            return comment.clone();
+        }
+        let line_end = self.lines.ends[self.lines.line_of(end)];
+        let comment = self.comment_between(end, line_end);
+        self.trailing = Some((line_end, comment.clone()));
+        comment
+    }
+
+    /// The text of a `//` comment outside strings in `from..to`, if any.
+    fn comment_between(&self, from: usize, to: usize) -> Option<String> {
+        let line = &self.text[from..to];
         let bytes = line.as_bytes();
         let mut in_string = false;
         let mut i = 0;
@@ -317,14 +381,14 @@ impl Scanner<'_> {
 
     /// The run of `//` comment lines directly above the line where `start` is.
     fn leading_comment(&self, start: usize) -> Option<String> {
-        let before = &self.text[..start];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        if !before[line_start..].trim().is_empty() {
+        let line = self.lines.line_of(start);
+        if self.lines.first_text[line] < start {
             return None; // something else precedes the field on its line
         }
         let mut lines = Vec::new();
-        for line in before[..line_start].lines().rev() {
-            match line.trim().strip_prefix("//") {
+        for above in (0..line).rev() {
+            let text = &self.text[self.lines.first_text[above]..self.lines.ends[above]];
+            match text.strip_prefix("//") {
                 Some(c) => lines.push(c.trim().to_string()),
                 None => break,
             }

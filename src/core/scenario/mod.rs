@@ -18,6 +18,7 @@ use miette::{NamedSource, SourceSpan};
 
 pub use error::{Problem, ScenarioError};
 
+use crate::core::position::LineIndex;
 use crate::core::suggest;
 pub use param::Param;
 pub use policy::apply_policy_rules;
@@ -62,13 +63,11 @@ pub const BUNDLED: &[Bundled] = &[
 ];
 
 impl Source {
-    /// Reads a file, or a bundled scenario by name (`pak-afghan-2024`, `minimal`).
+    /// Reads a file (at most [`crate::io::TEXT_LIMIT`] bytes of UTF-8), or a
+    /// bundled scenario by name (`pak-afghan-2024`, `minimal`).
     pub fn open(path: &str) -> Result<Source, ScenarioError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Source {
-                name: path.to_string(),
-                text,
-            }),
+        match crate::io::read_capped(std::path::Path::new(path), crate::io::TEXT_LIMIT) {
+            Ok(bytes) => Source::from_bytes(path, bytes),
             Err(e) => {
                 let stem = path
                     .trim_start_matches("scenarios/")
@@ -82,6 +81,29 @@ impl Source {
                 }
             }
         }
+    }
+
+    /// The source called `name` whose text is `bytes`; bytes that are not
+    /// UTF-8 are refused at the first bad one, with its line and column.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Source, ScenarioError> {
+        let Some((offset, line, col)) = crate::core::position::first_invalid_utf8(&bytes) else {
+            let text = String::from_utf8(bytes).expect("checked to be UTF-8");
+            return Ok(Source {
+                name: name.to_string(),
+                text,
+            });
+        };
+        let byte = bytes[offset];
+        // Up to the bad byte the lossy text is the file itself; the byte
+        // becomes U+FFFD (three bytes), which the label covers.
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        Err(ScenarioError::NotUtf8 {
+            location: format!("{name}:{line}:{col}"),
+            offset,
+            byte,
+            src: NamedSource::new(name, shown),
+            span: SourceSpan::from(offset..offset + '\u{fffd}'.len_utf8()),
+        })
     }
 
     /// A bundled scenario's source.
@@ -136,12 +158,23 @@ pub(crate) fn syntax_error(
     e: &ron::error::SpannedError,
     fallback: &str,
 ) -> ScenarioError {
+    // ron counts columns in characters, as `core::position` does.
     let (line, col) = (e.span.start.line, e.span.start.col);
-    let start = error::offset_of(&src.text, line, col);
-    let end = error::offset_of(&src.text, e.span.end.line, e.span.end.col).max(start);
+    let index = LineIndex::new(&src.text);
+    let start = index.offset(line, col);
+    let end = index.offset(e.span.end.line, e.span.end.col).max(start);
+    let end = if end > start {
+        end
+    } else {
+        // At least one character, unless at the end of the text.
+        src.text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8())
+    };
     ScenarioError::Syntax {
         src: src.named(),
-        span: SourceSpan::from(start..end.max(start + 1).min(src.text.len().max(start))),
+        span: SourceSpan::from(start..end),
         message: format!("{}:{line}:{col}: {}", src.name, e.code),
         help: syntax_help(&e.code, &src.text[..start.min(src.text.len())], fallback),
     }
@@ -205,28 +238,51 @@ pub fn validate(scenario: Scenario, src: &Source) -> Result<Validated, ScenarioE
     if raw.is_empty() {
         return Ok(Validated { scenario });
     }
-    let map = locate::SourceMap::new(&src.text);
-    let mut problems: Vec<Problem> = raw
-        .into_iter()
-        .map(|p| {
-            let span = map.find(&p.path).map_or(0..0, |l| l.span.clone());
-            let (line, col) = error::line_col(&src.text, span.start);
-            Problem {
-                location: format!("{}:{line}:{col}", src.name),
-                path: p.path,
-                message: p.message,
-                span: SourceSpan::from(span),
-                help: p.help,
-            }
-        })
-        .collect();
-    // In file order, as a reader goes through the file.
-    problems.sort_by_key(|p| p.span.offset());
+    let problems = place_problems(
+        &src.name,
+        &src.text,
+        raw.into_iter().map(|p| (p.path, p.message, p.help)),
+    );
     Err(ScenarioError::Invalid {
         name: src.name.clone(),
         src: src.named(),
         problems,
     })
+}
+
+/// Problems given by structural path (path, message, help) placed in the
+/// file called `name` with text `text`: each at the value its path names (or
+/// the nearest enclosing one found), with its `file:line:col`, in file order
+/// (as a reader goes through the file). One scan of the text and one pass
+/// over it for the positions, however many problems there are.
+pub(crate) fn place_problems(
+    name: &str,
+    text: &str,
+    raw: impl IntoIterator<Item = (String, String, String)>,
+) -> Vec<Problem> {
+    let map = locate::SourceMap::new(text);
+    let mut problems: Vec<Problem> = raw
+        .into_iter()
+        .map(|(path, message, help)| {
+            let span = map.find(&path).map_or(0..0, |l| l.span.clone());
+            Problem {
+                location: String::new(),
+                path,
+                message,
+                span: SourceSpan::from(span),
+                help,
+            }
+        })
+        .collect();
+    problems.sort_by_key(|p| p.span.offset());
+    let offsets: Vec<usize> = problems.iter().map(|p| p.span.offset()).collect();
+    for (p, (line, col)) in problems
+        .iter_mut()
+        .zip(LineIndex::new(text).line_cols(&offsets))
+    {
+        p.location = format!("{name}:{line}:{col}");
+    }
+    problems
 }
 
 /// Parses and validates a source.
@@ -365,7 +421,7 @@ pub fn apply_policy(s: &mut Scenario, name: &str) -> Result<(), ScenarioError> {
                 if names.is_empty() {
                     "none".into()
                 } else {
-                    names.join(", ")
+                    suggest::listing(&names)
                 }
             )
         });

@@ -758,9 +758,11 @@ pub struct ListedParam {
 pub fn listing(s: &Scenario, text: &str) -> (Vec<ListedParam>, Vec<String>) {
     let map = super::locate::SourceMap::new(text);
     let unread = unread_actor_params(s);
+    // Looked up once per parameter: a set, so thousands of actors cost no more than linear.
+    let unread_set: std::collections::BTreeSet<&str> = unread.iter().map(String::as_str).collect();
     let rows = list_params(s)
         .into_iter()
-        .filter(|(pp, _)| !unread.contains(&pp.path))
+        .filter(|(pp, _)| !unread_set.contains(pp.path.as_str()))
         .map(|(pp, p)| {
             let at = pp.path.find(".rules[").and_then(|i| {
                 let end = i + pp.path[i..].find(']')? + 1;

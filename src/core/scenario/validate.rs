@@ -86,7 +86,10 @@ impl<'s> Checker<'s> {
             let given = format!("(\"{}\", \"{}\")", key.0, key.1);
             let help = match suggest::did_you_mean(&given, &known) {
                 Some(s) => format!("{s} (or add the pair under `dyads`)"),
-                None => format!("add it under `dyads`, or use one of: {}", known.join(", ")),
+                None => format!(
+                    "add it under `dyads`, or use one of: {}",
+                    suggest::listing(&known)
+                ),
             };
             self.problem(path, format!("no dyad between `{a}` and `{b}`"), help);
         }
@@ -572,6 +575,15 @@ impl<'s> Checker<'s> {
             .iter()
             .flat_map(|d| d.rules.iter().map(|r| format!("{}/{}", d.actor, r.name)))
             .collect();
+        if self.s.policies.is_empty() {
+            return;
+        }
+        // The scenario without its policies and its own problems, made once:
+        // each policy is applied to a copy of it, so checking P policies
+        // costs P checks of the scenario, not P copies of all P policies.
+        let mut bare = self.s.clone();
+        bare.policies.clear();
+        let base: BTreeSet<String> = check(&bare).into_iter().map(|p| p.message).collect();
         for (i, p) in self.s.policies.iter().enumerate() {
             let first = self.out.len();
             if !names.insert(p.name.as_str()) {
@@ -601,7 +613,7 @@ impl<'s> Checker<'s> {
                     );
                 }
             }
-            self.check_policy_as_applied(i, p, first);
+            self.check_policy_as_applied(i, p, first, &bare, &base);
         }
     }
 
@@ -610,11 +622,17 @@ impl<'s> Checker<'s> {
     /// values set valid. A problem already reported at the policy's own line
     /// (from `first` on in `self.out`: a typo in a rule it adds, a value it
     /// sets out of range) is not reported again for the scenario as applied:
-    /// one problem, one report.
-    fn check_policy_as_applied(&mut self, i: usize, p: &Policy, first: usize) {
-        let mut with = self.s.clone();
-        with.policies.clear();
-        let base: BTreeSet<String> = check(&with).into_iter().map(|p| p.message).collect();
+    /// one problem, one report. `bare` is the scenario without its policies
+    /// and `base` the messages of its own problems (not the policy's).
+    fn check_policy_as_applied(
+        &mut self,
+        i: usize,
+        p: &Policy,
+        first: usize,
+        bare: &Scenario,
+        base: &BTreeSet<String>,
+    ) {
+        let mut with = bare.clone();
         super::policy::apply_policy_rules(&mut with, p);
         // The structural paths of the values the policy sets.
         let mut set_at = BTreeSet::new();
