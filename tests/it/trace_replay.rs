@@ -204,8 +204,8 @@ fn record_from_trace(m: &Model, events: &[(u32, TraceEvent)]) -> Vec<(usize, u64
         (lay.deaths, by_cat.iter().sum()),
         (lay.ceasefires_broken, broken),
     ];
-    for c in 0..3 {
-        want.push((lay.deaths_by_category[c], by_cat[c]));
+    for (&slot, &n) in lay.deaths_by_category.iter().zip(&by_cat) {
+        want.push((slot, n));
     }
     for (d, slots) in lay.dyads.iter().enumerate() {
         want.push((slots.last, rung[d] as u64));

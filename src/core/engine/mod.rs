@@ -8,7 +8,8 @@
 //! 2. violence: each armed group's attacks and casualties; ceasefire breaks;
 //! 3. programmes: deportation drives, border closures, talks and ceasefires
 //!    running out;
-//! 4. decisions: every doctrine rule, actor by actor, in file order;
+//! 4. decisions: every doctrine rule, actor by actor, in file order (its
+//!    condition compiled once per `Trial`, `engine::cond`);
 //! 5. dynamics: recruitment, decay of pressure and tension, rungs stepping
 //!    down on calm dyads; the day's rungs are recorded.
 
