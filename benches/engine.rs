@@ -1,10 +1,12 @@
-//! Engine speed: one trial of the flagship, a 10,000-trial run on 1 and 2
-//! threads, a bare ChaCha8 draw for reference, and one parameter draw of each
+//! Engine speed: one trial of the flagship and of the minimal scenario, a
+//! 10,000-trial run on 1 and 2 threads, a bare ChaCha8 draw for reference, and one parameter draw of each
 //! distribution family (inversion of its CDF, `core::quantile`).
 //!
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`.
 //!
-//! Before timing, the bench prints the random draws a flagship trial makes.
+//! Before timing, the bench prints the random draws a flagship trial makes
+//! and the draw floor (those draws times the cost of a bare ChaCha8 u64 here);
+//! docs/performance.md sets the figures side by side.
 //! The engine's generators are private to `Trial` (and adding a counter to the
 //! hot path is not wanted), so the count is reconstructed from the model and
 //! each trial's trace: every draw the day loop makes is either
@@ -132,8 +134,24 @@ fn benches(c: &mut Criterion) {
         model.horizon
     );
     eprintln!(
-        "generators created per trial: {} (4 purposes + 1 per uncertain parameter)",
-        4 + model.uncertain_params().count()
+        "generators created per trial: {} (4 purposes, 1 per uncertain parameter, 1 per rule)",
+        4 + model.uncertain_params().count() + model.rules.len()
+    );
+    // The draw floor: what the trial's draws alone cost here, timed on a bare
+    // ChaCha8 (the `chacha8/next_u64` bench below measures the same more carefully).
+    let mut rng = ChaCha8Rng::from_seed([3; 32]);
+    let n = 20_000_000u64;
+    let start = std::time::Instant::now();
+    let mut acc = 0u64;
+    for _ in 0..n {
+        acc ^= rng.next_u64();
+    }
+    black_box(acc);
+    let ns = start.elapsed().as_secs_f64() * 1e9 / n as f64;
+    eprintln!(
+        "draw floor: {ns:.2} ns a u64 x {low:.0} to {high:.0} draws = {:.1} to {:.1} us a trial",
+        ns * low / 1e3,
+        ns * high / 1e3
     );
 
     let mut g = c.benchmark_group("trial");
@@ -142,6 +160,19 @@ fn benches(c: &mut Criterion) {
         let keys = StreamKeys::new(20240318, &model);
         let mut trial = Trial::new(&model);
         let mut out = TrialOutcome::new(&model);
+        let mut i = 0u64;
+        b.iter(|| {
+            trial.run(&keys, i, &mut out, &mut NoTrace);
+            i += 1;
+            black_box(&out);
+        })
+    });
+    g.bench_function("minimal one trial", |b| {
+        let src = Source::open("minimal").expect("bundled");
+        let minimal = model::compile(&scenario::load(&src).expect("valid"));
+        let keys = StreamKeys::new(20240318, &minimal);
+        let mut trial = Trial::new(&minimal);
+        let mut out = TrialOutcome::new(&minimal);
         let mut i = 0u64;
         b.iter(|| {
             trial.run(&keys, i, &mut out, &mut NoTrace);

@@ -142,6 +142,7 @@ documents! {
     determinism => "docs/determinism.md",
     discovery => "docs/discovery.md",
     model => "docs/model.md",
+    performance => "docs/performance.md",
     python => "docs/python.md",
     reports => "docs/reports.md",
     scenario_format => "docs/scenario-format.md",

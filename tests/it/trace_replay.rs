@@ -147,3 +147,106 @@ fn trace_text_snapshot_minimal_seed_7_trial_3() {
     // only together with a deliberate change of results (docs/determinism.md).
     insta::assert_snapshot!(text);
 }
+
+/// What a trial's trace says its record must be: totals of attacks and of
+/// deaths by category, ceasefires broken, and each dyad's rung day by day
+/// (so the days at each rung and the final rung), reconstructed from the
+/// events alone.
+fn record_from_trace(m: &Model, events: &[(u32, TraceEvent)]) -> Vec<(usize, u64)> {
+    let lay = &m.metrics;
+    let mut attacks = 0;
+    let mut by_cat = [0u64; 3];
+    let mut broken = 0;
+    let mut rung: Vec<u8> = m.dyads.iter().map(|d| d.rung).collect();
+    let mut days_at = vec![vec![0u64; m.rungs.len()]; m.dyads.len()];
+    let mut next = 0;
+    for day in 0..m.horizon {
+        while next < events.len() && events[next].0 == day {
+            match events[next].1 {
+                TraceEvent::Attack {
+                    attacks: n, deaths, ..
+                } => {
+                    attacks += n as u64;
+                    (0..3).for_each(|c| by_cat[c] += deaths[c]);
+                }
+                TraceEvent::Lever {
+                    deaths, rung: r, ..
+                } => {
+                    (0..3).for_each(|c| by_cat[c] += deaths[c]);
+                    if let Some((d, from, to)) = r {
+                        assert_eq!(
+                            rung[d as usize], from,
+                            "a lever's rung change starts where the dyad was"
+                        );
+                        rung[d as usize] = to;
+                    }
+                }
+                TraceEvent::RungDecay { dyad, to } => {
+                    assert_eq!(rung[dyad as usize], to + 1, "decay steps one rung down");
+                    rung[dyad as usize] = to;
+                }
+                TraceEvent::CeasefireBroken { .. } => broken += 1,
+                TraceEvent::Event { .. } | TraceEvent::TalksEnded { .. } => {}
+            }
+            next += 1;
+        }
+        for (d, &r) in rung.iter().enumerate() {
+            days_at[d][r as usize] += 1;
+        }
+    }
+    assert_eq!(
+        next,
+        events.len(),
+        "every event falls on a day of the horizon"
+    );
+    let mut want = vec![
+        (lay.attacks, attacks),
+        (lay.deaths, by_cat.iter().sum()),
+        (lay.ceasefires_broken, broken),
+    ];
+    for (&slot, &n) in lay.deaths_by_category.iter().zip(&by_cat) {
+        want.push((slot, n));
+    }
+    for (d, slots) in lay.dyads.iter().enumerate() {
+        want.push((slots.last, rung[d] as u64));
+        for (r, &n) in days_at[d].iter().enumerate() {
+            want.push((slots.days_at + r, n));
+        }
+    }
+    want
+}
+
+/// `trace` tells exactly the story of the trial `run` counted, for many
+/// trials: every trial of a 400-trial run of the flagship under three
+/// policies is traced alone, its outcome equals the run's record, and the
+/// record's totals and rung days are what its trace's events add up to.
+#[test]
+fn traces_of_many_trials_tell_the_story_the_run_counted() {
+    for policy in [None, Some("strike"), Some("talks")] {
+        let m = model("pak-afghan-2024", policy);
+        let mut records: Vec<TrialOutcome> = Vec::new();
+        let mut keep = |o: &TrialOutcome| records.push(o.clone());
+        let exec = Executor::new(Some(2)).expect("threads");
+        summarise(&exec, &m, 11, 0..400, Some(&mut keep), |_| {});
+        records.sort_by_key(|o| o.trial);
+        assert_eq!(records.len(), 400);
+        let mut levers = 0;
+        for rec in &records {
+            let mut events: Vec<(u32, TraceEvent)> = Vec::new();
+            let traced = run_one(&m, 11, rec.trial, &mut events);
+            assert_eq!(&traced, rec, "{policy:?} trial {}", rec.trial);
+            for (slot, value) in record_from_trace(&m, &events) {
+                assert_eq!(
+                    rec.metrics[slot], value,
+                    "{policy:?} trial {}: metric {} from the trace",
+                    rec.trial, m.metrics.defs[slot].name
+                );
+            }
+            levers += events
+                .iter()
+                .filter(|(_, e)| matches!(e, TraceEvent::Lever { .. }))
+                .count();
+        }
+        assert!(levers > 400, "{policy:?}: the traces use levers ({levers})");
+    }
+}

@@ -8,10 +8,12 @@
 //! 2. violence: each armed group's attacks and casualties; ceasefire breaks;
 //! 3. programmes: deportation drives, border closures, talks and ceasefires
 //!    running out;
-//! 4. decisions: every doctrine rule, actor by actor, in file order;
+//! 4. decisions: every doctrine rule, actor by actor, in file order (its
+//!    condition compiled once per `Trial`, `engine::cond`);
 //! 5. dynamics: recruitment, decay of pressure and tension, rungs stepping
 //!    down on calm dyads; the day's rungs are recorded.
 
+mod cond;
 pub mod sample;
 mod trace;
 
@@ -19,11 +21,16 @@ pub use trace::{Cause, NoTrace, TraceEvent, Tracer};
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::core::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
+use crate::core::model::{ActorIx, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
 use crate::core::streams::{Purpose, StreamKeys};
-use sample::{chance, poisson, poisson_at};
+use sample::{PoissonTables, chance, poisson, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
+
+/// Attack counts whose casualty tables a trial keeps, per group and
+/// category: 1 to this many (a larger count shares the last table, which
+/// then rebuilds when its mean changes: still exact, only slower).
+const CASUALTY_TABLES_PER_GROUP_CATEGORY: usize = 8;
 
 /// Deaths of a lever use by category (civilian, security, militant): none.
 const NO_DEATHS: [u64; 3] = [0; 3];
@@ -152,6 +159,12 @@ pub struct Trial<'m> {
     marked: Vec<u64>,
     rngs: [ChaCha8Rng; 4],
     rule_rngs: Vec<ChaCha8Rng>,
+    /// Each rule's condition, compiled (`cond`).
+    conds: Vec<cond::Cond>,
+    /// Casualty inversion tables: `(group * 3 + category) * per + (n - 1)`
+    /// for `n` attacks (`per` = [`CASUALTY_TABLES_PER_GROUP_CATEGORY`]; the mean is
+    /// `n` times the group's per-trial mean deaths per attack).
+    casualty: PoissonTables,
     /// Where the lever being applied draws its random effects.
     effect: EffectStream,
     /// 1 while doctrines decide (after today's violence and programmes), so a
@@ -210,6 +223,12 @@ impl<'m> Trial<'m> {
             marked: vec![0; model.metrics.marks.len() * model.metrics.windowed.len()],
             rngs: [seedless(), seedless(), seedless(), seedless()],
             rule_rngs: model.rules.iter().map(|_| seedless()).collect(),
+            conds: model
+                .rules
+                .iter()
+                .map(|r| cond::compile(model, r.cond))
+                .collect(),
+            casualty: PoissonTables::new(g * 3 * CASUALTY_TABLES_PER_GROUP_CATEGORY),
             effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
         }
@@ -446,11 +465,12 @@ impl<'m> Trial<'m> {
             let n = poisson_at(u[0], lambda);
             if n > 0 {
                 let nf = n as f64;
-                let deaths = [
-                    poisson_at(u[1], nf * means[0]),
-                    poisson_at(u[2], nf * means[1]),
-                    poisson_at(u[3], nf * means[2]),
-                ];
+                let per = CASUALTY_TABLES_PER_GROUP_CATEGORY;
+                let slot = (n as usize).min(per) - 1;
+                let deaths: [u64; 3] = std::array::from_fn(|c| {
+                    let ix = (gi * 3 + c) * per + slot;
+                    self.casualty.at(ix, u[c + 1], nf * means[c])
+                });
                 self.record_attacks(t, gi, n, deaths, tracer);
             }
             if self.cf_until[gi] > ti {
@@ -577,7 +597,7 @@ impl<'m> Trial<'m> {
             if ti - self.fired[r] < rule.cooldown.max(1) as i64 {
                 continue;
             }
-            if !self.eval_node(&model.conds[rule.cond as usize], t) {
+            if !(self.conds[r])(self, t) {
                 continue;
             }
             let p = self.v[rule.probability as usize];
@@ -591,99 +611,6 @@ impl<'m> Trial<'m> {
                     Cause::Rule(r as u16),
                     tracer,
                 );
-            }
-        }
-    }
-
-    /// Sum over the trailing `window` days (including today) of a prefix-sum series.
-    #[inline]
-    fn window(series: &[u64], stride: usize, s: usize, t: usize, window: u32) -> u64 {
-        let end = t + 1;
-        let start = end.saturating_sub(window as usize);
-        series[end * stride + s] - series[start * stride + s]
-    }
-
-    /// Evaluates condition node `c` on day `t`.
-    fn eval(&self, c: u32, t: usize) -> bool {
-        self.eval_node(&self.model.conds[c as usize], t)
-    }
-
-    /// Evaluates a rule's root condition: a leaf inline, a tree by recursion.
-    #[inline(always)]
-    fn eval_node(&self, c: &CondM, t: usize) -> bool {
-        let model = self.model;
-        match *c {
-            CondM::All { start, len } => model.cond_children
-                [start as usize..(start + len) as usize]
-                .iter()
-                .all(|&k| self.eval(k, t)),
-            CondM::Any { start, len } => model.cond_children
-                [start as usize..(start + len) as usize]
-                .iter()
-                .any(|&k| self.eval(k, t)),
-            CondM::Not(k) => !self.eval(k, t),
-            ref leaf => self.leaf(leaf, t),
-        }
-    }
-
-    /// Evaluates a leaf condition (not All, Any or Not) on day `t`.
-    #[inline(always)]
-    fn leaf(&self, c: &CondM, t: usize) -> bool {
-        let model = self.model;
-        let v = &self.v;
-        let (cas_stride, groups) = (4 * model.actors.len(), model.groups.len());
-        match *c {
-            CondM::Always => true,
-            CondM::All { .. } | CondM::Any { .. } | CondM::Not(_) => {
-                unreachable!("handled by eval_node")
-            }
-            CondM::Casualties {
-                actor,
-                cat,
-                window,
-                at_least,
-            } => {
-                Self::window(
-                    &self.cas,
-                    cas_stride,
-                    actor as usize * 4 + cat as usize,
-                    t,
-                    window,
-                ) as f64
-                    >= v[at_least as usize]
-            }
-            CondM::Attacks {
-                group,
-                window,
-                at_least,
-            } => {
-                Self::window(&self.attacks_cum, groups, group as usize, t, window) as f64
-                    >= v[at_least as usize]
-            }
-            CondM::RungAtLeast { dyad, rung } => self.rung[dyad as usize] >= rung,
-            CondM::TensionAtLeast { dyad, value } => {
-                self.tension[dyad as usize] >= v[value as usize]
-            }
-            CondM::DayAtLeast(d) => t >= d as usize,
-            CondM::EconomyBelow { actor, value } => {
-                self.economy[actor as usize] < v[value as usize]
-            }
-            CondM::RefugeesAtLeast { actor, value } => {
-                self.refugees[actor as usize] >= v[value as usize]
-            }
-            CondM::PressureAtLeast { actor, value } => {
-                self.pressure[actor as usize] >= v[value as usize]
-            }
-            CondM::LeverUsed {
-                actor,
-                lever,
-                within,
-            } => {
-                let last = self.lever_used[actor as usize * model.levers.len() + lever as usize];
-                t as i64 - last < within as i64
-            }
-            CondM::Truce(g) => {
-                self.talks_until[g as usize] > t as i64 || self.cf_until[g as usize] > t as i64
             }
         }
     }

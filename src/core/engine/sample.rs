@@ -5,6 +5,7 @@ use rand_distr::Distribution;
 
 pub use crate::core::quantile::unit;
 use crate::core::quantile::{POISSON_SMALL, poisson_small};
+use crate::core::special::exp_neg;
 
 /// Bernoulli(p) from one uniform.
 #[inline]
@@ -45,11 +46,166 @@ pub fn poisson_at(u: f64, lambda: f64) -> u64 {
     }
 }
 
+/// Entries a [`PoissonTables`] table holds: enough for every mean below
+/// [`POISSON_SMALL`] (at 30 the search stops by k = 100, where a term no
+/// longer moves the sum); a table that would need more is not kept, and its
+/// counts come from the search.
+const TABLE_LEN: usize = 128;
+
+/// Buckets of a table's guide (Chen and Asau's guide table): where the search
+/// for a uniform in `[j / GUIDE, (j + 1) / GUIDE)` starts, so a lookup takes
+/// one or two comparisons instead of a scan from 0.
+const GUIDE: usize = 32;
+
+/// Poisson inversion tables for means that repeat: the casualties of `n`
+/// attacks in a trial have mean `n` times a per-trial constant, so the same
+/// few means come back day after day. Each table holds the cumulative sums
+/// the sequential search of [`poisson_small`] would add up for its mean, in
+/// the same order and rounding, so a count read from it is the count the
+/// search returns on the same uniform (exact, not an approximation; a test
+/// holds it equal). A table is keyed by its mean: a different mean at the
+/// same index rebuilds it, so a caller's index only decides what is kept.
+/// All storage is allocated up front; using the tables allocates nothing.
+#[derive(Debug, Clone)]
+pub struct PoissonTables {
+    /// `cdf[i * TABLE_LEN + k]`: `P(X <= k)` as the search sums it, for table `i`.
+    cdf: Vec<f64>,
+    /// The mean each table was built for (`-1`: none yet).
+    lambda: Vec<f64>,
+    /// Entries of each table (0: its mean needs more than [`TABLE_LEN`]).
+    len: Vec<u16>,
+    /// The count the search returns for a uniform above every entry.
+    past: Vec<u64>,
+    /// `guide[i * GUIDE + j]`: the first entry of table `i` at or above `j / GUIDE`
+    /// (its length if none is).
+    guide: Vec<u8>,
+}
+
+impl PoissonTables {
+    /// Room for `tables` tables.
+    pub fn new(tables: usize) -> Self {
+        PoissonTables {
+            cdf: vec![0.0; tables * TABLE_LEN],
+            lambda: vec![-1.0; tables],
+            len: vec![0; tables],
+            past: vec![0; tables],
+            guide: vec![0; tables * GUIDE],
+        }
+    }
+
+    /// `Poisson(lambda)` at `u`: the same value as [`poisson_at`], with the
+    /// inversion of a mean below [`POISSON_SMALL`] read from table `ix`
+    /// (built on its first use with that mean).
+    #[inline]
+    pub fn at(&mut self, ix: usize, u: f64, lambda: f64) -> u64 {
+        if !(lambda > 0.0 && lambda < POISSON_SMALL) {
+            return poisson_at(u, lambda);
+        }
+        if self.lambda[ix].to_bits() != lambda.to_bits() {
+            self.build(ix, lambda);
+        }
+        let len = self.len[ix] as usize;
+        if len == 0 {
+            return poisson_small(u, lambda);
+        }
+        let table = &self.cdf[ix * TABLE_LEN..ix * TABLE_LEN + len];
+        // The first entry at or above u, from the guide's start: back while
+        // the entry before is at or above u, on while this one is below it.
+        // The guide only decides where the search starts, never what it finds.
+        let j = ((u * GUIDE as f64) as usize).min(GUIDE - 1);
+        let mut k = self.guide[ix * GUIDE + j] as usize;
+        while k > 0 && u <= table[k - 1] {
+            k -= 1;
+        }
+        while k < len && u > table[k] {
+            k += 1;
+        }
+        if k < len { k as u64 } else { self.past[ix] }
+    }
+
+    /// Table `ix` for `lambda`: the partial sums of `quantile::poisson_search`, term by term.
+    fn build(&mut self, ix: usize, lambda: f64) {
+        let table = &mut self.cdf[ix * TABLE_LEN..(ix + 1) * TABLE_LEN];
+        let mut p = exp_neg(lambda);
+        let mut cdf = p;
+        table[0] = cdf;
+        // The search stops where a term no longer moves the sum (or at
+        // k = 1000, beyond any table: TABLE_LEN is smaller).
+        const { assert!(TABLE_LEN < 1000) };
+        let mut k = 0usize;
+        let stalled = loop {
+            k += 1;
+            p *= lambda / k as f64;
+            let next = cdf + p;
+            if next == cdf {
+                break Some(k);
+            }
+            if k >= TABLE_LEN {
+                break None;
+            }
+            cdf = next;
+            table[k] = cdf;
+        };
+        self.lambda[ix] = lambda;
+        // Stalled at k: entries 0..k, and k for a uniform above them all.
+        let len = stalled.unwrap_or(0);
+        self.len[ix] = len as u16;
+        self.past[ix] = len as u64;
+        let table = &self.cdf[ix * TABLE_LEN..ix * TABLE_LEN + len];
+        for (j, g) in self.guide[ix * GUIDE..(ix + 1) * GUIDE]
+            .iter_mut()
+            .enumerate()
+        {
+            let at = j as f64 / GUIDE as f64;
+            *g = table.partition_point(|&c| c < at) as u8;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand_chacha::ChaCha8Rng;
     use rand_chacha::rand_core::SeedableRng;
+
+    /// A count read from a table is the count the search returns: over
+    /// means that repeat (as casualty means do) and ones that do not, with
+    /// uniforms at random and at the tables' own entries (the boundaries).
+    #[test]
+    fn poisson_tables_equal_the_search() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut tables = PoissonTables::new(4);
+        let means = [0.004, 0.7, 3.25, 29.99, 1e-300, 31.0, 0.0, f64::NAN];
+        for i in 0..100_000 {
+            let lambda = if i % 5 == 0 {
+                40.0 * unit(&mut rng)
+            } else {
+                means[i % means.len()]
+            };
+            let mut u = unit(&mut rng);
+            if i % 7 == 0 && lambda > 0.0 && lambda < POISSON_SMALL {
+                let ix = i % 4;
+                tables.at(ix, 0.5, lambda);
+                let len = tables.len[ix] as usize;
+                if len > 0 {
+                    u = tables.cdf[ix * TABLE_LEN + i % len];
+                }
+            }
+            assert_eq!(
+                tables.at(i % 4, u, lambda),
+                poisson_at(u, lambda),
+                "u {u} lambda {lambda}"
+            );
+            assert_eq!(
+                poisson_at(u, lambda),
+                if lambda > 0.0 && lambda < POISSON_SMALL {
+                    crate::core::quantile::poisson_search(u, lambda)
+                } else {
+                    poisson_at(u, lambda)
+                }
+            );
+        }
+    }
 
     #[test]
     fn poisson_mean_and_variance_match_lambda() {
