@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::limits;
 use super::paths::for_each_param;
 use super::types::*;
 use crate::core::suggest;
@@ -157,6 +158,7 @@ impl<'s> Checker<'s> {
                 );
             }
         }
+        self.check_counts();
         self.check_actors();
         self.check_dyads();
         self.check_levers();
@@ -167,6 +169,28 @@ impl<'s> Checker<'s> {
         self.check_periods();
         self.check_start_date();
         self.check_ranges();
+    }
+
+    /// The rules and events a day can fire, within [`limits::ACTING`]: the
+    /// doctrines' rules with those the largest policy adds, and the events.
+    fn check_counts(&mut self) {
+        let s = self.s;
+        let rules: usize = s.doctrines.iter().map(|d| d.rules.len()).sum();
+        let added = s.policies.iter().map(|p| p.add.len()).max().unwrap_or(0);
+        let acting = rules + added + s.events.len();
+        if acting > limits::ACTING {
+            self.problem(
+                "doctrines",
+                format!(
+                    "{rules} doctrine rules, {added} added by a policy and {} events make {acting}; \
+                     at most {} are allowed",
+                    s.events.len(),
+                    limits::ACTING
+                ),
+                "keep the rules and events under the limit: it bounds the lever uses of a day, \
+                 which keeps every count exact (docs/scenario-format.md, Ranges)",
+            );
+        }
     }
 
     fn check_start_date(&mut self) {
@@ -549,7 +573,14 @@ impl<'s> Checker<'s> {
                 self.dyad(format!("{path}.between"), between);
                 self.rung(format!("{path}.rung"), rung);
             }
-            OutcomeRule::MetricAtLeast(m, _) | OutcomeRule::MetricAtMost(m, _) => {
+            OutcomeRule::MetricAtLeast(m, x) | OutcomeRule::MetricAtMost(m, x) => {
+                if !x.is_finite() {
+                    self.problem(
+                        format!("{path}[1]"),
+                        format!("the threshold of `{m}` is {x}, not a finite number"),
+                        "write a finite number: a metric is a count, which no NaN or infinity compares with",
+                    );
+                }
                 if !metrics.contains(m) {
                     let all: Vec<String> = metrics.iter().cloned().collect();
                     let help = suggest::did_you_mean(m, &all).unwrap_or_else(|| {
