@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod arithmetic;
 mod backtest;
 mod calibrate;
 mod calibrate_rounds;

@@ -723,3 +723,49 @@ impl<'s> Checker<'s> {
 fn ordered<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
     if a <= b { (a, b) } else { (b, a) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::scenario::{Param, Source, parse};
+
+    #[test]
+    fn regression_too_many_rules_and_events_are_refused_with_the_limit() {
+        // The trace numbers rules and events in 16 bits, and a day's lever
+        // uses (at most one per rule and event) bound every count.
+        let mut s = parse(&Source::bundled(&crate::core::scenario::BUNDLED[2])).unwrap();
+        assert!(check(&s).is_empty());
+        let rules: usize = s.doctrines.iter().map(|d| d.rules.len()).sum();
+        let added = s.policies.iter().map(|p| p.add.len()).max().unwrap_or(0);
+        let first = s.events.first().cloned().unwrap_or_else(|| Event {
+            name: String::new(),
+            trigger: Trigger::Day {
+                day: 1,
+                probability: Param::Fixed(0.0),
+            },
+            action: Action::Attack {
+                by: "G".into(),
+                civilian: Param::Fixed(1.0),
+                security: Param::Fixed(1.0),
+            },
+        });
+        let fill = |s: &mut Scenario, n: usize| {
+            s.events = (0..n)
+                .map(|i| Event {
+                    name: format!("e{i}"),
+                    ..first.clone()
+                })
+                .collect();
+        };
+        fill(&mut s, limits::ACTING - rules - added);
+        assert!(check(&s).is_empty(), "{:?}", check(&s).first());
+        fill(&mut s, limits::ACTING - rules - added + 1);
+        let p = check(&s);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message.ends_with(&format!("make {}; at most 65535 are allowed", limits::ACTING + 1)),
+            "{}",
+            p[0].message
+        );
+    }
+}
