@@ -19,8 +19,8 @@ pub use trace::{Cause, NoTrace, TraceEvent, Tracer};
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::core::scenario::limits;
 use crate::core::model::{ActorIx, CondM, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
+use crate::core::scenario::limits;
 use crate::core::streams::{Purpose, StreamKeys};
 use sample::{chance, poisson, poisson_at};
 

@@ -98,8 +98,16 @@ impl Param {
     pub fn draw_bounds(&self) -> (f64, f64) {
         let (lo, hi) = self.support();
         (
-            if lo.is_finite() { lo } else { self.quantile(OPEN_UNIT_MIN) },
-            if hi.is_finite() { hi } else { self.quantile(OPEN_UNIT_MAX) },
+            if lo.is_finite() {
+                lo
+            } else {
+                self.quantile(OPEN_UNIT_MIN)
+            },
+            if hi.is_finite() {
+                hi
+            } else {
+                self.quantile(OPEN_UNIT_MAX)
+            },
         )
     }
 
@@ -256,9 +264,15 @@ impl fmt::Display for Param {
             {
                 write!(f, "Normal({}, {})", n(mean), n(sd))
             }
-            Param::Normal { mean, sd, min, max } => write!(f, "Normal({}, {}, {}, {})", n(mean), n(sd), n(min), n(max)),
-            Param::Beta { a, b, lo, hi } if lo == 0.0 && hi == 1.0 => write!(f, "Beta({}, {})", n(a), n(b)),
-            Param::Beta { a, b, lo, hi } => write!(f, "Beta({}, {}, {}, {})", n(a), n(b), n(lo), n(hi)),
+            Param::Normal { mean, sd, min, max } => {
+                write!(f, "Normal({}, {}, {}, {})", n(mean), n(sd), n(min), n(max))
+            }
+            Param::Beta { a, b, lo, hi } if lo == 0.0 && hi == 1.0 => {
+                write!(f, "Beta({}, {})", n(a), n(b))
+            }
+            Param::Beta { a, b, lo, hi } => {
+                write!(f, "Beta({}, {}, {}, {})", n(a), n(b), n(lo), n(hi))
+            }
             Param::Triangular(a, m, b) => write!(f, "Triangular({}, {}, {})", n(a), n(m), n(b)),
             Param::LogNormal(m, s) => write!(f, "LogNormal({}, {})", n(m), n(s)),
             Param::Poisson(l) => write!(f, "Poisson({})", n(l)),

@@ -105,7 +105,7 @@ pub const COST: Limit = Limit {
 
 /// A limit's end as a message shows it: `1e8` rather than `100000000`.
 fn short(x: f64) -> String {
-    if x.abs() >= 1e5 {
+    if x.abs() >= 1e4 {
         format!("{x:e}")
     } else {
         super::param::number(x)
@@ -358,10 +358,18 @@ pub fn walk_params<T>(
                 };
                 Some(GroupParams {
                     fighters: one("fighters", Range::Limited(&FIGHTERS), &mut g.fighters),
-                    recruitment: one("recruitment", Range::Limited(&RECRUITMENT), &mut g.recruitment),
+                    recruitment: one(
+                        "recruitment",
+                        Range::Limited(&RECRUITMENT),
+                        &mut g.recruitment,
+                    ),
                     sanctuary: one("sanctuary", Range::Unit, &mut g.sanctuary),
                     sanctuary_weight: one("sanctuary_weight", Range::Unit, &mut g.sanctuary_weight),
-                    attack_rate: one("attack_rate", Range::Limited(&ATTACK_RATE), &mut g.attack_rate),
+                    attack_rate: one(
+                        "attack_rate",
+                        Range::Limited(&ATTACK_RATE),
+                        &mut g.attack_rate,
+                    ),
                     casualties: [
                         one(
                             "casualties.civilian",

@@ -763,7 +763,10 @@ mod tests {
         let p = check(&s);
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(
-            p[0].message.ends_with(&format!("make {}; at most 65535 are allowed", limits::ACTING + 1)),
+            p[0].message.ends_with(&format!(
+                "make {}; at most 65535 are allowed",
+                limits::ACTING + 1
+            )),
             "{}",
             p[0].message
         );

@@ -434,7 +434,10 @@ mod tests {
         let mut small = MetricStats::new();
         small.add(3);
         let j = serde_json::to_string(&small).unwrap();
-        assert!(j.contains("\"sum_sq\":9") && !j.contains("sum_sq_high"), "{j}");
+        assert!(
+            j.contains("\"sum_sq\":9") && !j.contains("sum_sq_high"),
+            "{j}"
+        );
         assert_eq!(serde_json::from_str::<MetricStats>(&j).unwrap(), small);
     }
 
@@ -449,7 +452,11 @@ mod tests {
         let mean = xs.iter().sum::<u64>() as f64 / n;
         let ss: f64 = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum();
         let sd = (ss / (n - 1.0)).sqrt();
-        assert!((m.sd().unwrap() - sd).abs() < 1e-12 * sd, "{:?} vs {sd}", m.sd());
+        assert!(
+            (m.sd().unwrap() - sd).abs() < 1e-12 * sd,
+            "{:?} vs {sd}",
+            m.sd()
+        );
     }
 
     /// Issue 11: quantiles of a constant 4,000 read 4,008 (the midpoint of
@@ -474,7 +481,9 @@ mod tests {
             let base = [0u64, 900, 4000, 1 << 20, 1 << 40][trial % 5];
             let mut xs: Vec<u64> = (0..n)
                 .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     base + (state >> 33) % (base / 50 + 40)
                 })
                 .collect();
@@ -483,13 +492,21 @@ mod tests {
             xs.sort_unstable();
             for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
                 let est = m.quantile(q).unwrap();
-                assert!(est >= m.min as f64 && est <= m.max as f64, "{est} outside {}..{}", m.min, m.max);
+                assert!(
+                    est >= m.min as f64 && est <= m.max as f64,
+                    "{est} outside {}..{}",
+                    m.min,
+                    m.max
+                );
                 let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
                 let exact = xs[rank - 1];
                 let (lo, hi) = bucket_range(bucket(exact));
                 let (a, z) = (lo.max(m.min), hi.min(m.max + 1));
                 assert!(exact >= a && exact < z);
-                assert!((est - exact as f64).abs() <= ((z - a) / 2) as f64, "{est} vs {exact}");
+                assert!(
+                    (est - exact as f64).abs() <= ((z - a) / 2) as f64,
+                    "{est} vs {exact}"
+                );
             }
         }
     }
