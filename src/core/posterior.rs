@@ -387,7 +387,35 @@ impl Posterior {
         let mut slots = Vec::with_capacity(self.paths.len());
         for (p, &(start, end)) in self.paths.iter().zip(&self.spans) {
             match model.params.iter().position(|s| &s.path == p) {
-                Some(k) => slots.push(k as P),
+                Some(k) => {
+                    // Every particle's value within the parameter's range, as
+                    // validation holds a scenario's own values.
+                    let range = model.params[k].range;
+                    let col = slots.len();
+                    if let Some((i, &x)) = self
+                        .particles
+                        .iter()
+                        .map(|v| &v[col])
+                        .enumerate()
+                        .find(|(_, x)| !range.admits(**x, **x))
+                    {
+                        return Err(Ctx {
+                            name: &self.file,
+                            text: &self.text,
+                        }
+                        .error(
+                            start,
+                            end,
+                            format!(
+                                "the particle on line {} gives `{p}` the value {}, outside its range",
+                                i + 2,
+                                crate::core::scenario::param::number(x)
+                            ),
+                            &format!("`{p}` takes {}", range.describe()),
+                        ));
+                    }
+                    slots.push(k as P)
+                }
                 None => {
                     let all: Vec<String> = model.params.iter().map(|s| s.path.clone()).collect();
                     return Err(Ctx {
@@ -488,6 +516,43 @@ mod tests {
             err("particle,a,a,weight,distance\n"),
             "p.csv:1:12: `a` appears twice"
         );
+    }
+
+    /// Issue 11, item 2: a posterior's particles were used unchecked, so a
+    /// file could give a parameter a value its range refuses in a scenario.
+    #[test]
+    fn regression_a_particle_outside_its_parameters_range_is_refused() {
+        use crate::core::scenario::{BUNDLED, Source, parse, validate};
+        let src = Source::bundled(&BUNDLED[2]);
+        let model = crate::core::model::compile(&validate(parse(&src).unwrap(), &src).unwrap());
+        let text = |v: &str| {
+            format!("particle,actors.G.fighters,weight,distance\n0,2000,0.5,0\n1,{v},0.5,0\n")
+        };
+        assert!(
+            Posterior::parse("p.csv", &text("3000"))
+                .unwrap()
+                .bind(&model)
+                .is_ok()
+        );
+        match Posterior::parse("p.csv", &text("1e25"))
+            .unwrap()
+            .bind(&model)
+        {
+            Err(PosteriorError::Invalid {
+                location,
+                message,
+                help,
+                ..
+            }) => {
+                assert_eq!(location, "p.csv:1:10");
+                assert_eq!(
+                    message,
+                    "the particle on line 3 gives `actors.G.fighters` the value 1e25, outside its range"
+                );
+                assert!(help.contains("from 0 to 1e8"), "{help}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -52,6 +52,13 @@ pub fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// The smallest uniform [`open_unit`] draws: `2^-53`, half its first cell.
+pub const OPEN_UNIT_MIN: f64 = 0.5 / (1u64 << 52) as f64;
+
+/// The largest uniform [`open_unit`] draws: `1 - 2^-53`, the mirror of
+/// [`OPEN_UNIT_MIN`] (exact in an `f64`).
+pub const OPEN_UNIT_MAX: f64 = 1.0 - OPEN_UNIT_MIN;
+
 /// A uniform draw on the open interval `(0, 1)`: the midpoint of one of
 /// 2^52 equal cells, `(k + 1/2) / 2^52` (exact in an `f64`), so it is never 0
 /// or 1 and `1 - u` is exactly the mirror cell. What parameters are drawn

@@ -36,7 +36,7 @@ use crate::run::identity::{RunIdentity, VERSION, sha256_hex};
 use crate::run::shard::{Shard, ShardSpecError};
 
 use crate::core::scenario::{ScenarioError, Source};
-use crate::core::stats::Summary;
+use crate::core::stats::{Summary, U256};
 
 /// The first word of every part file.
 pub const FORMAT: &str = "escalate-part";
@@ -280,7 +280,7 @@ fn check_metric(m: &crate::core::stats::MetricStats, n: u64) -> Result<(), Strin
         ));
     }
     if m.present == 0 {
-        return if (m.sum, m.sum_sq, m.min, m.max) == (0, 0, u64::MAX, 0) {
+        return if (m.sum, m.sum_sq, m.min, m.max) == (0, U256::ZERO, u64::MAX, 0) {
             Ok(())
         } else {
             Err("it has values but no trial counts one".into())
@@ -297,16 +297,18 @@ fn check_metric(m: &crate::core::stats::MetricStats, n: u64) -> Result<(), Strin
         return Err("its histogram does not run from its smallest value to its largest".into());
     }
     let (p, lo, hi) = (m.present as u128, m.min as u128, m.max as u128);
-    // p * max fits in u128 (both below 2^64); bounds of squares may not, and are then not checked.
+    // p * max fits in u128 (both below 2^64); p * max^2 in 256 bits.
     if m.sum < p * lo || m.sum > p * hi {
         return Err(format!(
             "its sum {} is not between {p} times its smallest value and {p} times its largest",
             m.sum
         ));
     }
-    let sq_lo = lo.checked_mul(lo).and_then(|x| x.checked_mul(p));
-    let sq_hi = hi.checked_mul(hi).and_then(|x| x.checked_mul(p));
-    if sq_lo.is_some_and(|b| m.sum_sq < b) || sq_hi.is_some_and(|b| m.sum_sq > b) {
+    let (sq_lo, sq_hi) = (
+        U256::product(lo * lo, m.present),
+        U256::product(hi * hi, m.present),
+    );
+    if m.sum_sq < sq_lo || m.sum_sq > sq_hi {
         return Err("its sum of squares does not fit its smallest and largest values".into());
     }
     Ok(())

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::model::Model;
 use crate::core::posterior::Posterior;
+use crate::core::scenario::param::number;
 use crate::core::scenario::{Override, Param, Validated, paths};
 use crate::io::{InputFiles, hex};
 use crate::run::command::{command_line, push_flag};
@@ -305,7 +306,11 @@ impl Plan {
             if !pp.range.admits(lo, hi) {
                 return Err(SweepError::Set {
                     flag,
-                    message: format!("values from {lo} to {hi} fall outside the range of `{path}`"),
+                    message: format!(
+                        "values from {} to {} fall outside the range of `{path}`",
+                        number(lo),
+                        number(hi)
+                    ),
                     help: format!("`{path}` takes {}", pp.range.describe()),
                 });
             }

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod arithmetic;
 mod backtest;
 mod bounds;
 mod calibrate;

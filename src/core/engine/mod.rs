@@ -22,6 +22,7 @@ pub use trace::{Cause, NoTrace, TraceEvent, Tracer};
 use rand_chacha::ChaCha8Rng;
 
 use crate::core::model::{ActorIx, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
+use crate::core::scenario::limits;
 use crate::core::streams::{Purpose, StreamKeys};
 use sample::{PoissonTables, chance, poisson, poisson_at};
 
@@ -560,7 +561,7 @@ impl<'m> Trial<'m> {
                 let recruits = self.deport_backlash[a] * n / 10_000.0;
                 for (gi, g) in model.groups.iter().enumerate() {
                     if g.host == Some(to) {
-                        self.fighters[gi] += recruits;
+                        self.recruit_fighters(gi, recruits);
                     }
                 }
             }
@@ -821,7 +822,8 @@ impl<'m> Trial<'m> {
             match u.group {
                 Some(g) => {
                     let mil = mil.min(self.fighters[g].max(0.0) as u64);
-                    self.fighters[g] += bl * civ as f64 - mil as f64;
+                    // One addition, as before the cap: the same bits below it.
+                    self.recruit_fighters(g, bl * civ as f64 - mil as f64);
                     self.ct[g] = (self.ct[g] + pr).min(1.0);
                     let territory = match model.groups[g].host {
                         Some(h) if h != user && !u.domestic => h,
@@ -993,10 +995,20 @@ impl<'m> Trial<'m> {
         NO_DEATHS
     }
 
+    /// Adds `n` fighters to group `g` (less than 0 only for a strike's
+    /// killed, never more than it has), up to the cap on a
+    /// group's strength ([`limits::FIGHTERS`], which the day's recruitment
+    /// keeps too): what keeps every count its attacks feed within a `u64`,
+    /// and `fighters_end` off the marker for "absent".
+    #[inline]
+    fn recruit_fighters(&mut self, g: usize, n: f64) {
+        self.fighters[g] = (self.fighters[g] + n).min(limits::FIGHTERS);
+    }
+
     /// Support for a targeted proxy group: fighters and recruitment.
     fn support_proxy(&mut self, u: &LeverUse, fighters: P, recruitment: P) -> [u64; 3] {
         if let Some(g) = u.group {
-            self.fighters[g] += self.v[fighters as usize];
+            self.recruit_fighters(g, self.v[fighters as usize]);
             self.recruit[g] += self.v[recruitment as usize];
         }
         NO_DEATHS
@@ -1012,7 +1024,8 @@ impl<'m> Trial<'m> {
             v[dy.pressure_decay as usize],
         );
         for gi in 0..model.groups.len() {
-            self.fighters[gi] = (self.fighters[gi] * (1.0 + self.recruit[gi])).max(0.0);
+            self.fighters[gi] =
+                (self.fighters[gi] * (1.0 + self.recruit[gi])).clamp(0.0, limits::FIGHTERS);
             self.ct[gi] *= 1.0 - pressure_decay;
         }
         for p in &mut self.pressure {

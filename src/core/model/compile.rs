@@ -34,6 +34,7 @@ pub fn compile(v: &Validated) -> Model {
             path: pp.path,
             structural: pp.structural,
             stream: pp.stream,
+            range: pp.range,
             dist: p.clone(),
         });
         slots.len() as P - 1

@@ -25,6 +25,8 @@ pub struct ParamSlot {
     /// The label its random stream is keyed by (the override path, a doctrine
     /// rule named by its name: see [`crate::core::scenario::paths::ParamPath::stream`]).
     pub stream: String,
+    /// Its admissible values (a posterior's particles are checked against them).
+    pub range: crate::core::scenario::paths::Range,
     /// Its value or distribution.
     pub dist: Param,
 }

@@ -6,6 +6,7 @@
 //! result is validated again, so the compiled model only ever sees checked input.
 
 pub mod error;
+pub mod limits;
 pub mod locate;
 pub mod metrics;
 pub mod param;

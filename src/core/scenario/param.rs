@@ -17,7 +17,7 @@ use rand::Rng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::core::quantile::POISSON_MAX_LAMBDA;
-use crate::core::quantile::{self, open_unit};
+use crate::core::quantile::{self, OPEN_UNIT_MAX, OPEN_UNIT_MIN, open_unit};
 use crate::core::special::ln_normal_mass;
 
 /// A parameter: fixed, or a distribution sampled once per trial.
@@ -86,6 +86,29 @@ impl Param {
             Param::LogNormal(..) => (0.0, f64::INFINITY),
             Param::Poisson(_) => (0.0, f64::INFINITY),
         }
+    }
+
+    /// The smallest and largest value a draw can take: the support's end
+    /// on a bounded side; on an unbounded side (a normal's tails, a
+    /// log-normal's or Poisson's top) the quantile at the most extreme uniform
+    /// the sampler draws ([`OPEN_UNIT_MIN`], [`OPEN_UNIT_MAX`]: 8.2 sd out for
+    /// a normal). A sweep's coordinates on an unbounded side stay further in
+    /// (`sweep::invcdf::TAIL`). What validation checks against a parameter's
+    /// range. Only call on a parameter that passed [`Param::check`].
+    pub fn draw_bounds(&self) -> (f64, f64) {
+        let (lo, hi) = self.support();
+        (
+            if lo.is_finite() {
+                lo
+            } else {
+                self.quantile(OPEN_UNIT_MIN)
+            },
+            if hi.is_finite() {
+                hi
+            } else {
+                self.quantile(OPEN_UNIT_MAX)
+            },
+        )
     }
 
     /// The distribution's centre (for reports of "current value"): the mean,
@@ -218,23 +241,41 @@ impl Param {
     }
 }
 
+/// A number as the file would write it: in full, except that from 10^16 on
+/// (where a double no longer holds every integer, so the digits past the
+/// 16th are the binary rounding's) in exponent form, `1e25`.
+pub fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e16 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// Formats in the scenario file's own syntax, e.g. `Normal(4000, 800)`.
 impl fmt::Display for Param {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = number;
         match *self {
-            Param::Fixed(v) => write!(f, "{v}"),
-            Param::Uniform(a, b) => write!(f, "Uniform({a}, {b})"),
+            Param::Fixed(v) => write!(f, "{}", n(v)),
+            Param::Uniform(a, b) => write!(f, "Uniform({}, {})", n(a), n(b)),
             Param::Normal { mean, sd, min, max }
                 if min == f64::NEG_INFINITY && max == f64::INFINITY =>
             {
-                write!(f, "Normal({mean}, {sd})")
+                write!(f, "Normal({}, {})", n(mean), n(sd))
             }
-            Param::Normal { mean, sd, min, max } => write!(f, "Normal({mean}, {sd}, {min}, {max})"),
-            Param::Beta { a, b, lo, hi } if lo == 0.0 && hi == 1.0 => write!(f, "Beta({a}, {b})"),
-            Param::Beta { a, b, lo, hi } => write!(f, "Beta({a}, {b}, {lo}, {hi})"),
-            Param::Triangular(a, m, b) => write!(f, "Triangular({a}, {m}, {b})"),
-            Param::LogNormal(m, s) => write!(f, "LogNormal({m}, {s})"),
-            Param::Poisson(l) => write!(f, "Poisson({l})"),
+            Param::Normal { mean, sd, min, max } => {
+                write!(f, "Normal({}, {}, {}, {})", n(mean), n(sd), n(min), n(max))
+            }
+            Param::Beta { a, b, lo, hi } if lo == 0.0 && hi == 1.0 => {
+                write!(f, "Beta({}, {})", n(a), n(b))
+            }
+            Param::Beta { a, b, lo, hi } => {
+                write!(f, "Beta({}, {}, {}, {})", n(a), n(b), n(lo), n(hi))
+            }
+            Param::Triangular(a, m, b) => write!(f, "Triangular({}, {}, {})", n(a), n(m), n(b)),
+            Param::LogNormal(m, s) => write!(f, "LogNormal({}, {})", n(m), n(s)),
+            Param::Poisson(l) => write!(f, "Poisson({})", n(l)),
         }
     }
 }

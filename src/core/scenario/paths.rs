@@ -6,11 +6,14 @@
 //! `doctrines.Pakistan.rules[2].probability`) and the *structural path* of the
 //! value in the RON file (`actors[3].kind.fighters`), used to point at it.
 
+use super::limits;
 use super::param::Param;
 use super::types::*;
 
-/// The values a parameter may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The values a parameter may take: a sign or unit interval, and for a
+/// parameter the engine counts or adds up, a finite [`Limit`] that keeps
+/// every count it feeds within its type ([`super::limits`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Range {
     /// Any finite number.
     Any,
@@ -18,24 +21,117 @@ pub enum Range {
     NonNegative,
     /// Between zero and one.
     Unit,
+    /// Between the limit's ends, for the limit's reason.
+    Limited(&'static Limit),
+}
+
+/// A finite range and why it ends where it does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// The smallest value.
+    pub lo: f64,
+    /// The largest value.
+    pub hi: f64,
+    /// Why the range ends there, for messages and the docs' table.
+    pub why: &'static str,
+}
+
+/// Fighters of a group (its own, or those a proxy's support adds).
+pub const FIGHTERS: Limit = Limit {
+    lo: 0.0,
+    hi: limits::FIGHTERS,
+    why: "the most fighters a group can have: the engine caps a group's strength there",
+};
+/// Net recruitment, fraction of fighters per day.
+pub const RECRUITMENT: Limit = Limit {
+    lo: -1.0,
+    hi: 1.0,
+    why: "a group at most loses all its fighters or doubles in a day",
+};
+/// Attacks per day per 1,000 fighters.
+pub const ATTACK_RATE: Limit = Limit {
+    lo: 0.0,
+    hi: limits::ATTACK_RATE,
+    why: "one attack per fighter per day",
+};
+/// A multiplier on a group's attack rate while talks or a ceasefire last.
+pub const ATTACK_FACTOR: Limit = Limit {
+    lo: 0.0,
+    hi: 1.0,
+    why: "talks and ceasefires lower attacks; raise attack_rate to raise them",
+};
+/// Mean deaths per attack.
+pub const DEATHS_PER_ATTACK: Limit = Limit {
+    lo: 0.0,
+    hi: limits::DEATHS_PER_ATTACK,
+    why: "the largest mean of deaths per attack escalate counts exactly",
+};
+/// Mean deaths per use of a lever.
+pub const DEATHS_PER_USE: Limit = Limit {
+    lo: 0.0,
+    hi: limits::DEATHS_PER_USE,
+    why: "the largest mean of deaths per lever use escalate counts exactly",
+};
+/// People: a refugee stock, or deported per day.
+pub const PEOPLE: Limit = Limit {
+    lo: 0.0,
+    hi: limits::PEOPLE,
+    why: "more people than the world holds",
+};
+/// Days a programme lasts.
+pub const DAYS: Limit = Limit {
+    lo: 0.0,
+    hi: limits::DAYS,
+    why: "longer than any horizon, and short enough that its end day is counted exactly",
+};
+/// Trade lost per day of closure, thousands of US dollars.
+pub const TRADE_PER_DAY: Limit = Limit {
+    lo: 0.0,
+    hi: limits::TRADE_PER_DAY,
+    why: "10^12 dollars a day, above the world's output, so the total is counted exactly",
+};
+/// An economy index, or what one use or day takes from it or gives it.
+pub const ECONOMY: Limit = Limit {
+    lo: 0.0,
+    hi: limits::ECONOMY,
+    why: "a million times the pre-crisis level",
+};
+/// A lever's cost to its user's economy (negative: a gain).
+pub const COST: Limit = Limit {
+    lo: -limits::ECONOMY,
+    hi: limits::ECONOMY,
+    why: "a million times the pre-crisis level",
+};
+
+/// A limit's end as a message shows it: `1e8` rather than `100000000`.
+fn short(x: f64) -> String {
+    if x.abs() >= 1e4 {
+        format!("{x:e}")
+    } else {
+        super::param::number(x)
+    }
 }
 
 impl Range {
     /// Whether the interval [lo, hi] lies in the range.
     pub fn admits(self, lo: f64, hi: f64) -> bool {
-        match self {
-            Range::Any => true,
-            Range::NonNegative => lo >= 0.0,
-            Range::Unit => lo >= 0.0 && hi <= 1.0,
-        }
+        let (a, b) = self.bounds();
+        lo >= a && hi <= b
     }
 
-    /// How the range reads in a message.
-    pub fn describe(self) -> &'static str {
+    /// How the range reads in a message: `a number between 0 and 1e8 (the
+    /// most fighters ...)`.
+    pub fn describe(self) -> String {
         match self {
-            Range::Any => "any number",
-            Range::NonNegative => "a number >= 0",
-            Range::Unit => "a number between 0 and 1",
+            Range::Any => "any number".into(),
+            Range::NonNegative => "a number >= 0".into(),
+            Range::Unit => "a number between 0 and 1".into(),
+            Range::Limited(l) => format!(
+                "a number from {} to {} ({})",
+                short(l.lo),
+                short(l.hi),
+                l.why
+            ),
         }
     }
 
@@ -45,12 +141,15 @@ impl Range {
             Range::Any => (f64::NEG_INFINITY, f64::INFINITY),
             Range::NonNegative => (0.0, f64::INFINITY),
             Range::Unit => (0.0, 1.0),
+            Range::Limited(l) => (l.lo, l.hi),
         }
     }
 
-    /// Whether every value `p` can take lies in the range.
+    /// Whether every value a draw of `p` can take lies in the range
+    /// ([`Param::draw_bounds`]: on an unbounded side, the value at the most
+    /// extreme uniform the sampler draws).
     pub fn admits_param(self, p: &Param) -> bool {
-        let (lo, hi) = p.support();
+        let (lo, hi) = p.draw_bounds();
         self.admits(lo, hi)
     }
 
@@ -65,11 +164,14 @@ impl Range {
 
     /// The help line for `p`, which the range does not admit: the range, and
     /// for a distribution what to write instead, the bounded form of the same
-    /// distribution when it has one (`Normal(2000, 300)` on a count becomes
-    /// `Normal(2000, 300, 0, inf)`).
+    /// distribution when it has one, bounded on the side it crosses
+    /// (`Normal(2000, 300)` on a count becomes `Normal(2000, 300, 0, inf)`).
     pub fn help(self, p: &Param) -> String {
         let (lo, hi) = self.bounds();
-        match p.bounded_to(lo, hi) {
+        let (dlo, dhi) = p.draw_bounds();
+        let bound_lo = if dlo < lo { lo } else { f64::NEG_INFINITY };
+        let bound_hi = if dhi > hi { hi } else { f64::INFINITY };
+        match p.bounded_to(bound_lo, bound_hi) {
             _ if !p.is_uncertain() => format!("use {}", self.describe()),
             Some(b) => format!(
                 "use {}: bound the distribution to it, e.g. {b} (see docs/scenario-format.md, Parameters)",
@@ -240,10 +342,10 @@ pub fn walk_params<T>(
             put2!(format!("{fp}.{name}"), format!("{sp}.{name}"), range, p)
         };
         let capability = one("capability", Range::Unit, &mut a.capability);
-        let economy = one("economy", Range::NonNegative, &mut a.economy);
+        let economy = one("economy", Range::Limited(&ECONOMY), &mut a.economy);
         let resolve = one("resolve", Range::Unit, &mut a.resolve);
         let domestic_pressure = one("domestic_pressure", Range::Unit, &mut a.domestic_pressure);
-        let refugees = one("refugees", Range::NonNegative, &mut a.refugees);
+        let refugees = one("refugees", Range::Limited(&PEOPLE), &mut a.refugees);
         let group = match &mut a.kind {
             ActorKind::ArmedGroup(g) => {
                 let mut one = |name: &str, range: Range, p: &mut Param| {
@@ -255,25 +357,33 @@ pub fn walk_params<T>(
                     )
                 };
                 Some(GroupParams {
-                    fighters: one("fighters", Range::NonNegative, &mut g.fighters),
-                    recruitment: one("recruitment", Range::Any, &mut g.recruitment),
+                    fighters: one("fighters", Range::Limited(&FIGHTERS), &mut g.fighters),
+                    recruitment: one(
+                        "recruitment",
+                        Range::Limited(&RECRUITMENT),
+                        &mut g.recruitment,
+                    ),
                     sanctuary: one("sanctuary", Range::Unit, &mut g.sanctuary),
                     sanctuary_weight: one("sanctuary_weight", Range::Unit, &mut g.sanctuary_weight),
-                    attack_rate: one("attack_rate", Range::NonNegative, &mut g.attack_rate),
+                    attack_rate: one(
+                        "attack_rate",
+                        Range::Limited(&ATTACK_RATE),
+                        &mut g.attack_rate,
+                    ),
                     casualties: [
                         one(
                             "casualties.civilian",
-                            Range::NonNegative,
+                            Range::Limited(&DEATHS_PER_ATTACK),
                             &mut g.casualties.civilian,
                         ),
                         one(
                             "casualties.security",
-                            Range::NonNegative,
+                            Range::Limited(&DEATHS_PER_ATTACK),
                             &mut g.casualties.security,
                         ),
                         one(
                             "casualties.militant",
-                            Range::NonNegative,
+                            Range::Limited(&DEATHS_PER_ATTACK),
                             &mut g.casualties.militant,
                         ),
                     ],
@@ -311,7 +421,7 @@ pub fn walk_params<T>(
         let cost = put2!(
             format!("{fp}.cost"),
             format!("{sp}.cost"),
-            Range::Any,
+            Range::Limited(&COST),
             &mut l.cost,
         );
         let effect = effect_params(&mut l.effect)
@@ -374,13 +484,13 @@ pub fn walk_params<T>(
                 put2!(
                     format!("{fp}.civilian"),
                     format!("{sp}.action.civilian"),
-                    Range::NonNegative,
+                    Range::Limited(&DEATHS_PER_ATTACK),
                     civilian,
                 ),
                 put2!(
                     format!("{fp}.security"),
                     format!("{sp}.action.security"),
-                    Range::NonNegative,
+                    Range::Limited(&DEATHS_PER_ATTACK),
                     security,
                 ),
             ]),
@@ -435,6 +545,12 @@ impl Prefixes {
 /// The parameters of a lever's effect, by field name.
 pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
     use Range::*;
+    let (deaths, days, factor) = (
+        Limited(&DEATHS_PER_USE),
+        Limited(&DAYS),
+        Limited(&ATTACK_FACTOR),
+    );
+    let economy = Limited(&ECONOMY);
     match e {
         Effect::Airstrike {
             militants_killed,
@@ -442,8 +558,8 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             pressure,
             backlash,
         } => vec![
-            ("militants_killed", NonNegative, militants_killed),
-            ("civilians_killed", NonNegative, civilians_killed),
+            ("militants_killed", deaths, militants_killed),
+            ("civilians_killed", deaths, civilians_killed),
             ("pressure", Unit, pressure),
             ("backlash", NonNegative, backlash),
         ],
@@ -454,9 +570,9 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             pressure,
             backlash,
         } => vec![
-            ("militants_killed", NonNegative, militants_killed),
-            ("civilians_killed", NonNegative, civilians_killed),
-            ("security_lost", NonNegative, security_lost),
+            ("militants_killed", deaths, militants_killed),
+            ("civilians_killed", deaths, civilians_killed),
+            ("security_lost", deaths, security_lost),
             ("pressure", Unit, pressure),
             ("backlash", NonNegative, backlash),
         ],
@@ -464,8 +580,8 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             security_killed,
             own_losses,
         } => vec![
-            ("security_killed", NonNegative, security_killed),
-            ("own_losses", NonNegative, own_losses),
+            ("security_killed", deaths, security_killed),
+            ("own_losses", deaths, own_losses),
         ],
         Effect::Mobilization | Effect::TradeReopening => vec![],
         Effect::Talks {
@@ -474,8 +590,8 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             ceasefire_chance,
             ..
         } => vec![
-            ("attack_factor", NonNegative, attack_factor),
-            ("duration", NonNegative, duration),
+            ("attack_factor", factor, attack_factor),
+            ("duration", days, duration),
             ("ceasefire_chance", Unit, ceasefire_chance),
         ],
         Effect::Ceasefire {
@@ -483,8 +599,8 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             duration,
             break_hazard,
         } => vec![
-            ("attack_factor", NonNegative, attack_factor),
-            ("duration", NonNegative, duration),
+            ("attack_factor", factor, attack_factor),
+            ("duration", days, duration),
             ("break_hazard", Unit, break_hazard),
         ],
         Effect::Mediation {
@@ -502,8 +618,8 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             duration,
             backlash,
         } => vec![
-            ("per_day", NonNegative, per_day),
-            ("duration", NonNegative, duration),
+            ("per_day", Limited(&PEOPLE), per_day),
+            ("duration", days, duration),
             ("backlash", NonNegative, backlash),
         ],
         Effect::TradeClosure {
@@ -511,9 +627,9 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
             duration,
             economy_cost,
         } => vec![
-            ("trade_per_day", NonNegative, trade_per_day),
-            ("duration", NonNegative, duration),
-            ("economy_cost", NonNegative, economy_cost),
+            ("trade_per_day", Limited(&TRADE_PER_DAY), trade_per_day),
+            ("duration", days, duration),
+            ("economy_cost", economy, economy_cost),
         ],
         Effect::Sanctuary { hold } => vec![("hold", Unit, hold)],
         Effect::Crackdown {
@@ -522,18 +638,18 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
         } => {
             vec![
                 ("hold", Unit, hold),
-                ("militants_killed", NonNegative, militants_killed),
+                ("militants_killed", deaths, militants_killed),
             ]
         }
-        Effect::Sanctions { economy_cost } => vec![("economy_cost", NonNegative, economy_cost)],
-        Effect::Aid { economy_gain } => vec![("economy_gain", NonNegative, economy_gain)],
+        Effect::Sanctions { economy_cost } => vec![("economy_cost", economy, economy_cost)],
+        Effect::Aid { economy_gain } => vec![("economy_gain", economy, economy_gain)],
         Effect::ProxySupport {
             fighters,
             recruitment,
         } => {
             vec![
-                ("fighters", NonNegative, fighters),
-                ("recruitment", Any, recruitment),
+                ("fighters", Limited(&FIGHTERS), fighters),
+                ("recruitment", Limited(&RECRUITMENT), recruitment),
             ]
         }
     }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::limits;
 use super::paths::for_each_param;
 use super::types::*;
 use crate::core::suggest;
@@ -160,6 +161,7 @@ impl<'s> Checker<'s> {
                 );
             }
         }
+        self.check_counts();
         self.check_actors();
         self.check_dyads();
         self.check_levers();
@@ -170,6 +172,28 @@ impl<'s> Checker<'s> {
         self.check_periods();
         self.check_start_date();
         self.check_ranges();
+    }
+
+    /// The rules and events a day can fire, within [`limits::ACTING`]: the
+    /// doctrines' rules with those the largest policy adds, and the events.
+    fn check_counts(&mut self) {
+        let s = self.s;
+        let rules: usize = s.doctrines.iter().map(|d| d.rules.len()).sum();
+        let added = s.policies.iter().map(|p| p.add.len()).max().unwrap_or(0);
+        let acting = rules + added + s.events.len();
+        if acting > limits::ACTING {
+            self.problem(
+                "doctrines",
+                format!(
+                    "{rules} doctrine rules, {added} added by a policy and {} events make {acting}; \
+                     at most {} are allowed",
+                    s.events.len(),
+                    limits::ACTING
+                ),
+                "keep the rules and events under the limit: it bounds the lever uses of a day, \
+                 which keeps every count exact (docs/scenario-format.md, Ranges)",
+            );
+        }
     }
 
     fn check_start_date(&mut self) {
@@ -552,7 +576,14 @@ impl<'s> Checker<'s> {
                 self.dyad(format!("{path}.between"), between);
                 self.rung(format!("{path}.rung"), rung);
             }
-            OutcomeRule::MetricAtLeast(m, _) | OutcomeRule::MetricAtMost(m, _) => {
+            OutcomeRule::MetricAtLeast(m, x) | OutcomeRule::MetricAtMost(m, x) => {
+                if !x.is_finite() {
+                    self.problem(
+                        format!("{path}[1]"),
+                        format!("the threshold of `{m}` is {x}, not a finite number"),
+                        "write a finite number: a metric is a count, which no NaN or infinity compares with",
+                    );
+                }
                 if !metrics.contains(m) {
                     let all: Vec<String> = metrics.iter().cloned().collect();
                     let help = suggest::did_you_mean(m, &all).unwrap_or_else(|| {
@@ -709,4 +740,53 @@ impl<'s> Checker<'s> {
 
 fn ordered<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
     if a <= b { (a, b) } else { (b, a) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::scenario::{Param, Source, parse};
+
+    #[test]
+    fn regression_too_many_rules_and_events_are_refused_with_the_limit() {
+        // The trace numbers rules and events in 16 bits, and a day's lever
+        // uses (at most one per rule and event) bound every count.
+        let mut s = parse(&Source::bundled(&crate::core::scenario::BUNDLED[2])).unwrap();
+        assert!(check(&s).is_empty());
+        let rules: usize = s.doctrines.iter().map(|d| d.rules.len()).sum();
+        let added = s.policies.iter().map(|p| p.add.len()).max().unwrap_or(0);
+        let first = s.events.first().cloned().unwrap_or_else(|| Event {
+            name: String::new(),
+            trigger: Trigger::Day {
+                day: 1,
+                probability: Param::Fixed(0.0),
+            },
+            action: Action::Attack {
+                by: "G".into(),
+                civilian: Param::Fixed(1.0),
+                security: Param::Fixed(1.0),
+            },
+        });
+        let fill = |s: &mut Scenario, n: usize| {
+            s.events = (0..n)
+                .map(|i| Event {
+                    name: format!("e{i}"),
+                    ..first.clone()
+                })
+                .collect();
+        };
+        fill(&mut s, limits::ACTING - rules - added);
+        assert!(check(&s).is_empty(), "{:?}", check(&s).first());
+        fill(&mut s, limits::ACTING - rules - added + 1);
+        let p = check(&s);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].message.ends_with(&format!(
+                "make {}; at most 65535 are allowed",
+                limits::ACTING + 1
+            )),
+            "{}",
+            p[0].message
+        );
+    }
 }

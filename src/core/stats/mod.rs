@@ -7,6 +7,7 @@
 //! blocks, threads or shards, and in whatever order the parts are merged.
 
 pub mod histogram;
+pub mod wide;
 
 use std::ops::AddAssign;
 
@@ -16,25 +17,78 @@ use sha2::{Digest, Sha256};
 use crate::core::engine::{Paths, TrialOutcome};
 use crate::core::model::{Model, NONE};
 pub use histogram::Histogram;
+pub use wide::U256;
 
 /// The quantiles every metric reports: 5, 25, 50, 75 and 95%.
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// One metric's accumulator.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "MetricStatsForm", into = "MetricStatsForm")]
 pub struct MetricStats {
     /// Trials in which the metric had a value.
     pub present: u64,
-    /// Sum of values.
+    /// Sum of values (below `2^128`: at most `u64::MAX` values below `2^64`).
     pub sum: u128,
-    /// Sum of squared values.
-    pub sum_sq: u128,
+    /// Sum of squared values, exact (below `2^192`).
+    pub sum_sq: U256,
     /// Smallest value (u64::MAX when none).
     pub min: u64,
     /// Largest value.
     pub max: u64,
     /// Distribution.
     pub hist: Histogram,
+}
+
+/// [`MetricStats`] as serialised: the sum of squares in two `u128` halves,
+/// the high one absent while 0 (so a summary whose squares fit a `u128`, as
+/// every part file before it could hold, reads and writes as it always did).
+#[derive(Serialize, Deserialize)]
+struct MetricStatsForm {
+    present: u64,
+    sum: u128,
+    /// The low 128 bits of the sum of squares.
+    sum_sq: u128,
+    /// The high 128 bits.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    sum_sq_high: u128,
+    min: u64,
+    max: u64,
+    hist: Histogram,
+}
+
+fn is_zero(x: &u128) -> bool {
+    *x == 0
+}
+
+impl From<MetricStatsForm> for MetricStats {
+    fn from(f: MetricStatsForm) -> Self {
+        MetricStats {
+            present: f.present,
+            sum: f.sum,
+            sum_sq: U256 {
+                hi: f.sum_sq_high,
+                lo: f.sum_sq,
+            },
+            min: f.min,
+            max: f.max,
+            hist: f.hist,
+        }
+    }
+}
+
+impl From<MetricStats> for MetricStatsForm {
+    fn from(m: MetricStats) -> Self {
+        MetricStatsForm {
+            present: m.present,
+            sum: m.sum,
+            sum_sq: m.sum_sq.lo,
+            sum_sq_high: m.sum_sq.hi,
+            min: m.min,
+            max: m.max,
+            hist: m.hist,
+        }
+    }
 }
 
 impl MetricStats {
@@ -52,7 +106,7 @@ impl MetricStats {
         }
         self.present += 1;
         self.sum += v as u128;
-        self.sum_sq += (v as u128) * (v as u128);
+        self.sum_sq += U256::from_u128((v as u128) * (v as u128));
         self.min = self.min.min(v);
         self.max = self.max.max(v);
         self.hist.add(v);
@@ -72,14 +126,25 @@ impl MetricStats {
         (self.present > 0).then(|| self.sum as f64 / self.present as f64)
     }
 
-    /// Sample standard deviation.
+    /// Sample standard deviation, from the exact integer sums: with the sum
+    /// `S = a n + r` (`a` the mean rounded down), `D = sum (x - a)^2 = Q -
+    /// a (S + r)` is computed exactly in 256 bits, and the sum of squared
+    /// deviations from the mean is `D - r^2 / n`; only that last step rounds,
+    /// so no cancellation loses the spread of large values with a small one.
     pub fn sd(&self) -> Option<f64> {
         if self.present < 2 {
             return None;
         }
-        let n = self.present as f64;
-        let mean = self.sum as f64 / n;
-        let var = (self.sum_sq as f64 - n * mean * mean) / (n - 1.0);
+        let n = self.present;
+        let (a, r) = (self.sum / n as u128, self.sum % n as u128);
+        // a < 2^64 (a mean of u64 values) and r < n.
+        let mut shift = U256::product(self.sum, a as u64);
+        shift += U256::product(r, a as u64);
+        // Q >= a (S + r) for sums of real values (D is a sum of squares); a
+        // damaged accumulator that breaks it reads as no spread.
+        let d = self.sum_sq.checked_sub(shift).unwrap_or(U256::ZERO);
+        let r = r as f64;
+        let var = (d.to_f64() - r * r / n as f64) / (n - 1) as f64;
         Some(var.max(0.0).sqrt())
     }
 
@@ -88,9 +153,13 @@ impl MetricStats {
         self.sd().map(|s| s / (self.present as f64).sqrt())
     }
 
-    /// The q-quantile.
+    /// The q-quantile: [`Histogram::quantile_within`] the exact smallest
+    /// and largest values, so it never falls outside them (docs/reports.md,
+    /// Quantiles, says what it guarantees).
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        self.hist.quantile(q)
+        (self.present > 0)
+            .then(|| self.hist.quantile_within(q, self.min, self.max))
+            .flatten()
     }
 }
 
@@ -337,6 +406,109 @@ mod tests {
         let (lo2, hi2) = wilson_at(0.5, m, Z95);
         assert!((hi2 - lo2) <= (hi - lo) / 2.0 && (hi2 - lo2) > (hi - lo) / 2.0 * 0.9999);
         assert_eq!(trials_to_halve(0, 0, Z95), None);
+    }
+
+    /// Issue 11: the standard deviation read 0 once the sum of squares
+    /// overflowed its u128 (34,000 trials of counts near 1e17 are past
+    /// 2^128). 20,000 values of 1e17 and 20,000 of 1e17 + 2: mean 1e17 + 1,
+    /// every squared deviation 1, so the sample variance is n / (n - 1).
+    #[test]
+    fn regression_the_sd_of_large_counts_survives_sums_of_squares_past_u128() {
+        let big = 100_000_000_000_000_000u64;
+        let (mut a, mut b) = (MetricStats::new(), MetricStats::new());
+        for i in 0..40_000u64 {
+            let v = big + 2 * (i % 2);
+            if i < 25_000 { a.add(v) } else { b.add(v) }
+        }
+        a.merge(&b);
+        assert!(a.sum_sq.hi > 0, "the sum of squares is past u128");
+        let n = 40_000.0f64;
+        let sd = a.sd().unwrap();
+        assert!((sd - (n / (n - 1.0)).sqrt()).abs() < 1e-9, "{sd}");
+        assert_eq!(a.mean(), Some(1e17 + 1.0));
+        // Serialised and read back: the same bits, the high half present.
+        let j = serde_json::to_string(&a).unwrap();
+        assert!(j.contains("\"sum_sq_high\""), "{j}");
+        assert_eq!(serde_json::from_str::<MetricStats>(&j).unwrap(), a);
+        // Small sums keep the form part files have always had.
+        let mut small = MetricStats::new();
+        small.add(3);
+        let j = serde_json::to_string(&small).unwrap();
+        assert!(
+            j.contains("\"sum_sq\":9") && !j.contains("sum_sq_high"),
+            "{j}"
+        );
+        assert_eq!(serde_json::from_str::<MetricStats>(&j).unwrap(), small);
+    }
+
+    /// The exact formula against the textbook one where that one is exact:
+    /// small integers.
+    #[test]
+    fn the_sd_equals_the_two_pass_formula_on_small_counts() {
+        let xs: Vec<u64> = (0..1000u64).map(|i| i * i % 97 + i / 10).collect();
+        let mut m = MetricStats::new();
+        xs.iter().for_each(|&x| m.add(x));
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<u64>() as f64 / n;
+        let ss: f64 = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum();
+        let sd = (ss / (n - 1.0)).sqrt();
+        assert!(
+            (m.sd().unwrap() - sd).abs() < 1e-12 * sd,
+            "{:?} vs {sd}",
+            m.sd()
+        );
+    }
+
+    /// Issue 11: quantiles of a constant 4,000 read 4,008 (the midpoint of
+    /// the bucket [4000, 4016)), outside min..max.
+    #[test]
+    fn regression_quantiles_of_a_constant_4000_read_4000() {
+        let mut m = MetricStats::new();
+        (0..100).for_each(|_| m.add(4000));
+        for q in QUANTILES {
+            assert_eq!(m.quantile(q), Some(4000.0), "q = {q}");
+        }
+    }
+
+    /// What the estimator guarantees (docs/reports.md): within min..max, and
+    /// within half its bucket (cut to min..max) of the exact order statistic.
+    #[test]
+    fn quantiles_lie_within_min_max_and_half_a_bucket_of_the_order_statistic() {
+        use crate::core::stats::histogram::{bucket, bucket_range};
+        let mut state = 12345u64;
+        for trial in 0..200 {
+            let n = 1 + trial % 37;
+            let base = [0u64, 900, 4000, 1 << 20, 1 << 40][trial % 5];
+            let mut xs: Vec<u64> = (0..n)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    base + (state >> 33) % (base / 50 + 40)
+                })
+                .collect();
+            let mut m = MetricStats::new();
+            xs.iter().for_each(|&x| m.add(x));
+            xs.sort_unstable();
+            for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
+                let est = m.quantile(q).unwrap();
+                assert!(
+                    est >= m.min as f64 && est <= m.max as f64,
+                    "{est} outside {}..{}",
+                    m.min,
+                    m.max
+                );
+                let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
+                let exact = xs[rank - 1];
+                let (lo, hi) = bucket_range(bucket(exact));
+                let (a, z) = (lo.max(m.min), hi.min(m.max + 1));
+                assert!(exact >= a && exact < z);
+                assert!(
+                    (est - exact as f64).abs() <= ((z - a) / 2) as f64,
+                    "{est} vs {exact}"
+                );
+            }
+        }
     }
 
     #[test]
