@@ -17,6 +17,7 @@ mod discover_reference;
 mod docs;
 mod io_layer;
 mod levers;
+mod library;
 mod observed;
 mod periods;
 mod posterior;
