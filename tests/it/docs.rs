@@ -144,6 +144,7 @@ documents! {
     model => "docs/model.md",
     reports => "docs/reports.md",
     scenario_format => "docs/scenario-format.md",
+    scenarios => "docs/scenarios.md",
     sources => "docs/sources.md",
     sweeps => "docs/sweeps.md",
     tutorial => "docs/tutorial.md",

@@ -696,7 +696,11 @@ fn alignment_raises_the_states_capability_and_the_rivals_costs() {
     // B's capability 0.5 + 0.3: its clashes kill more of A's forces.
     assert_higher(&on, &off, "deaths.A.security", what);
     // Each strike on G (hosted by B) costs A 0.02 more: A's economy falls below 0.7.
-    assert_eq!(off.max("uses.mark_a"), 0.0, "without alignment A stays above 0.7");
+    assert_eq!(
+        off.max("uses.mark_a"),
+        0.0,
+        "without alignment A stays above 0.7"
+    );
     assert_higher(&on, &off, "uses.mark_a", what);
     // A's strikes are the same.
     assert_eq!(on.get("strikes"), off.get("strikes"));
@@ -763,7 +767,12 @@ fn pressure_with_conditions_costs_the_pressed_side_when_refused() {
         r#"(id: "mediate", effect: Mediation(between: ("A", "B"), success: 0.0, tension_drop: 0.1, steps_down: 1, pressed: "B", curb: 0.2, refusal_cost: 0.05)),"#,
     ));
     assert_eq!(plain.max("uses.mark"), 0.0);
-    assert_higher(&pressed, &plain, "uses.mark", "pressing B (refused) vs plain mediation");
+    assert_higher(
+        &pressed,
+        &plain,
+        "uses.mark",
+        "pressing B (refused) vs plain mediation",
+    );
     // Refused terms curb nothing.
     assert_eq!(pressed.get("attacks.G"), plain.get("attacks.G"));
 }

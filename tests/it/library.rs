@@ -15,7 +15,10 @@ fn every_bundled_scenario_validates_runs_compares_and_traces() {
     for b in BUNDLED {
         let v = scenario::load(&Source::bundled(b)).expect("bundled scenarios are valid");
         escalate(&["validate", b.name]).assert_success();
-        let run = escalate_in(dir.path(), &["run", b.name, "--trials", "40", "--json", "-"]);
+        let run = escalate_in(
+            dir.path(),
+            &["run", b.name, "--trials", "40", "--json", "-"],
+        );
         run.assert_success();
         let json: Value = serde_json::from_slice(&run.stdout).expect("run --json is JSON");
         assert_eq!(json["trials"], 40, "{}: {}", b.name, run.describe());
@@ -34,7 +37,11 @@ fn every_bundled_scenario_validates_runs_compares_and_traces() {
         cmp.assert_success();
         let text = cmp.stdout_text();
         for n in &names {
-            assert!(text.contains(n), "{}: compare names policy {n}:\n{text}", b.name);
+            assert!(
+                text.contains(n),
+                "{}: compare names policy {n}:\n{text}",
+                b.name
+            );
         }
         let trace = escalate_in(dir.path(), &["trace", b.name, "--trial", "3"]);
         trace.assert_success();
