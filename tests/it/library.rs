@@ -110,3 +110,62 @@ fn short(d: Date) -> String {
 fn every_number_of_the_after_barmal_scenario_says_where_it_comes_from() {
     crate::scenario_2021::numbers_say_where_they_come_from("scenarios/pak-afghan-2025.ron");
 }
+
+/// Mean of metric `name` in a `run --json` of pak-afghan-2025 under `policy`
+/// (the same seed and trials for every policy: common random numbers), with
+/// its standard error.
+fn after_barmal_mean(dir: &std::path::Path, policy: &str, name: &str) -> (f64, f64) {
+    let run = escalate_in(
+        dir,
+        &[
+            "run",
+            "pak-afghan-2025",
+            "--policy",
+            policy,
+            "--trials",
+            "1000",
+            "--json",
+            "-",
+        ],
+    );
+    run.assert_success();
+    let json: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let m = json["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no metric {name}"));
+    (
+        m["mean"].as_f64().expect("mean"),
+        m["std_error"].as_f64().expect("se"),
+    )
+}
+
+#[test]
+fn after_barmal_policies_move_results_the_way_their_mechanisms_say() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    // Lower (or higher) than baseline by more than three standard errors of
+    // the two means together (a conservative bound: the runs share their draws).
+    let differs = |policy: &str, name: &str, sign: f64| {
+        let (b, sb) = after_barmal_mean(d, "baseline", name);
+        let (p, sp) = after_barmal_mean(d, policy, name);
+        assert!(
+            sign * (p - b) > 3.0 * (sb + sp),
+            "{policy}: {name} {p:.1} vs baseline {b:.1} (expected {})",
+            if sign > 0.0 { "higher" } else { "lower" }
+        );
+    };
+    // Kabul reins in the TTP after talks, or when the terms of pressure are met.
+    differs("engagement", "attacks.TTP", -1.0);
+    differs("regional-pressure", "attacks.TTP", -1.0);
+    differs("regional-pressure", "deaths.Pakistan.security", -1.0);
+    // A settlement's talks and ceasefires cut TTP attacks.
+    differs("ttp-settlement", "attacks.TTP", -1.0);
+    // US support grows the NRF, which kills more of the Taliban's forces.
+    differs("nrf-support", "attacks.NRF", 1.0);
+    differs("nrf-support", "deaths.Taliban.security", 1.0);
+    // Defence ties: abler Taliban forces at the border, arms passed to the TTP.
+    differs("defence-ties", "deaths.Pakistan.security", 1.0);
+}
