@@ -123,7 +123,7 @@ fn after_barmal_mean(dir: &std::path::Path, policy: &str, name: &str) -> (f64, f
             "--policy",
             policy,
             "--trials",
-            "1000",
+            "4000",
             "--json",
             "-",
         ],
@@ -147,7 +147,8 @@ fn after_barmal_policies_move_results_the_way_their_mechanisms_say() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     // Lower (or higher) than baseline by more than three standard errors of
-    // the two means together (a conservative bound: the runs share their draws).
+    // the two means together (a conservative bound: the runs share their
+    // draws, so the paired difference's error is smaller).
     let differs = |policy: &str, name: &str, sign: f64| {
         let (b, sb) = after_barmal_mean(d, "baseline", name);
         let (p, sp) = after_barmal_mean(d, policy, name);

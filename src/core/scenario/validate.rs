@@ -383,9 +383,10 @@ impl<'s> Checker<'s> {
                 "name another actor",
             );
         }
-        if let Some(t) = self.actor(format!("{path}.on"), on)
+        let kind = self.actor(format!("{path}.on"), on).map(|t| &t.kind);
+        if let Some(kind) = kind
             && needs_group
-            && !matches!(t.kind, ActorKind::ArmedGroup(_))
+            && !matches!(kind, ActorKind::ArmedGroup(_))
         {
             self.problem(
                 format!("{path}.on"),
@@ -393,9 +394,9 @@ impl<'s> Checker<'s> {
                 "target an ArmedGroup actor",
             );
         }
-        if let Some(t) = self.actor(format!("{path}.on"), on)
+        if let Some(kind) = kind
             && needs_state
-            && !matches!(t.kind, ActorKind::State)
+            && !matches!(kind, ActorKind::State)
         {
             self.problem(
                 format!("{path}.on"),
