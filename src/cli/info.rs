@@ -26,7 +26,7 @@ pub fn list(scenario: Option<&str>) -> Result<Outcome, Error> {
     match scenario {
         None => {
             for b in BUNDLED {
-                super::outln!("{:<18} {}", b.name, b.summary);
+                super::outln!("{:<16} {:<26} {}", b.name, b.period, b.summary);
             }
         }
         Some(name) => {

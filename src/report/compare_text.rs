@@ -23,7 +23,7 @@ use crate::core::model::MetricKind;
 use crate::run::compare::Direction;
 
 /// The longest policy name the tables print; a longer one is `#K` there.
-pub const POLICY_WIDTH: usize = 16;
+pub const POLICY_WIDTH: usize = 17;
 
 fn points(x: f64) -> String {
     let p = 100.0 * x;

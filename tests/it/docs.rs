@@ -146,6 +146,7 @@ documents! {
     python => "docs/python.md",
     reports => "docs/reports.md",
     scenario_format => "docs/scenario-format.md",
+    scenarios => "docs/scenarios.md",
     sources => "docs/sources.md",
     sweeps => "docs/sweeps.md",
     tutorial => "docs/tutorial.md",

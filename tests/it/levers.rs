@@ -42,6 +42,7 @@ Scenario(
             sanctuary: 0.5, sanctuary_weight: 0.6, targets: "A", attack_rate: 0.3,
             casualties: (civilian: 0.6, security: 0.8, militant: 0.3),
         )),
+        ACTORS
     ],
     dyads: [
         (between: ("A", "B"), tension: 0.3, rung: "protest"),
@@ -61,6 +62,8 @@ Scenario(
 #[derive(Clone, Default)]
 struct Variant {
     levers: &'static str,
+    /// Actors added after G (none by default).
+    actors: &'static str,
     doctrines: String,
     events: &'static str,
     refugees: u64,
@@ -69,6 +72,7 @@ struct Variant {
 impl Variant {
     fn text(&self) -> String {
         BASE.replace("LEVERS", self.levers)
+            .replace("ACTORS", self.actors)
             .replace("DOCTRINES", &self.doctrines)
             .replace("EVENTS", self.events)
             .replace("REFUGEES", &self.refugees.to_string())
@@ -383,6 +387,7 @@ fn deport_variant(refugees: u64, events: &'static str, doctrines: &str) -> Varia
         doctrines: doctrines.to_string(),
         events,
         refugees,
+        ..Default::default()
     }
 }
 
@@ -577,4 +582,197 @@ fn proxy_support_raises_attacks() {
     let what = "proxy support forced on vs forbidden";
     assert_higher(&on, &off, "attacks.G", what);
     assert_higher(&on, &off, "fighters_end.G", what);
+}
+
+#[test]
+fn proxy_support_reaches_a_group_that_fights_another_state() {
+    // R fights B (the state that hosts G), with no host; P may back it.
+    let make = |p: &str| Variant {
+        levers: r#"(id: "proxy", effect: ProxySupport(fighters: 500, recruitment: 0.001)),"#,
+        actors: r#"(id: "R", kind: ArmedGroup(
+            fighters: Uniform(800, 1200), targets: "B", attack_rate: 0.2,
+            casualties: (civilian: 0.2, security: 1.0, militant: 0.5),
+        )),"#,
+        doctrines: rule(
+            "P",
+            &format!(
+                r#"(name: "p", when: Always, then: "proxy", on: "R", probability: {p}, cooldown: 60)"#
+            ),
+        ),
+        ..Default::default()
+    };
+    let (on, off) = (Arm::run(&make("1.0")), Arm::run(&make("0.0")));
+    let what = "proxy support to a group fighting B, forced on vs forbidden";
+    assert_higher(&on, &off, "attacks.R", what);
+    assert_higher(&on, &off, "fighters_end.R", what);
+    assert_higher(&on, &off, "deaths.B.security", what);
+    // The war on A is untouched: G's draws and A's deaths are the same.
+    assert_eq!(on.get("attacks.G"), off.get("attacks.G"));
+    assert_eq!(on.get("deaths.A.security"), off.get("deaths.A.security"));
+}
+
+/// Probes: P's `mark` fires each day B's economy is below 0.7, `mark_a` each
+/// day A's is.
+fn both_economies_probe() -> String {
+    rule(
+        "P",
+        r#"(name: "probe", when: EconomyBelow(of: "B", value: 0.7), then: "mark", on: "A", probability: 1.0, cooldown: 1),
+           (name: "probe-a", when: EconomyBelow(of: "A", value: 0.7), then: "mark_a", on: "B", probability: 1.0, cooldown: 1)"#,
+    )
+}
+
+#[test]
+fn trade_diversification_lowers_a_closures_cost_to_the_side_that_diversified() {
+    // A closes the border with B for the whole year from day 0; B may start
+    // moving its trade to other routes on day 0.
+    let levers = r#"(id: "mark_a", description: "does nothing: counts a condition", effect: Aid(economy_gain: 0.0)),
+        (id: "close", effect: TradeClosure(trade_per_day: 100, duration: 400, economy_cost: 0.002)),
+        (id: "diversify", effect: TradeDiversification(per_day: 0.01, floor: 0.2)),"#;
+    let closure = rule(
+        "A",
+        r#"(name: "c", when: Always, then: "close", on: "B", probability: 1.0, cooldown: 1000)"#,
+    );
+    let make = |p: &str| Variant {
+        levers,
+        doctrines: format!(
+            "{closure}{}{}",
+            rule(
+                "B",
+                &format!(
+                    r#"(name: "d", when: Always, then: "diversify", probability: {p}, cooldown: 1000)"#
+                )
+            ),
+            both_economies_probe()
+        ),
+        ..Default::default()
+    };
+    let (on, off) = (Arm::run(&make("1.0")), Arm::run(&make("0.0")));
+    assert!(
+        off.min("uses.mark") > 0.0,
+        "a year's closure alone pushes B below 0.7"
+    );
+    assert_lower(&on, &off, "uses.mark", "B diversifying vs not");
+    // The closure itself, and A's cost of it, do not change.
+    assert_eq!(on.get("closure_days"), off.get("closure_days"));
+    assert_eq!(on.get("uses.mark_a"), off.get("uses.mark_a"));
+    assert!(off.min("uses.mark_a") > 0.0, "A pays the closure too");
+}
+
+#[test]
+fn alignment_raises_the_states_capability_and_the_rivals_costs() {
+    // B fires on A every 10 days; A strikes G (in B) every 10 days; P may
+    // align with B on day 0.
+    let levers = r#"(id: "mark_a", description: "does nothing: counts a condition", effect: Aid(economy_gain: 0.0)),
+        (id: "clash", effect: BorderClash(security_killed: 4, own_losses: 1), min_rung: "skirmish"),
+        (id: "strike", effect: Airstrike(militants_killed: 5, civilians_killed: 1, pressure: 0.0, backlash: 0.0), cost: 0.005),
+        (id: "align", effect: Alignment(capability: 0.3, resolve: 0.0, rival_cost: 0.02)),"#;
+    let fighting = format!(
+        "{}{}",
+        rule(
+            "B",
+            r#"(name: "c", when: Always, then: "clash", on: "A", probability: 1.0, cooldown: 10)"#
+        ),
+        rule(
+            "A",
+            r#"(name: "s", when: Always, then: "strike", on: "G", probability: 1.0, cooldown: 10)"#
+        ),
+    );
+    let make = |p: &str| Variant {
+        levers,
+        doctrines: format!(
+            "{fighting}{}",
+            rule(
+                "P",
+                &format!(
+                    r#"(name: "align", when: Always, then: "align", on: "B", probability: {p}, cooldown: 1000),
+                       (name: "probe-a", when: EconomyBelow(of: "A", value: 0.7), then: "mark_a", on: "B", probability: 1.0, cooldown: 1)"#
+                )
+            )
+        ),
+        ..Default::default()
+    };
+    let (on, off) = (Arm::run(&make("1.0")), Arm::run(&make("0.0")));
+    let what = "P aligned with B vs not";
+    // B's capability 0.5 + 0.3: its clashes kill more of A's forces.
+    assert_higher(&on, &off, "deaths.A.security", what);
+    // Each strike on G (hosted by B) costs A 0.02 more: A's economy falls below 0.7.
+    assert_eq!(
+        off.max("uses.mark_a"),
+        0.0,
+        "without alignment A stays above 0.7"
+    );
+    assert_higher(&on, &off, "uses.mark_a", what);
+    // A's strikes are the same.
+    assert_eq!(on.get("strikes"), off.get("strikes"));
+}
+
+#[test]
+fn alignment_raises_the_states_resolve() {
+    // G's attacks on A raise A's domestic pressure by A's resolve; P may align with A.
+    let make = |p: &str| Variant {
+        levers: r#"(id: "align", effect: Alignment(capability: 0.0, resolve: 0.5, rival_cost: 0.0)),"#,
+        doctrines: rule(
+            "P",
+            &format!(
+                r#"(name: "align", when: Always, then: "align", on: "A", probability: {p}, cooldown: 1000),
+                   (name: "probe", when: PressureAtLeast(of: "A", value: 0.2), then: "mark", on: "A", probability: 1.0, cooldown: 1)"#
+            ),
+        ),
+        ..Default::default()
+    };
+    let (on, off) = (Arm::run(&make("1.0")), Arm::run(&make("0.0")));
+    assert_higher(&on, &off, "uses.mark", "P aligned with A vs not");
+    assert_eq!(on.get("attacks.G"), off.get("attacks.G"));
+}
+
+#[test]
+fn pressure_with_conditions_curbs_the_pressed_sides_groups_when_met() {
+    // P mediates A-B every 20 days, always successfully; pressing B also
+    // withdraws B's sanctuary from G.
+    let make = |terms: &'static str| Variant {
+        levers: terms,
+        doctrines: rule(
+            "P",
+            r#"(name: "m", when: Always, then: "mediate", probability: 1.0, cooldown: 20)"#,
+        ),
+        ..Default::default()
+    };
+    let plain = Arm::run(&make(
+        r#"(id: "mediate", effect: Mediation(between: ("A", "B"), success: 1.0, tension_drop: 0.1, steps_down: 1)),"#,
+    ));
+    let pressed = Arm::run(&make(
+        r#"(id: "mediate", effect: Mediation(between: ("A", "B"), success: 1.0, tension_drop: 0.1, steps_down: 1, pressed: "B", curb: 0.2, refusal_cost: 0.5)),"#,
+    ));
+    let what = "mediation pressing B (met) vs plain mediation";
+    assert_lower(&pressed, &plain, "attacks.G", what);
+    assert_lower(&pressed, &plain, "deaths.A.security", what);
+}
+
+#[test]
+fn pressure_with_conditions_costs_the_pressed_side_when_refused() {
+    // The same mediation, never successful: pressing B costs it each refusal.
+    let make = |terms: &'static str| Variant {
+        levers: terms,
+        doctrines: rule(
+            "P",
+            r#"(name: "m", when: Always, then: "mediate", probability: 1.0, cooldown: 20),
+               (name: "probe", when: EconomyBelow(of: "B", value: 0.7), then: "mark", on: "A", probability: 1.0, cooldown: 1)"#,
+        ),
+        ..Default::default()
+    };
+    let plain = Arm::run(&make(
+        r#"(id: "mediate", effect: Mediation(between: ("A", "B"), success: 0.0, tension_drop: 0.1, steps_down: 1)),"#,
+    ));
+    let pressed = Arm::run(&make(
+        r#"(id: "mediate", effect: Mediation(between: ("A", "B"), success: 0.0, tension_drop: 0.1, steps_down: 1, pressed: "B", curb: 0.2, refusal_cost: 0.05)),"#,
+    ));
+    assert_eq!(plain.max("uses.mark"), 0.0);
+    assert_higher(
+        &pressed,
+        &plain,
+        "uses.mark",
+        "pressing B (refused) vs plain mediation",
+    );
+    // Refused terms curb nothing.
+    assert_eq!(pressed.get("attacks.G"), plain.get("attacks.G"));
 }

@@ -20,6 +20,7 @@ mod docs;
 mod fuzz;
 mod io_layer;
 mod levers;
+mod library;
 mod observed;
 mod periods;
 mod posterior;

@@ -310,7 +310,13 @@ fn provenance(comment: &str) -> bool {
 
 #[test]
 fn every_number_says_where_it_comes_from() {
-    let text = source().text;
+    numbers_say_where_they_come_from(FILE);
+}
+
+/// Every number of bundled scenario `file` has a `source:`, `calibrated` or
+/// `assumption` comment on its line or in the comment lines just above it.
+pub(crate) fn numbers_say_where_they_come_from(file: &str) {
+    let text = std::fs::read_to_string(crate::harness::project(file)).expect("readable");
     let mut above: Vec<&str> = Vec::new();
     let mut missing = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -325,7 +331,7 @@ fn every_number_says_where_it_comes_from() {
             continue;
         }
         if has_number(&code) && !provenance(comment) && !above.iter().any(|c| provenance(c)) {
-            missing.push(format!("{FILE}:{}: {}", n + 1, line.trim()));
+            missing.push(format!("{file}:{}: {}", n + 1, line.trim()));
         }
         above.clear();
     }
@@ -338,7 +344,11 @@ fn every_number_says_where_it_comes_from() {
 
 #[test]
 fn every_source_the_bundled_scenarios_cite_is_in_docs_sources() {
-    for file in ["pak-afghan-2021.ron", "pak-afghan-2024.ron"] {
+    for file in [
+        "pak-afghan-2021.ron",
+        "pak-afghan-2024.ron",
+        "pak-afghan-2025.ron",
+    ] {
         cited_sources_are_documented(file);
     }
 }

@@ -112,6 +112,41 @@ pub struct Paths {
     pub deaths: Vec<u64>,
 }
 
+/// What outside powers' alignment with an actor has added to it this trial
+/// (all zero until an `Alignment` lever is used on it).
+#[derive(Debug, Clone, Copy, Default)]
+struct Alignment {
+    /// Added to its capability (the sum stays at most 1).
+    capability: f64,
+    /// Added to its resolve (the sum stays at most 1).
+    resolve: f64,
+    /// Economy index every hostile lever used against it costs its user.
+    rival_cost: f64,
+}
+
+/// An actor's shift of its trade to routes a border closure does not cut.
+#[derive(Debug, Clone, Copy)]
+struct Diversification {
+    /// The share of a border closure's economy cost it bears (1 until it diversifies).
+    share: f64,
+    /// Share shed per day while it diversifies (0: not diversifying).
+    per_day: f64,
+    /// The share it stops at.
+    floor: f64,
+    /// The first day the share falls (the day after the lever is used by a rule).
+    from: i64,
+}
+
+impl Diversification {
+    /// No diversification: the actor bears a closure's whole cost.
+    const NONE: Diversification = Diversification {
+        share: 1.0,
+        per_day: 0.0,
+        floor: 1.0,
+        from: NEVER,
+    };
+}
+
 /// The reusable state of one trial.
 pub struct Trial<'m> {
     model: &'m Model,
@@ -125,6 +160,11 @@ pub struct Trial<'m> {
     deport_rate: Vec<f64>,
     deport_to: Vec<ActorIx>,
     deport_backlash: Vec<f64>,
+    /// What outside alignment adds to each actor's capability and resolve, and
+    /// to the cost of every hostile lever used against it (`Alignment`).
+    alignment: Vec<Alignment>,
+    /// Each actor's move of its trade to other routes (`TradeDiversification`).
+    diversification: Vec<Diversification>,
     // groups
     fighters: Vec<f64>,
     recruit: Vec<f64>,
@@ -193,6 +233,8 @@ impl<'m> Trial<'m> {
             deport_rate: vec![0.0; n],
             deport_to: vec![0; n],
             deport_backlash: vec![0.0; n],
+            alignment: vec![Alignment::default(); n],
+            diversification: vec![Diversification::NONE; n],
             fighters: vec![0.0; g],
             recruit: vec![0.0; g],
             sanctuary: vec![0.0; g],
@@ -327,6 +369,8 @@ impl<'m> Trial<'m> {
             self.refugees[i] = v[a.refugees as usize];
         }
         self.deport_until.fill(NEVER);
+        self.alignment.fill(Alignment::default());
+        self.diversification.fill(Diversification::NONE);
         for (i, g) in model.groups.iter().enumerate() {
             self.fighters[i] = v[g.fighters as usize];
             self.recruit[i] = v[g.recruitment as usize];
@@ -516,7 +560,9 @@ impl<'m> Trial<'m> {
         {
             self.tension[d as usize] = (self.tension[d as usize] + tpd * harm).min(1.0);
         }
-        let resolve = self.v[model.actors[g.target as usize].resolve as usize];
+        let resolve = (self.v[model.actors[g.target as usize].resolve as usize]
+            + self.alignment[g.target as usize].resolve)
+            .min(1.0);
         let p = &mut self.pressure[g.target as usize];
         *p = (*p + resolve * harm / 100.0).min(1.0);
         tracer.record(
@@ -552,6 +598,7 @@ impl<'m> Trial<'m> {
     fn programmes<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
         let model = self.model;
         let ti = t as i64;
+        self.diversify(ti);
         for a in 0..model.actors.len() {
             if self.deport_until[a] > ti {
                 let n = self.deport_rate[a].min(self.refugees[a]).max(0.0).floor();
@@ -572,8 +619,9 @@ impl<'m> Trial<'m> {
                 self.m[model.metrics.closure_days] += 1;
                 let c = self.closure_cost[d];
                 let dy = &model.dyads[d];
-                self.economy[dy.a as usize] -= c;
-                self.economy[dy.b as usize] -= c;
+                let (a, b) = (dy.a as usize, dy.b as usize);
+                self.economy[a] -= c * self.diversification[a].share;
+                self.economy[b] -= c * self.diversification[b].share;
             }
         }
         for gi in 0..model.groups.len() {
@@ -732,7 +780,8 @@ impl<'m> Trial<'m> {
                 success,
                 tension_drop,
                 steps_down,
-            } => self.mediate(dyad, success, tension_drop, steps_down),
+                pressed,
+            } => self.mediate(dyad, success, tension_drop, steps_down, pressed),
             EffectM::Deportation {
                 per_day,
                 duration,
@@ -751,6 +800,14 @@ impl<'m> Trial<'m> {
                 fighters,
                 recruitment,
             } => self.support_proxy(u, fighters, recruitment),
+            EffectM::TradeDiversification { per_day, floor } => {
+                self.start_diversifying(u, per_day, floor)
+            }
+            EffectM::Alignment {
+                capability,
+                resolve,
+                rival_cost,
+            } => self.align(u, capability, resolve, rival_cost),
         }
     }
 
@@ -783,6 +840,10 @@ impl<'m> Trial<'m> {
             }
             if l.hostile {
                 self.last_hostile[d] = ti;
+                // A hostile act against an actor an outside power backs costs more.
+                let dy = &model.dyads[d];
+                let other = if dy.a == user { dy.b } else { dy.a };
+                self.economy[user as usize] -= self.alignment[other as usize].rival_cost;
             }
         }
         before
@@ -803,7 +864,7 @@ impl<'m> Trial<'m> {
     fn strike(&mut self, u: &LeverUse, slots: [P; 4], security_lost: Option<P>) -> [u64; 3] {
         let (model, t, user) = (self.model, u.t, u.user);
         let v = &self.v;
-        let cap = v[model.actors[user as usize].capability as usize];
+        let cap = self.capability(user);
         let [militants, civilians, pressure, backlash] = slots;
         let (mm, mc, pr, bl) = (
             v[militants as usize] * cap,
@@ -855,9 +916,8 @@ impl<'m> Trial<'m> {
     /// Border clash: security forces of the target killed (scaled by the
     /// user's capability) and the user's own losses; two draws.
     fn border_clash(&mut self, u: &LeverUse, security_killed: P, own_losses: P) -> [u64; 3] {
-        let model = self.model;
         let v = &self.v;
-        let cap = v[model.actors[u.user as usize].capability as usize];
+        let cap = self.capability(u.user);
         let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
         let rng = self.effect_rng();
         let (k, own) = (poisson(rng, a), poisson(rng, b));
@@ -916,13 +976,26 @@ impl<'m> Trial<'m> {
     }
 
     /// Mediation of `dyad`: with chance `success` (one draw), its tension drops
-    /// and it steps down the ladder.
-    fn mediate(&mut self, dyad: u16, success: P, tension_drop: P, steps_down: u8) -> [u64; 3] {
+    /// and it steps down the ladder. With a `pressed` side (third-party
+    /// pressure, [`Self::press`]), success also reins in the groups it hosts
+    /// and failure costs it.
+    fn mediate(
+        &mut self,
+        dyad: u16,
+        success: P,
+        tension_drop: P,
+        steps_down: u8,
+        pressed: Option<(ActorIx, P, P)>,
+    ) -> [u64; 3] {
         let (p, drop) = (self.v[success as usize], self.v[tension_drop as usize]);
-        if chance(self.effect_rng(), p) {
+        let succeeded = chance(self.effect_rng(), p);
+        if succeeded {
             let d = dyad as usize;
             self.tension[d] = (self.tension[d] - drop).max(0.0);
             self.rung[d] = self.rung[d].saturating_sub(steps_down);
+        }
+        if let Some((x, curb, refusal_cost)) = pressed {
+            self.press(x, succeeded, curb, refusal_cost);
         }
         NO_DEATHS
     }
@@ -1012,6 +1085,65 @@ impl<'m> Trial<'m> {
             self.recruit[g] += self.v[recruitment as usize];
         }
         NO_DEATHS
+    }
+
+    /// The conditions of third-party pressure on `pressed`, after the
+    /// mediation's one draw: met (every group it hosts loses `curb` of its
+    /// sanctuary) or refused (its economy falls by `refusal_cost`).
+    fn press(&mut self, pressed: ActorIx, met: bool, curb: P, refusal_cost: P) {
+        if met {
+            let c = self.v[curb as usize];
+            for (gi, g) in self.model.groups.iter().enumerate() {
+                if g.host == Some(pressed) {
+                    self.sanctuary[gi] = (self.sanctuary[gi] - c).max(0.0);
+                }
+            }
+        } else {
+            self.economy[pressed as usize] -= self.v[refusal_cost as usize];
+        }
+    }
+
+    /// The user starts moving its trade to other routes: from the first day
+    /// of the programme its share of a closure's cost falls by `per_day` a
+    /// day down to `floor` (a second use replaces the rate and floor, never
+    /// raises the share).
+    fn start_diversifying(&mut self, u: &LeverUse, per_day: P, floor: P) -> [u64; 3] {
+        let d = &mut self.diversification[u.user as usize];
+        d.per_day = self.v[per_day as usize];
+        d.floor = self.v[floor as usize];
+        d.from = u.t as i64 + self.start_offset;
+        NO_DEATHS
+    }
+
+    /// Phase 3, first: every diversifying actor's share of closure costs falls
+    /// by its daily rate, down to its floor.
+    fn diversify(&mut self, t: i64) {
+        for d in &mut self.diversification {
+            if d.per_day > 0.0 && t >= d.from && d.share > d.floor {
+                d.share = (d.share - d.per_day).max(d.floor);
+            }
+        }
+    }
+
+    /// An outside power aligns with the target state: capability and resolve
+    /// added (their sums with the actor's own stay at most 1, [`Self::capability`]),
+    /// and the cost of hostile acts against it raised.
+    fn align(&mut self, u: &LeverUse, capability: P, resolve: P, rival_cost: P) -> [u64; 3] {
+        if let Some(x) = u.target {
+            let v = &self.v;
+            let a = &mut self.alignment[x as usize];
+            a.capability += v[capability as usize];
+            a.resolve += v[resolve as usize];
+            a.rival_cost += v[rival_cost as usize];
+        }
+        NO_DEATHS
+    }
+
+    /// An actor's capability today: its own, plus what alignment added, at most 1.
+    #[inline]
+    fn capability(&self, actor: ActorIx) -> f64 {
+        let own = self.v[self.model.actors[actor as usize].capability as usize];
+        (own + self.alignment[actor as usize].capability).min(1.0)
     }
 
     fn dynamics<T: Tracer>(&mut self, t: usize, tracer: &mut T) {

@@ -297,6 +297,7 @@ impl Compiler<'_> {
             Effect::Mediation {
                 between,
                 steps_down,
+                pressed,
                 ..
             } => {
                 let (a, b) = (self.actor(&between.0), self.actor(&between.1));
@@ -306,6 +307,9 @@ impl Compiler<'_> {
                         success: p("success"),
                         tension_drop: p("tension_drop"),
                         steps_down: *steps_down as u8,
+                        pressed: pressed
+                            .as_deref()
+                            .map(|x| (self.actor(x), p("curb"), p("refusal_cost"))),
                     },
                     false,
                 )
@@ -353,6 +357,21 @@ impl Compiler<'_> {
                     recruitment: p("recruitment"),
                 },
                 true,
+            ),
+            Effect::TradeDiversification { .. } => (
+                EffectM::TradeDiversification {
+                    per_day: p("per_day"),
+                    floor: p("floor"),
+                },
+                false,
+            ),
+            Effect::Alignment { .. } => (
+                EffectM::Alignment {
+                    capability: p("capability"),
+                    resolve: p("resolve"),
+                    rival_cost: p("rival_cost"),
+                },
+                false,
             ),
         };
         LeverM {
@@ -583,8 +602,15 @@ mod tests {
                 EffectM::Mediation {
                     success,
                     tension_drop,
+                    pressed,
                     ..
-                } => vec![(success, "success"), (tension_drop, "tension_drop")],
+                } => {
+                    let mut v = vec![(success, "success"), (tension_drop, "tension_drop")];
+                    if let Some((_, curb, refusal_cost)) = pressed {
+                        v.extend([(curb, "curb"), (refusal_cost, "refusal_cost")]);
+                    }
+                    v
+                }
                 EffectM::Deportation {
                     per_day,
                     duration,
@@ -613,6 +639,18 @@ mod tests {
                     fighters,
                     recruitment,
                 } => vec![(fighters, "fighters"), (recruitment, "recruitment")],
+                EffectM::TradeDiversification { per_day, floor } => {
+                    vec![(per_day, "per_day"), (floor, "floor")]
+                }
+                EffectM::Alignment {
+                    capability,
+                    resolve,
+                    rival_cost,
+                } => vec![
+                    (capability, "capability"),
+                    (resolve, "resolve"),
+                    (rival_cost, "rival_cost"),
+                ],
             });
         }
         out.extend(m.rules.iter().map(|r| (r.probability, "probability")));

@@ -184,6 +184,8 @@ pub enum EffectM {
         success: P,
         tension_drop: P,
         steps_down: u8,
+        /// The side pressed to meet conditions, with its `curb` and `refusal_cost` slots.
+        pressed: Option<(ActorIx, P, P)>,
     },
     Deportation {
         per_day: P,
@@ -212,6 +214,15 @@ pub enum EffectM {
     ProxySupport {
         fighters: P,
         recruitment: P,
+    },
+    TradeDiversification {
+        per_day: P,
+        floor: P,
+    },
+    Alignment {
+        capability: P,
+        resolve: P,
+        rival_cost: P,
     },
 }
 

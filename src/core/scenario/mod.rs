@@ -38,6 +38,9 @@ pub struct Source {
 pub struct Bundled {
     /// Short name (`escalate run NAME` or the file name).
     pub name: &'static str,
+    /// The stretch of time it simulates, for `escalate list` (a test checks
+    /// it against the file's `start_date` and `horizon`).
+    pub period: &'static str,
     /// One line for `escalate list`.
     pub summary: &'static str,
     /// The RON text, embedded in the binary.
@@ -48,17 +51,26 @@ pub struct Bundled {
 pub const BUNDLED: &[Bundled] = &[
     Bundled {
         name: "pak-afghan-2024",
-        summary: "Pakistan, the Taliban, TTP, ISKP, Baloch groups, China, US: March 2024 on",
+        period: "16 Mar 2024 - 15 Mar 2025",
+        summary: "the flagship: strikes, retaliation, the TTP",
         text: include_str!("../../../scenarios/pak-afghan-2024.ron"),
     },
     Bundled {
+        name: "pak-afghan-2025",
+        period: "24 Dec 2024 - 23 Dec 2025",
+        summary: "after Barmal: the NRF, Chabahar, regional pressure",
+        text: include_str!("../../../scenarios/pak-afghan-2025.ron"),
+    },
+    Bundled {
         name: "pak-afghan-2021",
-        summary: "From the Taliban takeover (15 Aug 2021) to Dec 2023: truces, strikes, closures on their days",
+        period: "15 Aug 2021 - 31 Dec 2023",
+        summary: "hindcast: the takeover, truces, strikes, closures",
         text: include_str!("../../../scenarios/pak-afghan-2021.ron"),
     },
     Bundled {
         name: "minimal",
-        summary: "The smallest useful scenario: two states, one armed group, three levers",
+        period: "365 days, undated",
+        summary: "teaching: two states, one armed group, three levers",
         text: include_str!("../../../scenarios/minimal.ron"),
     },
 ];

@@ -606,12 +606,21 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
         Effect::Mediation {
             success,
             tension_drop,
+            pressed,
+            curb,
+            refusal_cost,
             ..
         } => {
-            vec![
+            let mut v = vec![
                 ("success", Unit, success),
                 ("tension_drop", Unit, tension_drop),
-            ]
+            ];
+            // The terms of pressure are parameters only where a side is pressed.
+            if pressed.is_some() {
+                v.push(("curb", Unit, curb));
+                v.push(("refusal_cost", economy, refusal_cost));
+            }
+            v
         }
         Effect::Deportation {
             per_day,
@@ -652,6 +661,18 @@ pub fn effect_params(e: &mut Effect) -> Vec<(&'static str, Range, &mut Param)> {
                 ("recruitment", Limited(&RECRUITMENT), recruitment),
             ]
         }
+        Effect::TradeDiversification { per_day, floor } => {
+            vec![("per_day", Unit, per_day), ("floor", Unit, floor)]
+        }
+        Effect::Alignment {
+            capability,
+            resolve,
+            rival_cost,
+        } => vec![
+            ("capability", Unit, capability),
+            ("resolve", Unit, resolve),
+            ("rival_cost", economy, rival_cost),
+        ],
     }
 }
 

@@ -276,6 +276,17 @@ pub enum Effect {
         tension_drop: Param,
         /// Rungs stepped down on success.
         steps_down: u32,
+        /// The side pressed to meet conditions (one of `between`), if any:
+        /// third-party pressure. On success it reins in the groups it hosts
+        /// (`curb`); on failure it pays `refusal_cost`.
+        #[serde(default)]
+        pressed: Option<String>,
+        /// Sanctuary removed, on success, from every group the pressed side hosts, 0..1.
+        #[serde(default)]
+        curb: Param,
+        /// Economy index the pressed side loses when the mediation fails.
+        #[serde(default)]
+        refusal_cost: Param,
     },
     /// Deportation of refugees hosted by the user to the target state.
     Deportation {
@@ -325,6 +336,26 @@ pub enum Effect {
         fighters: Param,
         /// Recruitment added, fraction per day.
         recruitment: Param,
+    },
+    /// The user shifts its trade to other routes: from the next day, the share
+    /// of a border closure's economy cost it bears falls by `per_day` a day,
+    /// down to `floor`.
+    TradeDiversification {
+        /// Share of a closure's cost shed per day, 0..1.
+        per_day: Param,
+        /// The lowest share it reaches, 0..1.
+        floor: Param,
+    },
+    /// An outside power aligns with the target state: the state's capability and
+    /// resolve rise (to at most 1), and every hostile lever another actor uses
+    /// against it (or a group it hosts) costs that actor `rival_cost` more.
+    Alignment {
+        /// Capability added to the target, 0..1.
+        capability: Param,
+        /// Resolve added to the target, 0..1.
+        resolve: Param,
+        /// Economy index added to the cost of each hostile lever used against the target.
+        rival_cost: Param,
     },
 }
 

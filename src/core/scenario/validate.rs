@@ -328,9 +328,23 @@ impl<'s> Checker<'s> {
                 Effect::Mediation {
                     between,
                     steps_down,
+                    pressed,
                     ..
                 } => {
                     self.dyad(format!("levers[{i}].effect.between"), between);
+                    if let Some(x) = pressed
+                        && x != &between.0
+                        && x != &between.1
+                    {
+                        self.problem(
+                            format!("levers[{i}].effect.pressed"),
+                            format!(
+                                "`{x}` is not a side of the mediated dyad `{}`-`{}`",
+                                between.0, between.1
+                            ),
+                            "press one of the two actors named in `between`",
+                        );
+                    }
                     if *steps_down as usize >= self.s.ladder.len() {
                         self.problem(
                             format!("levers[{i}].effect.steps_down"),
@@ -374,7 +388,11 @@ impl<'s> Checker<'s> {
                 | Effect::Crackdown { .. }
                 | Effect::ProxySupport { .. }
         );
-        let needs_target = !matches!(l.effect, Effect::Mediation { .. });
+        let needs_state = matches!(l.effect, Effect::Alignment { .. });
+        let needs_target = !matches!(
+            l.effect,
+            Effect::Mediation { .. } | Effect::TradeDiversification { .. }
+        );
         let Some(on) = on else {
             if needs_target {
                 self.problem(
@@ -392,14 +410,25 @@ impl<'s> Checker<'s> {
                 "name another actor",
             );
         }
-        if let Some(t) = self.actor(format!("{path}.on"), on)
+        let kind = self.actor(format!("{path}.on"), on).map(|t| &t.kind);
+        if let Some(kind) = kind
             && needs_group
-            && !matches!(t.kind, ActorKind::ArmedGroup(_))
+            && !matches!(kind, ActorKind::ArmedGroup(_))
         {
             self.problem(
                 format!("{path}.on"),
                 format!("lever `{}` acts on an armed group; `{on}` is not one", l.id),
                 "target an ArmedGroup actor",
+            );
+        }
+        if let Some(kind) = kind
+            && needs_state
+            && !matches!(kind, ActorKind::State)
+        {
+            self.problem(
+                format!("{path}.on"),
+                format!("lever `{}` aligns with a state; `{on}` is not one", l.id),
+                "target a State actor",
             );
         }
     }

@@ -112,6 +112,8 @@ pub fn lever(effect: &EffectM, user: Party, target: Option<Party>) -> EventCode 
         E::Sanctions { .. } => code("163", "Impose embargo, boycott, or sanctions", None),
         E::Aid { .. } => code("071", "Provide economic aid", None),
         E::ProxySupport { .. } => code("072", "Provide military aid", None),
+        E::TradeDiversification { .. } => code("061", "Cooperate economically", None),
+        E::Alignment { .. } => code("062", "Cooperate militarily", None),
     }
 }
 
