@@ -745,6 +745,8 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
             it.peek() != Some(&r)
         });
     }
+    // The covering's rows are not needed by CART: free them before its scratch.
+    drop(remaining);
     let min_leaf = (req.min_mass * all.len() as f64).floor() as usize;
     let cart = cart::leaves(data, &all, &init, totals, min_leaf, cart::MAX_DEPTH)
         .iter()
