@@ -65,7 +65,8 @@ fn half(rows: &[u32], seed: u64, stream: u64) -> Vec<u32> {
 }
 
 /// The stability of box number `index` (0-based), found among `rows` with
-/// `coverage` and `density`, over `resamples` halves.
+/// `coverage` and `density`, over `resamples` halves; `done` is told after
+/// each resample.
 #[allow(clippy::too_many_arguments)]
 pub fn stability(
     data: &Dataset,
@@ -76,6 +77,7 @@ pub fn stability(
     opts: &PrimOptions,
     resamples: usize,
     seed: u64,
+    done: &mut dyn FnMut(),
 ) -> Stability {
     let d = data.inputs.len();
     // Per resample: the inputs restricted at the step nearest in coverage, and in density.
@@ -85,6 +87,7 @@ pub fn stability(
             let init = full_limits(data, &sample);
             let t = find_box(data, &sample, &init, data.sums(&sample), opts);
             let at = |i: usize| restricted(&t.steps[i].limits, &init);
+            done();
             [
                 at(nearest(&t, coverage, |s| s.coverage)),
                 at(nearest(&t, density, |s| s.density)),
