@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::OutputPath;
+use super::args::{OutputPath, json_and_html};
 use super::{Error, Outcome};
 use escalate::calibrate::backtest::{Backtest, RunMetrics};
 use escalate::core::observed::Observed;
@@ -38,12 +38,7 @@ pub fn backtest(a: BacktestArgs) -> Result<Outcome, Error> {
     inputs
         .add("the run's JSON", &a.run)
         .add("the observed file", &a.observed);
-    // The JSON first: the primary output, committed last.
-    let outputs = io::OutputSet::check(
-        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
-        &["--json"],
-        &inputs,
-    )?;
+    let outputs = json_and_html(a.json.as_deref(), a.html.as_deref(), &inputs)?;
     let mut files = outputs.open(&[])?;
     let run = RunMetrics::read(&a.run)?;
     let observed = Observed::read(&a.observed)?;

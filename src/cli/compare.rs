@@ -8,10 +8,10 @@ use clap::Args;
 
 use super::args::{
     ExecArgs, OutputPath, POLICY_HELP, PosteriorArg, ScenarioArg, SeedArg, SetupArgs, TrialsArg,
+    json_and_html,
 };
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
-use escalate::io;
 use escalate::report::compare_report::CompareReport;
 use escalate::report::{compare_html, compare_text, json, text::Colour};
 use escalate::run::CompareRequest;
@@ -66,10 +66,9 @@ impl CompareArgs {
 
 pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
-    // The JSON first: the primary output, committed last.
-    let outputs = io::OutputSet::check(
-        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
-        &["--json"],
+    let outputs = json_and_html(
+        a.json.as_deref(),
+        a.html.as_deref(),
         &a.request().input_files(),
     )?;
     let prepared = a.request().prepare()?;

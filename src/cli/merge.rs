@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::OutputPath;
+use super::args::{OutputPath, json_and_html};
 use super::run::check_digest;
 use super::{Error, Outcome};
 use escalate::distribution::merge;
@@ -47,12 +47,7 @@ pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
     for p in &a.parts {
         inputs.add("a part to merge", p);
     }
-    // The JSON first: the primary output, committed last.
-    let outputs = io::OutputSet::check(
-        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
-        &["--json"],
-        &inputs,
-    )?;
+    let outputs = json_and_html(a.json.as_deref(), a.html.as_deref(), &inputs)?;
     // Opened before any part is read: a bad output path fails first.
     let mut files = outputs.open(&[])?;
     let merged = merge::merge_files(&a.parts)?;

@@ -93,6 +93,15 @@ fn proxy(left: Sums, right: Sums) -> f64 {
     -right.weight * gini(right) - left.weight * gini(left)
 }
 
+/// The [`proxy`] of splitting a node of sums `total` into `left` and the rest.
+fn split_score(total: Sums, left: Sums) -> f64 {
+    let right = Sums {
+        weight: total.weight - left.weight,
+        hits: total.hits - left.hits,
+    };
+    proxy(left, right)
+}
+
 impl Grow<'_> {
     /// Grows the node holding `rows` (ascending). Its children's row lists
     /// are made one at a time, each dropped once its subtree is grown, so the
@@ -165,11 +174,7 @@ impl Grow<'_> {
                         if p < min || n - p < min || x(order[p]) <= x(order[p - 1]) {
                             continue;
                         }
-                        let right = Sums {
-                            weight: total.weight - left.weight,
-                            hits: total.hits - left.hits,
-                        };
-                        let score = proxy(left, right);
+                        let score = split_score(total, left);
                         if best.is_none_or(|(b, _)| score > b) {
                             best = Some((score, p));
                         }
@@ -219,11 +224,7 @@ impl Grow<'_> {
                     if count < min || rows.len() - count < min {
                         continue;
                     }
-                    let right = Sums {
-                        weight: total.weight - left.weight,
-                        hits: total.hits - left.hits,
-                    };
-                    let score = proxy(left, right);
+                    let score = split_score(total, left);
                     if best.is_none_or(|(b, _)| score > b) {
                         best = Some((score, mask));
                     }

@@ -18,8 +18,8 @@
 //!
 //! The result, [`Discovery`], is `boxes.json`'s schema; `report::discover_*`
 //! render it. Deterministic: every sum runs over rows in file order, parallel
-//! work (inputs' candidates, resamples) is collected in a fixed order, and the
-//! resamples draw from seeded streams, so the same request gives the same bytes
+//! work (inputs' candidate peels, CART's splits) is collected in a fixed
+//! order, and the resamples (run one after another) draw from seeded streams, so the same request gives the same bytes
 //! with any number of threads.
 
 pub mod boxes;
@@ -513,7 +513,9 @@ pub fn discover(req: &DiscoverRequest, exec: &Executor) -> Result<Discovery, Dis
 /// The most PRIM searches and trees a discovery runs: per box its search
 /// and its resamples', then CART; what [`discover_with_progress`] counts.
 pub fn searches(req: &DiscoverRequest) -> u64 {
-    (req.boxes as u64).saturating_mul(1 + req.resamples as u64).saturating_add(1)
+    (req.boxes as u64)
+        .saturating_mul(1 + req.resamples as u64)
+        .saturating_add(1)
 }
 
 /// [`discover`], telling `progress(done, of)` after each PRIM search (a
