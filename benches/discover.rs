@@ -5,13 +5,21 @@
 //!
 //! Run: `cargo bench --bench discover -- --warm-up-time 1 --measurement-time 30`.
 //!
+//! `ESCALATE_DISCOVER_CSV=FILE cargo bench --bench discover` writes the same
+//! data as a run's per-trial CSV instead (`trial,outcome,actors.G.x0,...`, the
+//! outcome `case` or `other`) and runs no bench, so the whole command can be
+//! measured on it: `/usr/bin/time -v escalate discover FILE --where 'class =
+//! case' --out DIR` (docs/discovery.md has the figures).
+//!
 //! The data: 20 inputs uniform on [0, 1]; a trial is a case with probability
 //! 0.85 where x0 >= 0.6 and x1 <= 0.45, 0.05 elsewhere (a box PRIM has to
 //! peel about 40 steps to reach, as on real runs).
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::io::Write;
+
+use criterion::{Criterion, criterion_group};
 use escalate::discover::boxes::full_limits;
 use escalate::discover::cart::{MAX_DEPTH, leaves};
 use escalate::discover::data::{Column, Dataset, Input};
@@ -93,5 +101,36 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// Writes `d` as a run's per-trial CSV: `trial,outcome,` then the inputs,
+/// each value in Rust's shortest round-trip form (as `escalate run --csv`).
+fn write_csv(d: &Dataset, path: &str) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write!(w, "trial,outcome")?;
+    for i in &d.inputs {
+        write!(w, ",{}", i.name)?;
+    }
+    writeln!(w)?;
+    for r in 0..d.rows() {
+        let outcome = if d.hits[r] > 0.0 { "case" } else { "other" };
+        write!(w, "{r},{outcome}")?;
+        for i in &d.inputs {
+            let Column::Real(v) = &i.column else {
+                unreachable!("the bench's inputs are real")
+            };
+            write!(w, ",{}", v[r])?;
+        }
+        writeln!(w)?;
+    }
+    w.flush()
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(path) = std::env::var("ESCALATE_DISCOVER_CSV") {
+        write_csv(&data(), &path).expect("the CSV is written");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

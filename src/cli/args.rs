@@ -187,6 +187,17 @@ impl RunWhat {
 /// An output file flag's value: a path, or `-` for standard output.
 pub type OutputPath = PathBuf;
 
+/// The outputs of a command that writes a report as `--json` (standard
+/// output allowed; the primary output, committed last) and `--html`,
+/// checked against its `inputs` ([`escalate::io::OutputSet`]).
+pub fn json_and_html<'a>(
+    json: Option<&'a Path>,
+    html: Option<&'a Path>,
+    inputs: &escalate::io::InputFiles,
+) -> Result<escalate::io::OutputSet<'a>, escalate::io::WriteError> {
+    escalate::io::OutputSet::check(&[("--json", json), ("--html", html)], &["--json"], inputs)
+}
+
 fn parse_override(s: &str) -> Result<Override, String> {
     s.parse::<Override>().map_err(|e| match e {
         escalate::core::scenario::ScenarioError::Override { message, help, .. } => {

@@ -4,16 +4,16 @@
 //! scored and why. Terminal report, `--json` (the `calibrate::backtest::Backtest`
 //! struct) and `--html`.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::OutputPath;
+use super::args::{OutputPath, json_and_html};
 use super::{Error, Outcome};
 use escalate::calibrate::backtest::{Backtest, RunMetrics};
 use escalate::core::observed::Observed;
-use escalate::io::{self, AtomicFile, Output};
+use escalate::io;
 use escalate::report::{self, text::Colour};
 
 /// `escalate backtest`.
@@ -34,42 +34,19 @@ pub struct BacktestArgs {
 }
 
 pub fn backtest(a: BacktestArgs) -> Result<Outcome, Error> {
-    let to_stdout = io::claim_stdout(
-        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
-        &["--json"],
-    )?;
-    let named: Vec<(&str, &Path)> = [("--json", a.json.as_deref()), ("--html", a.html.as_deref())]
-        .into_iter()
-        .filter_map(|(o, p)| p.map(|p| (o, p)))
-        .collect();
     let mut inputs = io::InputFiles::new();
     inputs
         .add("the run's JSON", &a.run)
         .add("the observed file", &a.observed);
-    io::refuse_overlaps(&named, &inputs.named())?;
-    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
-    let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
+    let outputs = json_and_html(a.json.as_deref(), a.html.as_deref(), &inputs)?;
+    let mut files = outputs.open(&[])?;
     let run = RunMetrics::read(&a.run)?;
     let observed = Observed::read(&a.observed)?;
     let b = Backtest::new(&run, &observed);
-    if let Some(f) = &mut json_file {
-        f.writer()
-            .write_all(report::json::to_json(&b).as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    if let Some(f) = &mut html_file {
-        f.writer()
-            .write_all(report::backtest_html::render(&b).as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    // Together, the JSON last.
-    io::commit_all(
-        [html_file.map(Output::from), json_file]
-            .into_iter()
-            .flatten()
-            .collect(),
-    )?;
-    if !to_stdout {
+    files.write("--json", || report::json::to_json(&b))?;
+    files.write("--html", || report::backtest_html::render(&b))?;
+    files.commit()?;
+    if !outputs.to_stdout() {
         let colour = Colour::detect(std::io::stdout().is_terminal());
         super::write_stdout(report::backtest_text::render(&b, colour).as_bytes())?;
     }

@@ -2,16 +2,16 @@
 //! terminal report, `--json` and `--html`. Every policy is loaded and checked
 //! before any trial runs, and output files are written only when all is done.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use clap::Args;
 
 use super::args::{
     ExecArgs, OutputPath, POLICY_HELP, PosteriorArg, ScenarioArg, SeedArg, SetupArgs, TrialsArg,
+    json_and_html,
 };
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
-use escalate::io::{self, AtomicFile, Output};
 use escalate::report::compare_report::CompareReport;
 use escalate::report::{compare_html, compare_text, json, text::Colour};
 use escalate::run::CompareRequest;
@@ -66,19 +66,13 @@ impl CompareArgs {
 
 pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
-    let to_stdout = io::claim_stdout(
-        &[("--json", a.json.as_deref()), ("--html", a.html.as_deref())],
-        &["--json"],
+    let outputs = json_and_html(
+        a.json.as_deref(),
+        a.html.as_deref(),
+        &a.request().input_files(),
     )?;
-    let named: Vec<(&str, &std::path::Path)> =
-        [("--json", a.json.as_deref()), ("--html", a.html.as_deref())]
-            .into_iter()
-            .filter_map(|(o, p)| p.map(|p| (o, p)))
-            .collect();
-    io::refuse_overlaps(&named, &a.request().input_files().named())?;
     let prepared = a.request().prepare()?;
-    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
-    let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
+    let mut files = outputs.open(&[])?;
     let trials = prepared.request.trials;
     let bar = progress_bar(trials, a.exec.quiet);
     let progress = |done: u64| {
@@ -101,24 +95,10 @@ pub fn compare(a: CompareArgs) -> Result<Outcome, Error> {
         b.finish_and_clear();
     }
     let report = CompareReport::new(&prepared, &cmp);
-    if let Some(f) = &mut json_file {
-        f.writer()
-            .write_all(json::to_json(&report).as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    if let Some(f) = &mut html_file {
-        f.writer()
-            .write_all(compare_html::render(&report).as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    // Together, the JSON last.
-    io::commit_all(
-        [html_file.map(Output::from), json_file]
-            .into_iter()
-            .flatten()
-            .collect(),
-    )?;
-    if to_stdout {
+    files.write("--json", || json::to_json(&report))?;
+    files.write("--html", || compare_html::render(&report))?;
+    files.commit()?;
+    if outputs.to_stdout() {
         // Standard output holds the data: no terminal report there.
         return Ok(Outcome::Ok);
     }

@@ -2,21 +2,24 @@
 //! condition hold? PRIM with CART beside it (`escalate::discover`), on a run's
 //! per-trial CSV, a sweep directory or a calibration posterior.
 //!
-//! `--out DIR` gets, each file written whole by the io layer once everything
-//! is computed (a bad input writes nothing): `trajectory.csv`, `boxes.csv`,
-//! `boxes.json` and `discovery.html`. The terminal report says each box in
-//! plain words.
+//! `--out DIR` gets `trajectory.csv`, `boxes.csv`, `boxes.json` and
+//! `discovery.html`, refused before any work if one of them is the source,
+//! and written by the io layer once everything is computed, all together or
+//! none (a bad input writes nothing). The terminal report says each box in
+//! plain words. On a terminal (not `--quiet`) a progress bar on stderr counts
+//! the PRIM searches (each box's and its resamples') and CART.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::args::{ExecArgs, SeedArg};
+use super::progress::{searches_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::discover::{
     DEFAULT_ALPHA, DEFAULT_BOXES, DEFAULT_MIN_MASS, DEFAULT_RESAMPLES, DiscoverRequest, Selection,
-    discover,
+    discover_with_progress, searches,
 };
 use escalate::io;
 use escalate::report::{self, text::Colour};
@@ -92,6 +95,14 @@ impl DiscoverArgs {
     }
 }
 
+/// The files of `--out`, in the order the report lists them.
+const FILES: [&str; 4] = [
+    "boxes.csv",
+    "boxes.json",
+    "discovery.html",
+    "trajectory.csv",
+];
+
 pub fn discover_cmd(a: DiscoverArgs) -> Result<Outcome, Error> {
     if io::is_stdout(&a.out) {
         return Err(miette::miette!(
@@ -100,8 +111,25 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<Outcome, Error> {
         ));
     }
     let request = a.request();
+    let paths: Vec<PathBuf> = FILES.iter().map(|f| a.out.join(f)).collect();
+    let named: Vec<(&str, &Path)> = paths.iter().map(|p| ("--out", p.as_path())).collect();
+    let mut inputs = io::InputFiles::new();
+    inputs.add("the source", &request.source);
+    io::refuse_overlaps(&named, &inputs.named())?;
     let exec = a.exec.executor()?;
-    let d = discover(&request, &exec)?;
+    let bar = searches_bar(searches(&request), a.exec.quiet);
+    let progress = |done: u64, _of: u64| {
+        if let Some(b) = &bar {
+            b.set_position(done)
+        }
+    };
+    let d = with_delayed_bar(bar.as_ref(), || {
+        discover_with_progress(&request, &exec, &progress)
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let d = d?;
     std::fs::create_dir_all(&a.out).map_err(|e| {
         miette::miette!(
             help = "check that the path is a directory you can write to",
@@ -109,21 +137,25 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<Outcome, Error> {
             a.out.display()
         )
     })?;
-    let files: [(&str, Vec<u8>); 4] = [
-        ("boxes.csv", report::discover_csv::boxes(&d)),
-        ("boxes.json", report::json::to_json(&d).into_bytes()),
-        (
-            "discovery.html",
-            report::discover_html::render(&d).into_bytes(),
-        ),
-        ("trajectory.csv", report::discover_csv::trajectory(&d)),
-    ];
-    let mut written = Vec::new();
-    for (name, bytes) in &files {
-        let path = a.out.join(name);
-        io::write_atomic(&path, bytes)?;
-        written.push(path.display().to_string());
-    }
+    let (csv, json) = (
+        report::discover_csv::boxes(&d),
+        report::json::to_json(&d).into_bytes(),
+    );
+    let (html, trajectory) = (
+        report::discover_html::render(&d).into_bytes(),
+        report::discover_csv::trajectory(&d),
+    );
+    // Together, boxes.json (the whole result) last.
+    io::write_all_atomic(
+        &[
+            (&paths[0], &csv[..]),
+            (&paths[2], &html[..]),
+            (&paths[3], &trajectory[..]),
+            (&paths[1], &json[..]),
+        ],
+        io::Durability::Synced,
+    )?;
+    let written: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let colour = Colour::detect(std::io::stdout().is_terminal());
     super::write_stdout(report::discover_text::render(&d, colour, &written).as_bytes())?;
     Ok(Outcome::Ok)

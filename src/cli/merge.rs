@@ -1,15 +1,15 @@
 //! `escalate merge`: part files of a sharded run into the run's report.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::OutputPath;
+use super::args::{OutputPath, json_and_html};
 use super::run::check_digest;
 use super::{Error, Outcome};
 use escalate::distribution::merge;
-use escalate::io::{self, AtomicFile, Output};
+use escalate::io;
 use escalate::report::{self, RunReport, text::Colour};
 
 /// `escalate merge`.
@@ -43,25 +43,18 @@ pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
             csv.display()
         ));
     }
-    let outputs = [("--json", a.json.as_deref()), ("--html", a.html.as_deref())];
-    let to_stdout = io::claim_stdout(&outputs, &["--json"])?;
-    let named: Vec<(&str, &Path)> = outputs
-        .iter()
-        .filter_map(|&(o, p)| p.map(|p| (o, p)))
-        .collect();
     let mut inputs = io::InputFiles::new();
     for p in &a.parts {
         inputs.add("a part to merge", p);
     }
-    io::refuse_overlaps(&named, &inputs.named())?;
+    let outputs = json_and_html(a.json.as_deref(), a.html.as_deref(), &inputs)?;
     // Opened before any part is read: a bad output path fails first.
-    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
-    let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
+    let mut files = outputs.open(&[])?;
     let merged = merge::merge_files(&a.parts)?;
     if let Some(posterior) = &merged.identity.posterior_file {
         // Re-read to rebuild the model: an input too.
         inputs.add("the posterior of the parts", posterior);
-        io::refuse_overlaps(&named, &inputs.named())?;
+        outputs.refuse(&inputs)?;
     }
     let report = RunReport::new(
         &merged.model()?,
@@ -69,24 +62,10 @@ pub fn merge(a: MergeArgs) -> Result<Outcome, Error> {
         merged.identity.clone(),
         merged.command()?,
     );
-    if let Some(f) = &mut json_file {
-        f.writer()
-            .write_all(report::json::to_json(&report).as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    if let Some(f) = &mut html_file {
-        f.writer()
-            .write_all(report::html::render(&report).as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    // Together, the JSON last.
-    io::commit_all(
-        [html_file.map(Output::from), json_file]
-            .into_iter()
-            .flatten()
-            .collect(),
-    )?;
-    if to_stdout {
+    files.write("--json", || report::json::to_json(&report))?;
+    files.write("--html", || report::html::render(&report))?;
+    files.commit()?;
+    if outputs.to_stdout() {
         // Standard output holds the data: no terminal report there.
         return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));
     }

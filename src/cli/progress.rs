@@ -1,6 +1,6 @@
 //! The progress bars of the commands that run for a while, on stderr when it
 //! is a terminal and not `--quiet`: trials for run, compare and shards,
-//! generations for calibrate. Each is hidden for the first second, so quick
+//! generations for calibrate, PRIM searches for discover. Each is hidden for the first second, so quick
 //! runs print nothing but their report.
 
 use std::io::IsTerminal;
@@ -44,6 +44,18 @@ pub fn generations_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar
     let bar = bar(total, quiet)?;
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{pos}/{len} generations · {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// A progress bar over at most `total` PRIM searches (and CART) of a
+/// discovery; drawn through [`with_delayed_bar`].
+pub fn searches_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    let bar = bar(total, quiet)?;
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{pos}/{len} PRIM searches · {eta} left {wide_bar}")
     {
         bar.set_style(style);
     }

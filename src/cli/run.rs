@@ -7,12 +7,12 @@
 //! trial runs, so a bad path fails first. The CSV is streamed into its
 //! temporary file during the run; JSON and HTML are written after it. Only
 //! when the run and every file's contents succeeded are the temporary files
-//! renamed over their targets, together ([`escalate::io::commit_all`], the
+//! renamed over their targets, together ([`escalate::io::OutputSet`], the
 //! JSON last); on any error they are removed and existing files are left as
 //! they were. `--expect-digest` mismatches
 //! still write the files (the run itself succeeded; they help find the cause).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -21,7 +21,7 @@ use super::args::{ExecArgs, OutputPath, RunWhat, parse_shard};
 use super::progress::{progress_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::core::engine::TrialOutcome;
-use escalate::io::{self, AtomicFile, Output, WriteError};
+use escalate::io::{self, WriteError};
 use escalate::report::{self, RunReport, csv::TrialCsv, text::Colour};
 use escalate::run::RunRequest;
 use escalate::run::shard::Shard;
@@ -75,22 +75,19 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         let p = a.request().prepare()?;
         return super::shard::run_shard(&p, shard, out, &exec, a.exec.quiet);
     }
-    let outputs = [
-        ("--json", a.json.as_deref()),
-        ("--html", a.html.as_deref()),
-        ("--csv", a.csv.as_deref()),
-    ];
-    let to_stdout = io::claim_stdout(&outputs, &["--json", "--csv"])?;
-    let named: Vec<(&str, &Path)> = outputs
-        .iter()
-        .filter_map(|&(o, p)| p.map(|p| (o, p)))
-        .collect();
-    io::refuse_overlaps(&named, &inputs.named())?;
+    // The JSON first: the primary output, committed last.
+    let outputs = io::OutputSet::check(
+        &[
+            ("--json", a.json.as_deref()),
+            ("--html", a.html.as_deref()),
+            ("--csv", a.csv.as_deref()),
+        ],
+        &["--json", "--csv"],
+        &inputs,
+    )?;
     let p = a.request().prepare()?;
     // Open every output before running (see the module doc).
-    let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
-    let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
-    let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
+    let mut files = outputs.open(&["--csv"])?;
     let trials = p.request.trial_range();
     let bar = progress_bar(trials.end - trials.start, a.exec.quiet);
     let progress = |done: u64| {
@@ -99,7 +96,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         }
     };
     let summary = {
-        let mut csv = match (&mut csv_file, &a.csv) {
+        let mut csv = match (files.get("--csv"), &a.csv) {
             (Some(f), Some(path)) => {
                 Some(TrialCsv::new(&p.model, f.writer()).map_err(|e| write_error(path, e))?)
             }
@@ -135,27 +132,11 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         b.finish_and_clear();
     }
     let report = RunReport::new(&p.model, &summary, p.identity.clone(), p.command());
-    if let Some(f) = &mut json_file {
-        let json = report::json::to_json(&report);
-        f.writer()
-            .write_all(json.as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
-    if let Some(f) = &mut html_file {
-        let html = report::html::render(&report);
-        f.writer()
-            .write_all(html.as_bytes())
-            .map_err(|e| f.err(e))?;
-    }
+    files.write("--json", || report::json::to_json(&report))?;
+    files.write("--html", || report::html::render(&report))?;
     // All together, the JSON last (see the module doc).
-    let html_file = html_file.map(Output::from);
-    io::commit_all(
-        [html_file, csv_file, json_file]
-            .into_iter()
-            .flatten()
-            .collect(),
-    )?;
-    if to_stdout {
+    files.commit()?;
+    if outputs.to_stdout() {
         // Standard output holds the data: no terminal report there.
         return Ok(check_digest(&report.digest, a.expect_digest.as_deref()));
     }

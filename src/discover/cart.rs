@@ -26,7 +26,7 @@
 use rayon::prelude::*;
 
 use super::boxes::{Limit, Stats, restricted};
-use super::data::{Column, Dataset, Sums};
+use super::data::{Column, Dataset, Sums, with_scratch};
 
 /// Levels of the tree below its root.
 pub const MAX_DEPTH: usize = 3;
@@ -58,7 +58,7 @@ pub fn leaves(
         min_leaf: min_leaf.max(1),
         max_depth,
     };
-    grow.node(rows.to_vec(), init.to_vec(), 0, &mut out);
+    grow.node(rows, init.to_vec(), 0, &mut out);
     out
 }
 
@@ -93,16 +93,28 @@ fn proxy(left: Sums, right: Sums) -> f64 {
     -right.weight * gini(right) - left.weight * gini(left)
 }
 
+/// The [`proxy`] of splitting a node of sums `total` into `left` and the rest.
+fn split_score(total: Sums, left: Sums) -> f64 {
+    let right = Sums {
+        weight: total.weight - left.weight,
+        hits: total.hits - left.hits,
+    };
+    proxy(left, right)
+}
+
 impl Grow<'_> {
-    fn node(&self, rows: Vec<u32>, limits: Vec<Limit>, depth: usize, out: &mut Vec<Leaf>) {
-        let sums = self.data.sums(&rows);
+    /// Grows the node holding `rows` (ascending). Its children's row lists
+    /// are made one at a time, each dropped once its subtree is grown, so the
+    /// lists alive are one per level on the way down, not the whole tree's.
+    fn node(&self, rows: &[u32], limits: Vec<Limit>, depth: usize, out: &mut Vec<Leaf>) {
+        let sums = self.data.sums(rows);
         let pure = gini(sums) <= f64::EPSILON;
         let split = if depth >= self.max_depth || pure || rows.len() < 2 * self.min_leaf {
             None
         } else {
             let per_input: Vec<Option<Split>> = (0..self.data.inputs.len())
                 .into_par_iter()
-                .map(|j| self.best_split(&rows, &limits, j))
+                .map(|j| self.best_split(rows, &limits, j))
                 .collect();
             let mut best: Option<Split> = None;
             for s in per_input.into_iter().flatten() {
@@ -120,15 +132,18 @@ impl Grow<'_> {
             return;
         };
         let column = &self.data.inputs[s.input].column;
-        let (left, right): (Vec<u32>, Vec<u32>) = rows
-            .iter()
-            .partition(|&&r| s.left.side(column, r) == super::boxes::Side::Inside);
+        let side = |limit: Limit| -> Vec<u32> {
+            rows.iter()
+                .copied()
+                .filter(|&r| limit.side(column, r) == super::boxes::Side::Inside)
+                .collect()
+        };
         let mut l = limits.clone();
         l[s.input] = s.left;
+        self.node(&side(s.left), l, depth + 1, out);
         let mut r = limits;
         r[s.input] = s.right;
-        self.node(left, l, depth + 1, out);
-        self.node(right, r, depth + 1, out);
+        self.node(&side(s.right), r, depth + 1, out);
     }
 
     /// The best split of `rows` on input `j`, if any leaves both sides enough rows.
@@ -145,27 +160,27 @@ impl Grow<'_> {
                     lower_open,
                 },
             ) => {
-                let mut pairs: Vec<(f64, u32)> = rows.iter().map(|&r| (v[r as usize], r)).collect();
-                pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let mut left = Sums::default();
-                let mut best: Option<(f64, usize)> = None;
-                let n = pairs.len();
-                for p in 1..n {
-                    data.add(&mut left, pairs[p - 1].1);
-                    if p < min || n - p < min || pairs[p].0 <= pairs[p - 1].0 {
-                        continue;
+                // The node's rows by value (ties by row), sorted as indices
+                // in this thread's scratch: no value is copied.
+                let (score, a, b) = with_scratch(|order| {
+                    order.extend(rows.iter().map(|&r| u64::from(r)));
+                    let x = |r: u64| v[r as usize];
+                    order.sort_unstable_by(|&a, &b| x(a).total_cmp(&x(b)).then(a.cmp(&b)));
+                    let mut left = Sums::default();
+                    let mut best: Option<(f64, usize)> = None;
+                    let n = order.len();
+                    for p in 1..n {
+                        data.add(&mut left, order[p - 1] as u32);
+                        if p < min || n - p < min || x(order[p]) <= x(order[p - 1]) {
+                            continue;
+                        }
+                        let score = split_score(total, left);
+                        if best.is_none_or(|(b, _)| score > b) {
+                            best = Some((score, p));
+                        }
                     }
-                    let right = Sums {
-                        weight: total.weight - left.weight,
-                        hits: total.hits - left.hits,
-                    };
-                    let score = proxy(left, right);
-                    if best.is_none_or(|(b, _)| score > b) {
-                        best = Some((score, p));
-                    }
-                }
-                let (score, p) = best?;
-                let (a, b) = (pairs[p - 1].0, pairs[p].0);
+                    best.map(|(score, p)| (score, x(order[p - 1]), x(order[p])))
+                })?;
                 let mut t = a / 2.0 + b / 2.0;
                 if t == b || !t.is_finite() {
                     t = a;
@@ -209,11 +224,7 @@ impl Grow<'_> {
                     if count < min || rows.len() - count < min {
                         continue;
                     }
-                    let right = Sums {
-                        weight: total.weight - left.weight,
-                        hits: total.hits - left.hits,
-                    };
-                    let score = proxy(left, right);
+                    let score = split_score(total, left);
                     if best.is_none_or(|(b, _)| score > b) {
                         best = Some((score, mask));
                     }

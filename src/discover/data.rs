@@ -6,6 +6,13 @@
 //! row and categorical input, 8 per row for the outcome (`hits`), 8 more only
 //! when rows have weights. Nothing else of a source is kept (no metric, no
 //! class name, no text).
+//!
+//! What the searches need beyond it are lists of row indices (4 bytes a row)
+//! and one scratch buffer per thread ([`with_scratch`], 8 bytes a row of the
+//! largest list it held), reused by every peel (the box's values as sortable
+//! integers) and every CART split (the node's row indices, sorted by value).
+
+use std::cell::RefCell;
 
 /// The most levels a categorical input may have (its limits are a 64-bit set).
 pub const MAX_LEVELS: usize = 64;
@@ -188,6 +195,27 @@ impl Dataset {
     pub fn input(&self, name: &str) -> Option<usize> {
         self.inputs.iter().position(|i| i.name == name)
     }
+}
+
+thread_local! {
+    /// Each thread's scratch buffer (see [`with_scratch`]).
+    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's scratch buffer, emptied: the one buffer a peel
+/// selects its quantiles in and a CART split sorts its rows in, reused from
+/// call to call, so that a search holds one buffer per thread (as long as the
+/// largest list it held), not one per input, step and node. `f` must not run parallel work (another task
+/// on this thread would find the buffer taken); if it does, that task gets a
+/// buffer of its own.
+pub fn with_scratch<R>(f: impl FnOnce(&mut Vec<u64>) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            f(&mut buf)
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@
 //!
 //! The result, [`Discovery`], is `boxes.json`'s schema; `report::discover_*`
 //! render it. Deterministic: every sum runs over rows in file order, parallel
-//! work (inputs' candidates, resamples) is collected in a fixed order, and the
-//! resamples draw from seeded streams, so the same request gives the same bytes
+//! work (inputs' candidate peels, CART's splits) is collected in a fixed
+//! order, and the resamples (run one after another) draw from seeded streams, so the same request gives the same bytes
 //! with any number of threads.
 
 pub mod boxes;
@@ -507,9 +507,29 @@ impl Discovery {
 
 /// Runs a discovery on `exec`'s threads.
 pub fn discover(req: &DiscoverRequest, exec: &Executor) -> Result<Discovery, DiscoverError> {
+    discover_with_progress(req, exec, &|_, _| {})
+}
+
+/// The most PRIM searches and trees a discovery runs: per box its search
+/// and its resamples', then CART; what [`discover_with_progress`] counts.
+pub fn searches(req: &DiscoverRequest) -> u64 {
+    (req.boxes as u64)
+        .saturating_mul(1 + req.resamples as u64)
+        .saturating_add(1)
+}
+
+/// [`discover`], telling `progress(done, of)` after each PRIM search (a
+/// box's, each of its resamples') and after CART, out of [`searches`] (a
+/// covering that stops early skips the rest). For a display: it cannot
+/// change results.
+pub fn discover_with_progress(
+    req: &DiscoverRequest,
+    exec: &Executor,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Discovery, DiscoverError> {
     let mut cond = req.check()?;
     let src = source::read(&req.source, &mut cond, &req.inputs)?;
-    exec.install(|| analyse(req, &src))
+    exec.install(|| analyse(req, &src, progress))
 }
 
 /// Measures of the box `limits` among `rows`, as a report (with quasi-p-values).
@@ -620,7 +640,17 @@ fn step_report(data: &Dataset, k: usize, s: &prim::Step) -> StepReport {
     }
 }
 
-fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverError> {
+fn analyse(
+    req: &DiscoverRequest,
+    src: &Source,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Discovery, DiscoverError> {
+    let of = searches(req);
+    let mut done = 0u64;
+    let mut tick = || {
+        done += 1;
+        progress(done, of);
+    };
     let data = &src.data;
     let all = data.all_rows();
     let totals = data.sums(&all);
@@ -661,6 +691,7 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
             break;
         }
         let t: Trajectory = find_box(data, &remaining, &init, totals, &opts);
+        tick();
         let k = knee(&t);
         let selection = req.select.get(b).copied().unwrap_or(Selection::Knee);
         let (step, selected_by) = match selection {
@@ -701,6 +732,7 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
             &opts,
             req.resamples,
             req.seed,
+            &mut tick,
         );
         let mut stability: Vec<StabilityRow> = data
             .inputs
@@ -745,11 +777,14 @@ fn analyse(req: &DiscoverRequest, src: &Source) -> Result<Discovery, DiscoverErr
             it.peek() != Some(&r)
         });
     }
+    // The covering's rows are not needed by CART: free them before its scratch.
+    drop(remaining);
     let min_leaf = (req.min_mass * all.len() as f64).floor() as usize;
     let cart = cart::leaves(data, &all, &init, totals, min_leaf, cart::MAX_DEPTH)
         .iter()
         .map(|l| box_report(data, &all, &l.limits, &init, &l.stats, &init))
         .collect();
+    progress(of, of);
     let scatter = found.first().and_then(|b| scatter(data, &b.at));
     Ok(Discovery {
         format: FORMAT,

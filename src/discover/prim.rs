@@ -35,7 +35,7 @@
 use rayon::prelude::*;
 
 use super::boxes::{Limit, Near, Stats, merged_sums, restricted};
-use super::data::{Column, Dataset, Sums};
+use super::data::{Column, Dataset, Sums, with_scratch};
 
 /// PRIM's parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,29 +105,73 @@ struct Candidate {
 /// `q <= 0.5`, up above), and the midpoint between it and the nearest value
 /// different from it on the side of the median (itself if there is none).
 pub fn sd_quantile(xs: &mut [f64], q: f64) -> f64 {
-    let n = xs.len();
+    quantile_by(xs, q, f64::total_cmp, |x| x)
+}
+
+/// sdtoolkit's quantile `q` of the values `value(item)` of `items` (not
+/// empty; reordered), `cmp` ordering items as [`f64::total_cmp`] orders their
+/// values: the value at [`position`] by selection, and its neighbour towards
+/// the median. The result depends on the values only, not on their order.
+fn quantile_by<T: Copy>(
+    items: &mut [T],
+    q: f64,
+    cmp: impl FnMut(&T, &T) -> std::cmp::Ordering,
+    value: impl Fn(T) -> f64,
+) -> f64 {
+    let k = position(items.len(), q);
+    let (left, v, right) = items.select_nth_unstable_by(k, cmp);
+    let v = value(*v);
+    if q > 0.5 {
+        midpoint(nearest_below(left.iter().map(|&x| value(x)), v), v)
+    } else {
+        midpoint(v, nearest_above(right.iter().map(|&x| value(x)), v))
+    }
+}
+
+/// The largest of `xs` below `v` (`v` itself if none is).
+fn nearest_below(xs: impl Iterator<Item = f64>, v: f64) -> f64 {
+    let below = xs.filter(|&x| x < v).fold(f64::NEG_INFINITY, f64::max);
+    if below.is_finite() { below } else { v }
+}
+
+/// The smallest of `xs` above `v` (`v` itself if none is).
+fn nearest_above(xs: impl Iterator<Item = f64>, v: f64) -> f64 {
+    let above = xs.filter(|&x| x > v).fold(f64::INFINITY, f64::min);
+    if above.is_finite() { above } else { v }
+}
+
+/// The position of sdtoolkit's quantile `q` among `n` sorted values: `(n -
+/// 1) q`, rounded down for `q <= 0.5` and up above.
+fn position(n: usize, q: f64) -> usize {
     let at = (n - 1) as f64 * q;
     if q > 0.5 {
-        let k = at.ceil() as usize;
-        let (left, v, _) = xs.select_nth_unstable_by(k, f64::total_cmp);
-        let v = *v;
-        let below = left
-            .iter()
-            .copied()
-            .filter(|&x| x < v)
-            .fold(f64::NEG_INFINITY, f64::max);
-        midpoint(if below.is_finite() { below } else { v }, v)
+        at.ceil() as usize
     } else {
-        let k = at.floor() as usize;
-        let (_, v, right) = xs.select_nth_unstable_by(k, f64::total_cmp);
-        let v = *v;
-        let above = right
-            .iter()
-            .copied()
-            .filter(|&x| x > v)
-            .fold(f64::INFINITY, f64::min);
-        midpoint(v, if above.is_finite() { above } else { v })
+        at.floor() as usize
     }
+}
+
+/// `x` as an integer ordered as [`f64::total_cmp`] orders the values (the
+/// same bit trick), so that a peel selects among plain integers.
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The value of an [`order_key`].
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
+/// A peel's two quantiles, `alpha` and `1 - alpha`, of input `v` over the
+/// rows `inbox` (not empty): [`sd_quantile`]'s, selected among the values'
+/// [`order_key`]s in this thread's reused scratch ([`with_scratch`]).
+fn peel_quantiles(v: &[f64], inbox: &[u32], alpha: f64) -> (f64, f64) {
+    with_scratch(|keys| {
+        keys.extend(inbox.iter().map(|&r| order_key(v[r as usize])));
+        let mut at = |q: f64| quantile_by(keys, q, u64::cmp, from_order_key);
+        (at(alpha), at(1.0 - alpha))
+    })
 }
 
 /// `(a + b) / 2` (as EMA computes it), without overflowing.
@@ -297,9 +341,7 @@ fn peels(
             if inbox.is_empty() {
                 return vec![];
             }
-            let mut xs: Vec<f64> = inbox.iter().map(|&r| v[r as usize]).collect();
-            let low = sd_quantile(&mut xs, alpha);
-            let high = sd_quantile(&mut xs, 1.0 - alpha);
+            let (low, high) = peel_quantiles(v, inbox, alpha);
             let (mut up, mut down) = (Sums::default(), Sums::default());
             for &r in inbox {
                 let x = v[r as usize];
@@ -489,6 +531,49 @@ mod tests {
         assert_eq!(sd_quantile(&mut same, 0.05), 3.0);
         assert_eq!(sd_quantile(&mut same, 0.95), 3.0);
         assert_eq!(sd_quantile(&mut [7.0], 0.95), 7.0);
+    }
+
+    #[test]
+    fn a_peels_quantiles_are_those_of_a_copy_of_the_values() {
+        // xorshift values, continuous, with many ties and of both signs, of
+        // every small size, over rows in any order.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in 1..120 {
+            for ties in [false, true] {
+                let v: Vec<f64> = (0..n)
+                    .map(|_| {
+                        let u = next();
+                        if ties {
+                            (u % 5) as f64 - 2.0
+                        } else {
+                            (u >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+                        }
+                    })
+                    .collect();
+                let rows: Vec<u32> = (0..n as u32).rev().collect();
+                for alpha in [0.01, 0.05, 0.1, 0.25, 0.49] {
+                    let got = peel_quantiles(&v, &rows, alpha);
+                    let want = (
+                        sd_quantile(&mut v.clone(), alpha),
+                        sd_quantile(&mut v.clone(), 1.0 - alpha),
+                    );
+                    assert_eq!(
+                        (got.0.to_bits(), got.1.to_bits()),
+                        (want.0.to_bits(), want.1.to_bits()),
+                        "n {n}, ties {ties}, alpha {alpha}: {got:?} vs {want:?}"
+                    );
+                }
+            }
+        }
+        for x in [-1.5, -0.0, 0.0, 1e-300, 7.25] {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), f64::to_bits(x));
+        }
     }
 
     /// A grid of 40 x 40 points on [0, 1]^2 with a third input that does not

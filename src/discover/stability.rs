@@ -13,8 +13,11 @@
 //! any number of threads. Halves without replacement, not bootstrap samples
 //! with it, as EMA does: repeated rows would tie PRIM's quantiles.
 //! Each resample's PRIM uses the options of the original search.
-
-use rayon::prelude::*;
+//!
+//! Resamples run one after another, each PRIM search parallel inside (over
+//! the inputs' peels): one resample's row list is alive at a time, a half is
+//! held at its own size, and no resample copies any value (a half is a list
+//! of row indices into the same columns).
 
 use super::boxes::{full_limits, restricted};
 use super::data::Dataset;
@@ -56,12 +59,14 @@ fn half(rows: &[u32], seed: u64, stream: u64) -> Vec<u32> {
         pool.swap(i, j);
     }
     pool.truncate(m);
+    pool.shrink_to_fit();
     pool.sort_unstable();
     pool
 }
 
 /// The stability of box number `index` (0-based), found among `rows` with
-/// `coverage` and `density`, over `resamples` halves.
+/// `coverage` and `density`, over `resamples` halves; `done` is told after
+/// each resample.
 #[allow(clippy::too_many_arguments)]
 pub fn stability(
     data: &Dataset,
@@ -72,16 +77,17 @@ pub fn stability(
     opts: &PrimOptions,
     resamples: usize,
     seed: u64,
+    done: &mut dyn FnMut(),
 ) -> Stability {
     let d = data.inputs.len();
     // Per resample: the inputs restricted at the step nearest in coverage, and in density.
     let picks: Vec<[Vec<usize>; 2]> = (0..resamples)
-        .into_par_iter()
         .map(|r| {
             let sample = half(rows, seed, (index as u64) << 32 | r as u64);
             let init = full_limits(data, &sample);
             let t = find_box(data, &sample, &init, data.sums(&sample), opts);
             let at = |i: usize| restricted(&t.steps[i].limits, &init);
+            done();
             [
                 at(nearest(&t, coverage, |s| s.coverage)),
                 at(nearest(&t, density, |s| s.density)),

@@ -32,13 +32,21 @@
 //! failed rename (step 4) names the outputs it could not put back.
 //!
 //! A single output needs none of this: one rename either happened or not.
+//!
+//! [`OutputSet`] is the whole pattern of a command whose options name its
+//! outputs (`--json`, `--html`, `--csv`): check them before any work
+//! (standard output for at most one, and only where allowed; no output an
+//! input of the command or another output), open each to its temporary file
+//! once the command's inputs are known good, write them, and commit them all
+//! together, the primary output (the first named) last.
 
 use std::io::Write;
 use std::path::Path;
 
 use super::WriteError;
 use super::atomic::{AtomicFile, Durability, check_target, rename_all};
-use super::output::Output;
+use super::output::{Output, claim_stdout};
+use super::overlap::{InputFiles, refuse_overlaps};
 
 /// Commits every output of one command together (see the module doc): all
 /// or, on any error, none of them, the old files left as they were. Outputs
@@ -75,6 +83,110 @@ pub fn write_all_atomic(
         outputs.push(Output::from(f));
     }
     commit_all(outputs)
+}
+
+/// The outputs a command's options name, checked: see the module doc. The
+/// first output named is the command's primary one (its JSON): it is
+/// committed last, so that it being new means every other output is new too.
+#[derive(Debug, Clone)]
+pub struct OutputSet<'a> {
+    /// `(option, path)` of each output given, in the order named.
+    named: Vec<(&'a str, &'a Path)>,
+    /// Whether one of them is standard output.
+    to_stdout: bool,
+}
+
+impl<'a> OutputSet<'a> {
+    /// Checks a command's outputs, `(option, path if given)`, before any
+    /// work: only the options in `stdout_ok` may be `-`, and at most one
+    /// ([`claim_stdout`]); none may be a file of `inputs` or another output
+    /// ([`refuse_overlaps`]).
+    pub fn check(
+        outputs: &[(&'a str, Option<&'a Path>)],
+        stdout_ok: &[&str],
+        inputs: &InputFiles,
+    ) -> Result<OutputSet<'a>, WriteError> {
+        let to_stdout = claim_stdout(outputs, stdout_ok)?;
+        let named = outputs
+            .iter()
+            .filter_map(|&(option, path)| path.map(|p| (option, p)))
+            .collect();
+        let set = OutputSet { named, to_stdout };
+        set.refuse(inputs)?;
+        Ok(set)
+    }
+
+    /// Whether an output is standard output (then the command prints nothing
+    /// else there).
+    pub fn to_stdout(&self) -> bool {
+        self.to_stdout
+    }
+
+    /// Checks the outputs again against `inputs`: for inputs a command learns
+    /// of only once it has read others (the posterior that merged parts name).
+    pub fn refuse(&self, inputs: &InputFiles) -> Result<(), WriteError> {
+        refuse_overlaps(&self.named, &inputs.named())
+    }
+
+    /// Opens every output, in the order named: a temporary file beside its
+    /// target, or standard output, held until commit, or for the options in
+    /// `streamed` written as it comes (per-trial rows).
+    pub fn open(&self, streamed: &[&str]) -> Result<OpenOutputs<'a>, WriteError> {
+        let mut outputs = Vec::with_capacity(self.named.len());
+        for &(option, path) in &self.named {
+            let output = if streamed.contains(&option) {
+                Output::create_streaming(path)?
+            } else {
+                Output::create(path)?
+            };
+            outputs.push((option, output));
+        }
+        Ok(OpenOutputs { outputs })
+    }
+}
+
+/// The outputs of an [`OutputSet`], open: written by option, then committed
+/// together ([`OpenOutputs::commit`]). Dropped without commit, every
+/// temporary file is removed and no file is changed.
+#[derive(Debug)]
+pub struct OpenOutputs<'a> {
+    outputs: Vec<(&'a str, Output)>,
+}
+
+impl OpenOutputs<'_> {
+    /// The output of `option`, if it was given.
+    pub fn get(&mut self, option: &str) -> Option<&mut Output> {
+        self.outputs
+            .iter_mut()
+            .find(|(o, _)| *o == option)
+            .map(|(_, output)| output)
+    }
+
+    /// Writes the bytes `render` makes to the output of `option`, if it was
+    /// given (`render` is called only then).
+    pub fn write<B: AsRef<[u8]>>(
+        &mut self,
+        option: &str,
+        render: impl FnOnce() -> B,
+    ) -> Result<(), WriteError> {
+        let Some(output) = self.get(option) else {
+            return Ok(());
+        };
+        output
+            .writer()
+            .write_all(render().as_ref())
+            .map_err(|e| output.err(e))
+    }
+
+    /// Commits every output together ([`commit_all`]): the others in the
+    /// order named, then the first (the primary output) last.
+    pub fn commit(self) -> Result<(), WriteError> {
+        let mut outputs: Vec<Output> = self.outputs.into_iter().map(|(_, o)| o).collect();
+        if !outputs.is_empty() {
+            outputs.rotate_left(1);
+        }
+        commit_all(outputs)
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +250,49 @@ mod tests {
             std::fs::read(elsewhere.join("r.html")).unwrap(),
             b"old html"
         );
+    }
+
+    #[test]
+    fn an_output_set_is_checked_written_by_option_and_committed_primary_last() {
+        let d = tempfile::tempdir().unwrap();
+        let (json, html, input) = (
+            d.path().join("r.json"),
+            d.path().join("r.html"),
+            d.path().join("in.ron"),
+        );
+        std::fs::write(&input, b"input").unwrap();
+        let mut inputs = InputFiles::new();
+        inputs.add("the scenario", &input);
+        // An output that is an input is refused before anything is opened.
+        let bad = [("--json", Some(input.as_path())), ("--html", None)];
+        assert!(matches!(
+            OutputSet::check(&bad, &["--json"], &inputs),
+            Err(WriteError::OutputIsInput { .. })
+        ));
+        let outputs = [
+            ("--json", Some(json.as_path())),
+            ("--html", Some(html.as_path())),
+            ("--csv", None),
+        ];
+        let set = OutputSet::check(&outputs, &["--json"], &inputs).unwrap();
+        assert!(!set.to_stdout());
+        let mut open = set.open(&[]).unwrap();
+        open.write("--json", || "{}").unwrap();
+        open.write("--html", || b"<p>".to_vec()).unwrap();
+        open.write("--csv", || -> Vec<u8> { panic!("--csv was not given") })
+            .unwrap();
+        assert!(open.get("--csv").is_none());
+        assert!(!json.exists() && !html.exists(), "written before commit");
+        open.commit().unwrap();
+        assert_eq!(std::fs::read(&json).unwrap(), b"{}");
+        assert_eq!(std::fs::read(&html).unwrap(), b"<p>");
+        // Dropped without commit: nothing changes, nothing is left beside.
+        let set = OutputSet::check(&outputs, &["--json"], &inputs).unwrap();
+        let mut open = set.open(&[]).unwrap();
+        open.write("--json", || "new").unwrap();
+        drop(open);
+        assert_eq!(std::fs::read(&json).unwrap(), b"{}");
+        assert!(hidden(d.path()).is_empty(), "{:?}", hidden(d.path()));
     }
 
     #[test]

@@ -15,7 +15,9 @@
 //! - [`output`]: an output that is either such a file or standard output
 //!   (`-`), for `--json` and `--csv`.
 //! - [`commit`]: every output of one command committed together or not at
-//!   all ([`commit_all`]), and what a crash between renames leaves.
+//!   all ([`commit_all`]), and what a crash between renames leaves; the
+//!   outputs a command's options name, checked, opened, written and
+//!   committed as one set ([`OutputSet`]).
 //! - [`overlap`]: outputs refused before any work when they are an input of
 //!   the command or another output, however spelt ([`refuse_overlaps`]).
 //! - [`envelope`]: the one checksummed file format (a header line with a magic
@@ -41,7 +43,7 @@ pub mod temporary;
 use std::path::{Path, PathBuf};
 
 pub use atomic::{AtomicFile, Created, Durability, create_exclusive, write_atomic, write_durable};
-pub use commit::{commit_all, write_all_atomic};
+pub use commit::{OpenOutputs, OutputSet, commit_all, write_all_atomic};
 pub use envelope::{Envelope, EnvelopeError};
 pub use hex::{hex, sha256_hex};
 pub use output::{Output, STDOUT, claim_stdout, is_stdout, write_output};

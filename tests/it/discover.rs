@@ -523,3 +523,37 @@ fn bad_input_is_refused_with_where_and_how_and_nothing_is_written() {
         &["a posterior has no outcome classes"],
     );
 }
+
+/// Regression: `discover` wrote its four files one at a time, and with
+/// `--out` the source's own directory it replaced a source named as one of
+/// them (`trajectory.csv`) after reading it. Such an `--out` is refused
+/// before any work; the source is left as it was and nothing is written.
+#[test]
+fn an_out_directory_that_would_replace_the_source_is_refused() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.join("d")).unwrap();
+    let csv = synthetic_run(300, 1).0;
+    std::fs::write(sb.join("d/trajectory.csv"), &csv).unwrap();
+    let r = escalate_in(
+        sb.path(),
+        &[
+            "discover",
+            "d/trajectory.csv",
+            "--where",
+            "class = hit",
+            "--out",
+            "d",
+        ],
+    );
+    r.assert_code(2);
+    let err = r.stderr_text();
+    assert!(
+        err.contains("--out d/trajectory.csv: this command reads that file as the source"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.join("d/trajectory.csv")).unwrap(),
+        csv
+    );
+    assert_eq!(std::fs::read_dir(sb.join("d")).unwrap().count(), 1);
+}
