@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::engine::{NoTrace, Trial, TrialOutcome};
 use crate::core::model::{Model, NONE};
-use crate::core::stats::{Summary, wilson};
+use crate::core::stats::{self, Summary, U256, wilson};
 use crate::core::streams::StreamKeys;
 use crate::run::{Executor, Job};
 
@@ -38,22 +38,26 @@ pub use crate::core::model::Direction;
 /// Sums run over the trials in which both values exist (optional metrics can
 /// be absent); better/worse/equal over every trial, an absent optional metric
 /// (the event did not happen) counting as the best value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Sums of squares are exact 256-bit integers ([`U256`]): `u128` ones
+/// wrapped after some 23,000 trials of values near the largest a scenario
+/// allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PairedMetric {
     /// Trials in which both the policy and the reference had a value.
     pub pairs: u64,
     /// Sum of differences (policy minus reference).
     pub sum_diff: i128,
     /// Sum of squared differences.
-    pub sum_sq_diff: u128,
+    pub sum_sq_diff: U256,
     /// Sum of the reference's values over the pairs.
     pub sum_ref: u128,
     /// Sum of squares of the reference's values over the pairs.
-    pub sum_sq_ref: u128,
+    pub sum_sq_ref: U256,
     /// Sum of the policy's values over the pairs.
     pub sum_pol: u128,
     /// Sum of squares of the policy's values over the pairs.
-    pub sum_sq_pol: u128,
+    pub sum_sq_pol: U256,
     /// Trials in which the policy did better than the reference.
     pub better: u64,
     /// Trials in which it did worse.
@@ -83,7 +87,7 @@ impl PairedClass {
 }
 
 /// Everything a comparison keeps of its paired trials: integers only, merged with `+=`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairedStats {
     /// Trials (pairs) counted.
     pub trials: u64,
@@ -133,11 +137,12 @@ fn add_metric(acc: &mut PairedMetric, dir: Direction, a: u64, b: u64) {
         acc.pairs += 1;
         let d = b as i128 - a as i128;
         acc.sum_diff += d;
-        acc.sum_sq_diff += (d * d) as u128;
+        // |d| < 2^64, so d^2 < 2^128.
+        acc.sum_sq_diff += U256::from_u128(d.unsigned_abs() * d.unsigned_abs());
         acc.sum_ref += a as u128;
-        acc.sum_sq_ref += (a as u128) * (a as u128);
+        acc.sum_sq_ref += U256::from_u128((a as u128) * (a as u128));
         acc.sum_pol += b as u128;
-        acc.sum_sq_pol += (b as u128) * (b as u128);
+        acc.sum_sq_pol += U256::from_u128((b as u128) * (b as u128));
     }
     // Absent means "did not happen": the best value either way.
     let key = |v: u64| -> i128 {
@@ -195,20 +200,10 @@ impl AddAssign<&PairedStats> for PairedStats {
     }
 }
 
-/// Sample variance from integer sums: (n S2 - S1^2) / (n (n - 1)), computed
-/// in integers where they fit.
-pub fn variance(n: u64, s1: i128, s2: u128) -> Option<f64> {
-    if n < 2 {
-        return None;
-    }
-    let nn = n as i128;
-    let num = i128::try_from(s2)
-        .ok()
-        .and_then(|s2| nn.checked_mul(s2))
-        .zip(s1.checked_mul(s1))
-        .map(|(a, b)| (a - b) as f64)
-        .unwrap_or_else(|| n as f64 * s2 as f64 - (s1 as f64) * (s1 as f64));
-    Some((num / (n as f64 * (n as f64 - 1.0))).max(0.0))
+/// Sample variance from exact integer sums (the signed sum `s1`, the sum of
+/// squares `s2`): [`stats::wide::variance`], one rounding, no overflow.
+pub fn variance(n: u64, s1: i128, s2: U256) -> Option<f64> {
+    stats::wide::variance(n, s1.unsigned_abs(), s2)
 }
 
 /// The estimates of one metric's paired difference.
@@ -230,8 +225,8 @@ impl PairedMetric {
     pub fn estimate(&self, z: f64) -> Option<DiffEstimate> {
         let n = self.pairs;
         let var_paired = variance(n, self.sum_diff, self.sum_sq_diff)?;
-        let var_ref = variance(n, self.sum_ref as i128, self.sum_sq_ref)?;
-        let var_pol = variance(n, self.sum_pol as i128, self.sum_sq_pol)?;
+        let var_ref = stats::wide::variance(n, self.sum_ref, self.sum_sq_ref)?;
+        let var_pol = stats::wide::variance(n, self.sum_pol, self.sum_sq_pol)?;
         let mean = self.sum_diff as f64 / n as f64;
         let half = z * (var_paired / n as f64).sqrt();
         Some(DiffEstimate {
@@ -470,9 +465,34 @@ mod tests {
     #[test]
     fn variance_from_integer_sums() {
         // 1, 2, 3, 4: mean 2.5, sample variance 5/3.
-        let v = variance(4, 10, 30).unwrap();
+        let v = variance(4, 10, U256::from_u128(30)).unwrap();
         assert!((v - 5.0 / 3.0).abs() < 1e-12);
-        assert_eq!(variance(1, 3, 9), None);
+        assert_eq!(variance(1, 3, U256::from_u128(9)), None);
+    }
+
+    /// Issue 11: compare's sums of squares were `u128` and wrapped (silently,
+    /// in release) once the squares of large values passed 2^128; the
+    /// variances then read as garbage. Eight values of 2^63 (squares 2^126)
+    /// already pass it.
+    #[test]
+    fn regression_compare_sums_of_squares_past_u128_are_exact() {
+        let mut acc = PairedMetric::default();
+        let big = 1u64 << 63;
+        for k in 0..8u64 {
+            // reference constant, policy big + 0, 2, 4, ..., 14.
+            add_metric(&mut acc, Direction::Lower, big, big + 2 * k);
+        }
+        assert!(acc.sum_sq_ref.hi > 0, "the sums are past u128");
+        let e = acc.estimate(crate::core::stats::Z95).unwrap();
+        // Differences 0, 2, ..., 14: mean 7, sample variance 4 * 6 = 24.
+        assert_eq!(e.mean, 7.0);
+        assert!((e.var_paired - 24.0).abs() < 1e-9, "{}", e.var_paired);
+        // The reference is constant; the policy varies as the differences do.
+        assert!(
+            (e.var_independent - 24.0).abs() < 1e-9,
+            "{}",
+            e.var_independent
+        );
     }
 
     #[test]

@@ -152,7 +152,11 @@ fn a_policy_that_changes_nothing_differs_by_exactly_zero() {
     let cmp = compare_on(&named, 2500, None);
     assert_eq!(cmp.summaries[0], cmp.summaries[1]);
     for (m, p) in cmp.paired.metrics[1].iter().enumerate() {
-        assert_eq!((p.sum_diff, p.sum_sq_diff), (0, 0), "metric {m}");
+        assert_eq!(
+            (p.sum_diff, p.sum_sq_diff),
+            (0, escalate::core::stats::U256::ZERO),
+            "metric {m}"
+        );
         assert_eq!((p.better, p.worse), (0, 0), "metric {m}");
         assert_eq!(p.equal, 2500);
         if let Some(e) = p.estimate(escalate::core::stats::Z95) {

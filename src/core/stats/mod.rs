@@ -126,26 +126,10 @@ impl MetricStats {
         (self.present > 0).then(|| self.sum as f64 / self.present as f64)
     }
 
-    /// Sample standard deviation, from the exact integer sums: with the sum
-    /// `S = a n + r` (`a` the mean rounded down), `D = sum (x - a)^2 = Q -
-    /// a (S + r)` is computed exactly in 256 bits, and the sum of squared
-    /// deviations from the mean is `D - r^2 / n`; only that last step rounds,
-    /// so no cancellation loses the spread of large values with a small one.
+    /// Sample standard deviation, from the exact integer sums
+    /// ([`wide::variance`]: one rounding, no cancellation).
     pub fn sd(&self) -> Option<f64> {
-        if self.present < 2 {
-            return None;
-        }
-        let n = self.present;
-        let (a, r) = (self.sum / n as u128, self.sum % n as u128);
-        // a < 2^64 (a mean of u64 values) and r < n.
-        let mut shift = U256::product(self.sum, a as u64);
-        shift += U256::product(r, a as u64);
-        // Q >= a (S + r) for sums of real values (D is a sum of squares); a
-        // damaged accumulator that breaks it reads as no spread.
-        let d = self.sum_sq.checked_sub(shift).unwrap_or(U256::ZERO);
-        let r = r as f64;
-        let var = (d.to_f64() - r * r / n as f64) / (n - 1) as f64;
-        Some(var.max(0.0).sqrt())
+        wide::variance(self.present, self.sum, self.sum_sq).map(f64::sqrt)
     }
 
     /// Monte Carlo standard error of the mean.

@@ -60,6 +60,28 @@ impl U256 {
     }
 }
 
+/// The sample variance of `n` integers from their exact sums: `sum_abs` the
+/// absolute value of their sum `S`, `sum_sq` the sum of their squares `Q`.
+/// With `S = a n + r` (`a = S / n` rounded down, below `2^64` for values of
+/// magnitude below `2^64`), `D = Q - a (S + r)` is computed exactly in 256
+/// bits, and the sum of squared deviations from the mean is `D - r^2 / n`;
+/// only that last step rounds, so no cancellation loses the spread of large
+/// values with a small one. `None` for fewer than two values.
+pub fn variance(n: u64, sum_abs: u128, sum_sq: U256) -> Option<f64> {
+    if n < 2 {
+        return None;
+    }
+    let (a, r) = (sum_abs / n as u128, sum_abs % n as u128);
+    let mut shift = U256::product(sum_abs, a as u64);
+    shift += U256::product(r, a as u64);
+    // Q >= a (S + r) for sums of real values (D is a sum of squares); a
+    // damaged accumulator that breaks it reads as no spread.
+    let d = sum_sq.checked_sub(shift).unwrap_or(U256::ZERO);
+    let r = r as f64;
+    let var = (d.to_f64() - r * r / n as f64) / (n - 1) as f64;
+    Some(var.max(0.0))
+}
+
 impl std::ops::AddAssign for U256 {
     /// Adds; past `2^256` (impossible for the sums it holds, see
     /// [`U256::checked_add`]) it saturates at the largest value rather than wrap.
