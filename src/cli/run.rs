@@ -102,6 +102,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     let mut csv_file = a.csv.as_deref().map(Output::create_streaming).transpose()?;
     let mut json_file = a.json.as_deref().map(Output::create).transpose()?;
     let mut html_file = a.html.as_deref().map(AtomicFile::create).transpose()?;
+    #[cfg_attr(not(feature = "parquet"), allow(unused_mut))]
     let mut parquet_file = parquet.map(AtomicFile::create).transpose()?;
     let trials = p.request.trial_range();
     let bar = progress_bar(trials.end - trials.start, a.exec.quiet);
@@ -127,6 +128,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
             _ => None,
         };
         let mut csv_failed: Option<std::io::Error> = None;
+        #[cfg_attr(not(feature = "parquet"), allow(unused_mut))]
         let mut table_failed: Option<std::io::Error> = None;
         let mut per_trial = |t: &TrialOutcome| {
             if csv_failed.is_none()

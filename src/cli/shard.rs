@@ -26,6 +26,7 @@ pub fn run_shard(
 ) -> Result<Outcome, Error> {
     // Opened first: a directory, device or pipe is refused before any trial runs.
     let mut file = AtomicFile::create_durable(out)?;
+    #[cfg_attr(not(feature = "parquet"), allow(unused_mut))]
     let mut parquet_file = parquet.map(AtomicFile::create_durable).transpose()?;
     let range = shard.range(p.request.trials);
     let bar = progress_bar(range.end - range.start, quiet);
@@ -43,6 +44,7 @@ pub fn run_shard(
             ),
             _ => None,
         };
+        #[cfg_attr(not(feature = "parquet"), allow(unused_mut))]
         let mut table_failed: Option<std::io::Error> = None;
         let mut per_trial = |_t: &TrialOutcome| {
             #[cfg(feature = "parquet")]

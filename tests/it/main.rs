@@ -23,6 +23,8 @@ mod posterior;
 mod report_atomic;
 mod report_csv;
 mod report_html;
+#[cfg(feature = "parquet")]
+mod report_parquet;
 mod report_terminal;
 mod report_wilson;
 mod scenario_2021;
