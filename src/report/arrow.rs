@@ -12,8 +12,8 @@
 //! Where the CSV has an empty cell the table has a null, and its column is
 //! nullable; every other column is not. Integers stay integers (`UInt64` for
 //! metrics and counts), parameters and shares are `Float64`, names are UTF-8
-//! (the outcome a dictionary over every class, in the scenario's order, so
-//! pandas reads it as a categorical with all classes). The schemas carry no
+//! (the outcome a dictionary whose values are every class, in the scenario's
+//! order: a pandas categorical). The schemas carry no
 //! metadata, so the same rows always give the same bytes when written.
 //!
 //! The Parquet writer ([`super::parquet`]) writes these batches; a Python
