@@ -632,6 +632,7 @@ fn sweep_design(
                 shard: None,
                 progress: None,
                 warn: None,
+                points_table: None,
             },
         )
     })?;

@@ -268,6 +268,7 @@ fn a_calibration_rounds_job_script_runs_the_request_and_the_task() {
         description: Vec::new(),
         resources: Resources::default(),
         kind: JobKind::Calibrate,
+        trials_parquet: false,
     };
     let words_of = |script: &str, from: &str| {
         let line = &script[script.find(from).unwrap()..];

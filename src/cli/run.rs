@@ -1,11 +1,12 @@
 //! `escalate run`: trials of one scenario (or one policy), the terminal report,
-//! `--json`, `--html`, `--csv`, and `--expect-digest` for CI.
+//! `--json`, `--html`, `--csv`, `--parquet`, and `--expect-digest` for CI.
 //!
 //! Output files: an output that is an input of the run (the scenario, a
 //! policy file, the posterior) or another output is refused, and every file
 //! asked for is opened, as a temporary file beside its target, before any
-//! trial runs, so a bad path fails first. The CSV is streamed into its
-//! temporary file during the run; JSON and HTML are written after it. Only
+//! trial runs, so a bad path fails first. The CSV and the Parquet file are
+//! streamed into their temporary files during the run; JSON and HTML are
+//! written after it. Only
 //! when the run and every file's contents succeeded are the temporary files
 //! renamed over their targets, together ([`escalate::io::OutputSet`], the
 //! JSON last); on any error they are removed and existing files are left as
@@ -45,6 +46,12 @@ pub struct RunArgs {
     /// Write one CSV row per trial: outcome, metrics, sampled parameters; `-`: standard output.
     #[arg(long, value_name = "FILE|-", conflicts_with = "shard")]
     pub csv: Option<OutputPath>,
+    /// Write one Parquet row per trial: the CSV's columns, typed (nulls for absent optional
+    /// metrics). With --shard: this shard's trials (name shard K's part-K.parquet, all in one
+    /// directory, and read the directory as one dataset).
+    #[cfg(feature = "parquet")]
+    #[arg(long, value_name = "FILE")]
+    pub parquet: Option<PathBuf>,
     /// Exit 1 (with a one-line diff) unless the run's digest equals HEX.
     #[arg(long, value_name = "HEX", value_parser = escalate::io::hex::parse_digest)]
     pub expect_digest: Option<String>,
@@ -70,10 +77,14 @@ impl RunArgs {
 pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     let exec = a.exec.executor()?;
     let inputs = a.request().input_files();
+    let parquet = parquet_path(&a);
     if let (Some(shard), Some(out)) = (a.shard, &a.out) {
-        io::refuse_overlaps(&[("--out", out)], &inputs.named())?;
+        let mut named = vec![("--out", out.as_path())];
+        named.extend(parquet.map(|p| ("--parquet", p)));
+        io::claim_stdout(&[("--parquet", parquet)], &[])?;
+        io::refuse_overlaps(&named, &inputs.named())?;
         let p = a.request().prepare()?;
-        return super::shard::run_shard(&p, shard, out, &exec, a.exec.quiet);
+        return super::shard::run_shard(&p, shard, out, parquet, &exec, a.exec.quiet);
     }
     // The JSON first: the primary output, committed last.
     let outputs = io::OutputSet::check(
@@ -81,6 +92,7 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
             ("--json", a.json.as_deref()),
             ("--html", a.html.as_deref()),
             ("--csv", a.csv.as_deref()),
+            ("--parquet", parquet),
         ],
         &["--json", "--csv"],
         &inputs,
@@ -96,20 +108,39 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
         }
     };
     let summary = {
-        let mut csv = match (files.get("--csv"), &a.csv) {
+        #[cfg_attr(not(feature = "parquet"), allow(unused_variables))]
+        let (csv_file, parquet_file) = files.get_two("--csv", "--parquet");
+        let mut csv = match (csv_file, &a.csv) {
             (Some(f), Some(path)) => {
                 Some(TrialCsv::new(&p.model, f.writer()).map_err(|e| write_error(path, e))?)
             }
             _ => None,
         };
+        #[cfg(feature = "parquet")]
+        let mut table = match (parquet_file.and_then(|f| f.file_writer()), parquet) {
+            (Some(w), Some(path)) => Some(
+                escalate::report::parquet::TrialParquet::new(&p.model, w)
+                    .map_err(|e| write_error(path, e))?,
+            ),
+            _ => None,
+        };
         let mut csv_failed: Option<std::io::Error> = None;
-        let streaming = csv.is_some();
+        #[cfg_attr(not(feature = "parquet"), allow(unused_mut))]
+        let mut table_failed: Option<std::io::Error> = None;
+        let streaming = csv.is_some() || parquet.is_some();
         let mut per_trial = |t: &TrialOutcome| {
             if csv_failed.is_none()
                 && let Some(w) = csv.as_mut()
                 && let Err(e) = w.write(t)
             {
                 csv_failed = Some(e);
+            }
+            #[cfg(feature = "parquet")]
+            if table_failed.is_none()
+                && let Some(w) = table.as_mut()
+                && let Err(e) = w.write(t)
+            {
+                table_failed = Some(e);
             }
         };
         let per_trial: Option<&mut dyn FnMut(&TrialOutcome)> = if streaming {
@@ -124,6 +155,13 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
             return Err(write_error(path, e).into());
         }
         if let (Some(path), Some(w)) = (&a.csv, csv) {
+            w.finish().map_err(|e| write_error(path, e))?;
+        }
+        if let (Some(path), Some(e)) = (parquet, table_failed) {
+            return Err(write_error(path, e).into());
+        }
+        #[cfg(feature = "parquet")]
+        if let (Some(path), Some(w)) = (parquet, table) {
             w.finish().map_err(|e| write_error(path, e))?;
         }
         summary
@@ -143,6 +181,17 @@ pub fn run(a: RunArgs) -> Result<Outcome, Error> {
     let colour = Colour::detect(std::io::stdout().is_terminal());
     super::write_stdout(report::text::render(&report, colour).as_bytes())?;
     Ok(check_digest(&report.digest, a.expect_digest.as_deref()))
+}
+
+/// `--parquet FILE`, when this escalate has the `parquet` feature.
+fn parquet_path(a: &RunArgs) -> Option<&Path> {
+    #[cfg(feature = "parquet")]
+    return a.parquet.as_deref();
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = a;
+        None
+    }
 }
 
 pub(super) fn check_digest(actual: &str, expected: Option<&str>) -> Outcome {

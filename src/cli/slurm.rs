@@ -31,6 +31,11 @@ pub struct SlurmArgs {
     /// The array and its resources.
     #[command(flatten)]
     pub job: JobArgs,
+    /// Each task also writes its trials as Parquet, DIR/trials/part-K.parquet: read DIR/trials
+    /// as one dataset (pandas.read_parquet, arrow::open_dataset).
+    #[cfg(feature = "parquet")]
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 /// The sweep and calibration forms of `escalate slurm`.
@@ -77,7 +82,16 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         .into_diagnostic()?;
     let dir = make_dir(&dir)?;
     refuse_old_parts(&dir.join("parts"))?;
-    for sub in ["parts", "logs"] {
+    #[cfg(feature = "parquet")]
+    let trials_parquet = a.parquet;
+    #[cfg(not(feature = "parquet"))]
+    let trials_parquet = false;
+    let subs: &[&str] = if trials_parquet {
+        &["parts", "logs", "trials"]
+    } else {
+        &["parts", "logs"]
+    };
+    for &sub in subs {
         std::fs::create_dir_all(dir.join(sub))
             .map_err(|e| miette::miette!("cannot create {}: {e}", dir.join(sub).display()))?;
     }
@@ -157,6 +171,7 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         description,
         resources,
         kind: JobKind::Run,
+        trials_parquet,
     };
     write_scripts(&job)?;
 
@@ -165,6 +180,12 @@ pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
         "  a job array of {n} tasks: task K runs shard K/{n} into {}/part-K.esc",
         job.parts_dir().display()
     );
+    if trials_parquet {
+        eprintln!(
+            "  and writes its trials into {}/part-K.parquet (one dataset: read the directory)",
+            job.trials_dir().display()
+        );
+    }
     eprintln!("wrote {}", job.merge_path().display());
     eprintln!(
         "  merges the parts into {} and {}",
@@ -251,6 +272,7 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         ],
         resources,
         kind: JobKind::Sweep,
+        trials_parquet: false,
     };
     write_scripts(&job)?;
     eprintln!("wrote {}", job.job_path().display());

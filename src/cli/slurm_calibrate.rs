@@ -432,6 +432,7 @@ impl Driver {
             description,
             resources: self.resources.clone(),
             kind: JobKind::Calibrate,
+            trials_parquet: false,
         }
     }
 

@@ -113,6 +113,11 @@ pub struct SweepArgs {
     /// Output directory (created; an unfinished sweep there is resumed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also write the points as Parquet (the columns of points.csv, typed; nulls where it is
+    /// empty), once every point is done.
+    #[cfg(feature = "parquet")]
+    #[arg(long, value_name = "FILE")]
+    pub parquet: Option<PathBuf>,
 }
 
 pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
@@ -160,6 +165,7 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
         &exec,
         RunOptions {
             page: Some(&sweep_html::render),
+            points_table: points_table(&a),
             shard: a.shard,
             progress: Some(&mut progress),
             warn: Some(&mut warn),
@@ -208,5 +214,18 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
     for f in sweep::OUTPUTS {
         super::outln!("  {}", a.out.join(f).display());
     }
+    if let Some((path, _)) = points_table(&a) {
+        super::outln!("  {}", path.display());
+    }
     Ok(Outcome::Ok)
+}
+
+/// `--parquet FILE` and its writer.
+fn points_table(a: &SweepArgs) -> Option<(&std::path::Path, &'static sweep::PointsTableWriter)> {
+    #[cfg(feature = "parquet")]
+    if let Some(path) = &a.parquet {
+        return Some((path.as_path(), &escalate::report::parquet::write_points));
+    }
+    let _ = a;
+    None
 }

@@ -46,6 +46,11 @@ pub struct TraceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write the events as Parquet (the columns of --format csv, typed; nulls where it is
+    /// empty).
+    #[cfg(feature = "parquet")]
+    #[arg(long, value_name = "FILE")]
+    pub parquet: Option<std::path::PathBuf>,
 }
 
 impl TraceArgs {
@@ -64,10 +69,24 @@ impl TraceArgs {
 
 pub fn trace(a: TraceArgs) -> Result<Outcome, Error> {
     let request = a.request();
+    #[cfg(feature = "parquet")]
+    let parquet = match &a.parquet {
+        Some(path) => {
+            escalate::io::claim_stdout(&[("--parquet", Some(path))], &[])?;
+            escalate::io::refuse_overlaps(&[("--parquet", path)], &request.input_files().named())?;
+            Some(escalate::io::AtomicFile::create(path)?)
+        }
+        None => None,
+    };
     let p = request.prepare()?;
     let mut events: Vec<(u32, TraceEvent)> = Vec::new();
     let outcome = run_one(&p.model, request.seed, request.trial, &mut events);
     let records = tracelog::records(&p.model, &events, &outcome);
+    #[cfg(feature = "parquet")]
+    if let Some(mut f) = parquet {
+        escalate::report::parquet::write_trace(&records, f.writer()).map_err(|e| f.err(e))?;
+        f.commit()?;
+    }
     let text = match a.format {
         Format::Text => {
             let header = TraceHeader {

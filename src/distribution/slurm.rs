@@ -10,6 +10,7 @@
 //! DIR/merge.sbatch   merges DIR/parts/*.esc into DIR/result.json and DIR/report.txt
 //! DIR/scenario.ron   a copy of the scenario
 //! DIR/parts/         the part files
+//! DIR/trials/        with `escalate slurm --parquet`: task K's trials, part-K.parquet
 //! DIR/logs/          shard-K.log per task, merge.log
 //! ```
 //!
@@ -63,6 +64,9 @@ pub struct JobSpec {
     pub resources: Resources,
     /// A sharded run (parts merged by `escalate merge`) or a sharded sweep.
     pub kind: JobKind,
+    /// A run's tasks also write their trials as Parquet, task K into
+    /// DIR/trials/part-K.parquet ([`JobSpec::trials_dir`]): one dataset.
+    pub trials_parquet: bool,
 }
 
 /// What the array's tasks run.
@@ -231,6 +235,11 @@ impl JobSpec {
         self.dir.join("sweep")
     }
 
+    /// DIR/trials: a run's per-trial Parquet files, with [`JobSpec::trials_parquet`].
+    pub fn trials_dir(&self) -> PathBuf {
+        self.dir.join("trials")
+    }
+
     fn sbatch_lines(&self, out: &mut String) {
         let r = &self.resources;
         out.push_str("#SBATCH --ntasks=1\n");
@@ -283,6 +292,11 @@ impl JobSpec {
         let mut cmd = vec![quote_path(&self.exe)];
         cmd.extend(self.shard_args.iter().map(|a| shell_quote(a)));
         let out = match self.kind {
+            JobKind::Run if self.trials_parquet => format!(
+                "{}/part-\"$K\".esc --parquet {}/part-\"$K\".parquet",
+                quote_path(&self.parts_dir()),
+                quote_path(&self.trials_dir())
+            ),
             JobKind::Run => format!("{}/part-\"$K\".esc", quote_path(&self.parts_dir())),
             JobKind::Sweep => quote_path(&self.sweep_dir()),
             JobKind::Calibrate => quote_path(&self.dir),
@@ -487,6 +501,7 @@ mod tests {
                 cpus: 2,
             },
             kind: JobKind::Run,
+            trials_parquet: false,
         }
     }
 
@@ -536,6 +551,21 @@ mod tests {
         // every #SBATCH line comes before the first command
         let first_cmd = s.find("set -euo").unwrap();
         assert!(s.rfind("#SBATCH").unwrap() < first_cmd);
+    }
+
+    #[test]
+    fn with_trials_parquet_each_task_also_writes_its_trials() {
+        let mut j = spec();
+        assert!(!j.job_script().contains("--parquet"));
+        j.trials_parquet = true;
+        let s = j.job_script();
+        assert!(
+            s.contains(
+                "--out '/scratch/my study/parts'/part-\"$K\".esc \
+                 --parquet '/scratch/my study/trials'/part-\"$K\".parquet\n"
+            ),
+            "{s}"
+        );
     }
 
     #[test]

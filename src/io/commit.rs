@@ -162,6 +162,20 @@ impl OpenOutputs<'_> {
             .map(|(_, output)| output)
     }
 
+    /// The outputs of two options at once (each `None` if not given): for
+    /// two files streamed side by side during a run.
+    pub fn get_two(&mut self, a: &str, b: &str) -> (Option<&mut Output>, Option<&mut Output>) {
+        let (mut first, mut second) = (None, None);
+        for (option, output) in self.outputs.iter_mut() {
+            if *option == a {
+                first = Some(output);
+            } else if *option == b {
+                second = Some(output);
+            }
+        }
+        (first, second)
+    }
+
     /// Writes the bytes `render` makes to the output of `option`, if it was
     /// given (`render` is called only then).
     pub fn write<B: AsRef<[u8]>>(

@@ -84,6 +84,15 @@ impl Output {
         }
     }
 
+    /// The file's writer, `None` for standard output: for writers that must
+    /// be `Send` (the Parquet writer), which a file's is.
+    pub fn file_writer(&mut self) -> Option<&mut (impl Write + Send)> {
+        match &mut self.sink {
+            Sink::File(f) => Some(f.writer()),
+            Sink::Held(_) | Sink::Streamed(_) => None,
+        }
+    }
+
     /// Maps an I/O error to this output's [`WriteError`].
     pub fn err(&self, source: std::io::Error) -> WriteError {
         match &self.sink {

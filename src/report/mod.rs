@@ -6,6 +6,8 @@
 //!
 //! Every renderer lives here, over the layers below: the run's terminal
 //! report, JSON, CSV and HTML page ([`text`], [`json`], [`csv`], [`html`]);
+//! the tables of trials, sweep points and trace events as Arrow record batches
+//! and Parquet files (`arrow`, `parquet`; features of the same names);
 //! a comparison's ([`compare_report`], [`compare_text`], [`compare_html`]); a
 //! sweep's page and summary ([`sweep_html`], [`sweep_text`]); a trial's trace
 //! ([`trace`]); a backtest's terminal report and page ([`backtest_text`],
@@ -18,6 +20,8 @@
 //! ([`page`]) and one set of SVG charts
 //! ([`svg`]).
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod backtest_html;
 pub mod backtest_text;
 pub mod calibration_html;
@@ -33,6 +37,8 @@ pub mod headline;
 pub mod html;
 pub mod json;
 pub mod page;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod svg;
 pub mod sweep_html;
 pub mod sweep_text;

@@ -238,12 +238,7 @@ impl RunRequest {
 
     /// The files this run reads: the scenario file, a policy file, the posterior.
     pub fn input_files(&self) -> InputFiles {
-        let mut files = InputFiles::new();
-        if let Some(s) = &self.scenario {
-            files.add("the scenario", s);
-        }
-        self.setup.add_inputs(&mut files);
-        files
+        scenario_and_setup_inputs(self.scenario.as_deref(), &self.setup)
     }
 
     /// The trial indices this request runs: all of them, or its shard's.
@@ -555,6 +550,11 @@ pub struct PreparedTrace {
 }
 
 impl TraceRequest {
+    /// The files this trace reads: the scenario file, a policy file, the posterior.
+    pub fn input_files(&self) -> InputFiles {
+        scenario_and_setup_inputs(self.scenario.as_deref(), &self.setup)
+    }
+
     /// Reads and compiles the scenario.
     pub fn prepare(&self) -> Result<PreparedTrace, RequestError> {
         let loaded = Loaded::open(self.scenario.as_deref())?;
@@ -571,4 +571,15 @@ impl TraceRequest {
         self.setup.push_args(&mut args);
         args
     }
+}
+
+/// The files read by a command of one scenario and one setup: the scenario
+/// file, a policy file, the posterior.
+fn scenario_and_setup_inputs(scenario: Option<&str>, setup: &Setup) -> InputFiles {
+    let mut files = InputFiles::new();
+    if let Some(s) = scenario {
+        files.add("the scenario", s);
+    }
+    setup.add_inputs(&mut files);
+    files
 }

@@ -11,7 +11,9 @@
 //! [`analysis`]): `points.csv`, `sensitivity.csv`, `sensitivity.json`,
 //! `sweep.json`, and `sweep.html` as rendered by the page renderer the caller
 //! hands in ([`RunOptions::page`]; escalate's is `report::sweep_html::render`,
-//! since the report layer sits above this one).
+//! since the report layer sits above this one), and, when asked, the points
+//! as a table file written by the writer the caller hands in
+//! ([`RunOptions::points_table`]; escalate's is `report::parquet::write_points`).
 //!
 //! Determinism: every point's trials use the sweep's seed, so trial `i` of
 //! every point draws from the same streams (each uncertain parameter keyed by
@@ -161,11 +163,19 @@ pub enum SweepError {
 /// output `o` at design point `j`.
 pub type PageRenderer = dyn Fn(&Plan, &[analysis::OutputIndices], &[Vec<f64>]) -> String;
 
+/// Writes a finished sweep's points table (every point's record, in point
+/// order) to a file's writer: a Parquet file, say.
+pub type PointsTableWriter =
+    dyn Fn(&Plan, &[PointRecord], &mut (dyn Write + Send)) -> std::io::Result<()>;
+
 /// How to run a planned sweep.
 #[derive(Default)]
 pub struct RunOptions<'a> {
     /// Renders `sweep.html` once every point is done (None: no page is written).
     pub page: Option<&'a PageRenderer>,
+    /// Writes the points table into the file named, once every point is done,
+    /// committed with the other outputs (None: no such file).
+    pub points_table: Option<(&'a Path, &'a PointsTableWriter)>,
     /// Run only this shard of the design points.
     pub shard: Option<Shard>,
     /// Told `(points finished, points of this run)` at the start and after every point.
@@ -201,7 +211,10 @@ pub fn run(
 ) -> Result<SweepRun, SweepError> {
     // The outputs (the manifest among them) must not be files the sweep reads.
     let outputs: Vec<PathBuf> = OUTPUTS.iter().map(|f| dir.join(f)).collect();
-    let named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
+    let mut named: Vec<(&str, &Path)> = outputs.iter().map(|p| ("--out", p.as_path())).collect();
+    if let Some((path, _)) = opts.points_table {
+        named.push(("--parquet", path));
+    }
     crate::io::refuse_overlaps(&named, &plan.spec.input_files().named())?;
     let manifest = output::manifest(plan);
     let (store, opened) = Store::open(dir, &manifest, &plan.fingerprint)?;
@@ -248,7 +261,13 @@ pub fn run(
     let complete = mine.len() == total
         || (0..total).all(|j| matches!(store.read(j, &plan.fingerprint), Ok(Some(_))));
     let indices = if complete {
-        Some(finish(plan, &store, &manifest, opts.page)?)
+        Some(finish(
+            plan,
+            &store,
+            &manifest,
+            opts.page,
+            opts.points_table,
+        )?)
     } else {
         None
     };
@@ -274,18 +293,21 @@ pub const OUTPUTS: [&str; 5] = [
 
 /// Writes the outputs from the saved point files (never from memory, so a
 /// resumed sweep gives the same bytes). Memory: one record at a time, plus the
-/// outputs that get indices (8 bytes per output per point).
+/// outputs that get indices (8 bytes per output per point), and every record
+/// when a points table is asked for.
 fn finish(
     plan: &Plan,
     store: &Store,
     manifest: &[u8],
     page: Option<&PageRenderer>,
+    points_table: Option<(&Path, &PointsTableWriter)>,
 ) -> Result<Vec<analysis::OutputIndices>, SweepError> {
     let dir = store.dir();
     write_durable(&dir.join(store::MANIFEST), manifest)?;
     let path = dir.join("points.csv");
     let mut csv = AtomicFile::create(&path)?;
     let mut ys: Vec<Vec<f64>> = vec![Vec::with_capacity(plan.len()); plan.outputs.len()];
+    let mut records = Vec::new();
     csv.writer()
         .write_all(output::points_header(plan).as_bytes())
         .map_err(|e| csv.err(e))?;
@@ -306,11 +328,19 @@ fn finish(
         for (y, v) in ys.iter_mut().zip(output::output_values(plan, &r)) {
             y.push(v);
         }
+        if points_table.is_some() {
+            records.push(r);
+        }
     }
     let indices = analysis::analyse(plan, &ys);
     let sensitivity_csv = output::sensitivity_csv(&indices);
     let sensitivity_json = output::sensitivity_json(plan, &indices);
     let mut files = vec![Output::from(csv)];
+    if let Some((path, write)) = points_table {
+        let mut f = AtomicFile::create(path)?;
+        write(plan, &records, f.writer()).map_err(|e| f.err(e))?;
+        files.push(Output::from(f));
+    }
     for (name, text) in [
         ("sensitivity.csv", sensitivity_csv),
         ("sensitivity.json", sensitivity_json),

@@ -28,6 +28,8 @@ mod properties;
 mod report_atomic;
 mod report_csv;
 mod report_html;
+#[cfg(feature = "parquet")]
+mod report_parquet;
 mod report_terminal;
 mod report_wilson;
 mod scenario_2021;
