@@ -42,7 +42,7 @@ use crate::core::stats::{Summary, U256};
 pub const FORMAT: &str = "escalate-part";
 
 /// The part format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A part file's checksummed envelope: `escalate-part v1 sha256=... bytes=...`.
 pub const PART_ENVELOPE: Envelope = Envelope::new(FORMAT, FORMAT_VERSION);
@@ -261,6 +261,28 @@ pub fn check_counts(s: &Summary) -> Result<(), String> {
         if hist.checked_total() != Some(n) || hist.has_impossible_buckets() {
             return Err(format!(
                 "its deaths histogram of day {d} does not count its {n} trials"
+            ));
+        }
+    }
+    if s.deaths_by_day_range.len() != s.band_days.len() {
+        return Err("its ranges of cumulative deaths are not those of its horizon".into());
+    }
+    for ((d, &[min, max]), hist) in s
+        .band_days
+        .iter()
+        .zip(&s.deaths_by_day_range)
+        .zip(&s.deaths_by_day)
+    {
+        let fits = match hist.occupied_buckets() {
+            None => min == u64::MAX && max == 0,
+            Some((first, last)) => {
+                use crate::core::stats::histogram::bucket;
+                min <= max && bucket(min) == first && bucket(max) == last
+            }
+        };
+        if !fits {
+            return Err(format!(
+                "its smallest and largest deaths of day {d} disagree with its histogram"
             ));
         }
     }

@@ -317,9 +317,10 @@ impl RunReport {
                 .band_days
                 .iter()
                 .zip(&summary.deaths_by_day)
-                .map(|(&t, hist)| DayQuantiles {
+                .zip(&summary.deaths_by_day_range)
+                .map(|((&t, hist), &[min, max])| DayQuantiles {
                     day: t + 1,
-                    q: QUANTILES.map(|p| hist.quantile(p).unwrap_or(0.0)),
+                    q: QUANTILES.map(|p| hist.quantile_within(p, min, max).unwrap_or(0.0)),
                 })
                 .collect(),
         };

@@ -157,7 +157,7 @@ fn a_shard_reports_its_trial_range() {
     );
     let head = read(&dir.path().join("p.esc"));
     let first_line = head.split(|&b| b == b'\n').next().unwrap();
-    assert!(first_line.starts_with(b"escalate-part v2 sha256="));
+    assert!(first_line.starts_with(b"escalate-part v3 sha256="));
 }
 
 #[test]

@@ -215,6 +215,10 @@ pub struct Summary {
     pub band_days: Vec<u32>,
     /// Cumulative deaths at the end of each of `band_days`, one histogram each.
     pub deaths_by_day: Vec<Histogram>,
+    /// `[smallest, largest]` cumulative deaths at each of `band_days`
+    /// (`[u64::MAX, 0]` before any trial): the bounds that keep the bands'
+    /// quantiles within the values ([`Histogram::quantile_within`]).
+    pub deaths_by_day_range: Vec<[u64; 2]>,
     /// The digest accumulator.
     pub digest: DigestSum,
     /// SHA-256 (hex) of the posterior file the run's parameters come from, if
@@ -236,6 +240,7 @@ impl Summary {
             rung_days: vec![0; model.dyads.len() * h * model.rungs.len()],
             band_days: band_days(model.horizon),
             deaths_by_day: vec![Histogram::default(); band_days(model.horizon).len()],
+            deaths_by_day_range: vec![[u64::MAX, 0]; band_days(model.horizon).len()],
             digest: DigestSum::default(),
             posterior_sha256: model.posterior.as_ref().map(|p| p.sha256.clone()),
         }
@@ -252,8 +257,15 @@ impl Summary {
         for (k, &rung) in paths.rungs.iter().enumerate() {
             self.rung_days[k * r + rung as usize] += 1;
         }
-        for (h, &t) in self.deaths_by_day.iter_mut().zip(&self.band_days) {
-            h.add(paths.deaths[t as usize]);
+        for ((h, range), &t) in self
+            .deaths_by_day
+            .iter_mut()
+            .zip(&mut self.deaths_by_day_range)
+            .zip(&self.band_days)
+        {
+            let v = paths.deaths[t as usize];
+            h.add(v);
+            *range = [range[0].min(v), range[1].max(v)];
         }
         self.digest.add_record(canonical);
     }
@@ -287,6 +299,13 @@ impl AddAssign<&Summary> for Summary {
         }
         for (a, b) in self.deaths_by_day.iter_mut().zip(&o.deaths_by_day) {
             a.merge(b);
+        }
+        for (a, b) in self
+            .deaths_by_day_range
+            .iter_mut()
+            .zip(&o.deaths_by_day_range)
+        {
+            *a = [a[0].min(b[0]), a[1].max(b[1])];
         }
         self.digest.add(&o.digest);
     }
@@ -451,6 +470,34 @@ mod tests {
         (0..100).for_each(|_| m.add(4000));
         for q in QUANTILES {
             assert_eq!(m.quantile(q), Some(4000.0), "q = {q}");
+        }
+    }
+
+    /// Issue 11, the per-day bands: cumulative deaths by day kept only a
+    /// histogram, so a constant 4,000 on a day read 4,008 in the bands,
+    /// past the largest value. Each band day now keeps its smallest and
+    /// largest value, merged like the rest, and the bands read within them.
+    #[test]
+    fn regression_band_quantiles_of_a_constant_4000_read_4000() {
+        use crate::core::scenario::{self, BUNDLED, Source};
+        let b = BUNDLED.iter().find(|b| b.name == "minimal").unwrap();
+        let model = crate::core::model::compile(&scenario::load(&Source::bundled(b)).unwrap());
+        let h = model.horizon as usize;
+        let paths = Paths {
+            rungs: vec![0; model.dyads.len() * h],
+            deaths: vec![4000; h],
+        };
+        let out = TrialOutcome::new(&model);
+        let (mut a, mut b) = (Summary::new(&model), Summary::new(&model));
+        (0..50).for_each(|_| a.add_trial(&out, &paths, &[]));
+        (0..50).for_each(|_| b.add_trial(&out, &paths, &[]));
+        a += &b;
+        for (hist, &[min, max]) in a.deaths_by_day.iter().zip(&a.deaths_by_day_range) {
+            assert_eq!([min, max], [4000, 4000]);
+            assert_eq!(hist.quantile(0.95), Some(4008.0), "the bucket alone");
+            for q in QUANTILES {
+                assert_eq!(hist.quantile_within(q, min, max), Some(4000.0), "q = {q}");
+            }
         }
     }
 
