@@ -523,7 +523,7 @@ mod tests {
     #[test]
     fn regression_a_particle_outside_its_parameters_range_is_refused() {
         use crate::core::scenario::{BUNDLED, Source, parse, validate};
-        let src = Source::bundled(&BUNDLED[2]);
+        let src = Source::bundled(BUNDLED.iter().find(|b| b.name == "minimal").unwrap());
         let model = crate::core::model::compile(&validate(parse(&src).unwrap(), &src).unwrap());
         let text = |v: &str| {
             format!("particle,actors.G.fighters,weight,distance\n0,2000,0.5,0\n1,{v},0.5,0\n")
