@@ -25,15 +25,15 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
 
-use escalate::core::engine::{TraceEvent, TrialOutcome};
+use escalate::core::engine::TrialOutcome;
 use escalate::core::model::Model;
 use escalate::core::position::line_col;
 use escalate::core::scenario::{self, Override, Problem, ScenarioError, Source};
 use escalate::report::compare_report::CompareReport;
-use escalate::report::trace::{self as tracelog, TraceHeader};
+use escalate::report::trace as tracelog;
 use escalate::report::{self, RunReport, text::Colour};
 use escalate::run::request::DEFAULT_SEED;
-use escalate::run::trials::{run_one, summarise};
+use escalate::run::trials::summarise;
 use escalate::run::{
     CompareRequest, Executor, Loaded, RequestError, RunRequest, Setup, StopFlag, TraceRequest,
     compare,
@@ -665,23 +665,13 @@ fn trace(
         trial,
     };
     let p = request.prepare().map_err(|e| request_error(py, &e))?;
-    let mut events: Vec<(u32, TraceEvent)> = Vec::new();
-    let outcome = run_one(&p.model, seed, trial, &mut events);
-    let records = tracelog::records(&p.model, &events, &outcome);
+    let tracelog::TracedTrial {
+        header,
+        outcome,
+        records,
+    } = tracelog::trace_trial(&request, &p);
     Ok(match format {
-        "text" => {
-            let header = TraceHeader {
-                scenario_file: p.loaded.source.name.clone(),
-                policy: request
-                    .setup
-                    .policy
-                    .clone()
-                    .unwrap_or_else(|| "baseline".into()),
-                seed,
-                trial,
-            };
-            tracelog::render_text(&p.model, &header, &records, &outcome, 100)
-        }
+        "text" => tracelog::render_text(&p.model, &header, &records, &outcome, 100),
         "jsonl" => tracelog::to_jsonl(&p.model, &records, &outcome),
         "csv" => tracelog::to_csv(&records),
         other => {

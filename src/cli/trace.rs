@@ -5,10 +5,8 @@ use clap::{Args, ValueEnum};
 
 use super::args::{PolicyArg, PosteriorArg, ScenarioArg, SeedArg, SetupArgs};
 use super::{Error, Outcome};
-use escalate::core::engine::TraceEvent;
-use escalate::report::trace::{self as tracelog, TraceHeader};
+use escalate::report::trace as tracelog;
 use escalate::run::TraceRequest;
-use escalate::run::trials::run_one;
 
 /// Output formats of a trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,28 +77,18 @@ pub fn trace(a: TraceArgs) -> Result<Outcome, Error> {
         None => None,
     };
     let p = request.prepare()?;
-    let mut events: Vec<(u32, TraceEvent)> = Vec::new();
-    let outcome = run_one(&p.model, request.seed, request.trial, &mut events);
-    let records = tracelog::records(&p.model, &events, &outcome);
+    let tracelog::TracedTrial {
+        header,
+        outcome,
+        records,
+    } = tracelog::trace_trial(&request, &p);
     #[cfg(feature = "parquet")]
     if let Some(mut f) = parquet {
         escalate::report::parquet::write_trace(&records, f.writer()).map_err(|e| f.err(e))?;
         f.commit()?;
     }
     let text = match a.format {
-        Format::Text => {
-            let header = TraceHeader {
-                scenario_file: p.loaded.source.name.clone(),
-                policy: request
-                    .setup
-                    .policy
-                    .clone()
-                    .unwrap_or_else(|| "baseline".into()),
-                seed: request.seed,
-                trial: request.trial,
-            };
-            tracelog::render_text(&p.model, &header, &records, &outcome, 100)
-        }
+        Format::Text => tracelog::render_text(&p.model, &header, &records, &outcome, 100),
         Format::Jsonl => tracelog::to_jsonl(&p.model, &records, &outcome),
         Format::Csv => tracelog::to_csv(&records),
     };

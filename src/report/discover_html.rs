@@ -9,7 +9,9 @@
 
 use std::fmt::Write;
 
-use super::discover_text::{cases, count, limits_cell, qp, rule, sentence};
+use super::discover_text::{
+    cases, count, limits_cell, often_restricted_elsewhere, qp, rule, sentence,
+};
 use super::format::{group, pct, sig};
 use super::page;
 use super::svg::{
@@ -490,15 +492,7 @@ pub fn render(d: &Discovery) -> String {
         if !b.at.restricted.is_empty() {
             restrictions_table(&mut h, d, &b.at, Some(b));
         }
-        let unstable: Vec<String> = b
-            .stability
-            .iter()
-            .filter(|s| {
-                s.coverage.max(s.density) >= 0.3
-                    && !b.at.restricted.iter().any(|r| r.name == s.name)
-            })
-            .map(|s| format!("{} ({:.0}%)", s.name, 100.0 * s.coverage.max(s.density)))
-            .collect();
+        let unstable = often_restricted_elsewhere(b);
         if !unstable.is_empty() {
             let _ = writeln!(
                 h,

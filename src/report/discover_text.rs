@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::format::{Colour, banner, fit, group, heading, pct, sig};
-use crate::discover::{BoxReport, Discovery, Restriction};
+use crate::discover::{BoxReport, Discovery, PrimBox, Restriction};
 
 /// Terminal width the report is laid out for.
 const WIDTH: usize = 100;
@@ -209,15 +209,7 @@ pub fn render(d: &Discovery, colour: Colour, files: &[String]) -> String {
                 s.map_or("–".into(), |s| format!("{:.0}%", 100.0 * s.density)),
             );
         }
-        let others: Vec<String> = b
-            .stability
-            .iter()
-            .filter(|s| {
-                s.coverage.max(s.density) >= 0.3
-                    && !b.at.restricted.iter().any(|r| r.name == s.name)
-            })
-            .map(|s| format!("{} ({:.0}%)", s.name, 100.0 * s.coverage.max(s.density)))
-            .collect();
+        let others = often_restricted_elsewhere(b);
         if !others.is_empty() {
             for l in super::format::wrap(
                 &format!("also restricted in resamples: {}", others.join(", ")),
@@ -280,6 +272,20 @@ pub fn render(d: &Discovery, colour: Colour, files: &[String]) -> String {
         }
     }
     o
+}
+
+/// Inputs the chosen box leaves free that resampled boxes restricted often
+/// (in at least 30% of resamples, by coverage or density), as "name (N%)":
+/// where the box may be less stable than its limits suggest. The terminal
+/// report and the HTML page list the same ones.
+pub(super) fn often_restricted_elsewhere(b: &PrimBox) -> Vec<String> {
+    b.stability
+        .iter()
+        .filter(|s| {
+            s.coverage.max(s.density) >= 0.3 && !b.at.restricted.iter().any(|r| r.name == s.name)
+        })
+        .map(|s| format!("{} ({:.0}%)", s.name, 100.0 * s.coverage.max(s.density)))
+        .collect()
 }
 
 #[cfg(test)]

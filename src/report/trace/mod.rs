@@ -14,6 +14,8 @@ use serde::Serialize;
 use super::format::flow;
 use crate::core::engine::{Cause, TraceEvent, TrialOutcome};
 use crate::core::model::{ActionM, Model, NONE, TriggerM};
+use crate::run::trials::run_one;
+use crate::run::{PreparedTrace, TraceRequest};
 use codes::{EventCode, Party};
 
 /// One event of a trial, with everything named. The fields are the columns of
@@ -289,6 +291,42 @@ pub fn line(r: &TraceRecord, width: usize) -> String {
     let head = format!("  day {:>4}  ", r.day);
     let indent = head.chars().count() + 2;
     flow(&head, &parts, " · ", indent, width, false).join("\n")
+}
+
+/// One trial of a prepared trace request, replayed: what every trace output
+/// (text, JSON lines, CSV, Parquet) renders, for the command line and the
+/// Python module alike.
+#[derive(Debug, Clone)]
+pub struct TracedTrial {
+    /// What the text trace says about the run.
+    pub header: TraceHeader,
+    /// The trial's outcome (the run counts this one).
+    pub outcome: TrialOutcome,
+    /// Every event of the trial, named.
+    pub records: Vec<TraceRecord>,
+}
+
+/// Replays trial `request.trial` of `prepared` (from `request.prepare()`)
+/// with a tracer and names its events.
+pub fn trace_trial(request: &TraceRequest, prepared: &PreparedTrace) -> TracedTrial {
+    let mut events: Vec<(u32, TraceEvent)> = Vec::new();
+    let outcome = run_one(&prepared.model, request.seed, request.trial, &mut events);
+    let records = records(&prepared.model, &events, &outcome);
+    let header = TraceHeader {
+        scenario_file: prepared.loaded.source.name.clone(),
+        policy: request
+            .setup
+            .policy
+            .clone()
+            .unwrap_or_else(|| "baseline".into()),
+        seed: request.seed,
+        trial: request.trial,
+    };
+    TracedTrial {
+        header,
+        outcome,
+        records,
+    }
 }
 
 /// What the text trace says about the run it comes from.
