@@ -9,7 +9,8 @@
 //! 3. programmes: deportation drives, border closures, talks and ceasefires
 //!    running out;
 //! 4. decisions: every doctrine rule, actor by actor, in file order (its
-//!    condition compiled once per `Trial`, `engine::cond`);
+//!    condition flattened once per `Trial` and asked only on the days its
+//!    answer may have changed, `engine::cond`);
 //! 5. dynamics: recruitment, decay of pressure and tension, rungs stepping
 //!    down on calm dyads; the day's rungs are recorded.
 
@@ -200,8 +201,6 @@ pub struct Trial<'m> {
     marked: Vec<u64>,
     rngs: [ChaCha8Rng; 4],
     rule_rngs: Vec<ChaCha8Rng>,
-    /// Each rule's condition, compiled (`cond`).
-    conds: Vec<cond::Cond>,
     /// Casualty inversion tables: `(group * 3 + category) * per + (n - 1)`
     /// for `n` attacks (`per` = [`CASUALTY_TABLES_PER_GROUP_CATEGORY`]; the mean is
     /// `n` times the group's per-trial mean deaths per attack).
@@ -212,6 +211,9 @@ pub struct Trial<'m> {
     /// programme a rule starts today runs its full length from tomorrow; 0 in
     /// the events phase, before today's violence and programmes.
     start_offset: i64,
+    /// Each rule's condition, flattened, and the days and inputs each rule
+    /// waits for before it is asked again (`cond`).
+    rules: cond::Rules,
 }
 
 impl<'m> Trial<'m> {
@@ -266,15 +268,19 @@ impl<'m> Trial<'m> {
             marked: vec![0; model.metrics.marks.len() * model.metrics.windowed.len()],
             rngs: [seedless(), seedless(), seedless(), seedless()],
             rule_rngs: model.rules.iter().map(|_| seedless()).collect(),
-            conds: model
-                .rules
-                .iter()
-                .map(|r| cond::compile(model, r.cond))
-                .collect(),
             casualty: PoissonTables::new(g * 3 * CASUALTY_TABLES_PER_GROUP_CATEGORY),
             effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
+            rules: cond::Rules::new(model),
         }
+    }
+
+    /// Asks every doctrine rule off cooldown every day (`true`) instead of
+    /// only on the days its answer may have changed (`false`, the default).
+    /// The results are the same either way: this is the reference the tests
+    /// hold the waking rules equal to, not something a run needs.
+    pub fn poll_every_rule(&mut self, on: bool) {
+        self.rules.poll_every_rule(on);
     }
 
     /// Runs trial `trial` of the run keyed by `keys`, writing into `out`.
@@ -641,27 +647,27 @@ impl<'m> Trial<'m> {
 
     fn decisions<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
         let model = self.model;
-        let ti = t as i64;
-        for (r, rule) in model.rules.iter().enumerate() {
-            if ti - self.fired[r] < rule.cooldown.max(1) as i64 {
-                continue;
+        // The rules are asked through `cond::Rules`, which decides which of
+        // them need asking today; it is moved out while it asks (no allocation).
+        let mut rules = std::mem::take(&mut self.rules);
+        rules.decide(self, t, |s, r| {
+            let rule = &model.rules[r];
+            let p = s.v[rule.probability as usize];
+            if !chance(&mut s.rule_rngs[r], p) {
+                return false;
             }
-            if !(self.conds[r])(self, t) {
-                continue;
-            }
-            let p = self.v[rule.probability as usize];
-            if chance(&mut self.rule_rngs[r], p) {
-                self.fired[r] = ti;
-                self.use_lever(
-                    t,
-                    rule.actor,
-                    rule.lever,
-                    rule.target,
-                    Cause::Rule(r as u16),
-                    tracer,
-                );
-            }
-        }
+            s.fired[r] = t as i64;
+            s.use_lever(
+                t,
+                rule.actor,
+                rule.lever,
+                rule.target,
+                Cause::Rule(r as u16),
+                tracer,
+            );
+            true
+        });
+        self.rules = rules;
     }
 
     /// The dyad a lever used by `user` on `target` touches: with the target's
