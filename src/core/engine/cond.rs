@@ -218,6 +218,10 @@ pub(super) struct Rules {
     next: Vec<i64>,
     /// Per rule: the inputs whose change wakes it earlier.
     watch: Vec<u64>,
+    /// Per rule whose condition held when last asked: the day before which
+    /// it is sure to hold still unless woken (`i64::MIN` otherwise), so its
+    /// dice are drawn without asking again.
+    held_until: Vec<i64>,
     /// The union of every rule's watch set (what is looked at).
     watched: u64,
     /// Ask every rule off cooldown every day (the reference the tests hold
@@ -236,6 +240,7 @@ impl Rules {
         rules.seen = vec![0; rules.inputs.len()];
         rules.next = vec![0; model.rules.len()];
         rules.watch = vec![0; model.rules.len()];
+        rules.held_until = vec![i64::MIN; model.rules.len()];
         rules
     }
 
@@ -599,6 +604,7 @@ impl Rules {
                 self.next[r] = self.next[r].min(ti.max(cooldown_end(r)));
                 // Woken: it is asked then whatever else changes.
                 self.watch[r] = 0;
+                self.held_until[r] = i64::MIN;
             }
             watched |= self.watch[r];
         }
@@ -609,6 +615,7 @@ impl Rules {
     fn start(&mut self) {
         self.next.fill(0);
         self.watch.fill(0);
+        self.held_until.fill(i64::MIN);
         self.watched = 0;
     }
 
@@ -644,15 +651,20 @@ impl Rules {
                 continue;
             }
             debug_assert!(ti - s.fired[r] >= cooldown(r), "asked on cooldown");
-            let v = self.ask(s, r, t);
-            if !v.holds {
-                self.next[r] = v.until.max(ti + 1);
+            if ti >= self.held_until[r] {
+                let v = self.ask(s, r, t);
                 self.watch[r] = v.watch;
                 self.watched |= v.watch;
-                continue;
+                if !v.holds {
+                    self.held_until[r] = i64::MIN;
+                    self.next[r] = v.until.max(ti + 1);
+                    continue;
+                }
+                self.held_until[r] = v.until;
             }
-            // Held: asked again tomorrow, or when its cooldown ends.
-            self.watch[r] = 0;
+            // Holds: its dice are drawn today and again tomorrow, or on the day
+            // its cooldown ends if they fall (still holding then unless its
+            // watched inputs change or its `held_until` passes).
             self.next[r] = ti + 1;
             if fire(s, r) {
                 self.next[r] = ti + cooldown(r);

@@ -213,7 +213,8 @@ pub struct Trial<'m> {
     start_offset: i64,
     /// Each rule's condition, flattened, and the days and inputs each rule
     /// waits for before it is asked again (`cond`).
-    rules: cond::Rules,
+    /// (Boxed so that moving it out while it asks copies a pointer.)
+    rules: Option<Box<cond::Rules>>,
 }
 
 impl<'m> Trial<'m> {
@@ -271,7 +272,7 @@ impl<'m> Trial<'m> {
             casualty: PoissonTables::new(g * 3 * CASUALTY_TABLES_PER_GROUP_CATEGORY),
             effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
-            rules: cond::Rules::new(model),
+            rules: Some(Box::new(cond::Rules::new(model))),
         }
     }
 
@@ -280,7 +281,9 @@ impl<'m> Trial<'m> {
     /// The results are the same either way: this is the reference the tests
     /// hold the waking rules equal to, not something a run needs.
     pub fn poll_every_rule(&mut self, on: bool) {
-        self.rules.poll_every_rule(on);
+        if let Some(rules) = &mut self.rules {
+            rules.poll_every_rule(on);
+        }
     }
 
     /// Runs trial `trial` of the run keyed by `keys`, writing into `out`.
@@ -649,7 +652,9 @@ impl<'m> Trial<'m> {
         let model = self.model;
         // The rules are asked through `cond::Rules`, which decides which of
         // them need asking today; it is moved out while it asks (no allocation).
-        let mut rules = std::mem::take(&mut self.rules);
+        let Some(mut rules) = self.rules.take() else {
+            unreachable!("the rules are only out of the trial while they decide")
+        };
         rules.decide(self, t, |s, r| {
             let rule = &model.rules[r];
             let p = s.v[rule.probability as usize];
@@ -667,7 +672,7 @@ impl<'m> Trial<'m> {
             );
             true
         });
-        self.rules = rules;
+        self.rules = Some(rules);
     }
 
     /// The dyad a lever used by `user` on `target` touches: with the target's
