@@ -140,7 +140,7 @@ fn random_condition(
     };
     match if depth == 0 { 0 } else { pick(7) } {
         0..=2 if !leaves.is_empty() => leaf(pick),
-        0..=2 | 3 => match pick(3) {
+        0..=3 => match pick(3) {
             0 => Condition::Always,
             _ => Condition::DayAtLeast(pick(horizon + 1)),
         },

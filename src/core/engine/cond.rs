@@ -192,7 +192,8 @@ fn window(series: &[u64], stride: usize, s: usize, t: usize, window: u32) -> (u6
 pub(super) fn window_gap(sum: u64, at_least: f64) -> u64 {
     const EXACT: f64 = (1u64 << 52) as f64;
     let need = at_least - sum as f64;
-    if sum >= 1 << 52 || !(need > 3.0) || need >= EXACT {
+    // `(3.0..EXACT).contains` is false for NaN as well.
+    if sum >= 1 << 52 || !(3.0..EXACT).contains(&need) || need == 3.0 {
         return 1;
     }
     need as u64 - 1
