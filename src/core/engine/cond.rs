@@ -5,7 +5,8 @@
 //! `Trial` (outside the day loop) into nodes that hold the indices and
 //! strides they read. Asking a condition ([`Rules::verdict`]) gives its
 //! value and, with it, how long that value is sure to last: until a day
-//! (a `DayAtLeast` reached, a `LeverUsed` or `Truce` window running out)
+//! (a `DayAtLeast` reached, a `LeverUsed` or `Truce` window running out, a
+//! trailing window that holds losing enough of its oldest days)
 //! unless one of a set of *inputs* changes first (a rung, a tension, an
 //! economy, refugees, pressure, a lever's last use, a truce's end, or a
 //! trailing window's running total reaching the level that could make it
@@ -93,7 +94,7 @@ enum Node {
     /// The sum over the trailing `window` days (including today) of one
     /// series is at least parameter `at_least`.
     Window {
-        input: u16,
+        input: u32,
         series: Series,
         index: usize,
         stride: usize,
@@ -101,39 +102,39 @@ enum Node {
         at_least: usize,
     },
     RungAtLeast {
-        input: u16,
+        input: u32,
         dyad: usize,
         rung: u8,
     },
     TensionAtLeast {
-        input: u16,
+        input: u32,
         dyad: usize,
         value: usize,
     },
     DayAtLeast(i64),
     EconomyBelow {
-        input: u16,
+        input: u32,
         actor: usize,
         value: usize,
     },
     RefugeesAtLeast {
-        input: u16,
+        input: u32,
         actor: usize,
         value: usize,
     },
     PressureAtLeast {
-        input: u16,
+        input: u32,
         actor: usize,
         value: usize,
     },
     LeverUsed {
-        input: u16,
+        input: u32,
         used: usize,
         within: i64,
     },
     Truce {
-        talks: u16,
-        ceasefire: u16,
+        talks: u32,
+        ceasefire: u32,
         group: usize,
     },
 }
@@ -164,7 +165,7 @@ impl Verdict {
 /// The bit standing for input `i` in a watch set (inputs 63 and above share
 /// the last bit: a change to any of them wakes every rule watching one).
 #[inline(always)]
-fn bit(i: u16) -> u64 {
+fn bit(i: u32) -> u64 {
     1 << i.min(63)
 }
 
@@ -254,7 +255,7 @@ impl Rules {
 
     /// The index of input `input`: the existing one for the same state,
     /// except for windows (each window leaf waits for a level of its own).
-    fn input(&mut self, input: Input) -> u16 {
+    fn input(&mut self, input: Input) -> u32 {
         let shared = !matches!(input, Input::Total { .. });
         let at = match self.inputs.iter().position(|&i| shared && i == input) {
             Some(at) => at,
@@ -263,7 +264,8 @@ impl Rules {
                 self.inputs.len() - 1
             }
         };
-        u16::try_from(at).unwrap_or(u16::MAX)
+        // At most one input per condition node, and the model indexes those by u32.
+        at as u32
     }
 
     /// Flattens condition node `c` of `model` (and its subtree); returns its
@@ -460,16 +462,28 @@ impl Rules {
                 window: w,
                 at_least,
             } => {
-                let (sum, total) = window(Self::series(s, series), stride, index, t, w);
+                let rows = Self::series(s, series);
+                let (sum, total) = window(rows, stride, index, t, w);
                 let level = s.v[at_least];
                 let holds = sum as f64 >= level;
                 if holds {
-                    // Its oldest days drop out: ask again tomorrow.
-                    self.seen[input as usize] = total.saturating_add(1);
+                    // More deaths only raise the sum: it holds until its
+                    // oldest days drop out far enough, whatever happens, so
+                    // nothing is watched. On day t + d its sum is at least
+                    // today's total less the row its window starts at (past
+                    // rows for d < w; the bound is 0 at d = w).
+                    let mut until = NEVER_CHANGES;
+                    for d in 1..=w as usize {
+                        let start = (t + d + 1).saturating_sub(w as usize);
+                        if ((total - rows[start * stride + index]) as f64) < level {
+                            until = ti + d as i64;
+                            break;
+                        }
+                    }
                     Verdict {
                         holds,
-                        until: ti + 1,
-                        watch: bit(input),
+                        until,
+                        watch: 0,
                     }
                 } else {
                     // Short while the total grows by less than the gap.

@@ -279,7 +279,8 @@ impl<'m> Trial<'m> {
     /// Asks every doctrine rule off cooldown every day (`true`) instead of
     /// only on the days its answer may have changed (`false`, the default).
     /// The results are the same either way: this is the reference the tests
-    /// hold the waking rules equal to, not something a run needs.
+    /// hold the waking rules equal to, not something a run needs. Set it
+    /// between trials (each trial's rules start afresh on day 0).
     pub fn poll_every_rule(&mut self, on: bool) {
         if let Some(rules) = &mut self.rules {
             rules.poll_every_rule(on);
