@@ -212,6 +212,44 @@ pub struct Trial<'m> {
     /// programme a rule starts today runs its full length from tomorrow; 0 in
     /// the events phase, before today's violence and programmes.
     start_offset: i64,
+    /// Per armed group, the indices its attacks book into (fixed by the model).
+    links: Vec<GroupLinks>,
+    /// Per armed group, the values its daily attack rate and casualties read
+    /// that do not change within a trial (set by `reset`).
+    rates: Vec<GroupRates>,
+    /// Per actor and category (`actor * 3 + cat`), the metric slot of its deaths, if any.
+    death_slots: Vec<Option<usize>>,
+}
+
+/// Where an armed group's attacks are booked: indices the model fixes, so the
+/// day loop reads them from one place instead of through the model's tables.
+#[derive(Debug, Clone, Copy)]
+struct GroupLinks {
+    /// The actor the group is.
+    actor: ActorIx,
+    /// The state it attacks.
+    target: ActorIx,
+    /// The dyad between its target and its host, if it has a host and they have one.
+    host_dyad: Option<usize>,
+    /// The metric slot of its attacks, if any.
+    attacks: Option<usize>,
+    /// The metric slot of deaths in attacks on its target, if any.
+    attack_deaths: Option<usize>,
+}
+
+/// What an armed group's daily attack count and casualties read that is fixed
+/// within a trial: parameter values, read once in `reset` (the same values,
+/// so the same bits, as reading them every day).
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupRates {
+    /// Attacks per fighter per day: `attack_rate / 1000`.
+    per_fighter: f64,
+    /// `1 - sanctuary_weight`: the share of its tempo that needs no sanctuary.
+    unsheltered: f64,
+    /// `sanctuary_weight`.
+    weight: f64,
+    /// Mean deaths per attack: civilian, security, militant.
+    means: [f64; 3],
 }
 
 impl<'m> Trial<'m> {
@@ -274,6 +312,27 @@ impl<'m> Trial<'m> {
             casualty: PoissonTables::new(g * 3 * CASUALTY_TABLES_PER_GROUP_CATEGORY),
             effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
+            links: model
+                .groups
+                .iter()
+                .map(|g| GroupLinks {
+                    actor: g.actor,
+                    target: g.target,
+                    host_dyad: g
+                        .host
+                        .and_then(|host| model.dyad(g.target, host))
+                        .map(usize::from),
+                    attacks: model.metrics.group_attacks[g.actor as usize],
+                    attack_deaths: model.metrics.attack_deaths[g.target as usize],
+                })
+                .collect(),
+            rates: vec![GroupRates::default(); g],
+            death_slots: model
+                .metrics
+                .actor_deaths
+                .iter()
+                .flat_map(|slots| slots.iter().copied())
+                .collect(),
         }
     }
 
@@ -375,6 +434,13 @@ impl<'m> Trial<'m> {
             self.fighters[i] = v[g.fighters as usize];
             self.recruit[i] = v[g.recruitment as usize];
             self.sanctuary[i] = v[g.sanctuary as usize];
+            let w = v[g.sanctuary_weight as usize];
+            self.rates[i] = GroupRates {
+                per_fighter: v[g.attack_rate as usize] / 1000.0,
+                unsheltered: 1.0 - w,
+                weight: w,
+                means: g.casualties.map(|c| v[c as usize]),
+            };
         }
         self.ct.fill(0.0);
         self.talks_until.fill(NEVER);
@@ -481,31 +547,28 @@ impl<'m> Trial<'m> {
     }
 
     fn violence<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
-        let model = self.model;
         let ti = t as i64;
-        for (gi, g) in model.groups.iter().enumerate() {
-            let v = &self.v;
-            let w = v[g.sanctuary_weight as usize];
+        for gi in 0..self.rates.len() {
+            let r = self.rates[gi];
             let mut factor = 1.0;
             if self.talks_until[gi] > ti {
                 factor *= self.talks_factor[gi];
             }
-            if self.cf_until[gi] > ti {
+            let in_ceasefire = self.cf_until[gi] > ti;
+            if in_ceasefire {
                 factor *= self.cf_factor[gi];
             }
-            let lambda = v[g.attack_rate as usize] / 1000.0
+            // The same products, in the same order, as reading the values
+            // every day: `attack_rate / 1000 * fighters * (1 - w + w *
+            // sanctuary) * ...`.
+            let lambda = r.per_fighter
                 * self.fighters[gi]
-                * (1.0 - w + w * self.sanctuary[gi])
+                * (r.unsheltered + r.weight * self.sanctuary[gi])
                 * (1.0 - self.ct[gi]).max(0.0)
                 * factor;
-            let means = [
-                v[g.casualties[0] as usize],
-                v[g.casualties[1] as usize],
-                v[g.casualties[2] as usize],
-            ];
             // Five uniforms per group and day, used or not: each group's draws
             // stay in step across policies (common random numbers).
-            let rng = self.rng(Purpose::Violence);
+            let rng = &mut self.rngs[Purpose::Violence as usize];
             let u: [f64; 5] = std::array::from_fn(|_| sample::unit(rng));
             let n = poisson_at(u[0], lambda);
             if n > 0 {
@@ -514,17 +577,14 @@ impl<'m> Trial<'m> {
                 let slot = (n as usize).min(per) - 1;
                 let deaths: [u64; 3] = std::array::from_fn(|c| {
                     let ix = (gi * 3 + c) * per + slot;
-                    self.casualty.at(ix, u[c + 1], nf * means[c])
+                    self.casualty.at(ix, u[c + 1], nf * r.means[c])
                 });
                 self.record_attacks(t, gi, n, deaths, tracer);
             }
-            if self.cf_until[gi] > ti {
-                let p = self.cf_break[gi];
-                if u[4] < p {
-                    self.cf_until[gi] = ti;
-                    self.m[model.metrics.ceasefires_broken] += 1;
-                    tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
-                }
+            if in_ceasefire && u[4] < self.cf_break[gi] {
+                self.cf_until[gi] = ti;
+                self.m[self.model.metrics.ceasefires_broken] += 1;
+                tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
             }
         }
     }
@@ -539,31 +599,29 @@ impl<'m> Trial<'m> {
         tracer: &mut T,
     ) {
         let model = self.model;
-        let g = &model.groups[gi];
+        let g = self.links[gi];
         let militant = deaths[2].min(self.fighters[gi].max(0.0) as u64);
         self.fighters[gi] -= militant as f64;
-        self.attacks_cum[(t + 1) * model.groups.len() + gi] += n;
+        self.attacks_cum[(t + 1) * self.rates.len() + gi] += n;
         self.m[model.metrics.attacks] += n;
-        if let Some(s) = model.metrics.group_attacks[g.actor as usize] {
+        if let Some(s) = g.attacks {
             self.m[s] += n;
         }
         self.kill(t, g.target, 0, deaths[0]);
         self.kill(t, g.target, 1, deaths[1]);
         self.kill(t, g.actor, 2, militant);
-        if let Some(s) = model.metrics.attack_deaths[g.target as usize] {
+        if let Some(s) = g.attack_deaths {
             self.m[s] += deaths[0] + deaths[1] + militant;
         }
         let harm = (deaths[0] + deaths[1]) as f64;
-        let tpd = self.v[model.dynamics.tension_per_death as usize];
-        if let Some(host) = g.host
-            && let Some(d) = model.dyad(g.target, host)
-        {
-            self.tension[d as usize] = (self.tension[d as usize] + tpd * harm).min(1.0);
+        if let Some(d) = g.host_dyad {
+            let tpd = self.v[model.dynamics.tension_per_death as usize];
+            self.tension[d] = (self.tension[d] + tpd * harm).min(1.0);
         }
-        let resolve = (self.v[model.actors[g.target as usize].resolve as usize]
-            + self.alignment[g.target as usize].resolve)
-            .min(1.0);
-        let p = &mut self.pressure[g.target as usize];
+        let target = g.target as usize;
+        let resolve =
+            (self.v[model.actors[target].resolve as usize] + self.alignment[target].resolve).min(1.0);
+        let p = &mut self.pressure[target];
         *p = (*p + resolve * harm / 100.0).min(1.0);
         tracer.record(
             t as u32,
@@ -576,21 +634,23 @@ impl<'m> Trial<'m> {
     }
 
     /// Books deaths of `actor` in category `cat` (0 civilian, 1 security, 2 militant).
+    #[inline]
     fn kill(&mut self, t: usize, actor: ActorIx, cat: usize, n: u64) {
         if n == 0 {
             return;
         }
-        let model = self.model;
+        let metrics = &self.model.metrics;
         let a = actor as usize;
-        let row = (t + 1) * 4 * model.actors.len() + a * 4;
-        self.cas[row + cat] += n;
-        self.cas[row + 3] += n;
-        self.m[model.metrics.deaths] += n;
-        self.m[model.metrics.deaths_by_category[cat]] += n;
+        let stride = 4 * self.model.actors.len();
+        let row = &mut self.cas[(t + 1) * stride + a * 4..][..4];
+        row[cat] += n;
+        row[3] += n;
+        self.m[metrics.deaths] += n;
+        self.m[metrics.deaths_by_category[cat]] += n;
         if cat != 2 {
-            self.m[model.metrics.victims] += n;
+            self.m[metrics.victims] += n;
         }
-        if let Some(s) = model.metrics.actor_deaths[a][cat] {
+        if let Some(s) = self.death_slots[a * 3 + cat] {
             self.m[s] += n;
         }
     }
