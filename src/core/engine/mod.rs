@@ -166,18 +166,13 @@ pub struct Trial<'m> {
     /// Each actor's move of its trade to other routes (`TradeDiversification`).
     diversification: Vec<Diversification>,
     // groups
-    fighters: Vec<f64>,
-    recruit: Vec<f64>,
-    sanctuary: Vec<f64>,
-    ct: Vec<f64>,
+    /// Each armed group's strength and tempo, one record a group.
+    group: Vec<GroupState>,
     talks_until: Vec<i64>,
-    talks_factor: Vec<f64>,
     talks_chance: Vec<f64>,
     talks_ceasefire: Vec<Option<u16>>,
     talks_by: Vec<ActorIx>,
     cf_until: Vec<i64>,
-    cf_factor: Vec<f64>,
-    cf_break: Vec<f64>,
     // dyads
     tension: Vec<f64>,
     rung: Vec<u8>,
@@ -219,6 +214,40 @@ pub struct Trial<'m> {
     rates: Vec<GroupRates>,
     /// Per actor and category (`actor * 3 + cat`), the metric slot of its deaths, if any.
     death_slots: Vec<Option<usize>>,
+}
+
+/// An armed group's state that its attacks, the levers used on it and the
+/// day's dynamics change, kept together so a group's day reads one record.
+#[derive(Debug, Clone, Copy)]
+struct GroupState {
+    /// Fighters.
+    fighters: f64,
+    /// Recruitment per day (a share of its fighters).
+    recruit: f64,
+    /// The hold of its sanctuary, 0..1.
+    sanctuary: f64,
+    /// Counter-terror pressure on it, 0..1.
+    ct: f64,
+    /// Its attack factor while talks run.
+    talks_factor: f64,
+    /// Its attack factor while a ceasefire holds.
+    cf_factor: f64,
+    /// The daily hazard of its ceasefire breaking.
+    cf_break: f64,
+}
+
+impl Default for GroupState {
+    fn default() -> Self {
+        GroupState {
+            fighters: 0.0,
+            recruit: 0.0,
+            sanctuary: 0.0,
+            ct: 0.0,
+            talks_factor: 1.0,
+            cf_factor: 1.0,
+            cf_break: 0.0,
+        }
+    }
 }
 
 /// Where an armed group's attacks are booked: indices the model fixes, so the
@@ -273,18 +302,12 @@ impl<'m> Trial<'m> {
             deport_backlash: vec![0.0; n],
             alignment: vec![Alignment::default(); n],
             diversification: vec![Diversification::NONE; n],
-            fighters: vec![0.0; g],
-            recruit: vec![0.0; g],
-            sanctuary: vec![0.0; g],
-            ct: vec![0.0; g],
+            group: vec![GroupState::default(); g],
             talks_until: vec![NEVER; g],
-            talks_factor: vec![1.0; g],
             talks_chance: vec![0.0; g],
             talks_ceasefire: vec![None; g],
             talks_by: vec![0; g],
             cf_until: vec![NEVER; g],
-            cf_factor: vec![1.0; g],
-            cf_break: vec![0.0; g],
             tension: vec![0.0; d],
             rung: vec![0; d],
             last_hostile: vec![NEVER; d],
@@ -431,9 +454,12 @@ impl<'m> Trial<'m> {
         self.alignment.fill(Alignment::default());
         self.diversification.fill(Diversification::NONE);
         for (i, g) in model.groups.iter().enumerate() {
-            self.fighters[i] = v[g.fighters as usize];
-            self.recruit[i] = v[g.recruitment as usize];
-            self.sanctuary[i] = v[g.sanctuary as usize];
+            self.group[i] = GroupState {
+                fighters: v[g.fighters as usize],
+                recruit: v[g.recruitment as usize],
+                sanctuary: v[g.sanctuary as usize],
+                ..GroupState::default()
+            };
             let w = v[g.sanctuary_weight as usize];
             self.rates[i] = GroupRates {
                 per_fighter: v[g.attack_rate as usize] / 1000.0,
@@ -442,7 +468,6 @@ impl<'m> Trial<'m> {
                 means: g.casualties.map(|c| v[c as usize]),
             };
         }
-        self.ct.fill(0.0);
         self.talks_until.fill(NEVER);
         self.cf_until.fill(NEVER);
         for (i, d) in model.dyads.iter().enumerate() {
@@ -552,19 +577,19 @@ impl<'m> Trial<'m> {
             let r = self.rates[gi];
             let mut factor = 1.0;
             if self.talks_until[gi] > ti {
-                factor *= self.talks_factor[gi];
+                factor *= self.group[gi].talks_factor;
             }
             let in_ceasefire = self.cf_until[gi] > ti;
             if in_ceasefire {
-                factor *= self.cf_factor[gi];
+                factor *= self.group[gi].cf_factor;
             }
             // The same products, in the same order, as reading the values
             // every day: `attack_rate / 1000 * fighters * (1 - w + w *
             // sanctuary) * ...`.
             let lambda = r.per_fighter
-                * self.fighters[gi]
-                * (r.unsheltered + r.weight * self.sanctuary[gi])
-                * (1.0 - self.ct[gi]).max(0.0)
+                * self.group[gi].fighters
+                * (r.unsheltered + r.weight * self.group[gi].sanctuary)
+                * (1.0 - self.group[gi].ct).max(0.0)
                 * factor;
             // Five uniforms per group and day, used or not: each group's draws
             // stay in step across policies (common random numbers).
@@ -581,7 +606,7 @@ impl<'m> Trial<'m> {
                 });
                 self.record_attacks(t, gi, n, deaths, tracer);
             }
-            if in_ceasefire && u[4] < self.cf_break[gi] {
+            if in_ceasefire && u[4] < self.group[gi].cf_break {
                 self.cf_until[gi] = ti;
                 self.m[self.model.metrics.ceasefires_broken] += 1;
                 tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
@@ -600,8 +625,8 @@ impl<'m> Trial<'m> {
     ) {
         let model = self.model;
         let g = self.links[gi];
-        let militant = deaths[2].min(self.fighters[gi].max(0.0) as u64);
-        self.fighters[gi] -= militant as f64;
+        let militant = deaths[2].min(self.group[gi].fighters.max(0.0) as u64);
+        self.group[gi].fighters -= militant as f64;
         self.attacks_cum[(t + 1) * self.rates.len() + gi] += n;
         self.m[model.metrics.attacks] += n;
         if let Some(s) = g.attacks {
@@ -942,10 +967,10 @@ impl<'m> Trial<'m> {
         if let Some(x) = u.target {
             match u.group {
                 Some(g) => {
-                    let mil = mil.min(self.fighters[g].max(0.0) as u64);
+                    let mil = mil.min(self.group[g].fighters.max(0.0) as u64);
                     // One addition, as before the cap: the same bits below it.
                     self.recruit_fighters(g, bl * civ as f64 - mil as f64);
-                    self.ct[g] = (self.ct[g] + pr).min(1.0);
+                    self.group[g].ct = (self.group[g].ct + pr).min(1.0);
                     let territory = match model.groups[g].host {
                         Some(h) if h != user && !u.domestic => h,
                         _ => model.groups[g].target,
@@ -1009,7 +1034,7 @@ impl<'m> Trial<'m> {
     ) -> [u64; 3] {
         if let Some(g) = u.group {
             self.talks_until[g] = self.until(u.t, duration);
-            self.talks_factor[g] = self.v[attack_factor as usize];
+            self.group[g].talks_factor = self.v[attack_factor as usize];
             self.talks_chance[g] = self.v[ceasefire_chance as usize];
             self.talks_ceasefire[g] = ceasefire;
             self.talks_by[g] = u.user;
@@ -1028,8 +1053,8 @@ impl<'m> Trial<'m> {
     ) -> [u64; 3] {
         if let Some(g) = u.group {
             self.cf_until[g] = self.until(u.t, duration);
-            self.cf_factor[g] = self.v[attack_factor as usize];
-            self.cf_break[g] = self.v[break_hazard as usize];
+            self.group[g].cf_factor = self.v[attack_factor as usize];
+            self.group[g].cf_break = self.v[break_hazard as usize];
             self.m[self.model.metrics.ceasefires_made] += 1;
         }
         NO_DEATHS
@@ -1093,7 +1118,7 @@ impl<'m> Trial<'m> {
     /// Sanctuary granted to a targeted group.
     fn shelter(&mut self, u: &LeverUse, hold: P) -> [u64; 3] {
         if let Some(g) = u.group {
-            self.sanctuary[g] = (self.sanctuary[g] + self.v[hold as usize]).min(1.0);
+            self.group[g].sanctuary = (self.group[g].sanctuary + self.v[hold as usize]).min(1.0);
         }
         NO_DEATHS
     }
@@ -1105,9 +1130,9 @@ impl<'m> Trial<'m> {
             return NO_DEATHS;
         };
         let (dh, mm) = (self.v[hold as usize], self.v[militants as usize]);
-        self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
-        let mil = poisson(self.effect_rng(), mm).min(self.fighters[g].max(0.0) as u64);
-        self.fighters[g] -= mil as f64;
+        self.group[g].sanctuary = (self.group[g].sanctuary - dh).max(0.0);
+        let mil = poisson(self.effect_rng(), mm).min(self.group[g].fighters.max(0.0) as u64);
+        self.group[g].fighters -= mil as f64;
         self.kill(u.t, self.model.groups[g].actor, 2, mil);
         [0, 0, mil]
     }
@@ -1135,14 +1160,14 @@ impl<'m> Trial<'m> {
     /// and `fighters_end` off the marker for "absent".
     #[inline]
     fn recruit_fighters(&mut self, g: usize, n: f64) {
-        self.fighters[g] = (self.fighters[g] + n).min(limits::FIGHTERS);
+        self.group[g].fighters = (self.group[g].fighters + n).min(limits::FIGHTERS);
     }
 
     /// Support for a targeted proxy group: fighters and recruitment.
     fn support_proxy(&mut self, u: &LeverUse, fighters: P, recruitment: P) -> [u64; 3] {
         if let Some(g) = u.group {
             self.recruit_fighters(g, self.v[fighters as usize]);
-            self.recruit[g] += self.v[recruitment as usize];
+            self.group[g].recruit += self.v[recruitment as usize];
         }
         NO_DEATHS
     }
@@ -1155,7 +1180,7 @@ impl<'m> Trial<'m> {
             let c = self.v[curb as usize];
             for (gi, g) in self.model.groups.iter().enumerate() {
                 if g.host == Some(pressed) {
-                    self.sanctuary[gi] = (self.sanctuary[gi] - c).max(0.0);
+                    self.group[gi].sanctuary = (self.group[gi].sanctuary - c).max(0.0);
                 }
             }
         } else {
@@ -1215,10 +1240,9 @@ impl<'m> Trial<'m> {
             v[dy.tension_decay as usize],
             v[dy.pressure_decay as usize],
         );
-        for gi in 0..model.groups.len() {
-            self.fighters[gi] =
-                (self.fighters[gi] * (1.0 + self.recruit[gi])).clamp(0.0, limits::FIGHTERS);
-            self.ct[gi] *= 1.0 - pressure_decay;
+        for g in &mut self.group {
+            g.fighters = (g.fighters * (1.0 + g.recruit)).clamp(0.0, limits::FIGHTERS);
+            g.ct *= 1.0 - pressure_decay;
         }
         for p in &mut self.pressure {
             *p *= 1.0 - tension_decay;
@@ -1252,7 +1276,7 @@ impl<'m> Trial<'m> {
         let model = self.model;
         for (i, g) in model.groups.iter().enumerate() {
             if let Some(s) = model.metrics.fighters_end[g.actor as usize] {
-                self.m[s] = self.fighters[i].round().max(0.0) as u64;
+                self.m[s] = self.group[i].fighters.round().max(0.0) as u64;
             }
         }
         for d in 0..model.dyads.len() {
