@@ -641,8 +641,9 @@ impl<'m> Trial<'m> {
             self.tension[d] = (self.tension[d] + tpd * harm).min(1.0);
         }
         let target = g.target as usize;
-        let resolve =
-            (self.v[model.actors[target].resolve as usize] + self.alignment[target].resolve).min(1.0);
+        let resolve = (self.v[model.actors[target].resolve as usize]
+            + self.alignment[target].resolve)
+            .min(1.0);
         let p = &mut self.pressure[target];
         *p = (*p + resolve * harm / 100.0).min(1.0);
         tracer.record(
