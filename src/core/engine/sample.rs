@@ -62,6 +62,9 @@ const GUIDE: usize = 32;
 struct Table {
     /// The mean it was built for (its bits are the key).
     lambda: f64,
+    /// A mean [`PoissonTables::draw`] has met once and not built a table
+    /// for (a table pays for itself only on a mean that repeats).
+    seen: f64,
     /// Entries before the end marker (0: none kept, the counts come from
     /// [`poisson_at`]; so is a table never built).
     len: usize,
@@ -94,6 +97,7 @@ impl PoissonTables {
     pub fn new(tables: usize) -> Self {
         let empty = Table {
             lambda: -1.0,
+            seen: -1.0,
             len: 0,
             guide: [0; GUIDE],
             cdf: [f64::INFINITY; TABLE_LEN],
@@ -135,6 +139,28 @@ impl PoissonTables {
             k += 1;
         }
         k as u64
+    }
+
+    /// [`poisson`] on `rng` with the inversion of a mean below
+    /// [`POISSON_SMALL`] read from table `ix`: the same uniform drawn from
+    /// the same stream (none for a mean of 0 or less, `rand_distr`'s
+    /// sampler from 30), hence the same count. A table is built the second
+    /// time its mean comes (the first is searched).
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&mut self, ix: usize, rng: &mut R, lambda: f64) -> u64 {
+        if lambda > 0.0 && lambda < POISSON_SMALL {
+            let u = unit(rng);
+            let table = &mut self.tables[ix];
+            let key = lambda.to_bits();
+            if table.lambda.to_bits() != key && table.seen.to_bits() != key {
+                // First meeting: the search, and the table on the second.
+                table.seen = lambda;
+                return poisson_small(u, lambda);
+            }
+            self.at(ix, u, lambda)
+        } else {
+            poisson(rng, lambda)
+        }
     }
 
     /// Table `ix` for `lambda`: the partial sums of `quantile::poisson_search`, term by term.
@@ -235,6 +261,26 @@ mod tests {
                 }
             );
         }
+    }
+
+    /// Drawing through the tables takes the same draws from the stream and
+    /// returns the same counts as [`poisson`], for means that repeat, change,
+    /// are 0, large or NaN.
+    #[test]
+    fn poisson_table_draws_equal_poisson() {
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(8), ChaCha8Rng::seed_from_u64(8));
+        let mut pick = ChaCha8Rng::seed_from_u64(9);
+        let mut tables = PoissonTables::new(3);
+        let means = [2.5, 0.3, 0.0, -1.0, 45.0, 17.0, f64::NAN];
+        for i in 0..50_000 {
+            let lambda = if i % 4 == 0 {
+                35.0 * unit(&mut pick)
+            } else {
+                means[i % means.len()]
+            };
+            assert_eq!(tables.draw(i % 3, &mut a, lambda), poisson(&mut b, lambda));
+        }
+        assert_eq!(a.next_u64(), b.next_u64(), "the streams moved apart");
     }
 
     #[test]
