@@ -322,7 +322,10 @@ fn poisson_fast(u: f64, lambda: f64) -> Option<u64> {
         if u <= cdf - FAST_MARGIN {
             return Some(k as u64);
         }
-        if !(u > cdf + FAST_MARGIN) {
+        // Above this sum by more than the margin, or undecided (within
+        // it, or a NaN `u`).
+        let above = u > cdf + FAST_MARGIN;
+        if !above {
             return None;
         }
         k += 1;
