@@ -24,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::core::model::{ActorIx, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
 use crate::core::scenario::limits;
 use crate::core::streams::{Purpose, StreamKeys};
-use sample::{PoissonTables, chance, poisson, poisson_at};
+use sample::{PoissonTables, chance, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
 
@@ -201,6 +201,12 @@ pub struct Trial<'m> {
     /// for `n` attacks (`per` = [`CASUALTY_TABLES_PER_GROUP_CATEGORY`]; the mean is
     /// `n` times the group's per-trial mean deaths per attack).
     casualty: PoissonTables,
+    /// Inversion tables for lever effects' and attack events' counts, by the
+    /// parameter slot of the mean (a strike's militants, civilians, own
+    /// losses; a clash's; a crackdown's; an event's casualties): their means
+    /// are fixed within a trial but for a user's capability, and a table is
+    /// keyed by its mean, so a changed mean only rebuilds it.
+    effect_tables: PoissonTables,
     /// Where the lever being applied draws its random effects.
     effect: EffectStream,
     /// 1 while doctrines decide (after today's violence and programmes), so a
@@ -333,6 +339,7 @@ impl<'m> Trial<'m> {
                 .map(|r| cond::compile(model, r.cond))
                 .collect(),
             casualty: PoissonTables::new(g * 3 * CASUALTY_TABLES_PER_GROUP_CATEGORY),
+            effect_tables: PoissonTables::new(model.params.len()),
             effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
             links: model
@@ -501,6 +508,17 @@ impl<'m> Trial<'m> {
         }
     }
 
+    /// The generator of the lever effect being applied and the effects'
+    /// inversion tables, together (two fields borrowed apart).
+    #[inline]
+    fn effect_draws(&mut self) -> (&mut ChaCha8Rng, &mut PoissonTables) {
+        let rng = match self.effect {
+            EffectStream::Shared(p) => &mut self.rngs[p as usize],
+            EffectStream::Rule(r) => &mut self.rule_rngs[r],
+        };
+        (rng, &mut self.effect_tables)
+    }
+
     #[inline]
     fn rng(&mut self, p: Purpose) -> &mut ChaCha8Rng {
         &mut self.rngs[p as usize]
@@ -559,9 +577,10 @@ impl<'m> Trial<'m> {
                     security,
                 } => {
                     let (mc, ms) = (self.v[civilian as usize], self.v[security as usize]);
-                    let rng = self.rng(Purpose::Exogenous);
-                    let civ = poisson(rng, mc);
-                    let sec = poisson(rng, ms);
+                    let rng = &mut self.rngs[Purpose::Exogenous as usize];
+                    let tables = &mut self.effect_tables;
+                    let civ = tables.draw(civilian as usize, rng, mc);
+                    let sec = tables.draw(security as usize, rng, ms);
                     self.record_attacks(t, group as usize, 1, [civ, sec, 0], tracer);
                 }
             }
@@ -955,12 +974,16 @@ impl<'m> Trial<'m> {
             v[pressure as usize],
             v[backlash as usize],
         );
-        let lost = match security_lost {
-            Some(s) => v[s as usize],
-            None => 0.0,
+        // The own losses' table: the slot of their mean (an airstrike has
+        // none and draws nothing, so any index serves).
+        let (lost, lost_ix) = match security_lost {
+            Some(s) => (v[s as usize], s as usize),
+            None => (0.0, civilians as usize),
         };
-        let rng = self.effect_rng();
-        let (mil, civ, own) = (poisson(rng, mm), poisson(rng, mc), poisson(rng, lost));
+        let (rng, tables) = self.effect_draws();
+        let mil = tables.draw(militants as usize, rng, mm);
+        let civ = tables.draw(civilians as usize, rng, mc);
+        let own = tables.draw(lost_ix, rng, lost);
         let mut deaths = NO_DEATHS;
         if let Some(x) = u.target {
             match u.group {
@@ -1002,8 +1025,9 @@ impl<'m> Trial<'m> {
         let v = &self.v;
         let cap = self.capability(u.user);
         let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
-        let rng = self.effect_rng();
-        let (k, own) = (poisson(rng, a), poisson(rng, b));
+        let (rng, tables) = self.effect_draws();
+        let k = tables.draw(security_killed as usize, rng, a);
+        let own = tables.draw(own_losses as usize, rng, b);
         if let Some(x) = u.target {
             self.kill(u.t, x, 1, k);
         }
@@ -1129,7 +1153,10 @@ impl<'m> Trial<'m> {
         };
         let (dh, mm) = (self.v[hold as usize], self.v[militants as usize]);
         self.group[g].sanctuary = (self.group[g].sanctuary - dh).max(0.0);
-        let mil = poisson(self.effect_rng(), mm).min(self.group[g].fighters.max(0.0) as u64);
+        let (rng, tables) = self.effect_draws();
+        let mil = tables
+            .draw(militants as usize, rng, mm)
+            .min(self.group[g].fighters.max(0.0) as u64);
         self.group[g].fighters -= mil as f64;
         self.kill(u.t, self.model.groups[g].actor, 2, mil);
         [0, 0, mil]
