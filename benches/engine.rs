@@ -231,6 +231,41 @@ fn benches(c: &mut Criterion) {
         g.bench_function(text, |b| b.iter(|| black_box(p.sample(&mut rng))));
     }
     g.finish();
+
+    // The daily attack count at the flagship's means (TTP, Baloch, ISKP) in
+    // turn, as the day loop calls them, each varied by up to 10% call to call
+    // (a mean changes every day, so nothing is loop-invariant), and a mean
+    // of 12: `poisson_small` (bracket, fast pass, exact fallback) against
+    // the plain exact search, on the same 16,384 uniforms (too many for the
+    // branch predictor to learn).
+    let mut g = c.benchmark_group("attack count");
+    g.throughput(Throughput::Elements(16_384));
+    let mut rng = ChaCha8Rng::from_seed([11; 32]);
+    let unit = escalate::core::engine::sample::unit;
+    let us: Vec<f64> = (0..16_384).map(|_| unit(&mut rng)).collect();
+    for (name, means) in [("flagship mix", [1.5, 0.4, 0.07]), ("12", [12.0; 3])] {
+        use escalate::core::quantile::{poisson_search, poisson_small};
+        let lambdas: Vec<f64> = (0..16_384)
+            .map(|i| means[i % 3] * (0.9 + 0.2 * unit(&mut rng)))
+            .collect();
+        g.bench_function(format!("poisson_small {name}"), |b| {
+            b.iter(|| {
+                us.iter()
+                    .zip(black_box(&lambdas))
+                    .map(|(&u, &l)| poisson_small(u, l))
+                    .sum::<u64>()
+            })
+        });
+        g.bench_function(format!("poisson_search {name}"), |b| {
+            b.iter(|| {
+                us.iter()
+                    .zip(black_box(&lambdas))
+                    .map(|(&u, &l)| poisson_search(u, l))
+                    .sum::<u64>()
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(engine, benches);

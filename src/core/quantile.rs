@@ -29,7 +29,8 @@
 use rand::Rng;
 
 use super::special::{
-    beta_inc, exp_neg, gamma_q, ln_normal_cdf, normal_cdf, normal_quantile, normal_quantile_ln,
+    EXP_NEG_APPROX_ERROR, beta_inc, exp_neg, exp_neg_approx, gamma_q, ln_normal_cdf, normal_cdf,
+    normal_quantile, normal_quantile_ln,
 };
 
 /// The largest Poisson mean a parameter may have: `1e6`.
@@ -242,12 +243,98 @@ pub fn poisson_small(u: f64, lambda: f64) -> u64 {
     // bound, less a margin far wider than the rounding of either side
     // (`exp_neg` is within 4 ulps), is below `exp_neg(lambda)` too and the
     // count is 0 without computing the exponential: the same value as the
-    // search below, for a few multiplications.
-    let bound = 1.0 - lambda * (1.0 - lambda / 2.0 * (1.0 - lambda / 3.0));
+    // search below, for a few multiplications. The bound is only a filter:
+    // any value below `e^-lambda` less the margin is right, so `lambda / 3`
+    // is taken as a multiplication by the rounded `1 / 3` (a relative
+    // change of one ulp in the last term, a million times under the margin)
+    // instead of a long-latency division.
+    let bound = 1.0 - lambda * (1.0 - lambda * 0.5 * (1.0 - lambda * (1.0 / 3.0)));
     if u <= bound - ZERO_BRACKET_MARGIN {
         return 0;
     }
-    poisson_search(u, lambda)
+    match poisson_fast(u, lambda) {
+        Some(k) => k,
+        None => poisson_search(u, lambda),
+    }
+}
+
+/// Terms the fast pass of [`poisson_small`] sums before it gives up (and the
+/// length of its reciprocal table): more than any mean below
+/// [`POISSON_SMALL`] needs outside its far tail.
+const FAST_TERMS: usize = 128;
+
+/// `1 / k` for `k < FAST_TERMS` (entry 0 unused), each the rounded quotient.
+static RECIPROCALS: [f64; FAST_TERMS] = {
+    let mut t = [0.0; FAST_TERMS];
+    let mut k = 1;
+    while k < FAST_TERMS {
+        t[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    t
+};
+
+/// How far a uniform must be from every cumulative sum of the fast pass for
+/// it to decide the count: `1e-8`, thirty times the proven bound on how far
+/// its sums are from the exact search's ([`poisson_fast`]).
+const FAST_MARGIN: f64 = 1e-8;
+
+/// The fast pass of [`poisson_small`]: the sequential search on approximate
+/// terms (the exponential from [`exp_neg_approx`], `lambda / k` as `lambda`
+/// times a tabled reciprocal), deciding the count only where `u` is further
+/// than [`FAST_MARGIN`] from the sums it compares with; `None` elsewhere
+/// (about `2e-8` of uniforms per sum compared), where the exact
+/// [`poisson_search`] decides.
+///
+/// Why a decided count is the search's (`u = 2^-53`; `p_k`, `c_k` the
+/// search's terms and sums, `p'_k`, `c'_k` these, all for `k < 128`):
+/// 1. `p'_0 / p_0 - 1` is within `d = 3e-10 + 1e-14`: [`exp_neg_approx`]'s
+///    error plus [`exp_neg`]'s (4 ulps).
+/// 2. Each step multiplies `p_k` by `fl(lambda / k)` with one rounding and
+///    `p'_k` by `fl(lambda fl(1 / k))` with one more: the ratio `p'_k / p_k`
+///    moves by a factor within `(1 + u)^3 / (1 - u)^2`, so after `k < 128`
+///    steps `|p'_k / p_k - 1| <= d + 5.1 k u < d + 7.3e-14`.
+/// 3. The sums are below `1 + 1e-9` (the terms are the Poisson
+///    probabilities to the error above), and each addition rounds by at
+///    most `u` of them, so `c_k` and `c'_k` are within `k u < 1.5e-14` of
+///    their exact partial sums, and those sums within
+///    `(d + 7.3e-14)(1 + 1e-9)` of each other: `|c'_k - c_k| < E = 3.2e-10`.
+///    (A term that underflows adds at most 2^-1074 more.)
+/// 4. Where `u` is further than `FAST_MARGIN > E` from `c'_j`, `u > c'_j`
+///    exactly when `u > c_j`. The pass returns `k` only when that holds for
+///    every `j <= k` and `c'_{k-1} < u <= c'_k`, so `c_{k-1} < u <= c_k`: the smallest `k` the search can stop at,
+///    provided it does not stop earlier where a term no longer moves its
+///    sum. It does not: that needs a term `p_j <= 2^-53` with `j <= k` (the
+///    sums are below 1). Rising terms (`j < lambda`) are at least
+///    `p_0 (1 - u)^(2j) > e^-30 / 2`; falling ones (`j >= lambda`) are at
+///    least `p_k (1 + u)^(-2(k - j))`, and `p_k > c_k - c_{k-1} - u >
+///    2 (FAST_MARGIN - E) - u`, about `2e-8`. Both are far above `2^-53`.
+///
+/// A uniform within the margin, a sum that reaches `u` only past 127 terms,
+/// or a `u` of 1 or NaN: `None`.
+#[inline]
+fn poisson_fast(u: f64, lambda: f64) -> Option<u64> {
+    const { assert!(FAST_MARGIN > 30.0 * EXP_NEG_APPROX_ERROR) };
+    let mut p = exp_neg_approx(lambda);
+    let mut cdf = p;
+    let mut k = 0;
+    loop {
+        if u <= cdf - FAST_MARGIN {
+            return Some(k as u64);
+        }
+        // Above this sum by more than the margin, or undecided (within
+        // it, or a NaN `u`).
+        let above = u > cdf + FAST_MARGIN;
+        if !above {
+            return None;
+        }
+        k += 1;
+        if k >= FAST_TERMS {
+            return None;
+        }
+        p *= lambda * RECIPROCALS[k];
+        cdf += p;
+    }
 }
 
 /// The sequential search of [`poisson_small`] without its bracket: the
@@ -300,6 +387,70 @@ mod tests {
             );
         }
     }
+
+    /// The search's cumulative sums for `lambda`, term by term as
+    /// [`poisson_search`] adds them (to where a term no longer moves them).
+    fn search_sums(lambda: f64) -> Vec<f64> {
+        let mut p = exp_neg(lambda);
+        let mut sums = vec![p];
+        for k in 1..1000 {
+            p *= lambda / k as f64;
+            let next = sums[k - 1] + p;
+            if next == sums[k - 1] {
+                break;
+            }
+            sums.push(next);
+        }
+        sums
+    }
+
+    /// The fast pass never changes a count: for means across (0, 30), on
+    /// uniforms crowding every cumulative sum the search compares with
+    /// (the sum itself, its neighbouring floats, and offsets across and
+    /// just past the fast pass's margin on both sides), and at random,
+    /// `poisson_small` equals the plain search.
+    #[test]
+    fn poisson_fast_pass_equals_the_search_at_every_boundary() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(121);
+        let (mut decided, mut asked) = (0u64, 0u64);
+        for i in 0..4_000 {
+            let lambda = match i % 4 {
+                0 => 30.0 * unit(&mut rng),
+                1 => 3.0 * unit(&mut rng),
+                2 => 0.1 * unit(&mut rng).powi(4),
+                _ => POISSON_SMALL * (1.0 - 1e-3 * unit(&mut rng)),
+            };
+            if lambda <= 0.0 {
+                continue;
+            }
+            for &c in &search_sums(lambda) {
+                let mut us = vec![c, c.next_up(), c.next_down()];
+                for m in [0.5, 0.9, 0.999, 1.0, 1.001, 1.1, 2.0, 3.0] {
+                    us.push(c + m * FAST_MARGIN);
+                    us.push(c - m * FAST_MARGIN);
+                }
+                us.push(c + (unit(&mut rng) - 0.5) * 6.0 * FAST_MARGIN);
+                for u in us {
+                    let u = u.clamp(0.0, 1.0);
+                    assert_eq!(
+                        poisson_small(u, lambda),
+                        poisson_search(u, lambda),
+                        "u {u} lambda {lambda}"
+                    );
+                }
+            }
+            for _ in 0..50 {
+                let u = unit(&mut rng);
+                assert_eq!(poisson_small(u, lambda), poisson_search(u, lambda));
+                asked += 1;
+                decided += poisson_fast(u, lambda).is_some() as u64;
+            }
+        }
+        // And it is a fast pass: random uniforms almost never fall back.
+        assert!(decided * 10_000 > asked * 9_999, "{decided} of {asked}");
+    }
+
     use crate::core::scenario::Param;
 
     /// Issue 11: a sweep over `Poisson(1e17)` never finished planning, the

@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::core::model::{ActorIx, EffectM, Kind, Model, NONE, OutcomeM, P, TriggerM};
 use crate::core::scenario::limits;
 use crate::core::streams::{Purpose, StreamKeys};
-use sample::{PoissonTables, chance, poisson, poisson_at};
+use sample::{PoissonTables, chance, poisson_at};
 
 const NEVER: i64 = i64::MIN / 4;
 
@@ -167,18 +167,13 @@ pub struct Trial<'m> {
     /// Each actor's move of its trade to other routes (`TradeDiversification`).
     diversification: Vec<Diversification>,
     // groups
-    fighters: Vec<f64>,
-    recruit: Vec<f64>,
-    sanctuary: Vec<f64>,
-    ct: Vec<f64>,
+    /// Each armed group's strength and tempo, one record a group.
+    group: Vec<GroupState>,
     talks_until: Vec<i64>,
-    talks_factor: Vec<f64>,
     talks_chance: Vec<f64>,
     talks_ceasefire: Vec<Option<u16>>,
     talks_by: Vec<ActorIx>,
     cf_until: Vec<i64>,
-    cf_factor: Vec<f64>,
-    cf_break: Vec<f64>,
     // dyads
     tension: Vec<f64>,
     rung: Vec<u8>,
@@ -205,16 +200,94 @@ pub struct Trial<'m> {
     /// for `n` attacks (`per` = [`CASUALTY_TABLES_PER_GROUP_CATEGORY`]; the mean is
     /// `n` times the group's per-trial mean deaths per attack).
     casualty: PoissonTables,
+    /// Inversion tables for lever effects' and attack events' counts, by the
+    /// parameter slot of the mean (a strike's militants, civilians, own
+    /// losses; a clash's; a crackdown's; an event's casualties): their means
+    /// are fixed within a trial but for a user's capability, and a table is
+    /// keyed by its mean, so a changed mean only rebuilds it.
+    effect_tables: PoissonTables,
     /// Where the lever being applied draws its random effects.
     effect: EffectStream,
     /// 1 while doctrines decide (after today's violence and programmes), so a
     /// programme a rule starts today runs its full length from tomorrow; 0 in
     /// the events phase, before today's violence and programmes.
     start_offset: i64,
+    /// Per armed group, the indices its attacks book into (fixed by the model).
+    links: Vec<GroupLinks>,
+    /// Per armed group, the values its daily attack rate and casualties read
+    /// that do not change within a trial (set by `reset`).
+    rates: Vec<GroupRates>,
+    /// Per actor and category (`actor * 3 + cat`), the metric slot of its deaths, if any.
+    death_slots: Vec<Option<usize>>,
     /// Each rule's condition, flattened, and the days and inputs each rule
     /// waits for before it is asked again (`cond`).
     /// (Boxed so that moving it out while it asks copies a pointer.)
     rules: Option<Box<cond::Rules>>,
+}
+
+/// An armed group's state that its attacks, the levers used on it and the
+/// day's dynamics change, kept together so a group's day reads one record.
+#[derive(Debug, Clone, Copy)]
+struct GroupState {
+    /// Fighters.
+    fighters: f64,
+    /// Recruitment per day (a share of its fighters).
+    recruit: f64,
+    /// The hold of its sanctuary, 0..1.
+    sanctuary: f64,
+    /// Counter-terror pressure on it, 0..1.
+    ct: f64,
+    /// Its attack factor while talks run.
+    talks_factor: f64,
+    /// Its attack factor while a ceasefire holds.
+    cf_factor: f64,
+    /// The daily hazard of its ceasefire breaking.
+    cf_break: f64,
+}
+
+impl Default for GroupState {
+    fn default() -> Self {
+        GroupState {
+            fighters: 0.0,
+            recruit: 0.0,
+            sanctuary: 0.0,
+            ct: 0.0,
+            talks_factor: 1.0,
+            cf_factor: 1.0,
+            cf_break: 0.0,
+        }
+    }
+}
+
+/// Where an armed group's attacks are booked: indices the model fixes, so the
+/// day loop reads them from one place instead of through the model's tables.
+#[derive(Debug, Clone, Copy)]
+struct GroupLinks {
+    /// The actor the group is.
+    actor: ActorIx,
+    /// The state it attacks.
+    target: ActorIx,
+    /// The dyad between its target and its host, if it has a host and they have one.
+    host_dyad: Option<usize>,
+    /// The metric slot of its attacks, if any.
+    attacks: Option<usize>,
+    /// The metric slot of deaths in attacks on its target, if any.
+    attack_deaths: Option<usize>,
+}
+
+/// What an armed group's daily attack count and casualties read that is fixed
+/// within a trial: parameter values, read once in `reset` (the same values,
+/// so the same bits, as reading them every day).
+#[derive(Debug, Clone, Copy, Default)]
+struct GroupRates {
+    /// Attacks per fighter per day: `attack_rate / 1000`.
+    per_fighter: f64,
+    /// `1 - sanctuary_weight`: the share of its tempo that needs no sanctuary.
+    unsheltered: f64,
+    /// `sanctuary_weight`.
+    weight: f64,
+    /// Mean deaths per attack: civilian, security, militant.
+    means: [f64; 3],
 }
 
 impl<'m> Trial<'m> {
@@ -238,18 +311,12 @@ impl<'m> Trial<'m> {
             deport_backlash: vec![0.0; n],
             alignment: vec![Alignment::default(); n],
             diversification: vec![Diversification::NONE; n],
-            fighters: vec![0.0; g],
-            recruit: vec![0.0; g],
-            sanctuary: vec![0.0; g],
-            ct: vec![0.0; g],
+            group: vec![GroupState::default(); g],
             talks_until: vec![NEVER; g],
-            talks_factor: vec![1.0; g],
             talks_chance: vec![0.0; g],
             talks_ceasefire: vec![None; g],
             talks_by: vec![0; g],
             cf_until: vec![NEVER; g],
-            cf_factor: vec![1.0; g],
-            cf_break: vec![0.0; g],
             tension: vec![0.0; d],
             rung: vec![0; d],
             last_hostile: vec![NEVER; d],
@@ -270,8 +337,30 @@ impl<'m> Trial<'m> {
             rngs: [seedless(), seedless(), seedless(), seedless()],
             rule_rngs: model.rules.iter().map(|_| seedless()).collect(),
             casualty: PoissonTables::new(g * 3 * CASUALTY_TABLES_PER_GROUP_CATEGORY),
+            effect_tables: PoissonTables::new(model.params.len()),
             effect: EffectStream::Shared(Purpose::Decisions),
             start_offset: 0,
+            links: model
+                .groups
+                .iter()
+                .map(|g| GroupLinks {
+                    actor: g.actor,
+                    target: g.target,
+                    host_dyad: g
+                        .host
+                        .and_then(|host| model.dyad(g.target, host))
+                        .map(usize::from),
+                    attacks: model.metrics.group_attacks[g.actor as usize],
+                    attack_deaths: model.metrics.attack_deaths[g.target as usize],
+                })
+                .collect(),
+            rates: vec![GroupRates::default(); g],
+            death_slots: model
+                .metrics
+                .actor_deaths
+                .iter()
+                .flat_map(|slots| slots.iter().copied())
+                .collect(),
             rules: Some(Box::new(cond::Rules::new(model))),
         }
     }
@@ -382,11 +471,20 @@ impl<'m> Trial<'m> {
         self.alignment.fill(Alignment::default());
         self.diversification.fill(Diversification::NONE);
         for (i, g) in model.groups.iter().enumerate() {
-            self.fighters[i] = v[g.fighters as usize];
-            self.recruit[i] = v[g.recruitment as usize];
-            self.sanctuary[i] = v[g.sanctuary as usize];
+            self.group[i] = GroupState {
+                fighters: v[g.fighters as usize],
+                recruit: v[g.recruitment as usize],
+                sanctuary: v[g.sanctuary as usize],
+                ..GroupState::default()
+            };
+            let w = v[g.sanctuary_weight as usize];
+            self.rates[i] = GroupRates {
+                per_fighter: v[g.attack_rate as usize] / 1000.0,
+                unsheltered: 1.0 - w,
+                weight: w,
+                means: g.casualties.map(|c| v[c as usize]),
+            };
         }
-        self.ct.fill(0.0);
         self.talks_until.fill(NEVER);
         self.cf_until.fill(NEVER);
         for (i, d) in model.dyads.iter().enumerate() {
@@ -420,6 +518,17 @@ impl<'m> Trial<'m> {
         }
     }
 
+    /// The generator of the lever effect being applied and the effects'
+    /// inversion tables, together (two fields borrowed apart).
+    #[inline]
+    fn effect_draws(&mut self) -> (&mut ChaCha8Rng, &mut PoissonTables) {
+        let rng = match self.effect {
+            EffectStream::Shared(p) => &mut self.rngs[p as usize],
+            EffectStream::Rule(r) => &mut self.rule_rngs[r],
+        };
+        (rng, &mut self.effect_tables)
+    }
+
     #[inline]
     fn rng(&mut self, p: Purpose) -> &mut ChaCha8Rng {
         &mut self.rngs[p as usize]
@@ -427,11 +536,8 @@ impl<'m> Trial<'m> {
 
     fn day<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
         // Carry the prefix sums forward: today starts from yesterday's totals.
-        let s = 4 * self.model.actors.len();
-        self.cas.copy_within(t * s..(t + 1) * s, (t + 1) * s);
-        let g = self.model.groups.len();
-        self.attacks_cum
-            .copy_within(t * g..(t + 1) * g, (t + 1) * g);
+        carry_row(&mut self.cas, 4 * self.model.actors.len(), t);
+        carry_row(&mut self.attacks_cum, self.rates.len(), t);
         self.start_offset = 0;
         self.events(t, tracer);
         self.violence(t, tracer);
@@ -481,9 +587,10 @@ impl<'m> Trial<'m> {
                     security,
                 } => {
                     let (mc, ms) = (self.v[civilian as usize], self.v[security as usize]);
-                    let rng = self.rng(Purpose::Exogenous);
-                    let civ = poisson(rng, mc);
-                    let sec = poisson(rng, ms);
+                    let rng = &mut self.rngs[Purpose::Exogenous as usize];
+                    let tables = &mut self.effect_tables;
+                    let civ = tables.draw(civilian as usize, rng, mc);
+                    let sec = tables.draw(security as usize, rng, ms);
                     self.record_attacks(t, group as usize, 1, [civ, sec, 0], tracer);
                 }
             }
@@ -491,31 +598,28 @@ impl<'m> Trial<'m> {
     }
 
     fn violence<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
-        let model = self.model;
         let ti = t as i64;
-        for (gi, g) in model.groups.iter().enumerate() {
-            let v = &self.v;
-            let w = v[g.sanctuary_weight as usize];
+        for gi in 0..self.rates.len() {
+            let r = self.rates[gi];
             let mut factor = 1.0;
             if self.talks_until[gi] > ti {
-                factor *= self.talks_factor[gi];
+                factor *= self.group[gi].talks_factor;
             }
-            if self.cf_until[gi] > ti {
-                factor *= self.cf_factor[gi];
+            let in_ceasefire = self.cf_until[gi] > ti;
+            if in_ceasefire {
+                factor *= self.group[gi].cf_factor;
             }
-            let lambda = v[g.attack_rate as usize] / 1000.0
-                * self.fighters[gi]
-                * (1.0 - w + w * self.sanctuary[gi])
-                * (1.0 - self.ct[gi]).max(0.0)
+            // The same products, in the same order, as reading the values
+            // every day: `attack_rate / 1000 * fighters * (1 - w + w *
+            // sanctuary) * ...`.
+            let lambda = r.per_fighter
+                * self.group[gi].fighters
+                * (r.unsheltered + r.weight * self.group[gi].sanctuary)
+                * (1.0 - self.group[gi].ct).max(0.0)
                 * factor;
-            let means = [
-                v[g.casualties[0] as usize],
-                v[g.casualties[1] as usize],
-                v[g.casualties[2] as usize],
-            ];
             // Five uniforms per group and day, used or not: each group's draws
             // stay in step across policies (common random numbers).
-            let rng = self.rng(Purpose::Violence);
+            let rng = &mut self.rngs[Purpose::Violence as usize];
             let u: [f64; 5] = std::array::from_fn(|_| sample::unit(rng));
             let n = poisson_at(u[0], lambda);
             if n > 0 {
@@ -524,17 +628,14 @@ impl<'m> Trial<'m> {
                 let slot = (n as usize).min(per) - 1;
                 let deaths: [u64; 3] = std::array::from_fn(|c| {
                     let ix = (gi * 3 + c) * per + slot;
-                    self.casualty.at(ix, u[c + 1], nf * means[c])
+                    self.casualty.at(ix, u[c + 1], nf * r.means[c])
                 });
                 self.record_attacks(t, gi, n, deaths, tracer);
             }
-            if self.cf_until[gi] > ti {
-                let p = self.cf_break[gi];
-                if u[4] < p {
-                    self.cf_until[gi] = ti;
-                    self.m[model.metrics.ceasefires_broken] += 1;
-                    tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
-                }
+            if in_ceasefire && u[4] < self.group[gi].cf_break {
+                self.cf_until[gi] = ti;
+                self.m[self.model.metrics.ceasefires_broken] += 1;
+                tracer.record(t as u32, TraceEvent::CeasefireBroken { group: gi as u16 });
             }
         }
     }
@@ -549,31 +650,30 @@ impl<'m> Trial<'m> {
         tracer: &mut T,
     ) {
         let model = self.model;
-        let g = &model.groups[gi];
-        let militant = deaths[2].min(self.fighters[gi].max(0.0) as u64);
-        self.fighters[gi] -= militant as f64;
-        self.attacks_cum[(t + 1) * model.groups.len() + gi] += n;
+        let g = self.links[gi];
+        let militant = deaths[2].min(self.group[gi].fighters.max(0.0) as u64);
+        self.group[gi].fighters -= militant as f64;
+        self.attacks_cum[(t + 1) * self.rates.len() + gi] += n;
         self.m[model.metrics.attacks] += n;
-        if let Some(s) = model.metrics.group_attacks[g.actor as usize] {
+        if let Some(s) = g.attacks {
             self.m[s] += n;
         }
         self.kill(t, g.target, 0, deaths[0]);
         self.kill(t, g.target, 1, deaths[1]);
         self.kill(t, g.actor, 2, militant);
-        if let Some(s) = model.metrics.attack_deaths[g.target as usize] {
+        if let Some(s) = g.attack_deaths {
             self.m[s] += deaths[0] + deaths[1] + militant;
         }
         let harm = (deaths[0] + deaths[1]) as f64;
-        let tpd = self.v[model.dynamics.tension_per_death as usize];
-        if let Some(host) = g.host
-            && let Some(d) = model.dyad(g.target, host)
-        {
-            self.tension[d as usize] = (self.tension[d as usize] + tpd * harm).min(1.0);
+        if let Some(d) = g.host_dyad {
+            let tpd = self.v[model.dynamics.tension_per_death as usize];
+            self.tension[d] = (self.tension[d] + tpd * harm).min(1.0);
         }
-        let resolve = (self.v[model.actors[g.target as usize].resolve as usize]
-            + self.alignment[g.target as usize].resolve)
+        let target = g.target as usize;
+        let resolve = (self.v[model.actors[target].resolve as usize]
+            + self.alignment[target].resolve)
             .min(1.0);
-        let p = &mut self.pressure[g.target as usize];
+        let p = &mut self.pressure[target];
         *p = (*p + resolve * harm / 100.0).min(1.0);
         tracer.record(
             t as u32,
@@ -586,21 +686,23 @@ impl<'m> Trial<'m> {
     }
 
     /// Books deaths of `actor` in category `cat` (0 civilian, 1 security, 2 militant).
+    #[inline]
     fn kill(&mut self, t: usize, actor: ActorIx, cat: usize, n: u64) {
         if n == 0 {
             return;
         }
-        let model = self.model;
+        let metrics = &self.model.metrics;
         let a = actor as usize;
-        let row = (t + 1) * 4 * model.actors.len() + a * 4;
-        self.cas[row + cat] += n;
-        self.cas[row + 3] += n;
-        self.m[model.metrics.deaths] += n;
-        self.m[model.metrics.deaths_by_category[cat]] += n;
+        let stride = 4 * self.model.actors.len();
+        let row = &mut self.cas[(t + 1) * stride + a * 4..][..4];
+        row[cat] += n;
+        row[3] += n;
+        self.m[metrics.deaths] += n;
+        self.m[metrics.deaths_by_category[cat]] += n;
         if cat != 2 {
-            self.m[model.metrics.victims] += n;
+            self.m[metrics.victims] += n;
         }
-        if let Some(s) = model.metrics.actor_deaths[a][cat] {
+        if let Some(s) = self.death_slots[a * 3 + cat] {
             self.m[s] += n;
         }
     }
@@ -884,20 +986,24 @@ impl<'m> Trial<'m> {
             v[pressure as usize],
             v[backlash as usize],
         );
-        let lost = match security_lost {
-            Some(s) => v[s as usize],
-            None => 0.0,
+        // The own losses' table: the slot of their mean (an airstrike has
+        // none and draws nothing, so any index serves).
+        let (lost, lost_ix) = match security_lost {
+            Some(s) => (v[s as usize], s as usize),
+            None => (0.0, civilians as usize),
         };
-        let rng = self.effect_rng();
-        let (mil, civ, own) = (poisson(rng, mm), poisson(rng, mc), poisson(rng, lost));
+        let (rng, tables) = self.effect_draws();
+        let mil = tables.draw(militants as usize, rng, mm);
+        let civ = tables.draw(civilians as usize, rng, mc);
+        let own = tables.draw(lost_ix, rng, lost);
         let mut deaths = NO_DEATHS;
         if let Some(x) = u.target {
             match u.group {
                 Some(g) => {
-                    let mil = mil.min(self.fighters[g].max(0.0) as u64);
+                    let mil = mil.min(self.group[g].fighters.max(0.0) as u64);
                     // One addition, as before the cap: the same bits below it.
                     self.recruit_fighters(g, bl * civ as f64 - mil as f64);
-                    self.ct[g] = (self.ct[g] + pr).min(1.0);
+                    self.group[g].ct = (self.group[g].ct + pr).min(1.0);
                     let territory = match model.groups[g].host {
                         Some(h) if h != user && !u.domestic => h,
                         _ => model.groups[g].target,
@@ -931,8 +1037,9 @@ impl<'m> Trial<'m> {
         let v = &self.v;
         let cap = self.capability(u.user);
         let (a, b) = (v[security_killed as usize] * cap, v[own_losses as usize]);
-        let rng = self.effect_rng();
-        let (k, own) = (poisson(rng, a), poisson(rng, b));
+        let (rng, tables) = self.effect_draws();
+        let k = tables.draw(security_killed as usize, rng, a);
+        let own = tables.draw(own_losses as usize, rng, b);
         if let Some(x) = u.target {
             self.kill(u.t, x, 1, k);
         }
@@ -961,7 +1068,7 @@ impl<'m> Trial<'m> {
     ) -> [u64; 3] {
         if let Some(g) = u.group {
             self.talks_until[g] = self.until(u.t, duration);
-            self.talks_factor[g] = self.v[attack_factor as usize];
+            self.group[g].talks_factor = self.v[attack_factor as usize];
             self.talks_chance[g] = self.v[ceasefire_chance as usize];
             self.talks_ceasefire[g] = ceasefire;
             self.talks_by[g] = u.user;
@@ -980,8 +1087,8 @@ impl<'m> Trial<'m> {
     ) -> [u64; 3] {
         if let Some(g) = u.group {
             self.cf_until[g] = self.until(u.t, duration);
-            self.cf_factor[g] = self.v[attack_factor as usize];
-            self.cf_break[g] = self.v[break_hazard as usize];
+            self.group[g].cf_factor = self.v[attack_factor as usize];
+            self.group[g].cf_break = self.v[break_hazard as usize];
             self.m[self.model.metrics.ceasefires_made] += 1;
         }
         NO_DEATHS
@@ -1045,7 +1152,7 @@ impl<'m> Trial<'m> {
     /// Sanctuary granted to a targeted group.
     fn shelter(&mut self, u: &LeverUse, hold: P) -> [u64; 3] {
         if let Some(g) = u.group {
-            self.sanctuary[g] = (self.sanctuary[g] + self.v[hold as usize]).min(1.0);
+            self.group[g].sanctuary = (self.group[g].sanctuary + self.v[hold as usize]).min(1.0);
         }
         NO_DEATHS
     }
@@ -1057,9 +1164,12 @@ impl<'m> Trial<'m> {
             return NO_DEATHS;
         };
         let (dh, mm) = (self.v[hold as usize], self.v[militants as usize]);
-        self.sanctuary[g] = (self.sanctuary[g] - dh).max(0.0);
-        let mil = poisson(self.effect_rng(), mm).min(self.fighters[g].max(0.0) as u64);
-        self.fighters[g] -= mil as f64;
+        self.group[g].sanctuary = (self.group[g].sanctuary - dh).max(0.0);
+        let (rng, tables) = self.effect_draws();
+        let mil = tables
+            .draw(militants as usize, rng, mm)
+            .min(self.group[g].fighters.max(0.0) as u64);
+        self.group[g].fighters -= mil as f64;
         self.kill(u.t, self.model.groups[g].actor, 2, mil);
         [0, 0, mil]
     }
@@ -1087,14 +1197,14 @@ impl<'m> Trial<'m> {
     /// and `fighters_end` off the marker for "absent".
     #[inline]
     fn recruit_fighters(&mut self, g: usize, n: f64) {
-        self.fighters[g] = (self.fighters[g] + n).min(limits::FIGHTERS);
+        self.group[g].fighters = (self.group[g].fighters + n).min(limits::FIGHTERS);
     }
 
     /// Support for a targeted proxy group: fighters and recruitment.
     fn support_proxy(&mut self, u: &LeverUse, fighters: P, recruitment: P) -> [u64; 3] {
         if let Some(g) = u.group {
             self.recruit_fighters(g, self.v[fighters as usize]);
-            self.recruit[g] += self.v[recruitment as usize];
+            self.group[g].recruit += self.v[recruitment as usize];
         }
         NO_DEATHS
     }
@@ -1107,7 +1217,7 @@ impl<'m> Trial<'m> {
             let c = self.v[curb as usize];
             for (gi, g) in self.model.groups.iter().enumerate() {
                 if g.host == Some(pressed) {
-                    self.sanctuary[gi] = (self.sanctuary[gi] - c).max(0.0);
+                    self.group[gi].sanctuary = (self.group[gi].sanctuary - c).max(0.0);
                 }
             }
         } else {
@@ -1167,10 +1277,9 @@ impl<'m> Trial<'m> {
             v[dy.tension_decay as usize],
             v[dy.pressure_decay as usize],
         );
-        for gi in 0..model.groups.len() {
-            self.fighters[gi] =
-                (self.fighters[gi] * (1.0 + self.recruit[gi])).clamp(0.0, limits::FIGHTERS);
-            self.ct[gi] *= 1.0 - pressure_decay;
+        for g in &mut self.group {
+            g.fighters = (g.fighters * (1.0 + g.recruit)).clamp(0.0, limits::FIGHTERS);
+            g.ct *= 1.0 - pressure_decay;
         }
         for p in &mut self.pressure {
             *p *= 1.0 - tension_decay;
@@ -1204,7 +1313,7 @@ impl<'m> Trial<'m> {
         let model = self.model;
         for (i, g) in model.groups.iter().enumerate() {
             if let Some(s) = model.metrics.fighters_end[g.actor as usize] {
-                self.m[s] = self.fighters[i].round().max(0.0) as u64;
+                self.m[s] = self.group[i].fighters.round().max(0.0) as u64;
             }
         }
         for d in 0..model.dyads.len() {
@@ -1216,6 +1325,14 @@ impl<'m> Trial<'m> {
         out.params.copy_from_slice(&self.v);
         out.class = classify(model, &self.m);
     }
+}
+
+/// Copies row `t` of a day-major series with `stride` entries a day onto row
+/// `t + 1`: a few dozen words, copied in line rather than by a call to `memmove`.
+#[inline]
+fn carry_row(series: &mut [u64], stride: usize, t: usize) {
+    let (before, after) = series.split_at_mut((t + 1) * stride);
+    after[..stride].copy_from_slice(&before[t * stride..]);
 }
 
 /// The first class whose rule holds for the metric record, else the default (last).

@@ -46,16 +46,36 @@ pub fn poisson_at(u: f64, lambda: f64) -> u64 {
     }
 }
 
-/// Entries a [`PoissonTables`] table holds: enough for every mean below
-/// [`POISSON_SMALL`] (at 30 the search stops by k = 100, where a term no
-/// longer moves the sum); a table that would need more is not kept, and its
-/// counts come from the search.
+/// Entries a [`PoissonTables`] table holds, its end marker included: room
+/// for every mean below [`POISSON_SMALL`] (at 30 the search stops by
+/// k = 100, where a term no longer moves the sum); a table that would need
+/// more is not kept, and its counts come from the search.
 const TABLE_LEN: usize = 128;
 
 /// Buckets of a table's guide (Chen and Asau's guide table): where the search
 /// for a uniform in `[j / GUIDE, (j + 1) / GUIDE)` starts, so a lookup takes
 /// one or two comparisons instead of a scan from 0.
 const GUIDE: usize = 32;
+
+/// One mean's inversion table.
+#[derive(Debug, Clone)]
+struct Table {
+    /// The mean it was built for (its bits are the key).
+    lambda: f64,
+    /// A mean [`PoissonTables::draw`] has met once and not built a table
+    /// for (a table pays for itself only on a mean that repeats).
+    seen: f64,
+    /// Entries before the end marker (0: none kept, the counts come from
+    /// [`poisson_at`]; so is a table never built).
+    len: usize,
+    /// `guide[j]`: the first entry at or above `j / GUIDE` (`len` if none is).
+    guide: [u8; GUIDE],
+    /// `cdf[k]`: `P(X <= k)` as the search sums it, for `k < len`; then
+    /// `+inf`, which ends every scan at `len`: the count the search returns
+    /// for a uniform above every entry (where its next term no longer
+    /// moves the sum).
+    cdf: [f64; TABLE_LEN],
+}
 
 /// Poisson inversion tables for means that repeat: the casualties of `n`
 /// attacks in a trial have mean `n` times a per-trial constant, so the same
@@ -68,28 +88,22 @@ const GUIDE: usize = 32;
 /// All storage is allocated up front; using the tables allocates nothing.
 #[derive(Debug, Clone)]
 pub struct PoissonTables {
-    /// `cdf[i * TABLE_LEN + k]`: `P(X <= k)` as the search sums it, for table `i`.
-    cdf: Vec<f64>,
-    /// The mean each table was built for (`-1`: none yet).
-    lambda: Vec<f64>,
-    /// Entries of each table (0: its mean needs more than [`TABLE_LEN`]).
-    len: Vec<u16>,
-    /// The count the search returns for a uniform above every entry.
-    past: Vec<u64>,
-    /// `guide[i * GUIDE + j]`: the first entry of table `i` at or above `j / GUIDE`
-    /// (its length if none is).
-    guide: Vec<u8>,
+    /// The tables, by the caller's index.
+    tables: Vec<Table>,
 }
 
 impl PoissonTables {
     /// Room for `tables` tables.
     pub fn new(tables: usize) -> Self {
+        let empty = Table {
+            lambda: -1.0,
+            seen: -1.0,
+            len: 0,
+            guide: [0; GUIDE],
+            cdf: [f64::INFINITY; TABLE_LEN],
+        };
         PoissonTables {
-            cdf: vec![0.0; tables * TABLE_LEN],
-            lambda: vec![-1.0; tables],
-            len: vec![0; tables],
-            past: vec![0; tables],
-            guide: vec![0; tables * GUIDE],
+            tables: vec![empty; tables],
         }
     }
 
@@ -98,40 +112,72 @@ impl PoissonTables {
     /// (built on its first use with that mean).
     #[inline]
     pub fn at(&mut self, ix: usize, u: f64, lambda: f64) -> u64 {
-        if !(lambda > 0.0 && lambda < POISSON_SMALL) {
+        let table = &self.tables[ix];
+        // One comparison for the key and the range: only a mean in
+        // (0, POISSON_SMALL) is ever kept with `len > 0`, so a key that
+        // matches with `len == 0` (a table never built, a mean out of range
+        // or too long for a table) goes to `poisson_at`.
+        let table = if table.lambda.to_bits() == lambda.to_bits() {
+            table
+        } else {
+            self.build(ix, lambda)
+        };
+        if table.len == 0 {
             return poisson_at(u, lambda);
         }
-        if self.lambda[ix].to_bits() != lambda.to_bits() {
-            self.build(ix, lambda);
-        }
-        let len = self.len[ix] as usize;
-        if len == 0 {
-            return poisson_small(u, lambda);
-        }
-        let table = &self.cdf[ix * TABLE_LEN..ix * TABLE_LEN + len];
-        // The first entry at or above u, from the guide's start: back while
-        // the entry before is at or above u, on while this one is below it.
-        // The guide only decides where the search starts, never what it finds.
+        // The first entry at or above u, from the guide's start. No entry
+        // before the start is at or above u: `j = floor(32 u)` is exact (a
+        // power-of-two scaling), so `u >= j / 32`, and every entry before
+        // `guide[j]` is below `j / 32` (u = 1 takes the last bucket, below
+        // which the same holds). So the scan only goes on; the end marker
+        // stops it at `len` (`k <= len < TABLE_LEN`, hence the mask, which
+        // changes nothing and spares a bounds check). A NaN `u` stops at
+        // the start of bucket 0, which is 0, as the search returns.
         let j = ((u * GUIDE as f64) as usize).min(GUIDE - 1);
-        let mut k = self.guide[ix * GUIDE + j] as usize;
-        while k > 0 && u <= table[k - 1] {
-            k -= 1;
-        }
-        while k < len && u > table[k] {
+        let mut k = table.guide[j] as usize;
+        while u > table.cdf[k & (TABLE_LEN - 1)] {
             k += 1;
         }
-        if k < len { k as u64 } else { self.past[ix] }
+        k as u64
+    }
+
+    /// [`poisson`] on `rng` with the inversion of a mean below
+    /// [`POISSON_SMALL`] read from table `ix`: the same uniform drawn from
+    /// the same stream (none for a mean of 0 or less, `rand_distr`'s
+    /// sampler from 30), hence the same count. A table is built the second
+    /// time its mean comes (the first is searched).
+    #[inline]
+    pub fn draw<R: Rng + ?Sized>(&mut self, ix: usize, rng: &mut R, lambda: f64) -> u64 {
+        if lambda > 0.0 && lambda < POISSON_SMALL {
+            let u = unit(rng);
+            let table = &mut self.tables[ix];
+            let key = lambda.to_bits();
+            if table.lambda.to_bits() != key && table.seen.to_bits() != key {
+                // First meeting: the search, and the table on the second.
+                table.seen = lambda;
+                return poisson_small(u, lambda);
+            }
+            self.at(ix, u, lambda)
+        } else {
+            poisson(rng, lambda)
+        }
     }
 
     /// Table `ix` for `lambda`: the partial sums of `quantile::poisson_search`, term by term.
-    fn build(&mut self, ix: usize, lambda: f64) {
-        let table = &mut self.cdf[ix * TABLE_LEN..(ix + 1) * TABLE_LEN];
+    #[cold]
+    fn build(&mut self, ix: usize, lambda: f64) -> &Table {
+        let table = &mut self.tables[ix];
+        table.lambda = lambda;
+        table.len = 0;
+        if !(lambda > 0.0 && lambda < POISSON_SMALL) {
+            return table;
+        }
         let mut p = exp_neg(lambda);
         let mut cdf = p;
-        table[0] = cdf;
+        table.cdf[0] = cdf;
         // The search stops where a term no longer moves the sum (or at
         // k = 1000, beyond any table: TABLE_LEN is smaller).
-        const { assert!(TABLE_LEN < 1000) };
+        const { assert!(TABLE_LEN < 1000 && TABLE_LEN.is_power_of_two()) };
         let mut k = 0usize;
         let stalled = loop {
             k += 1;
@@ -140,25 +186,25 @@ impl PoissonTables {
             if next == cdf {
                 break Some(k);
             }
-            if k >= TABLE_LEN {
+            // Room for the end marker after the last entry.
+            if k >= TABLE_LEN - 1 {
                 break None;
             }
             cdf = next;
-            table[k] = cdf;
+            table.cdf[k] = cdf;
         };
-        self.lambda[ix] = lambda;
-        // Stalled at k: entries 0..k, and k for a uniform above them all.
-        let len = stalled.unwrap_or(0);
-        self.len[ix] = len as u16;
-        self.past[ix] = len as u64;
-        let table = &self.cdf[ix * TABLE_LEN..ix * TABLE_LEN + len];
-        for (j, g) in self.guide[ix * GUIDE..(ix + 1) * GUIDE]
-            .iter_mut()
-            .enumerate()
-        {
+        // Stalled at k: entries 0..k, then the end marker (k for a uniform
+        // above them all).
+        let Some(len) = stalled else {
+            return table;
+        };
+        table.cdf[len..].fill(f64::INFINITY);
+        table.len = len;
+        for (j, g) in table.guide.iter_mut().enumerate() {
             let at = j as f64 / GUIDE as f64;
-            *g = table.partition_point(|&c| c < at) as u8;
+            *g = table.cdf[..len].partition_point(|&c| c < at) as u8;
         }
+        table
     }
 }
 
@@ -183,12 +229,22 @@ mod tests {
                 means[i % means.len()]
             };
             let mut u = unit(&mut rng);
+            if i % 11 == 0 {
+                // The guide's bucket boundaries, and 1.
+                u = (i / 11 % 33) as f64 / GUIDE as f64;
+            }
             if i % 7 == 0 && lambda > 0.0 && lambda < POISSON_SMALL {
                 let ix = i % 4;
                 tables.at(ix, 0.5, lambda);
-                let len = tables.len[ix] as usize;
-                if len > 0 {
-                    u = tables.cdf[ix * TABLE_LEN + i % len];
+                let table = &tables.tables[ix];
+                if table.len > 0 {
+                    u = table.cdf[i % table.len];
+                    // And its neighbours, the other side of each boundary.
+                    if i % 3 == 1 {
+                        u = u.next_up();
+                    } else if i % 3 == 2 {
+                        u = u.next_down();
+                    }
                 }
             }
             assert_eq!(
@@ -205,6 +261,26 @@ mod tests {
                 }
             );
         }
+    }
+
+    /// Drawing through the tables takes the same draws from the stream and
+    /// returns the same counts as [`poisson`], for means that repeat, change,
+    /// are 0, large or NaN.
+    #[test]
+    fn poisson_table_draws_equal_poisson() {
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(8), ChaCha8Rng::seed_from_u64(8));
+        let mut pick = ChaCha8Rng::seed_from_u64(9);
+        let mut tables = PoissonTables::new(3);
+        let means = [2.5, 0.3, 0.0, -1.0, 45.0, 17.0, f64::NAN];
+        for i in 0..50_000 {
+            let lambda = if i % 4 == 0 {
+                35.0 * unit(&mut pick)
+            } else {
+                means[i % means.len()]
+            };
+            assert_eq!(tables.draw(i % 3, &mut a, lambda), poisson(&mut b, lambda));
+        }
+        assert_eq!(a.next_u64(), b.next_u64(), "the streams moved apart");
     }
 
     #[test]
