@@ -418,11 +418,7 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
 /// versions) and cost a few nanoseconds.
 #[inline]
 pub fn exp_neg(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    // Round x / ln 2 to the nearest integer without a libm call (x >= 0).
-    let k = (x * std::f64::consts::LOG2_E + 0.5) as i64 as f64;
-    let r = (k * LN2_HI - x) + k * LN2_LO; // -x - k ln2, |r| <= ln2 / 2
+    let (k, r) = reduce_neg(x);
     // Taylor series to degree 13 (remainder below 2e-17 on |r| <= 0.347),
     // evaluated by Estrin's scheme so the multiplications run in parallel.
     const C: [f64; 14] = [
@@ -458,7 +454,26 @@ pub fn exp_neg(x: f64) -> f64 {
     let p8_13 = p8_11 + p1213 * r4;
     let p = p0_7 + p8_13 * r8;
     // 2^-k; k <= 1010 for x < 700, so the exponent stays normal.
-    p * f64::from_bits(((1023 - k as i64) as u64) << 52)
+    p * pow2_neg(k)
+}
+
+/// The range reduction of [`exp_neg`] and [`exp_neg_approx`]: `k`, `x / ln 2`
+/// rounded to the nearest integer without a libm call (`x >= 0`), and
+/// `r = -x - k ln 2` (`|r| <= ln 2 / 2`), with `ln 2` split in two so that
+/// `k LN2_HI` is exact, so that `e^-x = 2^-k e^r`.
+#[inline(always)]
+fn reduce_neg(x: f64) -> (f64, f64) {
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let k = (x * std::f64::consts::LOG2_E + 0.5) as i64 as f64;
+    (k, (k * LN2_HI - x) + k * LN2_LO)
+}
+
+/// `2^-k` for a whole `k` with `0 <= k <= 1010` (`x < 700`), exactly: the
+/// exponent stays normal.
+#[inline(always)]
+fn pow2_neg(k: f64) -> f64 {
+    f64::from_bits(((1023 - k as i64) as u64) << 52)
 }
 
 /// The largest relative error of [`exp_neg_approx`] on `0 <= x < 700`:
@@ -473,8 +488,6 @@ pub const EXP_NEG_APPROX_ERROR: f64 = 3e-10;
 /// inside it (`quantile::poisson_small`).
 #[inline]
 pub fn exp_neg_approx(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     // Error budget (relative, u = 2^-53):
     // - reduction: k = round(x / ln 2) <= 1010; k LN2_HI is exact (LN2_HI has
     //   32 significant bits), so r = -x - k ln 2 carries at most two roundings
@@ -488,8 +501,7 @@ pub fn exp_neg_approx(x: f64) -> f64 {
     //   e^-0.35 = 0.7: under 18 x 1.5 u / 0.7 = 4.3e-15;
     // - the scaling by 2^-k is exact (the exponent stays normal).
     // Total: below 2.82e-10 + 4.3e-15 + 1e-16 < 3e-10 = EXP_NEG_APPROX_ERROR.
-    let k = (x * std::f64::consts::LOG2_E + 0.5) as i64 as f64;
-    let r = (k * LN2_HI - x) + k * LN2_LO;
+    let (k, r) = reduce_neg(x);
     const C: [f64; 9] = [
         1.0,
         1.0,
@@ -510,7 +522,7 @@ pub fn exp_neg_approx(x: f64) -> f64 {
     let p0_3 = p01 + p23 * r2;
     let p4_8 = p45 + p67 * r2 + C[8] * r4;
     let p = p0_3 + p4_8 * r4;
-    p * f64::from_bits(((1023 - k as i64) as u64) << 52)
+    p * pow2_neg(k)
 }
 
 /// The chi-square survival function P(X > x) with `df` degrees of freedom.
