@@ -148,6 +148,33 @@ impl Diversification {
     };
 }
 
+/// Upper bounds on the days the programmes' loops have anything to do,
+/// raised whenever a lever starts one (never lowered within a trial, so a
+/// programme cut short only keeps a loop running that finds nothing). The
+/// loops still check each entry: skipping them when a bound says so skips
+/// only iterations that would have changed nothing.
+#[derive(Debug, Clone, Copy)]
+struct ProgrammeEnds {
+    /// At least every actor's `deport_until`.
+    deportation: i64,
+    /// At least every dyad's `closed_until`.
+    closure: i64,
+    /// At least every group's `talks_until`.
+    talks: i64,
+    /// Whether any actor has started diversifying its trade.
+    diversifying: bool,
+}
+
+impl ProgrammeEnds {
+    /// No programme has run: every loop has nothing to do.
+    const NONE: ProgrammeEnds = ProgrammeEnds {
+        deportation: NEVER,
+        closure: NEVER,
+        talks: NEVER,
+        diversifying: false,
+    };
+}
+
 /// The reusable state of one trial.
 pub struct Trial<'m> {
     model: &'m Model,
@@ -161,6 +188,9 @@ pub struct Trial<'m> {
     deport_rate: Vec<f64>,
     deport_to: Vec<ActorIx>,
     deport_backlash: Vec<f64>,
+    /// The programmes' latest ends this trial, so the days none runs skip
+    /// their loops (`ProgrammeEnds`).
+    programme_ends: ProgrammeEnds,
     /// What outside alignment adds to each actor's capability and resolve, and
     /// to the cost of every hostile lever used against it (`Alignment`).
     alignment: Vec<Alignment>,
@@ -309,6 +339,7 @@ impl<'m> Trial<'m> {
             deport_rate: vec![0.0; n],
             deport_to: vec![0; n],
             deport_backlash: vec![0.0; n],
+            programme_ends: ProgrammeEnds::NONE,
             alignment: vec![Alignment::default(); n],
             diversification: vec![Diversification::NONE; n],
             group: vec![GroupState::default(); g],
@@ -468,6 +499,7 @@ impl<'m> Trial<'m> {
             self.refugees[i] = v[a.refugees as usize];
         }
         self.deport_until.fill(NEVER);
+        self.programme_ends = ProgrammeEnds::NONE;
         self.alignment.fill(Alignment::default());
         self.diversification.fill(Diversification::NONE);
         for (i, g) in model.groups.iter().enumerate() {
@@ -710,41 +742,53 @@ impl<'m> Trial<'m> {
     fn programmes<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
         let model = self.model;
         let ti = t as i64;
-        self.diversify(ti);
-        for a in 0..model.actors.len() {
-            if self.deport_until[a] > ti {
-                let n = self.deport_rate[a].min(self.refugees[a]).max(0.0).floor();
-                self.refugees[a] -= n;
-                self.m[model.metrics.deported] += n as u64;
-                let to = self.deport_to[a];
-                let recruits = self.deport_backlash[a] * n / 10_000.0;
-                for (gi, g) in model.groups.iter().enumerate() {
-                    if g.host == Some(to) {
-                        self.recruit_fighters(gi, recruits);
+        // Each loop runs only while a programme of its kind may be on (the
+        // bounds in `programme_ends`); a lever used in the talks loop starts
+        // nothing that ends today, so the copy taken here stays good.
+        let ends = self.programme_ends;
+        if ends.diversifying {
+            self.diversify(ti);
+        }
+        if ends.deportation > ti {
+            for a in 0..model.actors.len() {
+                if self.deport_until[a] > ti {
+                    let n = self.deport_rate[a].min(self.refugees[a]).max(0.0).floor();
+                    self.refugees[a] -= n;
+                    self.m[model.metrics.deported] += n as u64;
+                    let to = self.deport_to[a];
+                    let recruits = self.deport_backlash[a] * n / 10_000.0;
+                    for (gi, g) in model.groups.iter().enumerate() {
+                        if g.host == Some(to) {
+                            self.recruit_fighters(gi, recruits);
+                        }
                     }
                 }
             }
         }
-        for d in 0..model.dyads.len() {
-            if self.closed_until[d] > ti {
-                self.m[model.metrics.trade_lost] += self.closure_trade[d].round() as u64;
-                self.m[model.metrics.closure_days] += 1;
-                let c = self.closure_cost[d];
-                let dy = &model.dyads[d];
-                let (a, b) = (dy.a as usize, dy.b as usize);
-                self.economy[a] -= c * self.diversification[a].share;
-                self.economy[b] -= c * self.diversification[b].share;
+        if ends.closure > ti {
+            for d in 0..model.dyads.len() {
+                if self.closed_until[d] > ti {
+                    self.m[model.metrics.trade_lost] += self.closure_trade[d].round() as u64;
+                    self.m[model.metrics.closure_days] += 1;
+                    let c = self.closure_cost[d];
+                    let dy = &model.dyads[d];
+                    let (a, b) = (dy.a as usize, dy.b as usize);
+                    self.economy[a] -= c * self.diversification[a].share;
+                    self.economy[b] -= c * self.diversification[b].share;
+                }
             }
         }
-        for gi in 0..model.groups.len() {
-            if self.talks_until[gi] == ti {
-                tracer.record(t as u32, TraceEvent::TalksEnded { group: gi as u16 });
-                if let Some(cf) = self.talks_ceasefire[gi] {
-                    let p = self.talks_chance[gi];
-                    if chance(self.rng(Purpose::Decisions), p) {
-                        let by = self.talks_by[gi];
-                        let target = Some(model.groups[gi].actor);
-                        self.use_lever(t, by, cf, target, Cause::Talks, tracer);
+        if ends.talks >= ti {
+            for gi in 0..model.groups.len() {
+                if self.talks_until[gi] == ti {
+                    tracer.record(t as u32, TraceEvent::TalksEnded { group: gi as u16 });
+                    if let Some(cf) = self.talks_ceasefire[gi] {
+                        let p = self.talks_chance[gi];
+                        if chance(self.rng(Purpose::Decisions), p) {
+                            let by = self.talks_by[gi];
+                            let target = Some(model.groups[gi].actor);
+                            self.use_lever(t, by, cf, target, Cause::Talks, tracer);
+                        }
                     }
                 }
             }
@@ -1068,6 +1112,8 @@ impl<'m> Trial<'m> {
     ) -> [u64; 3] {
         if let Some(g) = u.group {
             self.talks_until[g] = self.until(u.t, duration);
+            let ends = &mut self.programme_ends;
+            ends.talks = ends.talks.max(self.talks_until[g]);
             self.group[g].talks_factor = self.v[attack_factor as usize];
             self.talks_chance[g] = self.v[ceasefire_chance as usize];
             self.talks_ceasefire[g] = ceasefire;
@@ -1124,6 +1170,8 @@ impl<'m> Trial<'m> {
         if let Some(x) = u.target {
             let i = u.user as usize;
             self.deport_until[i] = self.until(u.t, duration);
+            let ends = &mut self.programme_ends;
+            ends.deportation = ends.deportation.max(self.deport_until[i]);
             self.deport_rate[i] = self.v[per_day as usize];
             self.deport_to[i] = x;
             self.deport_backlash[i] = self.v[backlash as usize];
@@ -1143,6 +1191,8 @@ impl<'m> Trial<'m> {
         if let Some(d) = u.dyad {
             let d = d as usize;
             self.closed_until[d] = self.closed_until[d].max(self.until(u.t, duration));
+            let ends = &mut self.programme_ends;
+            ends.closure = ends.closure.max(self.closed_until[d]);
             self.closure_trade[d] = self.v[trade_per_day as usize];
             self.closure_cost[d] = self.v[economy_cost as usize];
         }
@@ -1234,6 +1284,7 @@ impl<'m> Trial<'m> {
         d.per_day = self.v[per_day as usize];
         d.floor = self.v[floor as usize];
         d.from = u.t as i64 + self.start_offset;
+        self.programme_ends.diversifying = true;
         NO_DEATHS
     }
 
