@@ -218,6 +218,10 @@ pub struct Trial<'m> {
     // trailing-window prefix sums, day-major: cas[t * (4 * actors) + actor * 4 + cat]
     cas: Vec<u64>,
     attacks_cum: Vec<u64>,
+    /// Deaths of all actors so far (the per-day path's running total; the
+    /// metrics that are sums of deaths or attacks are read off the last rows
+    /// of `cas` and `attacks_cum` by `book_totals`).
+    deaths_so_far: u64,
     /// The trial's per-day paths.
     pub paths: Paths,
     m: Vec<u64>,
@@ -359,6 +363,7 @@ impl<'m> Trial<'m> {
             event_count: vec![0; model.events.len()],
             cas: vec![0; n * 4 * (h + 1)],
             attacks_cum: vec![0; g * (h + 1)],
+            deaths_so_far: 0,
             paths: Paths {
                 rungs: vec![0; d * h],
                 deaths: vec![0; h],
@@ -426,6 +431,7 @@ impl<'m> Trial<'m> {
                 self.day(t, tracer);
                 t += 1;
             }
+            self.book_totals(t);
             self.mark(k);
         }
         while t < self.h {
@@ -433,6 +439,45 @@ impl<'m> Trial<'m> {
             t += 1;
         }
         self.finish(trial, out);
+    }
+
+    /// Writes the metrics that are sums of the casualty and attack series
+    /// from their running totals at row `row` (the end of day `row - 1`):
+    /// every death is booked into its actor and category's series and every
+    /// attack into its group's, so the totals by actor, by category, of
+    /// victims and of all deaths, and of attacks by group and in all, are
+    /// sums of those rows, the same integers as adding at every kill.
+    fn book_totals(&mut self, row: usize) {
+        let metrics = &self.model.metrics;
+        let stride = 4 * self.model.actors.len();
+        let cas = &self.cas[row * stride..(row + 1) * stride];
+        let mut by_category = [0u64; 3];
+        let mut deaths = 0u64;
+        for (actor, slots) in cas.chunks_exact(4).zip(self.death_slots.chunks_exact(3)) {
+            for ((total, &n), slot) in by_category.iter_mut().zip(actor).zip(slots) {
+                *total += n;
+                if let Some(s) = *slot {
+                    self.m[s] = n;
+                }
+            }
+            deaths += actor[3];
+        }
+        debug_assert_eq!(deaths, self.deaths_so_far);
+        self.m[metrics.deaths] = deaths;
+        for (&s, n) in metrics.deaths_by_category.iter().zip(by_category) {
+            self.m[s] = n;
+        }
+        self.m[metrics.victims] = by_category[0] + by_category[1];
+        let groups = self.links.len();
+        let attacks = &self.attacks_cum[row * groups..(row + 1) * groups];
+        let mut all = 0u64;
+        for (links, &n) in self.links.iter().zip(attacks) {
+            all += n;
+            if let Some(s) = links.attacks {
+                self.m[s] = n;
+            }
+        }
+        self.m[metrics.attacks] = all;
     }
 
     /// Copies the running totals of the additive metrics at mark `k`.
@@ -533,6 +578,7 @@ impl<'m> Trial<'m> {
         let (s, g) = (4 * model.actors.len(), model.groups.len());
         self.cas[..s].fill(0);
         self.attacks_cum[..g].fill(0);
+        self.deaths_so_far = 0;
         self.m.fill(0);
         self.m[model.metrics.first_strike_day] = NONE;
         self.m[model.metrics.first_strike_toll] = NONE;
@@ -686,10 +732,6 @@ impl<'m> Trial<'m> {
         let militant = deaths[2].min(self.group[gi].fighters.max(0.0) as u64);
         self.group[gi].fighters -= militant as f64;
         self.attacks_cum[(t + 1) * self.rates.len() + gi] += n;
-        self.m[model.metrics.attacks] += n;
-        if let Some(s) = g.attacks {
-            self.m[s] += n;
-        }
         self.kill(t, g.target, 0, deaths[0]);
         self.kill(t, g.target, 1, deaths[1]);
         self.kill(t, g.actor, 2, militant);
@@ -717,26 +759,20 @@ impl<'m> Trial<'m> {
         );
     }
 
-    /// Books deaths of `actor` in category `cat` (0 civilian, 1 security, 2 militant).
+    /// Books deaths of `actor` in category `cat` (0 civilian, 1 security,
+    /// 2 militant) into its casualty series; the death metrics are sums of
+    /// the series (`book_totals`).
     #[inline]
     fn kill(&mut self, t: usize, actor: ActorIx, cat: usize, n: u64) {
         if n == 0 {
             return;
         }
-        let metrics = &self.model.metrics;
         let a = actor as usize;
         let stride = 4 * self.model.actors.len();
         let row = &mut self.cas[(t + 1) * stride + a * 4..][..4];
         row[cat] += n;
         row[3] += n;
-        self.m[metrics.deaths] += n;
-        self.m[metrics.deaths_by_category[cat]] += n;
-        if cat != 2 {
-            self.m[metrics.victims] += n;
-        }
-        if let Some(s) = self.death_slots[a * 3 + cat] {
-            self.m[s] += n;
-        }
+        self.deaths_so_far += n;
     }
 
     fn programmes<T: Tracer>(&mut self, t: usize, tracer: &mut T) {
@@ -1357,11 +1393,12 @@ impl<'m> Trial<'m> {
             *peak = (*peak).max(r as u64);
             self.paths.rungs[d * self.h + t] = r;
         }
-        self.paths.deaths[t] = self.m[model.metrics.deaths];
+        self.paths.deaths[t] = self.deaths_so_far;
     }
 
     fn finish(&mut self, trial: u64, out: &mut TrialOutcome) {
         let model = self.model;
+        self.book_totals(self.h);
         for (i, g) in model.groups.iter().enumerate() {
             if let Some(s) = model.metrics.fighters_end[g.actor as usize] {
                 self.m[s] = self.group[i].fighters.round().max(0.0) as u64;
