@@ -1,7 +1,8 @@
 //! The progress bars of the commands that run for a while, on stderr when it
 //! is a terminal and not `--quiet`: trials for run, compare and shards,
-//! generations for calibrate, PRIM searches for discover. Each is hidden for the first second, so quick
-//! runs print nothing but their report.
+//! design points for sweep, generations for calibrate, PRIM searches for
+//! discover. Each is hidden for the first second, so quick runs print nothing
+//! but their report.
 
 use std::io::IsTerminal;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -22,10 +23,23 @@ fn bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
 /// The bar fills the terminal's width after the counts, so it never wraps, and
 /// shows the rate in whole trials per second.
 pub fn progress_bar(total: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    counting_bar(total, quiet, "trials")
+}
+
+/// A progress bar over the design points of a sweep, in the style of
+/// [`progress_bar`]; its length is set once the sweep knows how many points
+/// it runs. Drawn through [`with_delayed_bar`].
+pub fn points_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    counting_bar(0, quiet, "points")
+}
+
+/// A bar over `total` `units`: the counts, the rate in whole units per second,
+/// the time left, and a bar filling the rest of the terminal's width.
+fn counting_bar(total: u64, quiet: bool, units: &str) -> Option<indicatif::ProgressBar> {
     let bar = bar(total, quiet)?;
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{human_pos}/{human_len} trials · {rate} · {eta} left {wide_bar}",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{human_pos}}/{{human_len}} {units} · {{rate}} · {{eta}} left {{wide_bar}}"
+    )) {
         bar.set_style(style.with_key(
             "rate",
             |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {

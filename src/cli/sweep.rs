@@ -2,12 +2,12 @@
 //! library ([`escalate::sweep`]), shows a progress bar over design points on a
 //! terminal, and prints where the files are and which inputs matter most.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::args::{ExecArgs, HorizonArg, PosteriorArg, ScenarioArg, SeedArg, count};
+use super::progress::{points_bar, with_delayed_bar};
 use super::{Error, Outcome};
 use escalate::report::format::wrap;
 use escalate::report::{sweep_html, sweep_text};
@@ -132,16 +132,7 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
             }
         }
     }
-    let bar = (!a.exec.quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} points · {per_sec} · {eta} left",
-            )
-            .expect("valid template"),
-        );
-        b
-    });
+    let bar = points_bar(a.exec.quiet);
     let mut progress = |done: usize, of: usize| {
         if let Some(b) = &bar {
             if b.length() != Some(of as u64) {
@@ -159,18 +150,20 @@ pub fn sweep(a: SweepArgs) -> Result<Outcome, Error> {
             eprintln!("warning: {w}");
         }
     };
-    let result = sweep::run(
-        &plan,
-        &a.out,
-        &exec,
-        RunOptions {
-            page: Some(&sweep_html::render),
-            points_table: points_table(&a),
-            shard: a.shard,
-            progress: Some(&mut progress),
-            warn: Some(&mut warn),
-        },
-    );
+    let result = with_delayed_bar(bar.as_ref(), || {
+        sweep::run(
+            &plan,
+            &a.out,
+            &exec,
+            RunOptions {
+                page: Some(&sweep_html::render),
+                points_table: points_table(&a),
+                shard: a.shard,
+                progress: Some(&mut progress),
+                warn: Some(&mut warn),
+            },
+        )
+    });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -24,6 +24,8 @@ mod library;
 mod observed;
 mod periods;
 mod posterior;
+#[cfg(unix)]
+mod progress;
 mod properties;
 mod report_atomic;
 mod report_csv;
