@@ -59,6 +59,11 @@ pub struct SlurmSweepArgs {
     /// The array and its resources.
     #[command(flatten)]
     pub job: JobArgs,
+    /// Also write the points as Parquet, DIR/sweep/points.parquet (the columns of points.csv,
+    /// typed; nulls where it is empty), with the sweep's other files, once every point is done.
+    #[cfg(feature = "parquet")]
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 pub fn slurm(a: SlurmArgs) -> Result<Outcome, Error> {
@@ -249,13 +254,24 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         posterior,
         ..plan.spec.clone()
     };
+    // `escalate sweep --parquet FILE`, FILE in the sweep's directory: passed to the
+    // tasks and to the finishing job, so whichever job finishes the sweep writes it
+    // together with the sweep's other files (all of them from the same point files).
+    #[cfg(feature = "parquet")]
+    let points_parquet = a.parquet.then(|| dir.join("sweep").join(POINTS_PARQUET));
+    #[cfg(not(feature = "parquet"))]
+    let points_parquet: Option<PathBuf> = None;
+    let mut sweep_args = spec.to_args();
+    if let Some(p) = &points_parquet {
+        sweep_args.extend(["--parquet".to_string(), p.to_string_lossy().into_owned()]);
+    }
     let job = JobSpec {
         name: "escalate-sweep".into(),
         exe,
         dir: dir.clone(),
         shards: n,
-        shard_args: spec.to_args(),
-        finish_args: spec.to_args(),
+        shard_args: sweep_args.clone(),
+        finish_args: sweep_args,
         workdir: dir.clone(),
         description: vec![
             format!(
@@ -286,8 +302,18 @@ fn slurm_sweep(a: SlurmSweepArgs) -> Result<Outcome, Error> {
         job.sweep_dir().display(),
         job.report_path().display()
     );
+    if let Some(p) = &points_parquet {
+        eprintln!(
+            "  and the points as Parquet into {} (the columns of points.csv, typed)",
+            p.display()
+        );
+    }
     submit_or_print(&job, a.job.submit)
 }
+
+/// The points table of `escalate slurm sweep --parquet`, in DIR/sweep.
+#[cfg(feature = "parquet")]
+const POINTS_PARQUET: &str = "points.parquet";
 
 /// Writes the array's and the merge job's scripts into the study directory, together.
 fn write_scripts(job: &JobSpec) -> Result<(), Error> {

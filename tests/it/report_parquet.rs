@@ -389,3 +389,80 @@ fn a_parquet_output_that_is_an_input_stdout_or_a_directory_is_refused() {
         assert!(!sb.join(gone).exists(), "{gone} was written");
     }
 }
+
+/// Runs a study's job script as Slurm would run task `task` of it (or the
+/// finishing job, `None`), here, without a cluster.
+fn run_job_script(script: &Path, task: Option<u64>) -> std::process::Output {
+    let mut c = std::process::Command::new("bash");
+    c.arg(script)
+        .current_dir(script.parent().unwrap())
+        .env("NO_COLOR", "1");
+    if let Some(k) = task {
+        c.env("SLURM_ARRAY_TASK_ID", k.to_string());
+    }
+    c.output().expect("bash runs")
+}
+
+/// Regression: `escalate slurm sweep` had no `--parquet` (plain `slurm` and
+/// `sweep` have it). With it, the tasks and the finishing job run the sweep
+/// with `--parquet DIR/sweep/points.parquet`: run here task by task (last
+/// first, as Slurm may) and then the finishing job, the study's sweep
+/// directory holds the bytes of `escalate sweep --parquet` on one machine.
+#[test]
+fn regression_slurm_sweep_parquet_writes_the_points_table_of_sweep_parquet() {
+    let sb = Sandbox::new();
+    ok(
+        sb.path(),
+        &sweep_args(&["--out", "single", "--parquet", "single.parquet"]),
+    );
+    let sweep = sweep_args(&[]);
+    let mut args = vec!["slurm", "sweep"];
+    // The sweep's words, without `sweep` and `--quiet` (not a flag of slurm sweep).
+    args.extend(sweep[1..].iter().filter(|a| **a != "--quiet"));
+    args.extend(["--shards", "3", "--dir", "study", "--parquet"]);
+    let r = escalate_in(sb.path(), &args);
+    r.assert_success();
+    let study = sb.join("study").canonicalize().unwrap();
+    let table = study.join("sweep/points.parquet");
+    let said = r.stderr_text();
+    assert!(
+        said.contains(&format!(
+            "and the points as Parquet into {}",
+            table.display()
+        )),
+        "{said}"
+    );
+    for script in ["job.sbatch", "merge.sbatch"] {
+        let text = std::fs::read_to_string(study.join(script)).unwrap();
+        assert!(
+            text.contains(&format!("--parquet {}", table.display())),
+            "{script} does not pass --parquet:\n{text}"
+        );
+    }
+    for k in (0..3).rev() {
+        let t = run_job_script(&study.join("job.sbatch"), Some(k));
+        assert!(t.status.success(), "task {k}: {t:?}");
+    }
+    let t = run_job_script(&study.join("merge.sbatch"), None);
+    assert!(t.status.success(), "finishing job: {t:?}");
+    assert_eq!(
+        std::fs::read(&table).unwrap(),
+        std::fs::read(sb.join("single.parquet")).unwrap(),
+        "points.parquet differs from the single machine's"
+    );
+    crate::harness::assert_same_sweep(&sb.join("single"), &study.join("sweep"));
+    assert_same_rows(
+        "slurm sweep",
+        &std::fs::read(study.join("sweep/points.csv")).unwrap(),
+        &read_parquet(&table),
+    );
+    // Without --parquet, neither script names one and no table is written.
+    let mut args = vec!["slurm", "sweep"];
+    args.extend(sweep[1..].iter().filter(|a| **a != "--quiet"));
+    args.extend(["--shards", "3", "--dir", "plain"]);
+    escalate_in(sb.path(), &args).assert_success();
+    for script in ["job.sbatch", "merge.sbatch"] {
+        let text = std::fs::read_to_string(sb.join("plain").join(script)).unwrap();
+        assert!(!text.contains("--parquet"), "{script}:\n{text}");
+    }
+}

@@ -475,10 +475,16 @@ fn a_sweep_through_the_generated_scripts_gives_the_single_machine_files() {
     ];
     let mut single = vec!["sweep", "--quiet", "--out", "single"];
     single.extend(sweep);
-    ok(EXE, &single, d);
-
     let mut args = vec!["slurm", "sweep", "--shards", "3", "--dir", "study"];
     args.extend(sweep);
+    // The points table too: the study's DIR/sweep/points.parquet is the single run's file.
+    #[cfg(feature = "parquet")]
+    {
+        single.extend(["--parquet", "single.parquet"]);
+        args.push("--parquet");
+    }
+    ok(EXE, &single, d);
+
     let command = ok(EXE, &args, d);
     let submitted = ok("bash", &["-c", command.trim()], d);
     let finish = submitted
@@ -504,6 +510,12 @@ fn a_sweep_through_the_generated_scripts_gives_the_single_machine_files() {
             "{f} from the cluster differs from the single machine's"
         );
     }
+    #[cfg(feature = "parquet")]
+    assert!(
+        std::fs::read(study.join("sweep/points.parquet")).unwrap()
+            == std::fs::read(d.join("single.parquet")).unwrap(),
+        "points.parquet from the cluster differs from the single machine's"
+    );
     let report = std::fs::read_to_string(study.join("report.txt")).unwrap();
     assert!(report.contains("12 found done"), "{report}");
 }
