@@ -77,14 +77,55 @@ impl Sandbox {
 
     /// Copies the project's `rel` (a file or directory) to the same relative
     /// path inside the sandbox: what runs there may write to it without
-    /// touching the project (the doc runner's sandboxes are copies).
+    /// touching the project (the doc runner's sandboxes are copies). A linked
+    /// directory on the way (`scenarios/` of [`Sandbox::new`]) is first made a
+    /// real directory of links to the project's entries, so the copy never
+    /// lands in the project itself.
     pub fn copy(&self, rel: impl AsRef<Path>) -> &Sandbox {
-        let to = self.join(&rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).expect("sandbox directory");
+        self.copy_from(project_dir(), rel.as_ref())
+    }
+
+    /// [`Sandbox::copy`] from the tree at `root`.
+    fn copy_from(&self, root: &Path, rel: &Path) -> &Sandbox {
+        let to = self.real_parents(root, rel);
+        if to.is_symlink() {
+            // A link at the copy's own place: replaced, never written through.
+            remove_link(&to);
         }
-        copy_tree(&project(&rel), &to);
+        copy_tree(&root.join(rel), &to);
+        let (root, copied) = (
+            root.canonicalize().expect("the project"),
+            to.canonicalize().expect("the copy"),
+        );
+        assert!(
+            !copied.starts_with(&root),
+            "the copy of {} is {}, inside the project",
+            rel.display(),
+            copied.display()
+        );
         self
+    }
+
+    /// `rel` in the sandbox, after making every directory on the way to it a
+    /// real one: missing ones are created, links (to the same directory of
+    /// the tree at `root`) become directories of links to its entries.
+    fn real_parents(&self, root: &Path, rel: &Path) -> PathBuf {
+        let (mut at, mut from) = (self.path().to_path_buf(), root.to_path_buf());
+        for part in rel.parent().into_iter().flat_map(Path::components) {
+            at.push(part);
+            from.push(part);
+            if at.is_symlink() {
+                remove_link(&at);
+                std::fs::create_dir(&at).expect("sandbox directory");
+                for entry in std::fs::read_dir(&from).expect("project directory") {
+                    let entry = entry.expect("directory entry");
+                    link_dir(&entry.path(), &at.join(entry.file_name()));
+                }
+            } else if !at.exists() {
+                std::fs::create_dir(&at).expect("sandbox directory");
+            }
+        }
+        self.join(rel)
     }
 
     /// The directory.
@@ -100,11 +141,17 @@ impl Sandbox {
     /// Links the project's `rel` (a file or directory) at the same relative
     /// path inside the sandbox, beside `scenarios/` and `tests/fixtures/`.
     pub fn link(&self, rel: impl AsRef<Path>) -> &Sandbox {
-        let link = self.join(&rel);
-        if let Some(parent) = link.parent() {
-            std::fs::create_dir_all(parent).expect("sandbox directory");
+        self.link_from(project_dir(), rel.as_ref())
+    }
+
+    /// [`Sandbox::link`] to the tree at `root` (a link inside a linked
+    /// directory is made in the sandbox, not in the tree).
+    fn link_from(&self, root: &Path, rel: &Path) -> &Sandbox {
+        let link = self.real_parents(root, rel);
+        if link.is_symlink() {
+            remove_link(&link); // an entry of a directory made real on the way
         }
-        link_dir(&project(&rel), &link);
+        link_dir(&root.join(rel), &link);
         self
     }
 
@@ -129,6 +176,13 @@ fn link_dir(target: &Path, link: &Path) {
 fn link_dir(target: &Path, link: &Path) {
     // No unprivileged symlinks: a copy serves (the tests only read these files).
     copy_tree(target, link);
+}
+
+/// Removes the link `path` (not what it points to).
+fn remove_link(path: &Path) {
+    std::fs::remove_file(path)
+        .or_else(|_| std::fs::remove_dir(path)) // a directory link on some systems
+        .unwrap_or_else(|e| panic!("remove the link {}: {e}", path.display()));
 }
 
 /// Copies a file, or a directory and everything in it.
@@ -385,6 +439,70 @@ fn each_sandbox_is_fresh_and_sees_the_project_files() {
     let gone = a.path().to_path_buf();
     drop(a);
     assert!(!gone.exists(), "the sandbox is removed when dropped");
+}
+
+/// Regression: `Sandbox::new().copy("scenarios/minimal.ron")` copied the
+/// project's file onto itself through the linked `scenarios/` (truncating
+/// it), and `copy("scenarios")` did so for every bundled scenario; a test
+/// writing to its "copy" wrote to the repository. Shown on a stand-in
+/// project, so a failure harms no real file.
+#[cfg(unix)]
+#[test]
+fn regression_copy_never_writes_through_a_linked_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("scenarios/sub")).unwrap();
+    for (file, text) in [("a.ron", "a"), ("b.ron", "b"), ("sub/c.ron", "c")] {
+        std::fs::write(root.join("scenarios").join(file), text).unwrap();
+    }
+    let unchanged = || {
+        for (file, text) in [("a.ron", "a"), ("b.ron", "b"), ("sub/c.ron", "c")] {
+            let now = std::fs::read_to_string(root.join("scenarios").join(file)).unwrap();
+            assert_eq!(now, text, "the project's scenarios/{file} was written");
+        }
+    };
+    // A file, and a file two links deep, copied under a linked directory.
+    let s = Sandbox::empty();
+    s.link_from(root, Path::new("scenarios"));
+    s.copy_from(root, Path::new("scenarios/a.ron"));
+    s.copy_from(root, Path::new("scenarios/sub/c.ron"));
+    unchanged();
+    assert!(!s.join("scenarios").is_symlink() && !s.join("scenarios/sub").is_symlink());
+    for file in ["a.ron", "sub/c.ron"] {
+        let copy = s.join("scenarios").join(file);
+        assert!(!copy.is_symlink(), "{file}");
+        std::fs::write(&copy, "changed").unwrap();
+    }
+    unchanged();
+    // The other entries are still seen, through links.
+    assert_eq!(
+        std::fs::read_to_string(s.join("scenarios/b.ron")).unwrap(),
+        "b"
+    );
+    // The linked directory itself, copied.
+    let s = Sandbox::empty();
+    s.link_from(root, Path::new("scenarios"));
+    s.copy_from(root, Path::new("scenarios"));
+    unchanged();
+    std::fs::write(s.join("scenarios/b.ron"), "changed").unwrap();
+    std::fs::write(s.join("scenarios/sub/c.ron"), "changed").unwrap();
+    unchanged();
+    // A link made inside a linked directory is made in the sandbox.
+    let s = Sandbox::empty();
+    s.link_from(root, Path::new("scenarios"));
+    s.link_from(root, Path::new("scenarios/sub"));
+    assert!(!root.join("scenarios/sub/sub").exists());
+    unchanged();
+    // And on the real project: a copy beside the linked scenarios is the sandbox's own.
+    let s = Sandbox::new();
+    s.copy("scenarios/minimal.ron");
+    let copy = s.join("scenarios/minimal.ron");
+    assert!(!copy.is_symlink() && !s.join("scenarios").is_symlink());
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(scenario("minimal.ron")).unwrap()
+    );
+    assert!(s.join("scenarios/pak-afghan-2024.ron").is_file());
 }
 
 #[cfg(unix)]
