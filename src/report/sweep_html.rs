@@ -73,6 +73,9 @@ fn row_figures(indices: &InputIndices) -> String {
         InputIndices::Morris { mu_star, sigma, .. } => {
             format!("mu* {} · sigma {}", short(mu_star), short(sigma))
         }
+        InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan() => {
+            "no single PRCC or SRC (categorical)".to_string()
+        }
         InputIndices::Regression { src, prcc } => {
             format!("PRCC {:.2} · SRC {:.2}", z(prcc), z(src))
         }
@@ -188,6 +191,16 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
                 ));
             }
         }
+        // How a policy factor's indices are read (analysis::policy_note).
+        for r in &rows {
+            if let Some(note) = &r.note {
+                footer.extend(crate::report::format::wrap(
+                    &format!("{}: {note}.", r.input),
+                    110,
+                    2,
+                ));
+            }
+        }
     }
     let top = 46.0;
     let bottom = 44.0 + 16.0 * footer.len() as f64;
@@ -286,6 +299,8 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
                 );
                 tick(&mut s, x.map(sigma), cy, bar);
             }
+            // A dummy-coded policy: no bar (the row's figures say why).
+            InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan() => {}
             InputIndices::Regression { src, prcc } => {
                 let (a, b) = (x.map(0.0), x.map(prcc));
                 let _ = write!(
@@ -566,6 +581,7 @@ mod tests {
                 input: f.name.clone(),
                 rank: i + 1,
                 indices,
+                note: None,
             })
             .collect();
         o
@@ -897,6 +913,7 @@ mod tests {
                 src: 0.5,
                 prcc: 0.5,
             },
+            note: None,
         };
         ix[0].inputs.push(row.clone());
         assert_eq!(headline(&plan, &ix), Some(0));

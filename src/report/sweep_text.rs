@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::format::{tidy_zero as z, wrap};
 use super::sweep_html::charted;
-use crate::sweep::analysis::{InputIndices, OutputIndices};
+use crate::sweep::analysis::{InputIndices, OutputIndices, policy_note};
 use crate::sweep::plan::BOOTSTRAP_RESAMPLES;
 use crate::sweep::{DesignKind, Plan};
 
@@ -61,6 +61,9 @@ pub fn render(plan: &Plan, indices: &[OutputIndices]) -> String {
                 InputIndices::Morris { mu_star, mu, sigma } => {
                     format!("mu* {mu_star:>9.4}  mu {mu:>9.4}  sigma {sigma:>9.4}")
                 }
+                InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan() => {
+                    "no single PRCC or SRC (categorical, see below)".to_string()
+                }
                 InputIndices::Regression { src, prcc } => {
                     format!("PRCC {:>6.3}  SRC {:>6.3}", z(prcc), z(src))
                 }
@@ -87,6 +90,14 @@ pub fn render(plan: &Plan, indices: &[OutputIndices]) -> String {
                 "       {} of {BOOTSTRAP_RESAMPLES} resamples had no variance and were left out",
                 BOOTSTRAP_RESAMPLES - used
             );
+        }
+    }
+    // How a policy factor's indices are read, once (analysis::policy_note).
+    for f in &plan.factors {
+        if let Some(note) = policy_note(plan.spec.design, f.categories()) {
+            for line in wrap(&format!("input {}: {note}", f.name), 100, 2) {
+                let _ = writeln!(o, "{line}");
+            }
         }
     }
     o.push('\n');

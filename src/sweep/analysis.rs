@@ -9,7 +9,20 @@
 //!   units per whole input range (unit scale, Campolongo et al. 2007);
 //! - `grid`, `lhs`: standardized regression coefficients (SRC, with the fit's
 //!   R^2) and partial rank correlation coefficients (PRCC), on the factors'
-//!   values (a policy factor by its position in the `--policy` list).
+//!   values.
+//!
+//! A policy factor is categorical. In SRC/PRCC it enters dummy-coded
+//! ([`super::factor::Factor::regression_columns`]): two policies are one 0/1
+//! column, whose SRC and PRCC are those of the second policy against the
+//! first; three or more are one dummy per policy after the first, so the other
+//! inputs' SRC and PRCC are adjusted for which policy ran, and the policy
+//! itself has no single SRC or PRCC (NaN, written as null or an empty cell;
+//! ranked after the inputs that have them; [`InputRow::note`] says so). In
+//! Morris, the policy's elementary effect is the output's change when a step
+//! switches the policy, not divided by the step (a policy has no range to
+//! scale to); with three or more policies a step may join policies that are
+//! not next to each other in the list and the sign of mu follows the list's
+//! order, so only mu* is to be read (the note says so).
 //!
 //! An output that is constant over the design (or undefined at some point, like
 //! the mean of a metric that never happened) gets no indices and a note.
@@ -83,6 +96,9 @@ pub struct InputRow {
     /// The indices.
     #[serde(flatten)]
     pub indices: InputIndices,
+    /// How the indices of a policy factor are to be read (None for numeric factors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One output's indices.
@@ -138,13 +154,22 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
                 plan.factors
                     .iter()
                     .zip(row)
-                    .map(|(f, &u)| f.numeric(u))
+                    .flat_map(|(f, &u)| f.regression_columns(u))
                     .collect()
             })
             .collect()
     } else {
         vec![]
     };
+    // Factor i's regression column, if it has one (dummy-coded factors have several).
+    let mut column = Vec::with_capacity(k);
+    let mut next = 0;
+    for f in &plan.factors {
+        let width = f.regression_columns(0.0).len();
+        column.push((width == 1).then_some(next));
+        next += width;
+    }
+    let delta = sensitivity::morris_delta(plan.spec.levels);
     plan.outputs
         .iter()
         .zip(ys)
@@ -181,20 +206,35 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
                 }
                 DesignKind::Morris => sensitivity::morris_indices(&plan.unit, y, k).map(|m| {
                     (0..k)
-                        .map(|i| InputIndices::Morris {
-                            mu_star: m.mu_star[i],
-                            mu: m.mu[i],
-                            sigma: m.sigma[i],
+                        .map(|i| {
+                            // A policy's effect: the change on switching, not per unit step.
+                            let scale = if plan.factors[i].categories().is_some() {
+                                delta
+                            } else {
+                                1.0
+                            };
+                            InputIndices::Morris {
+                                mu_star: m.mu_star[i] * scale,
+                                mu: m.mu[i] * scale,
+                                sigma: m.sigma[i] * scale,
+                            }
                         })
                         .collect()
                 }),
                 DesignKind::Grid | DesignKind::Lhs => sensitivity::src(&x, y).and_then(|s| {
                     let p = sensitivity::prcc(&x, y)?;
                     out.r_squared = Some(s.r_squared);
-                    Ok((0..k)
-                        .map(|i| InputIndices::Regression {
-                            src: s.coefficients[i],
-                            prcc: p.coefficients[i],
+                    Ok(column
+                        .iter()
+                        .map(|c| match *c {
+                            Some(c) => InputIndices::Regression {
+                                src: s.coefficients[c],
+                                prcc: p.coefficients[c],
+                            },
+                            None => InputIndices::Regression {
+                                src: f64::NAN,
+                                prcc: f64::NAN,
+                            },
                         })
                         .collect())
                 }),
@@ -212,6 +252,7 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
                             input: f.name.clone(),
                             rank,
                             indices,
+                            note: policy_note(plan.spec.design, f.categories()),
                         })
                         .collect();
                 }
@@ -222,15 +263,44 @@ pub fn analyse(plan: &Plan, ys: &[Vec<f64>]) -> Vec<OutputIndices> {
         .collect()
 }
 
-/// Rank of each row by importance, 1 = largest; ties keep factor order.
+/// How a policy factor's indices are to be read, for a policy factor of
+/// `categories` policies (None: a numeric factor, or Sobol, whose indices
+/// need no order of the values).
+pub fn policy_note(design: DesignKind, categories: Option<usize>) -> Option<String> {
+    let n = categories?;
+    match design {
+        DesignKind::Sobol => None,
+        DesignKind::Morris if n == 2 => Some(
+            "categorical: an effect is the output's change when the policy switches (not divided \
+             by the step); mu > 0: higher under the second policy than the first"
+                .into(),
+        ),
+        DesignKind::Morris => Some(format!(
+            "categorical ({n} policies): an effect is the output's change when the policy \
+             switches, between policies that need not be next to each other; read mu* only \
+             (mu's sign and sigma follow the order of the --policy list)"
+        )),
+        DesignKind::Grid | DesignKind::Lhs if n == 2 => Some(
+            "categorical: a 0/1 dummy; SRC and PRCC > 0: higher under the second policy than \
+             the first"
+                .into(),
+        ),
+        DesignKind::Grid | DesignKind::Lhs => Some(format!(
+            "categorical ({n} policies): dummy-coded, so it has no single SRC or PRCC (ranked \
+             last); the other inputs' are adjusted for it; see its scatter plot or use sobol"
+        )),
+    }
+}
+
+/// Rank of each row by importance, 1 = largest; ties keep factor order; a
+/// row without a measure (NaN) comes after every row with one.
 fn ranks(rows: &[InputIndices]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by(|&a, &b| {
-        rows[b]
-            .importance()
-            .total_cmp(&rows[a].importance())
-            .then(a.cmp(&b))
-    });
+    let key = |i: usize| {
+        let v = rows[i].importance();
+        if v.is_nan() { f64::NEG_INFINITY } else { v }
+    };
+    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
     let mut rank = vec![0; rows.len()];
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r + 1;

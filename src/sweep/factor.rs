@@ -183,6 +183,29 @@ impl Factor {
         }
     }
 
+    /// The number of policies of a policy factor (None for numeric factors).
+    pub fn categories(&self) -> Option<usize> {
+        match &self.kind {
+            FactorKind::Policies(v) => Some(v.len()),
+            _ => None,
+        }
+    }
+
+    /// The regression columns of the factor at unit coordinate `u`: its value
+    /// ([`Factor::numeric`]) for a numeric factor or a policy factor of two
+    /// policies (0 for the first, 1 for the second: a dummy); for three or
+    /// more policies one dummy per policy after the first (1 where that
+    /// policy runs), so no order among the policies is assumed.
+    pub fn regression_columns(&self, u: f64) -> Vec<f64> {
+        match &self.kind {
+            FactorKind::Policies(v) if v.len() > 2 => {
+                let at = level(u, v.len());
+                (1..v.len()).map(|j| f64::from(u8::from(j == at))).collect()
+            }
+            _ => vec![self.numeric(u)],
+        }
+    }
+
     /// Levels this factor takes in a grid of `n` levels per input (lists keep their own length).
     pub fn grid_levels(&self, n: usize) -> usize {
         match &self.kind {

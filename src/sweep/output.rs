@@ -169,7 +169,7 @@ pub fn sensitivity_csv(indices: &[OutputIndices]) -> String {
             if let InputIndices::Regression { .. } = row.indices {
                 cells.push(num(o.r_squared));
             }
-            cells.push(String::new());
+            cells.push(row.note.as_deref().map(cell).unwrap_or_default());
             out.push_str(&cells.join(","));
             out.push('\n');
         }
@@ -251,6 +251,7 @@ mod tests {
                         mu: -1.0,
                         sigma: 0.5,
                     },
+                    note: None,
                 }],
                 ..OutputIndices::empty(OutputId::ClassProb(0), "a")
             },

@@ -41,6 +41,7 @@ mod slurm;
 mod sweep_determinism;
 mod sweep_flagship;
 mod sweep_overrides;
+mod sweep_policy;
 mod sweep_warnings;
 mod trace_replay;
 mod validation;
