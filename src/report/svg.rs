@@ -19,7 +19,9 @@ use super::format::group;
 /// The chart styles every page that uses these charts includes once in its `<style>`.
 ///
 /// Tones: `t-bad` (escalation, red), `t-mid` (amber), `t-good` (calm, green),
-/// `t-neutral` (blue); series `s0`..`s7` for comparisons (colour-blind-safe palette).
+/// `t-neutral` (blue); `t-up` (orange) and `t-down` (purple), a diverging pair
+/// for a direction that is neither good nor bad (an effect's sign); series
+/// `s0`..`s7` for comparisons (colour-blind-safe palette).
 pub const CSS: &str = r#"
 svg.chart { display: block; width: 100%; height: auto; font-family: inherit; }
 svg.chart text { font-size: 12px; fill: #222; }
@@ -39,6 +41,8 @@ svg.chart .t-bad { fill: #c0392b; }
 svg.chart .t-mid { fill: #d68910; }
 svg.chart .t-good { fill: #239b56; }
 svg.chart .t-neutral { fill: #4a78b5; }
+svg.chart .t-up { fill: #b35806; }
+svg.chart .t-down { fill: #542788; }
 svg.chart .s0 { fill: #0072b2; } svg.chart .s1 { fill: #e69f00; }
 svg.chart .s2 { fill: #009e73; } svg.chart .s3 { fill: #cc79a7; }
 svg.chart .s4 { fill: #56b4e9; } svg.chart .s5 { fill: #d55e00; }

@@ -93,13 +93,13 @@ fn legend_items(design: DesignKind) -> Vec<(&'static str, &'static str)> {
             ("arrow", "interval goes on past the axis"),
         ],
         DesignKind::Morris => vec![
-            ("rect t-bad", "mu > 0: the output rises with the input"),
-            ("rect t-good", "mu < 0: it falls"),
+            ("rect t-up", "mu > 0: the output rises with the input"),
+            ("rect t-down", "mu < 0: it falls"),
             ("tick", "sigma"),
         ],
         DesignKind::Grid | DesignKind::Lhs => vec![
-            ("rect t-bad", "PRCC > 0: the output rises with the input"),
-            ("rect t-good", "PRCC < 0: it falls"),
+            ("rect t-up", "PRCC > 0: the output rises with the input"),
+            ("rect t-down", "PRCC < 0: it falls"),
             ("tick", "SRC"),
         ],
     }
@@ -291,7 +291,7 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
                 let _ = write!(
                     s,
                     "<rect class=\"{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>",
-                    if mu >= 0.0 { "t-bad" } else { "t-good" },
+                    if mu >= 0.0 { "t-up" } else { "t-down" },
                     x.map(0.0),
                     cy - bar * 0.31,
                     (x.map(mu_star) - x.map(0.0)).max(0.0),
@@ -306,7 +306,7 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
                 let _ = write!(
                     s,
                     "<rect class=\"{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>",
-                    if prcc >= 0.0 { "t-bad" } else { "t-good" },
+                    if prcc >= 0.0 { "t-up" } else { "t-down" },
                     a.min(b),
                     cy - bar * 0.31,
                     (a - b).abs(),
@@ -748,8 +748,8 @@ mod tests {
                 .nth(1)
                 .and_then(|l| l.split("</g>").next())
                 .unwrap_or_else(|| panic!("{design:?}: no legend"));
-            assert!(legend.contains("<rect class=\"t-bad\""), "{legend}");
-            assert!(legend.contains("<rect class=\"t-good\""), "{legend}");
+            assert!(legend.contains("<rect class=\"t-up\""), "{legend}");
+            assert!(legend.contains("<rect class=\"t-down\""), "{legend}");
             assert!(
                 legend.contains("&gt; 0: the output rises with the input"),
                 "{legend}"

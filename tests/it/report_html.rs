@@ -391,3 +391,56 @@ fn renders_in_headless_chromium() {
         "only {blue} pixels in the chart colour: charts not drawn?"
     );
 }
+
+/// Regression: the sweep page drew an effect's direction in red (the output
+/// rises with the input) and green (it falls), the colours the run pages use
+/// for escalation and calm, so a red bar on `prob_de_escalation` read as bad
+/// news. Every tornado bar with a direction is now orange or purple, and the
+/// legend says which is which; the page's stylesheet defines both.
+#[test]
+fn regression_sweep_tornado_direction_is_not_red_and_green() {
+    for design in ["lhs", "morris"] {
+        let s = crate::harness::Sandbox::new();
+        s.run(&[
+            "sweep",
+            "minimal",
+            "--design",
+            design,
+            "--points",
+            "8",
+            "--set",
+            "actors.G.attack_rate=0.1..0.5",
+            "--set",
+            "actors.G.fighters=1000..3000",
+            "--trials",
+            "100",
+            "--quiet",
+            "--out",
+            "sw",
+        ])
+        .assert_success();
+        let page = std::fs::read_to_string(s.join("sw/sweep.html")).unwrap();
+        assert!(
+            page.contains(".t-up {") && page.contains(".t-down {"),
+            "{design}"
+        );
+        let (up, down) = (
+            page.matches("class=\"t-up\"").count(),
+            page.matches("class=\"t-down\"").count(),
+        );
+        assert!(
+            up > 0 && down > 0,
+            "{design}: {up} orange, {down} purple marks"
+        );
+        for red_or_green in ["class=\"t-bad\"", "class=\"t-good\""] {
+            assert!(
+                !page.contains(red_or_green),
+                "{design}: the page still draws {red_or_green}"
+            );
+        }
+        assert!(
+            page.contains("0: the output rises with the input"),
+            "{design}"
+        );
+    }
+}
