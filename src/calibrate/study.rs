@@ -21,10 +21,9 @@ use serde::Serialize;
 use crate::core::model::Model;
 use crate::core::observed::Observed;
 use crate::core::scenario::{Override, Param, ScenarioError};
-use crate::core::stats::Summary;
 use crate::run::command::{command_line, push_flag};
-use crate::run::trials::RunJob;
-use crate::run::{Executor, Job, Loaded, RequestError, RunIdentity, Setup};
+use crate::run::trials::{Sums, SumsJob};
+use crate::run::{Executor, Loaded, RequestError, RunIdentity, Setup};
 
 use super::abc::{AbcConfig, Particle, Simulator};
 use super::distance::{Observation, standardised_distance};
@@ -409,8 +408,11 @@ pub struct StudySimulator<'a> {
 }
 
 impl StudySimulator<'_> {
-    /// Each particle's summary over its trials (particles in order).
-    pub fn summaries(&self, generation: u32, particles: &[Particle]) -> Vec<Option<Summary>> {
+    /// Each particle's target means over its trials (particles in order;
+    /// `None` for a particle whose setup does not compile), in target order:
+    /// the exact sums of the target metrics only ([`SumsJob`]), the same
+    /// integers and means a full run summary of those trials holds.
+    pub fn target_means(&self, generation: u32, particles: &[Particle]) -> Vec<Option<Vec<f64>>> {
         let study = self.study;
         let models: Vec<Option<Model>> = particles
             .iter()
@@ -421,25 +423,28 @@ impl StudySimulator<'_> {
             .enumerate()
             .filter_map(|(i, m)| m.as_ref().map(|m| (i, m)))
             .collect();
-        let jobs: Vec<RunJob> = compiled
+        let slots: Vec<usize> = study.targets.iter().map(|t| t.slot).collect();
+        let jobs: Vec<SumsJob> = compiled
             .iter()
             .map(|&(i, m)| {
                 let seed = keys::particle_seed(study.request.seed, generation, particles[i].index);
-                RunJob::new(m, seed, false)
+                SumsJob::new(m, seed, &slots)
             })
             .collect();
-        let mut sums: Vec<Summary> = compiled.iter().map(|(_, m)| Summary::new(m)).collect();
-        let _ = self.exec.run_many(
-            &jobs,
-            0..study.request.trials,
-            |k, block: <RunJob as Job>::Block| {
-                sums[k] += &block.summary;
+        let mut sums: Vec<Sums> = compiled.iter().map(|_| Sums::new(slots.len())).collect();
+        let _ = self
+            .exec
+            .run_many(&jobs, 0..study.request.trials, |k, block: Sums| {
+                sums[k] += &block;
                 Ok::<(), ()>(())
-            },
-        );
-        let mut out: Vec<Option<Summary>> = vec![None; particles.len()];
+            });
+        let mut out: Vec<Option<Vec<f64>>> = vec![None; particles.len()];
         for ((i, _), s) in compiled.iter().zip(sums) {
-            out[*i] = Some(s);
+            out[*i] = Some(
+                (0..slots.len())
+                    .map(|k| s.mean(k).unwrap_or(f64::NAN))
+                    .collect(),
+            );
         }
         out
     }
@@ -447,21 +452,14 @@ impl StudySimulator<'_> {
 
 impl Simulator for StudySimulator<'_> {
     fn distances(&self, generation: u32, particles: &[Particle]) -> Vec<f64> {
-        let targets = &self.study.targets;
-        self.summaries(generation, particles)
+        self.target_means(generation, particles)
             .into_iter()
-            .map(|s| match s {
+            .map(|means| match means {
                 // A particle whose setup does not compile (it cannot: its
                 // values lie in the priors' support, checked against the
                 // parameters' ranges) is never accepted.
                 None => f64::INFINITY,
-                Some(s) => {
-                    let means: Vec<f64> = targets
-                        .iter()
-                        .map(|t| s.metrics[t.slot].mean().unwrap_or(f64::NAN))
-                        .collect();
-                    standardised_distance(&means, &self.observations)
-                }
+                Some(means) => standardised_distance(&means, &self.observations),
             })
             .collect()
     }
