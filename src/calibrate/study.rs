@@ -229,6 +229,83 @@ pub struct Study {
     pub priors: Vec<Prior>,
     /// What identifies the results.
     pub identity: CalibrationIdentity,
+    /// The compiled model a particle's is made from by setting its values,
+    /// when that is proven to give the compiled model ([`ParticleTemplate`]).
+    template: Option<ParticleTemplate>,
+}
+
+/// A particle's model made without compiling: the model compiled with the
+/// priors in place, each prior's one parameter slot then set to the
+/// particle's value. Kept only when, for two probe particles, that gives the
+/// model the full path gives (the scenario configured with the values as
+/// overrides, validated and compiled), compared field by field through
+/// `Debug` (every field, floats to their last bit): then the values enter
+/// the model only through their slots, as compiling does for any value. The
+/// values themselves need no validation: each lies in its prior's support,
+/// which `Study::new` checked lies in the parameter's range, and a fixed
+/// value's range is the only check validation makes of it.
+#[derive(Debug)]
+struct ParticleTemplate {
+    /// The model compiled with the priors as the parameters' distributions.
+    model: Model,
+    /// Each prior's parameter slot, in prior order.
+    slots: Vec<usize>,
+}
+
+impl ParticleTemplate {
+    /// The template of `study`, or `None` where setting the slots is not
+    /// shown to give the compiled model (a prior's path that names more or
+    /// fewer than one slot, a probe that does not compile or differs).
+    fn new(study: &Study, model: &Model) -> Option<ParticleTemplate> {
+        let slots = study
+            .request
+            .priors
+            .iter()
+            .map(|p| {
+                let mut at = model
+                    .params
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.path == p.path);
+                match (at.next(), at.next()) {
+                    (Some((k, _)), None) => Some(k),
+                    _ => None,
+                }
+            })
+            .collect::<Option<Vec<usize>>>()?;
+        let template = ParticleTemplate {
+            model: model.clone(),
+            slots,
+        };
+        // Two probes inside every prior's support (its middle for an
+        // unbounded one, moved by a unit on each side).
+        for side in [0.3, 0.7] {
+            let theta: Vec<f64> = study
+                .priors
+                .iter()
+                .map(|p| match p.support() {
+                    (lo, hi) if lo.is_finite() && hi.is_finite() => lo + side * (hi - lo),
+                    (lo, _) if lo.is_finite() => lo + side,
+                    (_, hi) if hi.is_finite() => hi - side,
+                    _ => p.param().mean() + side - 0.5,
+                })
+                .collect();
+            let compiled = study.loaded.compile(&study.particle_setup(&theta)).ok()?;
+            if format!("{:?}", template.model_at(&theta)) != format!("{compiled:?}") {
+                return None;
+            }
+        }
+        Some(template)
+    }
+
+    /// The model of particle θ.
+    fn model_at(&self, theta: &[f64]) -> Model {
+        let mut m = self.model.clone();
+        for (&k, &x) in self.slots.iter().zip(theta) {
+            m.params[k].dist = Param::Fixed(x);
+        }
+        m
+    }
 }
 
 impl Study {
@@ -308,7 +385,7 @@ impl Study {
             priors: request.priors.iter().map(PriorSpec::text).collect(),
             config: request.config(),
         };
-        Ok(Study {
+        let mut study = Study {
             request,
             loaded,
             observed,
@@ -316,7 +393,21 @@ impl Study {
             unused,
             priors,
             identity,
-        })
+            template: None,
+        };
+        study.template = ParticleTemplate::new(&study, &model);
+        Ok(study)
+    }
+
+    /// The compiled model of particle θ (`None` if its setup does not
+    /// compile): the template's with the values set where there is one, else
+    /// the scenario configured with θ's overrides and compiled; the same
+    /// model either way.
+    pub fn particle_model(&self, theta: &[f64]) -> Option<Model> {
+        match &self.template {
+            Some(t) => Some(t.model_at(theta)),
+            None => self.loaded.compile(&self.particle_setup(theta)).ok(),
+        }
     }
 
     /// Hex SHA-256 of the identity's JSON: what a checkpoint and a part file
@@ -416,7 +507,7 @@ impl StudySimulator<'_> {
         let study = self.study;
         let models: Vec<Option<Model>> = particles
             .iter()
-            .map(|p| study.loaded.compile(&study.particle_setup(&p.theta)).ok())
+            .map(|p| study.particle_model(&p.theta))
             .collect();
         let compiled: Vec<(usize, &Model)> = models
             .iter()
@@ -497,6 +588,61 @@ mod tests {
         assert!(
             text.starts_with("--prior 'groups.TTP.attack_rate=Uniform(0.2, 2)'"),
             "{text}"
+        );
+    }
+
+    /// The documented calibration's particles are made from the template,
+    /// and every one is the model the full path compiles (the same fields to
+    /// the last bit), across each prior's support and at its ends.
+    #[test]
+    fn particle_models_from_the_template_are_the_compiled_models() {
+        let priors = [
+            "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
+            "actors.TTP.casualties.civilian=Uniform(0.2, 0.8)",
+            "actors.TTP.casualties.security=Uniform(0.4, 1.2)",
+            "levers.takeover_release.recruitment=Uniform(0, 0.0015)",
+            "levers.ct_operation.militants_killed=Uniform(1, 6)",
+            "levers.truce_2022.attack_factor=Uniform(0.2, 1)",
+        ];
+        let mut s = Study::new(request(&priors)).unwrap();
+        assert!(s.template.is_some(), "the template was refused");
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for k in 0..12 {
+            let theta: Vec<f64> = s
+                .priors
+                .iter()
+                .map(|p| {
+                    let (lo, hi) = p.support();
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    match k {
+                        0 => lo,
+                        1 => hi,
+                        _ => lo + (x >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo),
+                    }
+                })
+                .collect();
+            let compiled = s.loaded.compile(&s.particle_setup(&theta)).unwrap();
+            let made = s.particle_model(&theta).unwrap();
+            assert_eq!(
+                format!("{made:?}"),
+                format!("{compiled:?}"),
+                "particle {theta:?}"
+            );
+            // The values are in the model: a particle is not the template.
+            assert_ne!(
+                format!("{made:?}"),
+                format!("{:?}", s.template.as_ref().unwrap().model)
+            );
+        }
+        // Without a template a particle is compiled: the same model.
+        let theta: Vec<f64> = s.priors.iter().map(|p| p.support().0).collect();
+        let from_template = format!("{:?}", s.particle_model(&theta).unwrap());
+        s.template = None;
+        assert_eq!(
+            format!("{:?}", s.particle_model(&theta).unwrap()),
+            from_template
         );
     }
 

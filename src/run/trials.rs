@@ -195,7 +195,10 @@ mod tests {
     /// on any thread count and across block ends (2,500 trials: three blocks).
     #[test]
     fn sums_equal_the_run_summarys_for_the_same_metrics() {
-        let b = BUNDLED.iter().find(|b| b.name == "pak-afghan-2024").unwrap();
+        let b = BUNDLED
+            .iter()
+            .find(|b| b.name == "pak-afghan-2024")
+            .unwrap();
         let model = crate::core::model::compile(&load(&Source::bundled(b)).unwrap());
         // Every metric, including optional ones (absent in some trials).
         let slots: Vec<usize> = (0..model.metrics.len()).collect();
