@@ -21,10 +21,9 @@ use serde::Serialize;
 use crate::core::model::Model;
 use crate::core::observed::Observed;
 use crate::core::scenario::{Override, Param, ScenarioError};
-use crate::core::stats::Summary;
 use crate::run::command::{command_line, push_flag};
-use crate::run::trials::RunJob;
-use crate::run::{Executor, Job, Loaded, RequestError, RunIdentity, Setup};
+use crate::run::trials::{Sums, SumsJob};
+use crate::run::{Executor, Loaded, RequestError, RunIdentity, Setup};
 
 use super::abc::{AbcConfig, Particle, Simulator};
 use super::distance::{Observation, standardised_distance};
@@ -230,6 +229,83 @@ pub struct Study {
     pub priors: Vec<Prior>,
     /// What identifies the results.
     pub identity: CalibrationIdentity,
+    /// The compiled model a particle's is made from by setting its values,
+    /// when that is proven to give the compiled model ([`ParticleTemplate`]).
+    template: Option<ParticleTemplate>,
+}
+
+/// A particle's model made without compiling: the model compiled with the
+/// priors in place, each prior's one parameter slot then set to the
+/// particle's value. Kept only when, for two probe particles, that gives the
+/// model the full path gives (the scenario configured with the values as
+/// overrides, validated and compiled), compared field by field through
+/// `Debug` (every field, floats to their last bit): then the values enter
+/// the model only through their slots, as compiling does for any value. The
+/// values themselves need no validation: each lies in its prior's support,
+/// which `Study::new` checked lies in the parameter's range, and a fixed
+/// value's range is the only check validation makes of it.
+#[derive(Debug)]
+struct ParticleTemplate {
+    /// The model compiled with the priors as the parameters' distributions.
+    model: Model,
+    /// Each prior's parameter slot, in prior order.
+    slots: Vec<usize>,
+}
+
+impl ParticleTemplate {
+    /// The template of `study`, or `None` where setting the slots is not
+    /// shown to give the compiled model (a prior's path that names more or
+    /// fewer than one slot, a probe that does not compile or differs).
+    fn new(study: &Study, model: &Model) -> Option<ParticleTemplate> {
+        let slots = study
+            .request
+            .priors
+            .iter()
+            .map(|p| {
+                let mut at = model
+                    .params
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.path == p.path);
+                match (at.next(), at.next()) {
+                    (Some((k, _)), None) => Some(k),
+                    _ => None,
+                }
+            })
+            .collect::<Option<Vec<usize>>>()?;
+        let template = ParticleTemplate {
+            model: model.clone(),
+            slots,
+        };
+        // Two probes inside every prior's support (its middle for an
+        // unbounded one, moved by a unit on each side).
+        for side in [0.3, 0.7] {
+            let theta: Vec<f64> = study
+                .priors
+                .iter()
+                .map(|p| match p.support() {
+                    (lo, hi) if lo.is_finite() && hi.is_finite() => lo + side * (hi - lo),
+                    (lo, _) if lo.is_finite() => lo + side,
+                    (_, hi) if hi.is_finite() => hi - side,
+                    _ => p.param().mean() + side - 0.5,
+                })
+                .collect();
+            let compiled = study.loaded.compile(&study.particle_setup(&theta)).ok()?;
+            if format!("{:?}", template.model_at(&theta)) != format!("{compiled:?}") {
+                return None;
+            }
+        }
+        Some(template)
+    }
+
+    /// The model of particle θ.
+    fn model_at(&self, theta: &[f64]) -> Model {
+        let mut m = self.model.clone();
+        for (&k, &x) in self.slots.iter().zip(theta) {
+            m.params[k].dist = Param::Fixed(x);
+        }
+        m
+    }
 }
 
 impl Study {
@@ -309,7 +385,7 @@ impl Study {
             priors: request.priors.iter().map(PriorSpec::text).collect(),
             config: request.config(),
         };
-        Ok(Study {
+        let mut study = Study {
             request,
             loaded,
             observed,
@@ -317,7 +393,21 @@ impl Study {
             unused,
             priors,
             identity,
-        })
+            template: None,
+        };
+        study.template = ParticleTemplate::new(&study, &model);
+        Ok(study)
+    }
+
+    /// The compiled model of particle θ (`None` if its setup does not
+    /// compile): the template's with the values set where there is one, else
+    /// the scenario configured with θ's overrides and compiled; the same
+    /// model either way.
+    pub fn particle_model(&self, theta: &[f64]) -> Option<Model> {
+        match &self.template {
+            Some(t) => Some(t.model_at(theta)),
+            None => self.loaded.compile(&self.particle_setup(theta)).ok(),
+        }
     }
 
     /// Hex SHA-256 of the identity's JSON: what a checkpoint and a part file
@@ -409,37 +499,43 @@ pub struct StudySimulator<'a> {
 }
 
 impl StudySimulator<'_> {
-    /// Each particle's summary over its trials (particles in order).
-    pub fn summaries(&self, generation: u32, particles: &[Particle]) -> Vec<Option<Summary>> {
+    /// Each particle's target means over its trials (particles in order;
+    /// `None` for a particle whose setup does not compile), in target order:
+    /// the exact sums of the target metrics only ([`SumsJob`]), the same
+    /// integers and means a full run summary of those trials holds.
+    pub fn target_means(&self, generation: u32, particles: &[Particle]) -> Vec<Option<Vec<f64>>> {
         let study = self.study;
         let models: Vec<Option<Model>> = particles
             .iter()
-            .map(|p| study.loaded.compile(&study.particle_setup(&p.theta)).ok())
+            .map(|p| study.particle_model(&p.theta))
             .collect();
         let compiled: Vec<(usize, &Model)> = models
             .iter()
             .enumerate()
             .filter_map(|(i, m)| m.as_ref().map(|m| (i, m)))
             .collect();
-        let jobs: Vec<RunJob> = compiled
+        let slots: Vec<usize> = study.targets.iter().map(|t| t.slot).collect();
+        let jobs: Vec<SumsJob> = compiled
             .iter()
             .map(|&(i, m)| {
                 let seed = keys::particle_seed(study.request.seed, generation, particles[i].index);
-                RunJob::new(m, seed, false)
+                SumsJob::new(m, seed, &slots)
             })
             .collect();
-        let mut sums: Vec<Summary> = compiled.iter().map(|(_, m)| Summary::new(m)).collect();
-        let _ = self.exec.run_many(
-            &jobs,
-            0..study.request.trials,
-            |k, block: <RunJob as Job>::Block| {
-                sums[k] += &block.summary;
+        let mut sums: Vec<Sums> = compiled.iter().map(|_| Sums::new(slots.len())).collect();
+        let _ = self
+            .exec
+            .run_many(&jobs, 0..study.request.trials, |k, block: Sums| {
+                sums[k] += &block;
                 Ok::<(), ()>(())
-            },
-        );
-        let mut out: Vec<Option<Summary>> = vec![None; particles.len()];
+            });
+        let mut out: Vec<Option<Vec<f64>>> = vec![None; particles.len()];
         for ((i, _), s) in compiled.iter().zip(sums) {
-            out[*i] = Some(s);
+            out[*i] = Some(
+                (0..slots.len())
+                    .map(|k| s.mean(k).unwrap_or(f64::NAN))
+                    .collect(),
+            );
         }
         out
     }
@@ -447,21 +543,14 @@ impl StudySimulator<'_> {
 
 impl Simulator for StudySimulator<'_> {
     fn distances(&self, generation: u32, particles: &[Particle]) -> Vec<f64> {
-        let targets = &self.study.targets;
-        self.summaries(generation, particles)
+        self.target_means(generation, particles)
             .into_iter()
-            .map(|s| match s {
+            .map(|means| match means {
                 // A particle whose setup does not compile (it cannot: its
                 // values lie in the priors' support, checked against the
                 // parameters' ranges) is never accepted.
                 None => f64::INFINITY,
-                Some(s) => {
-                    let means: Vec<f64> = targets
-                        .iter()
-                        .map(|t| s.metrics[t.slot].mean().unwrap_or(f64::NAN))
-                        .collect();
-                    standardised_distance(&means, &self.observations)
-                }
+                Some(means) => standardised_distance(&means, &self.observations),
             })
             .collect()
     }
@@ -499,6 +588,61 @@ mod tests {
         assert!(
             text.starts_with("--prior 'groups.TTP.attack_rate=Uniform(0.2, 2)'"),
             "{text}"
+        );
+    }
+
+    /// The documented calibration's particles are made from the template,
+    /// and every one is the model the full path compiles (the same fields to
+    /// the last bit), across each prior's support and at its ends.
+    #[test]
+    fn particle_models_from_the_template_are_the_compiled_models() {
+        let priors = [
+            "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
+            "actors.TTP.casualties.civilian=Uniform(0.2, 0.8)",
+            "actors.TTP.casualties.security=Uniform(0.4, 1.2)",
+            "levers.takeover_release.recruitment=Uniform(0, 0.0015)",
+            "levers.ct_operation.militants_killed=Uniform(1, 6)",
+            "levers.truce_2022.attack_factor=Uniform(0.2, 1)",
+        ];
+        let mut s = Study::new(request(&priors)).unwrap();
+        assert!(s.template.is_some(), "the template was refused");
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for k in 0..12 {
+            let theta: Vec<f64> = s
+                .priors
+                .iter()
+                .map(|p| {
+                    let (lo, hi) = p.support();
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    match k {
+                        0 => lo,
+                        1 => hi,
+                        _ => lo + (x >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo),
+                    }
+                })
+                .collect();
+            let compiled = s.loaded.compile(&s.particle_setup(&theta)).unwrap();
+            let made = s.particle_model(&theta).unwrap();
+            assert_eq!(
+                format!("{made:?}"),
+                format!("{compiled:?}"),
+                "particle {theta:?}"
+            );
+            // The values are in the model: a particle is not the template.
+            assert_ne!(
+                format!("{made:?}"),
+                format!("{:?}", s.template.as_ref().unwrap().model)
+            );
+        }
+        // Without a template a particle is compiled: the same model.
+        let theta: Vec<f64> = s.priors.iter().map(|p| p.support().0).collect();
+        let from_template = format!("{:?}", s.particle_model(&theta).unwrap());
+        s.template = None;
+        assert_eq!(
+            format!("{:?}", s.particle_model(&theta).unwrap()),
+            from_template
         );
     }
 

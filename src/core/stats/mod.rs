@@ -91,6 +91,14 @@ impl From<MetricStats> for MetricStatsForm {
     }
 }
 
+/// The mean of `present` values summing to `sum` (`None` for none): one
+/// rounding of each integer, one of the quotient, the same value wherever a
+/// mean of exact sums is taken ([`MetricStats::mean`], the calibration's
+/// target sums).
+pub fn mean_of(sum: u128, present: u64) -> Option<f64> {
+    (present > 0).then(|| sum as f64 / present as f64)
+}
+
 impl MetricStats {
     fn new() -> Self {
         MetricStats {
@@ -123,7 +131,7 @@ impl MetricStats {
 
     /// Mean over trials where present.
     pub fn mean(&self) -> Option<f64> {
-        (self.present > 0).then(|| self.sum as f64 / self.present as f64)
+        mean_of(self.sum, self.present)
     }
 
     /// Sample standard deviation, from the exact integer sums
