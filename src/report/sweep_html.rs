@@ -73,9 +73,7 @@ fn row_figures(indices: &InputIndices) -> String {
         InputIndices::Morris { mu_star, sigma, .. } => {
             format!("mu* {} · sigma {}", short(mu_star), short(sigma))
         }
-        InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan() => {
-            "no single PRCC or SRC (categorical)".to_string()
-        }
+        ref ix if ix.is_dummy_coded() => "no single PRCC or SRC (categorical)".to_string(),
         InputIndices::Regression { src, prcc } => {
             format!("PRCC {:.2} · SRC {:.2}", z(prcc), z(src))
         }
@@ -300,7 +298,7 @@ fn tornado(plan: &Plan, o: &OutputIndices) -> String {
                 tick(&mut s, x.map(sigma), cy, bar);
             }
             // A dummy-coded policy: no bar (the row's figures say why).
-            InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan() => {}
+            ref ix if ix.is_dummy_coded() => {}
             InputIndices::Regression { src, prcc } => {
                 let (a, b) = (x.map(0.0), x.map(prcc));
                 let _ = write!(

@@ -61,7 +61,7 @@ pub fn render(plan: &Plan, indices: &[OutputIndices]) -> String {
                 InputIndices::Morris { mu_star, mu, sigma } => {
                     format!("mu* {mu_star:>9.4}  mu {mu:>9.4}  sigma {sigma:>9.4}")
                 }
-                InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan() => {
+                ref ix if ix.is_dummy_coded() => {
                     "no single PRCC or SRC (categorical, see below)".to_string()
                 }
                 InputIndices::Regression { src, prcc } => {

@@ -84,6 +84,12 @@ impl InputIndices {
             InputIndices::Regression { prcc, .. } => prcc.abs(),
         }
     }
+
+    /// Whether these are a dummy-coded policy's regression indices, which
+    /// have no single SRC or PRCC (both NaN: see the module's note).
+    pub fn is_dummy_coded(&self) -> bool {
+        matches!(*self, InputIndices::Regression { src, prcc } if src.is_nan() || prcc.is_nan())
+    }
 }
 
 /// One input's row for one output.
