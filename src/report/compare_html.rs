@@ -10,16 +10,21 @@
 //!
 //! The difference charts ([`svg::difference_chart`]) draw each policy's
 //! difference to the reference as a point with its 95% interval around a zero
-//! line. Every piece of scenario text is escaped; equal reports give equal bytes.
+//! line. A rung metric's chart and table row show no mean of rung indices
+//! (the ladder's steps are ordered, not equal): they show the paired shift,
+//! the share of trials in which the policy's rung is higher than the
+//! reference's in that trial minus the share in which it is lower, in
+//! percentage points ([`rung_shift`]). Every piece of scenario text is escaped; equal reports give equal bytes.
 
 use std::fmt::Write;
 
-use super::compare_report::{CompareReport, MetricComparison};
+use super::compare_report::{CompareReport, MetricComparison, MetricDiff};
 use super::format::{num, signed};
 use super::headline;
 use super::page;
 use super::svg::{self, BarOptions, IntervalBar, Tone, difference_chart, escape};
-use crate::run::compare::Direction;
+use crate::core::model::MetricKind;
+use crate::run::compare::{Direction, PairedClass};
 
 /// This page's own rules, after [`page::BASE_CSS`].
 const PAGE_CSS: &str = r#"
@@ -201,22 +206,89 @@ fn is_headline(m: &MetricComparison) -> bool {
         || m.name.starts_with("peak_rung.")
 }
 
+/// Whether a metric's values are rung indices on the ladder (`peak_rung.*`, `final_rung.*`).
+fn is_rung(m: &MetricComparison) -> bool {
+    m.unit == MetricKind::Rung.unit()
+}
+
+/// The paired shift of a rung metric under one policy: the share of trials
+/// in which the policy's rung is higher than the reference's in that same
+/// trial minus the share in which it is lower (a probability difference, so
+/// shown in percentage points), with its 95% interval by Newcombe's method
+/// for paired proportions: "higher" and "lower" are two events on the same
+/// trials (never both), their paired 2x2 table has no trial in both. Also
+/// returns the two shares, higher then lower.
+fn rung_shift(m: &MetricComparison, p: &MetricDiff, trials: u64) -> (f64, [f64; 2], f64, f64) {
+    // Rungs are lower-is-better: a worse trial is one with a higher rung.
+    let (higher, lower) = match m.direction {
+        Direction::Higher => (p.better, p.worse),
+        _ => (p.worse, p.better),
+    };
+    let n = trials.max(1);
+    let count = |share: f64| (share * n as f64).round() as u64;
+    let (h, l) = (count(higher), count(lower));
+    let table = PairedClass {
+        both: 0,
+        reference_only: l,
+        policy_only: h,
+        neither: n.saturating_sub(h + l),
+    };
+    let (d, ci) = table.difference(crate::core::stats::Z95);
+    // `+ 0.0`: no difference at all is 0, never -0.
+    (d + 0.0, ci, higher, lower)
+}
+
+/// What a rung step is and how the rung charts and rows read, for the
+/// explanations: the ladder in order, the shift in points.
+fn rung_explanation(r: &CompareReport) -> String {
+    format!(
+        "A rung is one step on the escalation ladder ({}); the steps are ordered but not equal, \
+         so a mean of rung differences would have no unit. The rung charts and rows give \
+         instead, in percentage points, the share of trials in which the policy's rung was \
+         higher than {ref_}'s in that very trial minus the share in which it was lower, with its \
+         95% interval (Newcombe's method for paired proportions): +20 points means the policy \
+         raised the rung in 20 more trials in a hundred than it lowered it.",
+        escape(&r.scenario.ladder.join(" < ")),
+        ref_ = escape(&r.reference)
+    )
+}
+
 fn headline(o: &mut String, r: &CompareReport) {
     let _ = writeln!(
         o,
         "<h2>Headline metrics: paired differences</h2>\n<p class=\"explain\">Mean over trials of \
          (policy − {ref_}) on the same draws, with its 95% interval. The note gives the share of \
-         trials in which the policy did better / worse than {ref_} in that very trial.</p>\n\
-         <div class=\"pair\">",
+         trials in which the policy did better / worse than {ref_} in that very trial.</p>",
         ref_ = escape(&r.reference)
     );
+    if r.metrics.iter().any(|m| is_headline(m) && is_rung(m)) {
+        let _ = writeln!(o, "<p class=\"explain\">{}</p>", rung_explanation(r));
+    }
+    o.push_str("<div class=\"pair\">\n");
     for m in r.metrics.iter().filter(|m| is_headline(m)) {
+        let rung = is_rung(m);
         let rows: Vec<IntervalBar> = m
             .policies
             .iter()
             .enumerate()
             .skip(1)
             .filter_map(|(k, p)| {
+                if rung {
+                    let (d, ci, higher, lower) = rung_shift(m, p, r.trials);
+                    return Some(IntervalBar {
+                        label: p.policy.clone(),
+                        value: d,
+                        low: ci[0],
+                        high: ci[1],
+                        tone: Tone::Series(k),
+                        note: format!(
+                            "{} pts · higher {:.0}% / lower {:.0}%",
+                            pts(d),
+                            100.0 * higher,
+                            100.0 * lower
+                        ),
+                    });
+                }
                 let (d, ci) = (p.difference?, p.ci95?);
                 Some(IntervalBar {
                     label: p.policy.clone(),
@@ -236,23 +308,26 @@ fn headline(o: &mut String, r: &CompareReport) {
                 })
             })
             .collect();
-        if rows
-            .iter()
-            .all(|d| d.value == 0.0 && d.low == 0.0 && d.high == 0.0)
-        {
+        let all_equal = if rung {
+            m.policies.iter().skip(1).all(|p| p.equal >= 1.0)
+        } else {
+            rows.iter()
+                .all(|d| d.value == 0.0 && d.low == 0.0 && d.high == 0.0)
+        };
+        if all_equal {
             continue;
         }
-        let dir = match m.direction {
-            Direction::Lower => " (lower is better)",
-            Direction::Higher => " (higher is better)",
-            Direction::Neither => "",
+        let title = if rung {
+            format!("{}: trials higher − lower, points", m.name)
+        } else {
+            let dir = match m.direction {
+                Direction::Lower => " (lower is better)",
+                Direction::Higher => " (higher is better)",
+                Direction::Neither => "",
+            };
+            format!("{}{dir}, {}", m.name, m.unit)
         };
-        o.push_str(&difference_chart(
-            &rows,
-            &format!("{}{dir}, {}", m.name, m.unit),
-            false,
-            560.0,
-        ));
+        o.push_str(&difference_chart(&rows, &title, rung, 560.0));
     }
     o.push_str("</div>\n");
 }
@@ -262,9 +337,12 @@ fn table(o: &mut String, r: &CompareReport) {
         o,
         "<h2>Every metric</h2>\n<p class=\"explain\">Green: the interval lies on the better side \
          of zero; red: on the worse side. VR: variance reduction, var(A) + var(B) over the \
-         measured var(B − A).</p>\n<table>\n<tr><th>metric</th><th>policy</th><th class=\"n\">mean</th>\
+         measured var(B − A). Rung metrics (unit: rung) have no mean here: their difference is \
+         the share of trials with a higher rung than {ref_} minus the share with a lower one, in \
+         percentage points (pts), as in the charts above.</p>\n<table>\n<tr><th>metric</th><th>policy</th><th class=\"n\">mean</th>\
          <th class=\"n\">difference</th><th class=\"n\">95% interval</th><th class=\"n\">better</th>\
-         <th class=\"n\">worse</th><th class=\"n\">VR</th></tr>"
+         <th class=\"n\">worse</th><th class=\"n\">VR</th></tr>",
+        ref_ = escape(&r.reference)
     );
     for m in &r.metrics {
         if m.name.starts_with("days_at.")
@@ -278,7 +356,12 @@ fn table(o: &mut String, r: &CompareReport) {
             } else {
                 String::new()
             };
-            let mean = p.mean.map_or("–".into(), num);
+            let rung = is_rung(m);
+            let mean = if rung {
+                "–".to_string()
+            } else {
+                p.mean.map_or("–".into(), num)
+            };
             if k == 0 {
                 let _ = writeln!(
                     o,
@@ -287,7 +370,21 @@ fn table(o: &mut String, r: &CompareReport) {
                 );
                 continue;
             }
-            let class = match (m.direction, p.ci95) {
+            let shift = rung.then(|| rung_shift(m, p, r.trials));
+            let ci = shift.map_or(p.ci95, |(_, ci, _, _)| Some(ci));
+            let (difference, ci95) = match shift {
+                Some((d, ci, _, _)) => (
+                    format!("{} pts", pts(d)),
+                    format!("[{}, {}] pts", pts(ci[0]), pts(ci[1])),
+                ),
+                None => (
+                    p.difference.map_or("–".into(), signed),
+                    p.ci95.map_or("–".into(), |c| {
+                        format!("[{}, {}]", signed(c[0]), signed(c[1]))
+                    }),
+                ),
+            };
+            let class = match (m.direction, ci) {
                 (Direction::Lower, Some(ci)) if ci[1] < 0.0 => "good",
                 (Direction::Lower, Some(ci)) if ci[0] > 0.0 => "bad",
                 (Direction::Higher, Some(ci)) if ci[0] > 0.0 => "good",
@@ -306,13 +403,10 @@ fn table(o: &mut String, r: &CompareReport) {
                 "<tr><td></td><td>{}</td><td class=\"n\">{mean}</td><td class=\"n {class}\">{}</td>\
                  <td class=\"n\">{}</td><td class=\"n\">{b}</td><td class=\"n\">{w}</td><td class=\"n\">{}</td></tr>",
                 escape(&p.policy),
-                p.difference.map_or("–".into(), signed),
-                p.ci95.map_or("–".into(), |c| format!(
-                    "[{}, {}]",
-                    signed(c[0]),
-                    signed(c[1])
-                )),
+                difference,
+                ci95,
                 match (p.variance_reduction, p.variance_paired) {
+                    _ if rung => "–".into(),
                     (Some(v), _) => format!("×{}", num(v)),
                     (None, Some(0.0)) => "exact".into(),
                     _ => "–".into(),
@@ -327,7 +421,7 @@ fn crn(o: &mut String, r: &CompareReport) {
     let mut vr: Vec<(f64, &str, &str)> = r
         .metrics
         .iter()
-        .filter(|m| is_headline(m))
+        .filter(|m| is_headline(m) && !is_rung(m))
         .flat_map(|m| {
             m.policies.iter().skip(1).filter_map(move |p| {
                 p.variance_reduction

@@ -1,7 +1,8 @@
 //! `escalate compare` driven as a user would: a known direction on the minimal
 //! scenario, a policy file that changes nothing, each policy's digest equal to
 //! its own `escalate run`, bad policy files rejected with positions and
-//! nothing written, the terminal report within 100 columns.
+//! nothing written, the terminal report within 100 columns, the HTML page's
+//! rung charts in points of trials.
 
 use std::path::Path;
 
@@ -57,6 +58,50 @@ fn talks_give_fewer_attacks_than_baseline_on_the_minimal_scenario() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
     assert!(text.contains("talks"));
+}
+
+#[test]
+fn the_html_page_charts_a_rung_as_the_paired_shift_in_points_not_a_mean_of_indices() {
+    let dir = Sandbox::new();
+    dir.run(&[
+        "compare", "--policy", "baseline", "--policy", "strike", "--trials", "300", "--seed", "7",
+        "--json", "c.json", "--html", "c.html", "--quiet",
+    ])
+    .assert_success();
+    let r = json(&dir.path().join("c.json"));
+    let html = std::fs::read_to_string(dir.path().join("c.html")).unwrap();
+    let peak = &metric(&r, "peak_rung.Pakistan-Taliban")["policies"][1];
+    assert_eq!(peak["policy"], "strike");
+    // Lower is better for rungs: worse is a higher rung in that trial.
+    let (higher, lower) = (
+        peak["worse"].as_f64().unwrap(),
+        peak["better"].as_f64().unwrap(),
+    );
+    assert!(
+        higher > lower,
+        "strikes raise the peak: {higher} vs {lower}"
+    );
+    let shift = format!("{:+.1}", 100.0 * (higher - lower));
+    assert!(
+        html.contains(&format!(
+            "{shift} pts · higher {:.0}% / lower {:.0}%",
+            100.0 * higher,
+            100.0 * lower
+        )),
+        "the chart's note gives the shift in points and both shares"
+    );
+    assert!(html.contains("peak_rung.Pakistan-Taliban: trials higher − lower, points"));
+    // The table's row gives the same shift, and no mean of rung indices.
+    assert!(html.contains(&format!("{shift} pts</td>")));
+    assert!(!html.contains("peak_rung.Pakistan-Taliban (lower is better), rung"));
+    // The page says what a rung step is: the ladder, in order.
+    let ladder: Vec<&str> = r["scenario"]["ladder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(html.contains(&format!("({})", ladder.join(" &lt; "))));
 }
 
 #[test]
