@@ -12,21 +12,13 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use escalate::calibrate::abc::{Particle, Simulator};
-use escalate::calibrate::study::{CalibrateRequest, PriorSpec, Study};
+use escalate::calibrate::study::{CalibrateRequest, DOCUMENTED_PRIORS, PriorSpec, Study};
 use escalate::run::{Executor, Setup};
 
 const PARTICLES: u64 = 20;
 const TRIALS: u64 = 20;
 
 fn study() -> Study {
-    let priors = [
-        "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
-        "actors.TTP.casualties.civilian=Uniform(0.2, 0.8)",
-        "actors.TTP.casualties.security=Uniform(0.4, 1.2)",
-        "levers.takeover_release.recruitment=Uniform(0, 0.0015)",
-        "levers.ct_operation.militants_killed=Uniform(1, 6)",
-        "levers.truce_2022.attack_factor=Uniform(0.2, 1)",
-    ];
     Study::new(CalibrateRequest {
         scenario: Some("pak-afghan-2021".into()),
         setup: Setup::default(),
@@ -35,7 +27,7 @@ fn study() -> Study {
             "/data/observed/pak-afghan-2021-2023.csv"
         )
         .into(),
-        priors: priors
+        priors: DOCUMENTED_PRIORS
             .iter()
             .map(|p| PriorSpec::parse(p).unwrap())
             .collect(),

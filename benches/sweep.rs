@@ -38,6 +38,7 @@ fn plan() -> Plan {
         seed: 1,
         horizon: None,
         posterior: None,
+        headline: None,
     })
     .expect("the flagship sweep plans")
 }

@@ -189,10 +189,13 @@ class Scenario:
         posterior: str | os.PathLike | None = None,
         out: str | os.PathLike | None = None,
         threads: int | None = None,
+        headline: str | None = None,
     ) -> "SweepResult":
         """``escalate sweep``: ``design`` is ``grid``, ``lhs``, ``sobol`` or ``morris``;
         ``factors`` maps paths to ranges (``{"actors.TTP.fighters": "3000..6000"}``,
-        ``--set PATH=RANGE``); ``policies`` adds a policy factor. The files go to
+        ``--set PATH=RANGE``); ``policies`` adds a policy factor; ``headline`` names
+        the output the page and the summary lead with (``--headline``:
+        ``prob_CLASS`` or ``METRIC_mean``; default ``deaths_mean``). The files go to
         ``out`` (a new temporary directory when None; a sweep into a directory
         that holds part of it resumes)."""
         if out is None:
@@ -210,6 +213,7 @@ class Scenario:
             policies=list(policies),
             horizon=horizon,
             posterior=None if posterior is None else os.fspath(posterior),
+            headline=headline,
             threads=threads,
         )
         return SweepResult(out, text)

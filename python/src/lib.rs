@@ -581,7 +581,7 @@ fn compare_policies(
 /// `escalate sweep --out DIR`: runs (or resumes) the sweep into `out` and
 /// returns the terminal report; the data are the files in `out`.
 #[pyfunction]
-#[pyo3(signature = (scenario, design, out, factors, points=None, trials=1000, seed=DEFAULT_SEED, levels=4, policies=Vec::new(), horizon=None, posterior=None, threads=None))]
+#[pyo3(signature = (scenario, design, out, factors, points=None, trials=1000, seed=DEFAULT_SEED, levels=4, policies=Vec::new(), horizon=None, posterior=None, headline=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn sweep_design(
     py: Python<'_>,
@@ -596,6 +596,7 @@ fn sweep_design(
     policies: Vec<String>,
     horizon: Option<u32>,
     posterior: Option<PathBuf>,
+    headline: Option<String>,
     threads: Option<usize>,
 ) -> PyResult<String> {
     let design = match design {
@@ -620,6 +621,7 @@ fn sweep_design(
         seed,
         horizon,
         posterior,
+        headline,
     };
     let plan = Plan::new(spec).map_err(|e| sweep_error(py, &e))?;
     let result = interruptible(py, threads, |exec| {

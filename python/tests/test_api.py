@@ -220,6 +220,22 @@ def test_sweep_writes_the_command_lines_files(minimal, tmp_path):
     assert s.summary == json.loads((tmp_path / "cli" / "sweep.json").read_text())
 
 
+def test_a_sweeps_headline_is_the_command_lines(minimal, tmp_path):
+    factors = {"actors.G.fighters": "1000..3000"}
+    minimal.sweep(design="lhs", points=6, factors=factors, trials=100, seed=9, out=tmp_path / "py",
+                  headline="attacks_mean")
+    cli("sweep", "minimal", "--design", "lhs", "--points", 6, "--trials", 100, "--seed", 9,
+        "--set", "actors.G.fighters=1000..3000", "--headline", "attacks_mean",
+        "--out", tmp_path / "cli", "--quiet")
+    for f in ["sweep.json", "sweep.html"]:
+        assert (tmp_path / "py" / f).read_bytes() == (tmp_path / "cli" / f).read_bytes(), f
+    assert "<h2>attacks_mean against its two strongest inputs</h2>" in (tmp_path / "py" / "sweep.html").read_text()
+    with pytest.raises(escalate.EscalateError, match="did you mean `attacks_mean`"):
+        minimal.sweep(design="lhs", points=6, factors=factors, trials=100, out=tmp_path / "bad",
+                      headline="attacks")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_a_trials_frame_can_be_changed(minimal):
     # Regression: the frame's columns were views of read-only bytes
     # ("assignment destination is read-only").

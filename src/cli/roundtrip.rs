@@ -133,6 +133,7 @@ fn sweep_spec(design: DesignKind, levels: usize) -> SweepSpec {
         seed: 5,
         horizon: Some(90),
         posterior: Some("cal dir/it's posterior.csv".into()),
+        headline: Some("prob_open war".into()),
     }
 }
 

@@ -71,6 +71,11 @@ pub struct SweepDesignArgs {
     /// A calibration posterior: every point's trials draw from it.
     #[command(flatten)]
     pub posterior: PosteriorArg,
+    /// The output the page leads with and the summary lists first: `prob_CLASS` or
+    /// `METRIC_mean`, as in sensitivity.csv (default: deaths_mean, mean total deaths).
+    /// Changes no point or index.
+    #[arg(long, value_name = "OUTPUT")]
+    pub headline: Option<String>,
 }
 
 impl SweepDesignArgs {
@@ -92,6 +97,7 @@ impl SweepDesignArgs {
             seed: self.seed.seed,
             horizon: self.horizon.horizon,
             posterior: self.posterior.posterior.clone(),
+            headline: self.headline.clone(),
         }
     }
 }

@@ -24,7 +24,7 @@ use super::headline;
 use super::page;
 use super::svg::{self, BarOptions, IntervalBar, Tone, difference_chart, escape};
 use crate::core::model::MetricKind;
-use crate::run::compare::{Direction, PairedClass};
+use crate::run::compare::Direction;
 
 /// This page's own rules, after [`page::BASE_CSS`].
 const PAGE_CSS: &str = r#"
@@ -211,31 +211,19 @@ fn is_rung(m: &MetricComparison) -> bool {
     m.unit == MetricKind::Rung.unit()
 }
 
-/// The paired shift of a rung metric under one policy: the share of trials
-/// in which the policy's rung is higher than the reference's in that same
-/// trial minus the share in which it is lower (a probability difference, so
-/// shown in percentage points), with its 95% interval by Newcombe's method
-/// for paired proportions: "higher" and "lower" are two events on the same
-/// trials (never both), their paired 2x2 table has no trial in both. Also
-/// returns the two shares, higher then lower.
-fn rung_shift(m: &MetricComparison, p: &MetricDiff, trials: u64) -> (f64, [f64; 2], f64, f64) {
-    // Rungs are lower-is-better: a worse trial is one with a higher rung.
-    let (higher, lower) = match m.direction {
-        Direction::Higher => (p.better, p.worse),
-        _ => (p.worse, p.better),
-    };
-    let n = trials.max(1);
-    let count = |share: f64| (share * n as f64).round() as u64;
-    let (h, l) = (count(higher), count(lower));
-    let table = PairedClass {
-        both: 0,
-        reference_only: l,
-        policy_only: h,
-        neither: n.saturating_sub(h + l),
-    };
-    let (d, ci) = table.difference(crate::core::stats::Z95);
-    // `+ 0.0`: no difference at all is 0, never -0.
-    (d + 0.0, ci, higher, lower)
+/// The paired shift of a rung metric under one policy, as the page shows it
+/// (computed by the report: [`RungShift`](super::compare_report::RungShift)): the difference in shares and its
+/// 95% interval, then the shares of trials with a higher and with a lower rung
+/// than the reference's in that same trial. `None` for any other metric.
+fn rung_shift(p: &MetricDiff, trials: u64) -> Option<(f64, [f64; 2], f64, f64)> {
+    let s = p.rung_shift.as_ref()?;
+    let n = trials.max(1) as f64;
+    Some((
+        s.difference,
+        s.ci95,
+        s.higher as f64 / n,
+        s.lower as f64 / n,
+    ))
 }
 
 /// What a rung step is and how the rung charts and rows read, for the
@@ -273,8 +261,7 @@ fn headline(o: &mut String, r: &CompareReport) {
             .enumerate()
             .skip(1)
             .filter_map(|(k, p)| {
-                if rung {
-                    let (d, ci, higher, lower) = rung_shift(m, p, r.trials);
+                if let Some((d, ci, higher, lower)) = rung_shift(p, r.trials) {
                     return Some(IntervalBar {
                         label: p.policy.clone(),
                         value: d,
@@ -370,7 +357,7 @@ fn table(o: &mut String, r: &CompareReport) {
                 );
                 continue;
             }
-            let shift = rung.then(|| rung_shift(m, p, r.trials));
+            let shift = rung_shift(p, r.trials);
             let ci = shift.map_or(p.ci95, |(_, ci, _, _)| Some(ci));
             let (difference, ci95) = match shift {
                 Some((d, ci, _, _)) => (

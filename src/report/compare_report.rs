@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::{MetricReport, OutcomeReport, RunReport, ScenarioInfo};
-use crate::core::model::Model;
+use crate::core::model::{MetricKind, Model};
 use crate::core::stats::Z95;
-use crate::run::compare::{Comparison, Direction, reduction};
+use crate::run::compare::{Comparison, Direction, PairedClass, PairedMetric, reduction};
 use crate::run::{PreparedComparison, RunIdentity};
 
 /// One policy's own results (what `escalate run --policy P` reports).
@@ -82,6 +82,56 @@ pub struct MetricDiff {
     /// paired trial is worth for this difference. Null when undefined (no
     /// variance at all, or a paired variance of exactly 0).
     pub variance_reduction: Option<f64>,
+    /// For a rung metric (unit `rung`) the paired shift that stands in for
+    /// `difference`, a mean of rung indices having no unit; null for every other metric.
+    pub rung_shift: Option<RungShift>,
+}
+
+/// The paired shift of a rung metric under one policy: how many trials ended
+/// on a higher rung than under the reference in that same trial, how many on
+/// a lower one, and the difference of the two shares with its interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RungShift {
+    /// Trials in which the policy's rung was higher than the reference's.
+    pub higher: u64,
+    /// Trials in which it was lower.
+    pub lower: u64,
+    /// (higher - lower) / trials: a difference of two shares of the same
+    /// trials, a probability (times 100: percentage points).
+    pub difference: f64,
+    /// Its 95% interval by Newcombe's method for paired proportions: "higher"
+    /// and "lower" are two events on the same trials that never happen together.
+    pub ci95: [f64; 2],
+}
+
+impl RungShift {
+    /// The shift of `p` (a rung metric whose direction is `dir`) over `trials`
+    /// paired trials; `None` if the metric has no direction (no trial is then
+    /// counted higher or lower) or if `p` counts more trials than `trials`.
+    pub fn new(p: &PairedMetric, dir: Direction, trials: u64) -> Option<Self> {
+        let (higher, lower) = match dir {
+            Direction::Lower => (p.worse, p.better),
+            Direction::Higher => (p.better, p.worse),
+            Direction::Neither => return None,
+        };
+        // Each trial is counted once (higher, lower or equal), so this never
+        // fails on the counts of one comparison.
+        let neither = trials.checked_sub(higher.checked_add(lower)?)?;
+        let table = PairedClass {
+            both: 0,
+            reference_only: lower,
+            policy_only: higher,
+            neither,
+        };
+        let (d, ci95) = table.difference(Z95);
+        // `+ 0.0`: no shift at all is 0, never -0.
+        Some(RungShift {
+            higher,
+            lower,
+            difference: d + 0.0,
+            ci95,
+        })
+    }
 }
 
 /// One metric across the policies.
@@ -209,6 +259,11 @@ impl CompareReport {
                             variance_reduction: e
                                 .and_then(|e| reduction(&e))
                                 .filter(|r| r.is_finite()),
+                            rung_shift: (d.unit == MetricKind::Rung.unit())
+                                .then(|| {
+                                    RungShift::new(p, cmp.paired.directions[m], cmp.paired.trials)
+                                })
+                                .flatten(),
                         }
                     })
                     .collect(),

@@ -35,9 +35,14 @@ fn find(indices: &[OutputIndices], id: OutputId) -> Option<usize> {
     indices.iter().position(|o| o.id == id)
 }
 
-/// The output the page leads with: mean total deaths if the scenario has
-/// them and they got indices, else the first output that has indices.
+/// The output the page leads with: the one `--headline` named
+/// ([`Plan::headline`]), whether or not it got indices; else mean total
+/// deaths if the scenario has them and they got indices; else the first
+/// output that has indices.
 pub fn headline(plan: &Plan, indices: &[OutputIndices]) -> Option<usize> {
+    if let Some(id) = plan.headline {
+        return find(indices, id);
+    }
     OutputId::metric_mean(plan, "deaths")
         .and_then(|id| find(indices, id))
         .filter(|&i| !indices[i].inputs.is_empty())
@@ -45,16 +50,19 @@ pub fn headline(plan: &Plan, indices: &[OutputIndices]) -> Option<usize> {
 }
 
 /// The outputs that get a tornado chart (and a place in the terminal
-/// summary): every class probability, then mean attacks and mean deaths.
+/// summary): the one `--headline` named first, if it did, then every class
+/// probability, then mean attacks and mean deaths (each once).
 pub fn charted(plan: &Plan, indices: &[OutputIndices]) -> Vec<usize> {
     let classes = (0..plan.classes.len()).map(OutputId::ClassProb);
     let means = ["attacks", "deaths"]
         .into_iter()
         .filter_map(|m| OutputId::metric_mean(plan, m));
-    classes
-        .chain(means)
-        .filter_map(|id| find(indices, id))
-        .collect()
+    let ids: Vec<OutputId> = plan
+        .headline
+        .into_iter()
+        .chain(classes.chain(means).filter(|&id| Some(id) != plan.headline))
+        .collect();
+    ids.into_iter().filter_map(|id| find(indices, id)).collect()
 }
 
 /// Widest room for row labels; longer labels break into lines ([`break_label`]).
@@ -497,17 +505,28 @@ pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String
                 sensitivity.csv and sensitivity.json list them all; the charts below show the \
                 class probabilities, attacks and deaths. docs/sweeps.md explains the estimators.</p>\n");
     if let Some(head) = headline(plan, indices) {
-        let mut best: Vec<_> = indices[head].inputs.iter().enumerate().collect();
+        let out = &indices[head];
+        let mut best: Vec<_> = out.inputs.iter().enumerate().collect();
         best.sort_by_key(|(_, r)| r.rank);
-        let _ = write!(
-            h,
-            "<h2>{} against its two strongest inputs</h2>\n<div class=\"pair\">",
-            escape(&indices[head].output)
-        );
-        for (i, _) in best.iter().take(2) {
-            h.push_str(&scatter(plan, *i, &indices[head].output, &ys[head]));
+        if best.is_empty() {
+            // Only when --headline named it: the default leads with an output that has indices.
+            let _ = writeln!(
+                h,
+                "<h2>{name}</h2>\n<p class=\"muted\">{name} has no indices: {}.</p>",
+                escape(out.note.as_deref().unwrap_or("no input could be ranked")),
+                name = escape(&out.output)
+            );
+        } else {
+            let _ = write!(
+                h,
+                "<h2>{} against its two strongest inputs</h2>\n<div class=\"pair\">",
+                escape(&out.output)
+            );
+            for (i, _) in best.iter().take(2) {
+                h.push_str(&scatter(plan, *i, &out.output, &ys[head]));
+            }
+            h.push_str("</div>\n");
         }
-        h.push_str("</div>\n");
     }
     h.push_str("<h2>Indices</h2>\n");
     for o in charted(plan, indices) {
@@ -538,6 +557,7 @@ mod tests {
             seed: 1,
             horizon: None,
             posterior: None,
+            headline: None,
         })
         .expect("a valid sweep")
     }
@@ -563,6 +583,7 @@ mod tests {
             seed: 1,
             horizon: None,
             posterior: None,
+            headline: None,
         })
         .expect("a valid sweep")
     }

@@ -76,6 +76,13 @@ pub struct SweepSpec {
     /// `--posterior`: every point's trials draw the file's paths from its
     /// weighted particles (None: the scenario's distributions).
     pub posterior: Option<PathBuf>,
+    /// `--headline OUTPUT`: the output (`prob_CLASS` or `METRIC_mean`) the
+    /// page leads with and the summaries list first (None: mean total deaths,
+    /// or the first output with indices). Not part of the sweep's identity:
+    /// it changes the page, the terminal summary and the command in
+    /// `sweep.json`, never a point or an index, so a finished sweep can be
+    /// shown again under another headline.
+    pub headline: Option<String>,
 }
 
 impl SweepSpec {
@@ -118,6 +125,9 @@ impl SweepSpec {
         }
         if let Some(p) = &self.posterior {
             push_flag(&mut w, "--posterior", p.display());
+        }
+        if let Some(h) = &self.headline {
+            push_flag(&mut w, "--headline", h);
         }
         w
     }
@@ -186,6 +196,9 @@ pub struct Plan {
     /// `--posterior`, read once: bound to every point's model; its hash is in
     /// the fingerprint.
     pub posterior: Option<Posterior>,
+    /// `--headline`, checked: the output the reports lead with (None: their
+    /// default, see `report::sweep_html::headline`).
+    pub headline: Option<OutputId>,
 }
 
 /// What identifies a sweep's results; hashed into the fingerprint.
@@ -229,6 +242,30 @@ fn design_error(e: sensitivity::SensitivityError, spec: &SweepSpec) -> SweepErro
         message: format!("--design {}: {e}", spec.design.name()),
         help,
     }
+}
+
+/// The output `--headline GIVEN` names, or the error that says which names
+/// there are (and which one was meant, when a metric or class was named
+/// without its `_mean` or `prob_`).
+fn headline_output(given: &str, outputs: &[OutputDef]) -> Result<OutputId, SweepError> {
+    if let Some(o) = outputs.iter().find(|o| o.name == given) {
+        return Ok(o.id);
+    }
+    let names: Vec<&str> = outputs.iter().map(|o| o.name.as_str()).collect();
+    let meant = [format!("{given}_mean"), format!("prob_{given}")]
+        .into_iter()
+        .find(|n| names.contains(&n.as_str()));
+    let help = match meant {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => crate::core::suggest::help(given, &names, "the sweep's outputs"),
+    };
+    Err(SweepError::Options {
+        message: format!(
+            "--headline {given}: the sweep has no output of that name (outputs are `prob_CLASS` \
+             and `METRIC_mean`, as in sensitivity.csv)"
+        ),
+        help,
+    })
 }
 
 impl Plan {
@@ -417,6 +454,7 @@ impl Plan {
             fingerprint: String::new(),
             horizon: 0,
             posterior,
+            headline: None,
             spec,
         };
         // Configure every point now: a bad value fails before anything runs or is written.
@@ -442,6 +480,10 @@ impl Plan {
                 description: format!("mean of `{}` ({})", d.name, d.unit),
             }))
             .collect();
+        plan.headline = match &plan.spec.headline {
+            Some(given) => Some(headline_output(given, &plan.outputs)?),
+            None => None,
+        };
         let id = serde_json::to_vec(&plan.identity()).expect("serializable");
         plan.fingerprint = hex(&Sha256::digest(&id));
         Ok(plan)

@@ -81,6 +81,21 @@ fn the_html_page_charts_a_rung_as_the_paired_shift_in_points_not_a_mean_of_indic
         higher > lower,
         "strikes raise the peak: {higher} vs {lower}"
     );
+    // The JSON carries the shift as counts of the 300 trials, with its interval.
+    let s = &peak["rung_shift"];
+    let count = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(count("higher") as f64 / 300.0, higher);
+    assert_eq!(count("lower") as f64 / 300.0, lower);
+    let d = s["difference"].as_f64().unwrap();
+    assert!((d - (higher - lower)).abs() < 1e-12);
+    let ci: Vec<f64> = s["ci95"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(ci[0] < d && d < ci[1] && ci[0] > 0.0, "{ci:?} around {d}");
+    assert!(metric(&r, "attacks")["policies"][1]["rung_shift"].is_null());
     let shift = format!("{:+.1}", 100.0 * (higher - lower));
     assert!(
         html.contains(&format!(

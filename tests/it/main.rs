@@ -40,6 +40,7 @@ mod shard_merge;
 mod slurm;
 mod sweep_determinism;
 mod sweep_flagship;
+mod sweep_headline;
 mod sweep_overrides;
 mod sweep_policy;
 mod sweep_warnings;

@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use escalate::calibrate::study::DOCUMENTED_PRIORS;
+
 use crate::harness::{Sandbox, project};
 
 const PATH: &str = "actors.G.fighters";
@@ -619,23 +621,16 @@ fn the_flagship_runs_from_its_posterior_with_another_digest() {
 fn the_flagship_posterior_is_the_documented_calibrations() {
     let s = Sandbox::new();
     let observed = project("data/observed/pak-afghan-2021-2023.csv");
-    s.run(&[
+    let mut args = vec![
         "calibrate",
         "pak-afghan-2021",
         "--observed",
         observed.to_str().unwrap(),
-        "--prior",
-        "actors.TTP.attack_rate=Uniform(0.05, 0.35)",
-        "--prior",
-        "actors.TTP.casualties.civilian=Uniform(0.2, 0.8)",
-        "--prior",
-        "actors.TTP.casualties.security=Uniform(0.4, 1.2)",
-        "--prior",
-        "levers.takeover_release.recruitment=Uniform(0, 0.0015)",
-        "--prior",
-        "levers.ct_operation.militants_killed=Uniform(1, 6)",
-        "--prior",
-        "levers.truce_2022.attack_factor=Uniform(0.2, 1)",
+    ];
+    for p in DOCUMENTED_PRIORS {
+        args.extend(["--prior", p]);
+    }
+    args.extend([
         "--particles",
         "200",
         "--trials-per-particle",
@@ -646,8 +641,8 @@ fn the_flagship_posterior_is_the_documented_calibrations() {
         "2021",
         "--out",
         "cal-2021",
-    ])
-    .assert_success();
+    ]);
+    s.run(&args).assert_success();
     let text = std::fs::read_to_string(s.join("cal-2021/posterior.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -676,4 +671,29 @@ fn the_flagship_posterior_is_the_documented_calibrations() {
         "{FLAGSHIP_POSTERIOR} is not the documented calibration's posterior; regenerate it \
          with the command in scenarios/pak-afghan-2024.posterior.md"
     );
+}
+
+/// The documented calibration's command (docs/calibration.md) and the one
+/// the shipped posterior's notes give (scenarios/pak-afghan-2024.posterior.md)
+/// name exactly the priors of [`DOCUMENTED_PRIORS`], in order: the docs' test
+/// runs the first, so the bench and tests that use the constant run what the
+/// docs show.
+#[test]
+fn the_documented_priors_are_the_docs_priors() {
+    for file in [
+        "docs/calibration.md",
+        "scenarios/pak-afghan-2024.posterior.md",
+    ] {
+        let text = std::fs::read_to_string(project(file)).unwrap();
+        // The command is the one that writes `cal-2021`: from its first line
+        // to the one naming the output.
+        let end = text.find("--out cal-2021").expect("the command");
+        let start = text[..end].rfind("escalate calibrate").unwrap();
+        let priors: Vec<&str> = text[start..end]
+            .split("--prior '")
+            .skip(1)
+            .map(|rest| rest.split('\'').next().unwrap())
+            .collect();
+        assert_eq!(priors, DOCUMENTED_PRIORS, "{file}");
+    }
 }

@@ -472,6 +472,9 @@ fn a_sweep_through_the_generated_scripts_gives_the_single_machine_files() {
         "200",
         "--seed",
         "3",
+        // Passed on to the jobs: the finishing job's page leads with it too.
+        "--headline",
+        "attacks.G_mean",
     ];
     let mut single = vec!["sweep", "--quiet", "--out", "single"];
     single.extend(sweep);
@@ -516,6 +519,8 @@ fn a_sweep_through_the_generated_scripts_gives_the_single_machine_files() {
             == std::fs::read(d.join("single.parquet")).unwrap(),
         "points.parquet from the cluster differs from the single machine's"
     );
+    let page = std::fs::read_to_string(study.join("sweep/sweep.html")).unwrap();
+    assert!(page.contains("<h2>attacks.G_mean against its two strongest inputs</h2>"));
     let report = std::fs::read_to_string(study.join("report.txt")).unwrap();
     assert!(report.contains("12 found done"), "{report}");
 }
