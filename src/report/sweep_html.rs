@@ -501,9 +501,22 @@ pub fn render(plan: &Plan, indices: &[OutputIndices], ys: &[Vec<f64>]) -> String
     for (name, meaning) in measures(plan.spec.design) {
         let _ = write!(h, "<li><b>{}</b>: {}</li>", escape(name), escape(meaning));
     }
-    h.push_str("</ul>\n<p class=\"muted\">Every class probability and every metric mean has indices: \
-                sensitivity.csv and sensitivity.json list them all; the charts below show the \
-                class probabilities, attacks and deaths. docs/sweeps.md explains the estimators.</p>\n");
+    // The headline named by --headline, when it is not one of the outputs charted anyway.
+    let named = plan
+        .headline
+        .and_then(|id| find(indices, id))
+        .filter(|&i| {
+            !matches!(indices[i].id, OutputId::ClassProb(_))
+                && !["attacks_mean", "deaths_mean"].contains(&indices[i].output.as_str())
+        })
+        .map(|i| format!("{} (the headline), ", escape(&indices[i].output)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        h,
+        "</ul>\n<p class=\"muted\">Every class probability and every metric mean has indices: \
+         sensitivity.csv and sensitivity.json list them all; the charts below show {named}the \
+         class probabilities, attacks and deaths. docs/sweeps.md explains the estimators.</p>"
+    );
     if let Some(head) = headline(plan, indices) {
         let out = &indices[head];
         let mut best: Vec<_> = out.inputs.iter().enumerate().collect();

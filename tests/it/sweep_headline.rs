@@ -59,6 +59,7 @@ fn the_headline_leads_the_page_and_the_summary_and_changes_no_point_or_index() {
     named.assert_success();
     let html = std::fs::read_to_string(s.join("o/sweep.html")).unwrap();
     assert_eq!(page_headline(&html), "strikes_mean");
+    assert!(html.contains("the charts below show strikes_mean (the headline), the class"));
     let listed = summary_outputs(&named.stdout_text());
     assert_eq!(listed[0], "strikes_mean", "{listed:?}");
     assert_eq!(
